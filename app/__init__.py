@@ -1,0 +1,1 @@
+"""The people's edges: Flask pages, GeoJSON API and the ``coldchain`` CLI."""

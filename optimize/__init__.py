@@ -1,0 +1,1 @@
+"""Solvers and the planning pipeline: siting, fleet allocation and routing on OR-Tools."""
