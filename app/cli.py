@@ -1,0 +1,139 @@
+"""The ``coldchain`` command: ``plan`` builds a plan, ``serve`` shows saved plans.
+
+Errors in the user's input (scenario, data files, OSM file) print one clear message
+naming the culprit and exit with status 2; nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+EXIT_BAD_INPUT = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``coldchain`` console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coldchain", description=__doc__)
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+    plan = sub.add_parser("plan", help="build a plan from a scenario file")
+    plan.add_argument("scenario", type=Path, help="scenario TOML file")
+    plan.add_argument("--out", type=Path, required=True, help="plan directory to write")
+    plan.add_argument("--osm", type=Path, help="OSM extract (.osm.pbf, .osm, .osm.bz2)")
+    plan.add_argument("--data-dir", type=Path, help="reference data (default: "
+                      "$COLDCHAIN_DATA_DIR or ../shared/data)")
+    plan.add_argument("--quiet", action="store_true", help="no progress display")
+    plan.set_defaults(func=_cmd_plan)
+    serve = sub.add_parser("serve", help="serve saved plans in a browser")
+    serve.add_argument("--plans", type=Path, default=Path("plans"),
+                       help="directory holding plan directories (default: plans)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument("--tiles", default="none", choices=["none", "osm"],
+                       help="base-map tiles: none (offline, default) or osm")
+    serve.set_defaults(func=_cmd_serve)
+    return parser
+
+
+def plan_id_for(out: Path) -> str:
+    """A directory-safe plan id from the output directory's name."""
+    slug = re.sub(r"[^a-z0-9_-]+", "-", out.resolve().name.lower()).strip("-")
+    return slug or "plan"
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from geodata.errors import DataError
+    from optimize.errors import InfeasibleError, SpecificationError
+    from optimize.pipeline import build_plan
+    from optimize.plan import save_plan
+    from optimize.scenario import Scenario
+
+    console = Console(stderr=True)
+    try:
+        scenario = Scenario.from_toml(args.scenario)
+        with _progress(console, args.quiet) as report:
+            plan = build_plan(scenario, data_dir=args.data_dir, osm_path=args.osm,
+                              plan_id=plan_id_for(args.out), progress=report)
+    except (SpecificationError, InfeasibleError) as exc:
+        console.print(f"[red]cannot plan:[/red] {exc}")
+        return EXIT_BAD_INPUT
+    except DataError as exc:
+        console.print(f"[red]bad input data:[/red] {exc}")
+        return EXIT_BAD_INPUT
+    _write_atomically(plan, args.out, save_plan)
+    print(plan.summary())
+    print(f"plan written to {args.out}")
+    return 0
+
+
+def _write_atomically(plan: object, out: Path, save: object) -> None:
+    """Write into a temporary sibling, then swap it in: a failed write leaves no half plan."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        save(plan, tmp)  # type: ignore[operator]
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+
+
+class _progress:
+    """A rich progress bar fed by the pipeline's ``progress(stage, fraction)`` calls."""
+
+    def __init__(self, console: Console, quiet: bool) -> None:
+        self.console, self.quiet = console, quiet
+        self.bar: Progress | None = None
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        if self.quiet:
+            return lambda stage, fraction: None
+        self.bar = Progress(TextColumn("{task.description:<44}"), BarColumn(),
+                            TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                            console=self.console, transient=False)
+        self.bar.start()
+        task = self.bar.add_task("starting", total=1.0)
+
+        def report(stage: str, fraction: float) -> None:
+            assert self.bar is not None
+            self.bar.update(task, description=stage, completed=fraction)
+
+        return report
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from waitress import serve
+
+    from app import create_app
+
+    if not args.plans.is_dir():
+        print(f"coldchain serve: plans directory {args.plans} does not exist", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    flask_app = create_app({"PLANS_DIR": str(args.plans.resolve()), "TILES": args.tiles})
+    print(f"serving plans from {args.plans} at http://{args.host}:{args.port}/", flush=True)
+    serve(flask_app, host=args.host, port=args.port, threads=8)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

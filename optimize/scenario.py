@@ -1,0 +1,327 @@
+"""Scenario: every planning parameter with its unit, default and reason.
+
+A scenario is a TOML file of flat keys (plus ``[[tiers]]`` tables), read by
+:meth:`Scenario.from_toml`. Keys not given take the defaults below, each of which names
+its source (``docs`` = ``../shared/design/PARAMETERS.md``); a default without a source is
+an *assumption* and every plan that uses it lists it as such.
+
+Example (``scenarios/linxia.toml``)::
+
+    name = "临夏回族自治州 cold stores and trucks, 2020 programme"
+    region_code = "6229"
+    crop = "vegetables"
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from optimize.errors import SpecificationError
+
+
+@dataclass(frozen=True)
+class Param:
+    """How a scenario parameter is documented: unit, source, and whether it is assumed."""
+
+    unit: str
+    source: str
+    assumption: bool = False
+
+
+@dataclass(frozen=True)
+class Crop:
+    """A crop's freshness limit: the longest wait or ride from harvest to cold storage."""
+
+    name: str
+    freshness_limit_s: int
+    source: str
+    assumption: bool = False
+
+
+H = 3600
+#: Freshness limits by crop, PARAMETERS.md section 4 ("suggested limit" column).
+CROPS: dict[str, Crop] = {
+    c.name: c
+    for c in (
+        Crop("apple", 48 * H, "docs §4: pre-cool within 48 h (foagr.com)"),
+        Crop("cherry", 4 * H, "docs §4: cool below 5 °C within 4 h (USDA HB-66, isofruit)"),
+        Crop("peach", 4 * H, "docs §4: no hour limit found; borrowed from cherry", True),
+        Crop("grape", 12 * H, "docs §4: Table 20.1, rotundifolia row"),
+        Crop("vegetables", 2 * H, "docs §4: leafy vegetables, start cooling within 1-2 h"),
+        Crop("potato", 72 * H, "docs §4: no hour limit found", True),
+        Crop("sichuan_pepper", 24 * H, "docs §4: fresh pepper limit not found", True),
+        Crop("walnut", 72 * H, "docs §4: hulling after 4-7 days; hour limit not found", True),
+        Crop("herbs", 24 * H, "docs §4: fresh herb limit not found", True),
+        Crop("lily", 24 * H, "docs §4: Lanzhou lily limit not found", True),
+        Crop("beef_mutton", 1 * H, "docs §4: chilling within 1 h of bleed-out (USDA)"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A store size: capacity in tonnes, total build cost and public subsidy in yuan."""
+
+    name: str
+    capacity_t: float
+    build_cost_yuan: float
+    subsidy_yuan: float
+
+
+def _tier(capacity_t: float, cost_per_t_yuan: float) -> Tier:
+    """A tier priced per tonne, with the Gansu 2018 subsidy rule (1,050 yuan/t, <= 370,000)."""
+    subsidy = min(1050.0 * capacity_t, 370_000.0)
+    return Tier(f"{capacity_t:g} t", capacity_t, capacity_t * cost_per_t_yuan, subsidy)
+
+
+#: Default store tiers (docs §3.2): 100 t at ~2,000 yuan/t, 300/500 t at 1,500, 1,000 t at 1,300.
+DEFAULT_TIERS: tuple[Tier, ...] = (
+    _tier(100, 2000.0),
+    _tier(300, 1500.0),
+    _tier(500, 1500.0),
+    _tier(1000, 1300.0),
+)
+
+TIERS_PARAM = Param(
+    "t, yuan",
+    "docs §3.2: 100/300/500/1,000 t; build cost 2,000/1,500/1,500/1,300 yuan/t (derived from "
+    "vendor quotes); subsidy 1,050 yuan/t capped at 370,000 yuan (Gansu 2018 opinion)",
+)
+
+#: Documentation of every scalar parameter (the dataclass fields carry the defaults).
+PARAMS: dict[str, Param] = {
+    "region_code": Param("NBS code", "4-digit prefecture or 6-digit county code"),
+    "province_stores": Param("stores", "the Gansu 2020 programme: 893 stores of >= 100 t"),
+    "province_trucks": Param("trucks", "the Gansu 2020 programme: 720 refrigerated trucks"),
+    "province_budget_yuan": Param("yuan", "the Gansu 2020 programme: 500 M yuan of poverty funds"),
+    "stores": Param("stores", "apportioned from province_stores by 2020 rural population"),
+    "trucks": Param("trucks", "apportioned from province_trucks by 2020 rural population"),
+    "budget_yuan": Param(
+        "yuan",
+        "public subsidy for stores: the region's rural-population share of "
+        "province_budget_yuan minus truck_subsidy_yuan for each of its trucks",
+    ),
+    "stored_produce_kg_per_rural_capita": Param(
+        "kg/person",
+        "derived: Gansu 2020 batch added 600,000 t of storage (docs §3.1) / 11,952,499 rural "
+        "residents (2020 census) = 50.2 kg; spread evenly over a county's villages (estimate)",
+    ),
+    "harvest_peak_days": Param(
+        "days", "days over which a store fills at the harvest peak (docs §5: ~2-month windows)",
+        True,
+    ),
+    "crop": Param("crop", "the main crop; sets the freshness limit (docs §4)"),
+    "freshness_limit_s": Param("s", "from the crop (docs §4)"),
+    "max_access_time_s": Param(
+        "s", "longest village-to-store time; defaults to the freshness limit"),
+    "poverty_weight": Param(
+        "weight", "priority of produce from the 2020 poverty counties (policy choice)", True
+    ),
+    "objective": Param("name", "coverage_then_time: most priority produce, then least time"),
+    "truck_capacity_t": Param(
+        "t", "docs §2: a 4.2 m box truck carries 3 t (upper bound; reefer payload not found)", True
+    ),
+    "truck_subsidy_yuan": Param("yuan/truck", "docs §2: Gansu 2018, 150,000 per box reefer"),
+    "shift_s": Param("s", "docs §2: 8 h working day (Labour Law Art. 36)"),
+    "trips_per_truck": Param(
+        "trips/day", "most collection trips a truck makes in a shift (a model cap; the shift "
+        "and freshness limits bind first on most days)", True),
+    "service_s": Param("s", "loading time at a village pickup", True),
+    "unload_s": Param("s", "unloading time at the store between trips", True),
+    "detour_factor": Param(
+        "ratio", "road distance / straight-line distance on the approximate network", True
+    ),
+    "max_snap_m": Param("m", "points farther than this from any road are off-network", True),
+    "siting_time_limit_s": Param("s", "solver setting"),
+    "routing_time_limit_s": Param("s", "solver setting, per depot"),
+    "seed": Param("", "solver setting; same seed, same plan"),
+}
+
+OBJECTIVES = ("coverage_then_time", "time", "cost")
+_CODE = re.compile(r"^62(\d{2}|\d{4})$")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """All inputs of one plan. ``None`` means "derive it" (see :data:`PARAMS`)."""
+
+    name: str = "Linxia 2020"
+    region_code: str = "6229"
+    province_stores: int = 893
+    province_trucks: int = 720
+    province_budget_yuan: float = 500_000_000.0
+    stores: int | None = None
+    trucks: int | None = None
+    budget_yuan: float | None = None
+    stored_produce_kg_per_rural_capita: float = 50.2
+    harvest_peak_days: int = 60
+    crop: str = "vegetables"
+    freshness_limit_s: int | None = None
+    max_access_time_s: int | None = None
+    poverty_weight: float = 2.0
+    objective: str = "coverage_then_time"
+    truck_capacity_t: float = 3.0
+    truck_subsidy_yuan: float = 150_000.0
+    shift_s: int = 8 * H
+    trips_per_truck: int = 4
+    service_s: int = 900
+    unload_s: int = 1200
+    detour_factor: float = 1.3
+    max_snap_m: float = 5000.0
+    siting_time_limit_s: float = 60.0
+    routing_time_limit_s: float = 2.0
+    seed: int = 0
+    tiers: tuple[Tier, ...] = field(default=DEFAULT_TIERS)
+
+    def __post_init__(self) -> None:
+        problems = self.problems()
+        if problems:
+            raise SpecificationError(problems)
+
+    # -- derived values -------------------------------------------------------------
+    @property
+    def freshness_s(self) -> int:
+        """The freshness limit in force: the explicit one, else the crop's."""
+        return self.freshness_limit_s or CROPS[self.crop].freshness_limit_s
+
+    @property
+    def access_limit_s(self) -> int:
+        """The longest village-to-store travel time in force."""
+        return self.max_access_time_s or self.freshness_s
+
+    # -- validation -----------------------------------------------------------------
+    def problems(self) -> list[str]:
+        """Every reason this scenario cannot work, each naming the parameter."""
+        out = []
+        if not _CODE.match(self.region_code):
+            out.append(f"region_code {self.region_code!r}: expected a Gansu prefecture "
+                       "(62xx) or county (62xxxx) code")
+        if self.crop not in CROPS:
+            out.append(f"crop {self.crop!r}: unknown; known crops: {', '.join(CROPS)}")
+        if self.objective not in OBJECTIVES:
+            out.append(f"objective {self.objective!r}: expected one of {', '.join(OBJECTIVES)}")
+        out += _positive(self, ("truck_capacity_t", "shift_s", "trips_per_truck",
+                                "harvest_peak_days", "detour_factor", "max_snap_m",
+                                "siting_time_limit_s", "routing_time_limit_s",
+                                "province_stores", "province_trucks"))
+        out += _non_negative(self, ("stores", "trucks", "budget_yuan", "freshness_limit_s",
+                                    "max_access_time_s", "poverty_weight", "service_s",
+                                    "unload_s", "stored_produce_kg_per_rural_capita",
+                                    "province_budget_yuan", "truck_subsidy_yuan"))
+        if self.detour_factor < 1:
+            out.append(f"detour_factor {self.detour_factor}: a road is never shorter than "
+                       "the straight line (expected >= 1)")
+        if not self.tiers:
+            out.append("tiers: at least one store size tier is needed")
+        for i, tier in enumerate(self.tiers, start=1):
+            if tier.capacity_t < 100:
+                out.append(f"tiers[{i}] {tier.name!r}: capacity {tier.capacity_t} t is below "
+                           "the programme's 100 t minimum")
+            if tier.build_cost_yuan < 0 or tier.subsidy_yuan < 0:
+                out.append(f"tiers[{i}] {tier.name!r}: costs must be >= 0")
+        return out
+
+    # -- description for plans ------------------------------------------------------
+    def describe(self) -> dict[str, dict[str, Any]]:
+        """Every parameter as used: ``{name: {value, unit, source, assumption}}``."""
+        out: dict[str, dict[str, Any]] = {"name": {"value": self.name, "unit": "",
+                                                   "source": "scenario file",
+                                                   "assumption": False}}
+        for key, param in PARAMS.items():
+            out[key] = {"value": getattr(self, key), "unit": param.unit,
+                        "source": param.source, "assumption": param.assumption}
+        crop = CROPS[self.crop]
+        if self.freshness_limit_s is None:
+            out["freshness_limit_s"].update(value=crop.freshness_limit_s, source=crop.source,
+                                            assumption=crop.assumption)
+        out["tiers"] = {"value": [dataclasses.asdict(t) for t in self.tiers],
+                        "unit": TIERS_PARAM.unit, "source": TIERS_PARAM.source,
+                        "assumption": self.tiers != DEFAULT_TIERS}
+        return out
+
+    def assumptions(self) -> list[str]:
+        """Plain-words list of the parameters in force that have no source."""
+        return [f"{k} = {v['value']} {v['unit']}: {v['source']}".strip()
+                for k, v in self.describe().items() if v["assumption"]]
+
+    # -- files ----------------------------------------------------------------------
+    @classmethod
+    def from_toml(cls, path: str | Path) -> Scenario:
+        """Read a scenario file; unknown keys and bad values name the key and the file."""
+        path = Path(path)
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SpecificationError([f"{path}: scenario file not found"]) from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SpecificationError([f"{path}: not valid TOML: {exc}"]) from None
+        try:
+            return cls.from_mapping(raw)
+        except SpecificationError as exc:
+            raise SpecificationError([f"{path}: {r}" for r in exc.reasons]) from None
+
+    @classmethod
+    def from_mapping(cls, raw: dict[str, Any]) -> Scenario:
+        """Build a scenario from plain values (TOML, a web form), checking every type."""
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(raw) - set(fields))
+        if unknown:
+            raise SpecificationError([f"unknown key {k!r}" for k in unknown])
+        values: dict[str, Any] = {}
+        errors: list[str] = []
+        for key, value in raw.items():
+            try:
+                values[key] = _tiers(value) if key == "tiers" else _coerce(key, value,
+                                                                              fields[key].type)
+            except (TypeError, ValueError) as exc:
+                errors.append(f"{key}: {exc}")
+        if errors:
+            raise SpecificationError(errors)
+        return cls(**values)
+
+
+def _coerce(key: str, value: Any, type_name: Any) -> Any:
+    """Check one scalar against its declared type (strings in annotations)."""
+    kind = str(type_name)
+    if value is None and "None" in kind:
+        return None
+    if kind.startswith("int"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"expected a whole number, got {value!r}")
+        return value
+    if kind.startswith("float"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"expected a number, got {value!r}")
+        return float(value)
+    if kind.startswith("str") and not isinstance(value, str):
+        raise TypeError(f"expected text, got {value!r}")
+    return value
+
+
+def _tiers(value: Any) -> tuple[Tier, ...]:
+    """Parse ``[[tiers]]`` tables: capacity_t, build_cost_yuan, subsidy_yuan (name optional)."""
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise TypeError("expected a list of [[tiers]] tables")
+    out = []
+    for i, item in enumerate(value, start=1):
+        missing = {"capacity_t", "build_cost_yuan", "subsidy_yuan"} - set(item)
+        if missing:
+            raise ValueError(f"tier {i} lacks {', '.join(sorted(missing))}")
+        numbers = {k: _coerce(k, item[k], "float") for k in
+                   ("capacity_t", "build_cost_yuan", "subsidy_yuan")}
+        out.append(Tier(str(item.get("name", f"{numbers['capacity_t']:g} t")), **numbers))
+    return tuple(out)
+
+
+def _positive(s: Scenario, keys: tuple[str, ...]) -> list[str]:
+    return [f"{k} = {getattr(s, k)}: must be > 0" for k in keys if not getattr(s, k) > 0]
+
+
+def _non_negative(s: Scenario, keys: tuple[str, ...]) -> list[str]:
+    return [f"{k} = {getattr(s, k)}: must be >= 0" for k in keys
+            if getattr(s, k) is not None and not getattr(s, k) >= 0]

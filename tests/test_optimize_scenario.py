@@ -1,0 +1,76 @@
+"""Scenario files: defaults with sources, assumptions flagged, bad input named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from optimize.errors import SpecificationError
+from optimize.scenario import CROPS, DEFAULT_TIERS, PARAMS, Scenario
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_linxia_file_reads_with_documented_defaults() -> None:
+    s = Scenario.from_toml(REPO / "scenarios" / "linxia.toml")
+    assert s.region_code == "6229"
+    assert s.freshness_s == 2 * 3600 and s.access_limit_s == 2 * 3600  # vegetables
+    assert s.stores is None and s.trucks is None  # apportioned, not hard-coded
+    described = s.describe()
+    assert set(PARAMS) <= set(described)
+    assert all(v["source"] for v in described.values())
+    assert described["truck_capacity_t"]["assumption"] is True
+    assert any(a.startswith("truck_capacity_t = 3.0 t") for a in s.assumptions())
+
+
+def test_default_tiers_follow_the_subsidy_rule() -> None:
+    # 1,050 yuan/t capped at 370,000: 100 t -> 105,000; 500 t -> 370,000 (cap)
+    assert [t.subsidy_yuan for t in DEFAULT_TIERS] == [105_000, 315_000, 370_000, 370_000]
+    assert [t.build_cost_yuan for t in DEFAULT_TIERS] == [200_000, 450_000, 750_000, 1_300_000]
+
+
+def test_crop_assumption_is_flagged() -> None:
+    s = Scenario(crop="potato")
+    assert s.freshness_s == 72 * 3600
+    assert CROPS["potato"].assumption
+    assert any(a.startswith("freshness_limit_s") for a in s.assumptions())
+
+
+def test_bad_file_names_key_and_file(tmp_path: Path) -> None:
+    f = tmp_path / "bad.toml"
+    f.write_text('region_code = "6229"\ntrucks = "many"\ncolour = 3\n', encoding="utf-8")
+    with pytest.raises(SpecificationError) as err:
+        Scenario.from_toml(f)
+    assert "unknown key 'colour'" in str(err.value)
+    assert str(f) in str(err.value)
+    f.write_text('trucks = "many"\n', encoding="utf-8")
+    with pytest.raises(SpecificationError, match="trucks: expected a whole number"):
+        Scenario.from_toml(f)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(SpecificationError) as err:
+        Scenario(region_code="1101", crop="durian", truck_capacity_t=0, detour_factor=0.5)
+    reasons = err.value.reasons
+    assert any("region_code" in r for r in reasons)
+    assert any("durian" in r for r in reasons)
+    assert any("truck_capacity_t" in r for r in reasons)
+    assert any("detour_factor" in r for r in reasons)
+
+
+def test_tiers_table_and_minimum_size(tmp_path: Path) -> None:
+    f = tmp_path / "tiers.toml"
+    f.write_text("[[tiers]]\ncapacity_t = 50\nbuild_cost_yuan = 1\nsubsidy_yuan = 1\n",
+                 encoding="utf-8")
+    with pytest.raises(SpecificationError, match="100 t minimum"):
+        Scenario.from_toml(f)
+    f.write_text("[[tiers]]\ncapacity_t = 200\nbuild_cost_yuan = 3e5\nsubsidy_yuan = 2e5\n",
+                 encoding="utf-8")
+    s = Scenario.from_toml(f)
+    assert s.tiers[0].name == "200 t" and s.describe()["tiers"]["assumption"] is True
+
+
+def test_missing_file() -> None:
+    with pytest.raises(SpecificationError, match="not found"):
+        Scenario.from_toml("/nonexistent/x.toml")
