@@ -11,11 +11,14 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from optimize.plan import Plan, save_plan
 
 EXIT_BAD_INPUT = 2
 
@@ -59,7 +62,6 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     from geodata.errors import DataError
     from optimize.errors import InfeasibleError, SpecificationError
     from optimize.pipeline import build_plan
-    from optimize.plan import save_plan
     from optimize.scenario import Scenario
 
     console = Console(stderr=True)
@@ -69,23 +71,29 @@ def _cmd_plan(args: argparse.Namespace) -> int:
             plan = build_plan(scenario, data_dir=args.data_dir, osm_path=args.osm,
                               plan_id=plan_id_for(args.out), progress=report)
     except (SpecificationError, InfeasibleError) as exc:
-        console.print(f"[red]cannot plan:[/red] {exc}")
-        return EXIT_BAD_INPUT
+        return _fail("cannot plan", exc.reasons)
     except DataError as exc:
-        console.print(f"[red]bad input data:[/red] {exc}")
-        return EXIT_BAD_INPUT
-    _write_atomically(plan, args.out, save_plan)
+        return _fail("bad input data", [str(exc)])
+    _write_atomically(plan, args.out)
     print(plan.summary())
     print(f"plan written to {args.out}")
     return 0
 
 
-def _write_atomically(plan: object, out: Path, save: object) -> None:
+def _fail(what: str, reasons: list[str]) -> int:
+    """Print every reason on its own line (plain text: no markup, no wrapping)."""
+    print(f"coldchain plan: {what}:", file=sys.stderr)
+    for reason in reasons:
+        print(f"  - {reason}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _write_atomically(plan: Plan, out: Path) -> None:
     """Write into a temporary sibling, then swap it in: a failed write leaves no half plan."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
-        save(plan, tmp)  # type: ignore[operator]
+        save_plan(plan, tmp)
         if out.exists():
             shutil.rmtree(out)
         tmp.rename(out)
@@ -94,31 +102,17 @@ def _write_atomically(plan: object, out: Path, save: object) -> None:
             shutil.rmtree(tmp)
 
 
-class _progress:
+@contextmanager
+def _progress(console: Console, quiet: bool) -> Iterator[Callable[[str, float], None]]:
     """A rich progress bar fed by the pipeline's ``progress(stage, fraction)`` calls."""
-
-    def __init__(self, console: Console, quiet: bool) -> None:
-        self.console, self.quiet = console, quiet
-        self.bar: Progress | None = None
-
-    def __enter__(self):  # type: ignore[no-untyped-def]
-        if self.quiet:
-            return lambda stage, fraction: None
-        self.bar = Progress(TextColumn("{task.description:<44}"), BarColumn(),
-                            TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
-                            console=self.console, transient=False)
-        self.bar.start()
-        task = self.bar.add_task("starting", total=1.0)
-
-        def report(stage: str, fraction: float) -> None:
-            assert self.bar is not None
-            self.bar.update(task, description=stage, completed=fraction)
-
-        return report
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
+    if quiet:
+        yield lambda stage, fraction: None
+        return
+    with Progress(TextColumn("{task.description:<44}"), BarColumn(),
+                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                  console=console) as bar:
+        task = bar.add_task("starting", total=1.0)
+        yield lambda stage, fraction: bar.update(task, description=stage, completed=fraction)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:

@@ -32,7 +32,7 @@ from shapely.geometry import LineString
 from geodata import boundaries, datasets, places
 from geodata.errors import DataError
 from geodata.legs import township_areas_m2, village_leg_m
-from geodata.matrix import travel_time_matrix
+from geodata.matrix import CsrGraph, graph_to_csr, travel_time_matrix
 from geodata.roads import approximate_graph, road_graph_from_osm, route_geometry
 from geodata.snap import snap_points
 from geodata.speeds import CLASS_SPEED_KPH
@@ -222,6 +222,7 @@ class Network:
     """Settlements and sites on the graph, and the sparse access arcs between them."""
 
     settlements: gpd.GeoDataFrame
+    csr: CsrGraph  # the road graph exported once, reused by every matrix of the plan
     settle_node: np.ndarray
     settle_snap_m: np.ndarray
     off_network: np.ndarray
@@ -235,11 +236,12 @@ def _network_frames(graph: nx.MultiDiGraph, settlements: gpd.GeoDataFrame,
                          settlements.geometry.y.to_numpy(), max_snap_m=scenario.max_snap_m)
     c_snap = snap_points(graph, sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy(),
                          max_snap_m=scenario.max_snap_m)
+    csr = graph_to_csr(graph)
     src = pd.unique(s_snap.node[~s_snap.off_network])
     dst = pd.unique(c_snap.node[~c_snap.off_network])
     arcs = pd.DataFrame(columns=["demand", "site", "time_s", "distance_m"], dtype="int64")
     if len(src) and len(dst):
-        m = travel_time_matrix(graph, list(src), list(dst), cutoff_s=scenario.access_limit_s)
+        m = travel_time_matrix(csr, list(src), list(dst), cutoff_s=scenario.access_limit_s)
         pairs = pd.DataFrame({"src": np.asarray(src, dtype=object)[m.source_idx],
                               "dst": np.asarray(dst, dtype=object)[m.target_idx],
                               "time_s": m.time_s, "distance_m": m.distance_m})
@@ -251,7 +253,7 @@ def _network_frames(graph: nx.MultiDiGraph, settlements: gpd.GeoDataFrame,
         arcs = _add_legs(arcs, settlements, sites)
         arcs = arcs[arcs["time_s"] <= scenario.access_limit_s]
         arcs = arcs[["demand", "site", "time_s", "distance_m"]].sort_values(["demand", "site"])
-    return Network(settlements, s_snap.node, s_snap.snap_m, s_snap.off_network, c_snap.node,
+    return Network(settlements, csr, s_snap.node, s_snap.snap_m, s_snap.off_network, c_snap.node,
                    arcs.reset_index(drop=True))
 
 
@@ -325,7 +327,7 @@ def _route_store(scenario: Scenario, graph: nx.MultiDiGraph, net: Network, site:
                  trucks: int) -> StoreRoutes:
     pickups = _split_pickups(members, daily_t, scenario.truck_capacity_t, net)
     depot = net.site_node[site]
-    time_s, distance_m = _stop_matrices(graph, net, site_row, pickups)
+    time_s, distance_m = _stop_matrices(net, site_row, pickups)
     problem = RoutingProblem(
         time_s=time_s,
         distance_m=distance_m,
@@ -346,13 +348,13 @@ def _route_store(scenario: Scenario, graph: nx.MultiDiGraph, net: Network, site:
     return StoreRoutes(site, pickups, result, geoms)
 
 
-def _stop_matrices(graph: nx.MultiDiGraph, net: Network, site_row: int,
+def _stop_matrices(net: Network, site_row: int,
                    pickups: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Time and distance between the store (row 0) and pickups, village legs included."""
     rows = np.array([site_row, *pickups["settlement"]], dtype=np.int64)
     nodes = list(net.settle_node[rows])
     uniq = list(pd.unique(np.asarray(nodes, dtype=object)))
-    m = travel_time_matrix(graph, uniq, uniq)
+    m = travel_time_matrix(net.csr, uniq, uniq)
     pos = [uniq.index(v) for v in nodes]
     same = rows[:, None] == rows[None, :]
     out = []

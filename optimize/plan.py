@@ -138,8 +138,8 @@ def save_plan(plan: Plan, out_dir: str | Path) -> Path:
     """Write ``plan.json`` and ``layers/*.geojson`` (EPSG:4326) into ``out_dir``."""
     out = Path(out_dir)
     (out / "layers").mkdir(parents=True, exist_ok=True)
-    text = json.dumps(plan.meta, ensure_ascii=False, indent=1, default=_json_default,
-                      allow_nan=False)
+    text = json.dumps(_json_default(plan.meta), ensure_ascii=False, indent=1,
+                      default=_json_default, allow_nan=False)
     (out / "plan.json").write_text(text, encoding="utf-8")
     for name in LAYERS:
         frame: gpd.GeoDataFrame = getattr(plan, name)

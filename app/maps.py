@@ -1,0 +1,418 @@
+"""A saved plan drawn as a folium map that works offline, embedded by components.
+
+:func:`plan_map` builds the map: county outlines, settlements coloured by their store,
+stores sized by capacity, truck routes, a legend and a layer switcher, fitted to the
+region's bounding box. :func:`map_parts` splits the rendered map into the pieces our own
+page template places (``<head>`` links and styles, the map ``<div>``, the script), so no
+iframe is used.
+
+Safety rules kept here:
+
+- Offline: the map's JS/CSS links point to files the app serves (``asset_url``), never
+  to folium's CDN defaults; with ``tiles='none'`` there is no tile layer at all.
+- Escaping: folium tooltips render HTML, and ``folium.Tooltip`` even pastes its text
+  into a JavaScript template literal unescaped. So user text (names, reasons) only
+  travels as GeoJSON properties (serialised with ``tojson``) holding HTML built here
+  with :func:`html.escape`; colours are checked against ``#rgb`` / ``#rrggbb`` because
+  folium writes style values into the script verbatim.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+from branca.element import Figure
+from folium.elements import MacroElement
+from folium.template import Template
+
+from app.assets import MAP_CSS, MAP_JS
+
+AssetUrl = Callable[[str], str]
+TILES = ("none", "osm")
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+UNSERVED_FILL = "#9e9e9e"
+UNSERVED_RING = "#d32f2f"
+COUNTY_LINE = "#37474f"
+FALLBACK_COLOUR = "#607d8b"
+_COLOUR_RE = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+_COORD_DIGITS = 5  # about 1 m: enough for a regional map, keeps the page small
+_LINE_DIGITS = 4  # about 10 m
+
+
+def default_asset_url(path: str) -> str:
+    """URL of a vendored file as the app serves it (``/vendor/<path>``)."""
+    return f"/vendor/{path}"
+
+
+def safe_colour(value: Any, fallback: str = FALLBACK_COLOUR) -> str:
+    """``value`` if it is a CSS hex colour (``#rgb`` / ``#rrggbb``), else ``fallback``."""
+    if isinstance(value, str) and _COLOUR_RE.fullmatch(value):
+        return value
+    return fallback
+
+
+def tip_html(title: Any, rows: Iterable[tuple[str, Any]]) -> str:
+    """Tooltip HTML: a bold title and ``label: value`` lines, every piece escaped."""
+    lines = [f"<b>{html.escape(_text(title))}</b>"]
+    lines += [f"{html.escape(label)}: {html.escape(_text(value))}" for label, value in rows]
+    return "<br>".join(lines)
+
+
+def _text(value: Any) -> str:
+    """Display text of a property value (``None`` shows as an en dash)."""
+    return "–" if value is None else str(value)
+
+
+def minutes(seconds: Any) -> str:
+    """Seconds as ``'12.5 min'``; ``None`` / non-numbers as an en dash."""
+    if not isinstance(seconds, int | float) or isinstance(seconds, bool):
+        return "–"
+    return f"{seconds / 60:.1f} min"
+
+
+def store_radius_px(capacity_t: Any) -> float:
+    """Circle radius in pixels growing with sqrt(capacity): 500 t -> ~10 px, 5000 t -> ~22."""
+    capacity = float(capacity_t) if isinstance(capacity_t, int | float) else 0.0
+    return round(min(30.0, 4.0 + 0.25 * math.sqrt(max(capacity, 0.0))), 1)
+
+
+def _round_coords(coords: Any, digits: int = _COORD_DIGITS) -> Any:
+    """Coordinates (nested lists) rounded to ``digits`` decimals."""
+    if isinstance(coords, int | float):
+        return round(coords, digits)
+    return [_round_coords(c, digits) for c in coords]
+
+
+def _slim_geometry(geometry: Mapping[str, Any]) -> dict[str, Any]:
+    """Copy of a geometry with rounded coordinates; lines also lose repeated points.
+
+    Points keep about 1 m, lines about 10 m (4 decimals): road-following routes carry
+    most of the page's weight and 10 m is far below what a regional map shows.
+    """
+    out = dict(geometry)
+    kind = geometry.get("type")
+    coords = geometry.get("coordinates", [])
+    if kind == "LineString":
+        out["coordinates"] = _dedupe(_round_coords(coords, _LINE_DIGITS))
+    elif kind == "MultiLineString":
+        out["coordinates"] = [_dedupe(line) for line in _round_coords(coords, _LINE_DIGITS)]
+    else:
+        out["coordinates"] = _round_coords(coords)
+    return out
+
+
+def _dedupe(line: list[list[float]]) -> list[list[float]]:
+    """A line without consecutive repeated points (a degenerate line is kept as is)."""
+    kept = [pt for i, pt in enumerate(line) if i == 0 or pt != line[i - 1]]
+    return kept if len(kept) >= 2 else line
+
+
+def _slim_features(
+    layer: Mapping[str, Any], tip: Callable[[Mapping[str, Any]], str]
+) -> dict[str, Any]:
+    """New FeatureCollection: index ids, rounded geometry and only a ``tip`` property."""
+    features = []
+    for i, feature in enumerate(layer.get("features", [])):
+        features.append({"type": "Feature", "id": str(i),
+                         "geometry": _slim_geometry(feature["geometry"]),
+                         "properties": {"tip": tip(feature["properties"])}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _geojson_layer(
+    layer: Mapping[str, Any],
+    tip: Callable[[Mapping[str, Any]], str],
+    style: Callable[[Mapping[str, Any]], dict[str, Any]],
+    marker: folium.CircleMarker | None = None,
+) -> folium.GeoJson:
+    """One folium GeoJson for a whole layer, styled per feature and with HTML tooltips."""
+    props = [f["properties"] for f in layer.get("features", [])]
+    styles = {str(i): style(p) for i, p in enumerate(props)}
+    return folium.GeoJson(
+        _slim_features(layer, tip),
+        style_function=lambda feature: styles[feature["id"]],
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
+        marker=marker,
+        control=False,
+    )
+
+
+def _county_tip(p: Mapping[str, Any]) -> str:
+    """Tooltip of a county: name and coverage."""
+    poverty = "yes 是" if p.get("poverty_county") else "no 否"
+    return tip_html(p.get("county_name"), [
+        ("coverage 覆盖率", f"{_number(p.get('coverage_pct'), 1)} %"),
+        ("covered 覆盖量", f"{_number(p.get('covered_t'), 0)} / {_number(p.get('supply_t'), 0)} t"),
+        ("settlements 村", p.get("settlements")),
+        ("stores 冷库", p.get("stores")),
+        ("mean access 平均时间", minutes(p.get("access_time_mean_s"))),
+        ("poverty county 贫困县", poverty),
+    ])
+
+
+def _number(value: Any, digits: int) -> str:
+    """A number with thousands separators, or an en dash."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def _county_style(p: Mapping[str, Any]) -> dict[str, Any]:
+    """County outline (light fill so the tooltip works inside the polygon)."""
+    return {"color": COUNTY_LINE, "weight": 1.5, "fill": True, "fillColor": "#90a4ae",
+            "fillOpacity": 0.06, "className": "cc-county"}
+
+
+def _settlement_tip(stores: Mapping[str, Mapping[str, Any]]) -> Callable[[Mapping], str]:
+    """Tooltip builder for settlements (name, county, store, access time); kept short
+    because a prefecture has thousands of settlements and each carries its tooltip."""
+    def tip(p: Mapping[str, Any]) -> str:
+        rows: list[tuple[str, Any]] = [("县 county", p.get("county_name"))]
+        if p.get("store_id") is None:
+            rows.append(("未覆盖 unserved", p.get("unserved_reason") or "no store"))
+        else:
+            store = stores.get(str(p["store_id"])) or {}
+            rows.append(("冷库 store", store.get("name") or p["store_id"]))
+            rows.append(("时间 access", minutes(p.get("access_time_s"))))
+        return tip_html(p.get("name"), rows)
+    return tip
+
+
+def _settlement_style(stores: Mapping[str, Mapping[str, Any]]) -> Callable[[Mapping], dict]:
+    """Style builder: store colour if served, grey with a red ring if not."""
+    def style(p: Mapping[str, Any]) -> dict[str, Any]:
+        if p.get("store_id") is None:
+            return {"radius": 4, "fill": True, "color": UNSERVED_RING, "weight": 2,
+                    "fillColor": UNSERVED_FILL, "fillOpacity": 0.9,
+                    "className": "cc-settlement cc-unserved"}
+        colour = safe_colour((stores.get(str(p["store_id"])) or {}).get("colour"))
+        return {"radius": 3, "fill": True, "color": colour, "weight": 1, "fillColor": colour,
+                "fillOpacity": 0.85, "className": "cc-settlement"}
+    return style
+
+
+def _store_tip(p: Mapping[str, Any]) -> str:
+    """Tooltip of a store: size, cost and load."""
+    return tip_html(p.get("name"), [
+        ("id", p.get("store_id")), ("tier 级别", p.get("tier")),
+        ("capacity 容量", f"{_number(p.get('capacity_t'), 0)} t"),
+        ("load 负荷", f"{_number(p.get('load_t'), 1)} t"),
+        ("settlements 村", p.get("settlements_served")), ("trucks 车辆", p.get("trucks")),
+        ("build cost 建设成本", f"{_number(p.get('build_cost_yuan'), 0)} yuan"),
+    ])
+
+
+def _store_style(p: Mapping[str, Any]) -> dict[str, Any]:
+    """Store circle: its colour, radius by capacity, dark outline."""
+    return {"radius": store_radius_px(p.get("capacity_t")), "fill": True, "color": "#212121",
+            "weight": 2, "fillColor": safe_colour(p.get("colour")), "fillOpacity": 0.9,
+            "className": "cc-store"}
+
+
+def _route_tip(p: Mapping[str, Any]) -> str:
+    """Tooltip of a truck trip."""
+    rows: list[tuple[str, Any]] = [
+        ("truck 车辆", p.get("truck_id")), ("store 冷库", p.get("store_id")),
+        ("trip 趟次", p.get("trip")), ("stops 站点", p.get("stops_count")),
+        ("load 装载", f"{_number(p.get('load_t'), 1)} t"),
+        ("distance 距离", f"{_number(_km(p.get('distance_m')), 1)} km"),
+        ("duration 时长", minutes(p.get("duration_s"))),
+    ]
+    if p.get("approximate_geometry"):
+        rows.append(("geometry 线形", "approximate 近似 (straight segments)"))
+    return tip_html(p.get("route_id"), rows)
+
+
+def _km(metres: Any) -> float | None:
+    """Metres to kilometres (``None`` stays ``None``)."""
+    return metres / 1000 if isinstance(metres, int | float) else None
+
+
+def _route_style(p: Mapping[str, Any]) -> dict[str, Any]:
+    """Route line in its truck colour; dashed when the geometry is approximate."""
+    style = {"color": safe_colour(p.get("colour")), "weight": 3, "opacity": 0.85,
+             "className": "cc-route"}
+    if p.get("approximate_geometry"):
+        style["dashArray"] = "6 4"
+    return style
+
+
+class Legend(MacroElement):
+    """A Leaflet control in a map corner holding pre-escaped legend HTML."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>
+          .cc-legend { background: #fff; padding: 6px 8px; border-radius: 4px;
+                       box-shadow: 0 1px 4px rgba(0,0,0,.3); line-height: 1.5;
+                       max-height: 40vh; overflow-y: auto; font-size: 12px; }
+          .cc-legend i { display: inline-block; width: 12px; height: 12px;
+                         margin-right: 6px; vertical-align: middle; border-radius: 50%; }
+          .cc-legend i.cc-line { border-radius: 0; height: 3px; }
+        </style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
+        {{ this.get_name() }}.onAdd = function () {
+            var div = L.DomUtil.create("div", "cc-legend");
+            div.innerHTML = {{ this.html|tojson }};
+            L.DomEvent.disableScrollPropagation(div);
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, legend_html: str, position: str = "bottomleft") -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.html = legend_html
+        self.position = position
+
+
+def legend_html(stores: Sequence[Mapping[str, Any]], max_stores: int = 20) -> str:
+    """Legend HTML (escaped): store colours, unserved marker, routes, counties."""
+    def row(style: str, text: str, cls: str = "") -> str:
+        return f'<div><i class="{cls}" style="{style}"></i>{html.escape(text)}</div>'
+
+    rows = ["<b>图例 Legend</b>"]
+    for store in stores[:max_stores]:
+        colour = safe_colour(store.get("colour"))
+        rows.append(row(f"background:{colour}", f"{_text(store.get('name'))} "
+                        f"({_number(store.get('capacity_t'), 0)} t)"))
+    if len(stores) > max_stores:
+        rows.append(f"<div>… +{len(stores) - max_stores} stores</div>")
+    rows.append(row(f"background:{UNSERVED_FILL};border:2px solid {UNSERVED_RING}",
+                    "unserved village 未覆盖村"))
+    rows.append(row("background:#555", "truck trip 车辆线路 (dashed 虚线 = approximate)",
+                    "cc-line"))
+    rows.append(row(f"border:1.5px solid {COUNTY_LINE};border-radius:0", "county 县界"))
+    rows.append("<div>circle size 圆大小 ∝ √capacity 容量</div>")
+    return "".join(rows)
+
+
+def _region_bounds(plan: Mapping[str, Any]) -> list[list[float]] | None:
+    """``[[minlat, minlon], [maxlat, maxlon]]`` from ``region.bbox``, if it is usable."""
+    bbox = (plan.get("region") or {}).get("bbox")
+    if not (isinstance(bbox, list | tuple) and len(bbox) == 4):
+        return None
+    if not all(isinstance(v, int | float) for v in bbox):
+        return None
+    minlon, minlat, maxlon, maxlat = (float(v) for v in bbox)
+    return [[minlat, minlon], [maxlat, maxlon]]
+
+
+def _base_map(bounds: list[list[float]] | None, tiles: str, asset_url: AssetUrl) -> folium.Map:
+    """Empty map with local JS/CSS links and either no tiles or OSM tiles."""
+    if tiles not in TILES:
+        raise ValueError(f"tiles must be one of {TILES}, not {tiles!r}")
+    centre = None
+    if bounds:
+        centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+    m = folium.Map(location=centre, zoom_start=8, tiles=None, control_scale=True)
+    # Instance attributes shadow folium's CDN lists (which stay untouched for others).
+    m.default_js = [(path, asset_url(path)) for path in MAP_JS]
+    m.default_css = [(path, asset_url(path)) for path in MAP_CSS]
+    if tiles == "osm":
+        folium.TileLayer(tiles=OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap",
+                         max_zoom=19).add_to(m)
+    return m
+
+
+def plan_map(
+    plan: Mapping[str, Any],
+    layers: Mapping[str, Mapping[str, Any]],
+    *,
+    tiles: str = "none",
+    asset_url: AssetUrl = default_asset_url,
+) -> folium.Map:
+    """Draw a saved plan as a folium map that loads nothing from the internet.
+
+    Parameters
+    ----------
+    plan
+        Parsed ``plan.json`` (``coldchain-plan/1``); only ``region.bbox`` is used.
+    layers
+        Parsed FeatureCollections ``counties``, ``settlements``, ``stores``, ``routes``
+        (EPSG:4326); not modified.
+    tiles
+        ``'none'`` (offline: plain background) or ``'osm'`` (OpenStreetMap tiles with
+        the attribution ``© OpenStreetMap contributors``; needs internet).
+    asset_url
+        Maps a vendor-relative path such as ``'leaflet/leaflet.js'`` to the URL the
+        page loads it from.
+
+    Returns
+    -------
+    folium.Map
+        Four FeatureGroups (counties, routes, settlements, stores; drawn in that order),
+        a LayerControl and a legend, fitted to the region bbox.
+    """
+    bounds = _region_bounds(plan)
+    m = _base_map(bounds, tiles, asset_url)
+    store_features = layers["stores"].get("features", [])
+    stores = {str(f["properties"].get("store_id")): f["properties"] for f in store_features}
+    groups = [
+        ("县界 Counties", _geojson_layer(layers["counties"], _county_tip, _county_style)),
+        ("线路 Truck routes", _geojson_layer(layers["routes"], _route_tip, _route_style)),
+        ("村 Settlements", _geojson_layer(
+            layers["settlements"], _settlement_tip(stores), _settlement_style(stores),
+            marker=folium.CircleMarker(radius=3))),
+        ("冷库 Stores", _geojson_layer(layers["stores"], _store_tip, _store_style,
+                                      marker=folium.CircleMarker(radius=8))),
+    ]
+    for name, layer in groups:
+        group = folium.FeatureGroup(name=name)
+        layer.add_to(group)
+        group.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    Legend(legend_html(list(stores.values()))).add_to(m)
+    m.fit_bounds(bounds or _data_bounds(m))
+    return m
+
+
+def _data_bounds(m: folium.Map) -> list[list[float]]:
+    """Bounds of what is drawn, for a plan whose ``region.bbox`` is unusable."""
+    (south, west), (north, east) = m.get_bounds()
+    if None in (south, west, north, east):
+        return [[-90.0, -180.0], [90.0, 180.0]]
+    return [[float(south or 0), float(west or 0)], [float(north or 0), float(east or 0)]]
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """A rendered map in three pieces for our page template.
+
+    Attributes
+    ----------
+    header
+        ``<script src>`` / ``<link>`` / ``<style>`` tags for ``<head>``.
+    html
+        The map ``<div>``.
+    script
+        JavaScript (without ``<script>`` tags) to run after the div.
+    """
+
+    header: str
+    html: str
+    script: str
+
+
+def map_parts(m: folium.Map) -> MapParts:
+    """Render ``m`` and split its Figure into header, body html and script."""
+    figure = m.get_root()
+    assert isinstance(figure, Figure), "folium.Map always sits in a branca Figure"
+    figure.header._children.pop("meta_http", None)  # our page has its own charset
+    figure.render()
+    return MapParts(figure.header.render(), figure.html.render(), figure.script.render())

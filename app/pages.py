@@ -1,0 +1,207 @@
+"""HTML pages: the plan list and one page per saved plan (tables + an embedded map).
+
+Each view parses the request, reads the saved plan through :mod:`app.plans`, and
+renders a template; the map is built by :func:`app.maps.plan_map` and cached per plan
+file version, so a large plan is drawn once, not on every request.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, send_from_directory, url_for
+from flask.typing import ResponseReturnValue
+
+from app.assets import missing_assets
+from app.maps import MapParts, map_parts, plan_map, safe_colour
+from app.plans import PlanStore, current_store
+
+bp = Blueprint("pages", __name__)
+MAP_CACHE_KEY = "coldchain.maps"
+UNSERVED_SHOWN = 200
+DASH = "–"
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """List of saved plans, newest first."""
+    return render_template("index.html", plans=current_store().list_plans())
+
+
+@bp.get("/plans/<plan_id>")
+def plan_page(plan_id: str) -> ResponseReturnValue:
+    """One plan: warnings, KPIs, map, stores, trucks, unserved settlements, sources."""
+    store = current_store()
+    plan = store.metadata(plan_id)
+    missing = missing_assets(current_app.config["VENDOR_DIR"])
+    parts = None if missing else cached_map(store, plan_id)
+    return render_template("plan.html", plan=plan, view=plan_view(plan),
+                           map=parts, missing_assets=missing)
+
+
+@bp.get("/vendor/<path:filename>")
+def vendor(filename: str) -> ResponseReturnValue:
+    """Vendored front-end files (Leaflet, jQuery) from ``VENDOR_DIR``; 404 outside it."""
+    return send_from_directory(current_app.config["VENDOR_DIR"], filename, max_age=86400)
+
+
+class MapCache:
+    """Rendered maps keyed by plan file versions and tile setting (small LRU)."""
+
+    def __init__(self, max_entries: int = 8) -> None:
+        self._entries: OrderedDict[tuple, MapParts] = OrderedDict()
+        self._max_entries = max_entries
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> MapParts | None:
+        """Cached parts for ``key`` or ``None``."""
+        with self._lock:
+            parts = self._entries.get(key)
+            if parts is not None:
+                self._entries.move_to_end(key)
+            return parts
+
+    def put(self, key: tuple, parts: MapParts) -> None:
+        """Remember ``parts``; drop the least recently used beyond the limit."""
+        with self._lock:
+            self._entries[key] = parts
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
+
+
+def cached_map(store: PlanStore, plan_id: str) -> MapParts:
+    """The plan's map components, rebuilt only when a plan file changed."""
+    cache: MapCache = current_app.extensions.setdefault(MAP_CACHE_KEY, MapCache())
+    tiles = current_app.config["TILES"]
+    key = (store.signature(plan_id), tiles, url_for("pages.vendor", filename=""))
+    parts = cache.get(key)
+    if parts is None:
+        m = plan_map(store.metadata(plan_id), store.layers(plan_id), tiles=tiles,
+                     asset_url=lambda path: url_for("pages.vendor", filename=path))
+        parts = map_parts(m)
+        cache.put(key, parts)
+    return parts
+
+
+# ---- formatting -------------------------------------------------------------------
+
+
+def _is_number(value: Any) -> bool:
+    """True for int/float but not bool."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+@bp.app_template_filter("num")
+def num(value: Any, digits: int = 0) -> str:
+    """Number with thousands separators and ``digits`` decimals; en dash if missing."""
+    return f"{value:,.{digits}f}" if _is_number(value) else DASH
+
+
+@bp.app_template_filter("minutes")
+def minutes(seconds: Any) -> str:
+    """Seconds shown as minutes with one decimal."""
+    return f"{seconds / 60:,.1f}" if _is_number(seconds) else DASH
+
+
+@bp.app_template_filter("colour")
+def colour(value: Any) -> str:
+    """A CSS hex colour from plan data, or a neutral grey (never arbitrary CSS)."""
+    return safe_colour(value)
+
+
+def _km(metres: Any) -> str:
+    """Metres shown as kilometres with one decimal."""
+    return f"{metres / 1000:,.1f}" if _is_number(metres) else DASH
+
+
+def _hours(seconds: Any) -> str:
+    """Seconds shown as hours with one decimal."""
+    return f"{seconds / 3600:,.1f}" if _is_number(seconds) else DASH
+
+
+# ---- the plan page's tables -------------------------------------------------------------
+
+
+def kpi_rows(kpis: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(label, value with unit) rows of the KPI table."""
+    k = kpis.get
+    return [
+        ("覆盖率 Coverage (supply)", f"{num(k('coverage_pct'), 1)} %"),
+        ("覆盖村 Settlements served", f"{num(k('settlements_served'))} / {num(k('settlements'))}"),
+        ("贫困村覆盖 Poor settlements covered",
+         f"{num(k('poor_covered_pct'), 1)} % of {num(k('poor_settlements'))}"),
+        ("供应覆盖 Supply covered", f"{num(k('supply_covered_t'), 1)} / {num(k('supply_t'), 1)} t"),
+        ("冷库 Stores", num(k("stores"))),
+        ("库容 Storage capacity", f"{num(k('storage_capacity_t'))} t"),
+        ("建设成本 Build cost", f"{num(k('build_cost_yuan'))} yuan"),
+        ("补贴 / 预算 Subsidy / budget",
+         f"{num(k('subsidy_yuan'))} / {num(k('budget_yuan'))} yuan"),
+        ("到达时间 Access time mean / p95 / max",
+         f"{minutes(k('access_time_mean_s'))} / {minutes(k('access_time_p95_s'))} / "
+         f"{minutes(k('access_time_max_s'))} min"),
+        ("车辆 Trucks (used)", f"{num(k('trucks'))} ({num(k('trucks_used'))} used)"),
+        ("趟次 Truck trips", num(k("truck_trips"))),
+        ("线路 Route distance / duration",
+         f"{_km(k('route_distance_m'))} km / {_hours(k('route_duration_s'))} h"),
+        ("日收集 Daily pickup routed",
+         f"{num(k('daily_pickup_routed_t'), 1)} / {num(k('daily_pickup_t'), 1)} t"),
+        ("公平性 County fairness (Jain, 1 = even)", num(k("county_fairness_jain"), 3)),
+    ]
+
+
+def solver_rows(solver: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) rows for the siting and routing solvers, including the gap."""
+    siting = solver.get("siting") or {}
+    routing = solver.get("routing") or {}
+    return [
+        ("选址 Siting status", str(siting.get("status", DASH))),
+        ("选址 Siting gap", f"{num(siting.get('gap_pct'), 2)} %"),
+        ("选址 Siting objective / bound",
+         f"{num(siting.get('objective'), 1)} / {num(siting.get('bound'), 1)}"),
+        ("选址 Siting time", f"{num(siting.get('time_s'), 1)} s"),
+        ("路径 Routing status", str(routing.get("status", DASH))),
+        ("路径 Routing time", f"{num(routing.get('time_s'), 1)} s"),
+    ]
+
+
+def trucks_rows(plan: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Trucks per depot, with the store's name where known."""
+    names = {s.get("store_id"): s.get("name") for s in plan.get("stores", [])}
+    return [{"store_id": row.get("store_id"), "name": names.get(row.get("store_id")),
+             "trucks": row.get("trucks")} for row in plan.get("trucks_per_depot", [])]
+
+
+def unserved_reasons(unserved: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, int]]:
+    """(stage, reason, count) for the unserved settlements, most frequent first."""
+    counts = Counter((str(u.get("stage", "")), str(u.get("reason", ""))) for u in unserved)
+    return [(stage, reason, n) for (stage, reason), n in counts.most_common()]
+
+
+def plan_view(plan: Mapping[str, Any]) -> dict[str, Any]:
+    """Everything the plan template shows, computed once per request."""
+    unserved = plan.get("unserved") or []
+    road = plan.get("road_network") or {}
+    return {
+        "approximate": bool(road.get("approximate")),
+        "kpis": kpi_rows(plan.get("kpis") or {}),
+        "solver": solver_rows(plan.get("solver") or {}),
+        "trucks": trucks_rows(plan),
+        "unserved_count": len(unserved),
+        "unserved_shown": unserved[:UNSERVED_SHOWN],
+        "unserved_reasons": unserved_reasons(unserved),
+        "scenario": _scenario_rows(plan.get("scenario") or {}),
+    }
+
+
+def _scenario_rows(scenario: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Scenario parameters as rows (name, value, unit, source, assumption)."""
+    rows = []
+    for name, entry in scenario.items():
+        entry = entry if isinstance(entry, Mapping) else {"value": entry}
+        rows.append({"name": name, "value": entry.get("value"), "unit": entry.get("unit", ""),
+                     "source": entry.get("source", ""),
+                     "assumption": bool(entry.get("assumption"))})
+    return rows

@@ -1,0 +1,247 @@
+"""Read saved plans (``coldchain-plan/1``, see ``docs/PLAN-FORMAT.md``) for the web app.
+
+The web app only reads plan directories written by ``coldchain plan``; nothing is
+re-solved here. Every plan id is checked against ``[a-z0-9_-]+`` and resolved inside
+``PLANS_DIR`` only, so a request can never name a file elsewhere. Parsed files are
+cached keyed by ``(path, mtime)``: a plan rewritten on disk is re-read on the next
+request, an unchanged one is parsed once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+
+SCHEMA = "coldchain-plan/1"
+LAYERS = ("counties", "settlements", "stores", "routes")
+PLAN_ID_RE = re.compile(r"[a-z0-9_-]+")
+PLAN_KEYS = (
+    "schema", "plan_id", "name", "created_at", "region", "scenario", "road_network",
+    "approximations", "assumptions", "kpis", "stores", "trucks_per_depot", "routes",
+    "unserved", "solver", "attributions",
+)
+EXTENSION_KEY = "coldchain.plans"
+
+
+class PlanError(Exception):
+    """Base of the errors a plan request can raise; ``http_status`` maps it to HTTP."""
+
+    http_status = 500
+
+    def __init__(self, message: str, *, plan_id: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.plan_id = plan_id
+
+
+class PlanNotFound(PlanError):
+    """No plan directory of that id (or the id is not a valid plan id)."""
+
+    http_status = 404
+
+
+class LayerNotFound(PlanError):
+    """The layer name is not one of :data:`LAYERS`, or its file is missing."""
+
+    http_status = 404
+
+
+class PlanFormatError(PlanError):
+    """A plan file exists but does not follow ``coldchain-plan/1``."""
+
+    http_status = 500
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """One row of the plan list: what the list page and ``/api/plans`` show."""
+
+    plan_id: str
+    name: str
+    region_name: str
+    created_at: str
+    coverage_pct: float | None
+    approximate: bool
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict of the summary."""
+        return asdict(self)
+
+
+class _FileCache:
+    """Parsed files keyed by path, valid while the file's ``mtime_ns`` is unchanged (LRU)."""
+
+    def __init__(self, max_entries: int) -> None:
+        self._entries: OrderedDict[Path, tuple[int, Any]] = OrderedDict()
+        self._max_entries = max_entries
+        self._lock = threading.Lock()
+
+    def get(self, path: Path, parse: Callable[[Path], Any]) -> Any:
+        """Return ``parse(path)``, cached while the file's mtime stays the same."""
+        mtime = path.stat().st_mtime_ns
+        with self._lock:
+            hit = self._entries.get(path)
+            if hit is not None and hit[0] == mtime:
+                self._entries.move_to_end(path)
+                return hit[1]
+        value = parse(path)
+        with self._lock:
+            self._entries[path] = (mtime, value)
+            self._entries.move_to_end(path)
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
+        return value
+
+
+def _no_nan(constant: str) -> None:
+    """Read ``NaN`` / ``Infinity`` as ``null`` so what we serve stays valid JSON."""
+    return None
+
+
+def read_json(path: Path) -> Any:
+    """Parse a UTF-8 JSON file; raise :class:`PlanFormatError` naming the file if broken."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_nan)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PlanFormatError(f"{path.name}: not valid JSON ({exc})") from exc
+
+
+def validate_plan_meta(meta: Any, source: str) -> dict[str, Any]:
+    """Check ``plan.json`` against ``coldchain-plan/1``; return it unchanged.
+
+    Raises
+    ------
+    PlanFormatError
+        Not an object, a different schema, or missing keys (all of them are named).
+    """
+    if not isinstance(meta, dict):
+        raise PlanFormatError(f"{source}: plan.json is not a JSON object")
+    if meta.get("schema") != SCHEMA:
+        raise PlanFormatError(f"{source}: schema {meta.get('schema')!r}, expected {SCHEMA!r}")
+    missing = [key for key in PLAN_KEYS if key not in meta]
+    if missing:
+        raise PlanFormatError(f"{source}: plan.json lacks {', '.join(missing)}")
+    return meta
+
+
+def validate_layer(data: Any, source: str) -> dict[str, Any]:
+    """Check that a layer file is a GeoJSON FeatureCollection of features with properties."""
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise PlanFormatError(f"{source}: not a GeoJSON FeatureCollection")
+    features = data.get("features")
+    if not isinstance(features, list):
+        raise PlanFormatError(f"{source}: 'features' is not a list")
+    bad = [i for i, f in enumerate(features) if not _is_feature(f)]
+    if bad:
+        raise PlanFormatError(f"{source}: features {bad[:10]} lack geometry or properties")
+    return data
+
+
+def _is_feature(feature: Any) -> bool:
+    """True for a dict with a ``geometry`` object and a ``properties`` object."""
+    return (
+        isinstance(feature, dict)
+        and isinstance(feature.get("geometry"), dict)
+        and isinstance(feature.get("properties"), dict)
+    )
+
+
+class PlanStore:
+    """Read-only access to the plan directories under one ``plans_dir``.
+
+    Parameters
+    ----------
+    plans_dir
+        Directory holding one sub-directory per plan (``plans_dir/<plan_id>/plan.json``).
+    max_entries
+        How many parsed files the cache keeps (least recently used are dropped).
+    """
+
+    def __init__(self, plans_dir: str | Path, max_entries: int = 64) -> None:
+        self.plans_dir = Path(plans_dir).resolve()
+        self._cache = _FileCache(max_entries)
+
+    def plan_dir(self, plan_id: str) -> Path:
+        """The directory of ``plan_id``, checked to be a direct child of ``plans_dir``."""
+        if not PLAN_ID_RE.fullmatch(plan_id):
+            raise PlanNotFound(f"no plan {plan_id!r}", plan_id=plan_id)
+        path = (self.plans_dir / plan_id).resolve()
+        if path.parent != self.plans_dir or not (path / "plan.json").is_file():
+            raise PlanNotFound(f"no plan {plan_id!r}", plan_id=plan_id)
+        return path
+
+    def metadata(self, plan_id: str) -> dict[str, Any]:
+        """Parsed and validated ``plan.json`` of ``plan_id`` (shared: do not mutate)."""
+        path = self.plan_dir(plan_id) / "plan.json"
+        source = f"{plan_id}/plan.json"
+        return self._read(path, lambda p: validate_plan_meta(read_json(p), source), plan_id)
+
+    def layer(self, plan_id: str, layer: str) -> dict[str, Any]:
+        """Parsed FeatureCollection ``layers/<layer>.geojson`` (shared: do not mutate)."""
+        if layer not in LAYERS:
+            raise LayerNotFound(f"no layer {layer!r}; layers are {', '.join(LAYERS)}",
+                                plan_id=plan_id)
+        path = self.plan_dir(plan_id) / "layers" / f"{layer}.geojson"
+        if not path.is_file():
+            raise LayerNotFound(f"plan {plan_id!r} has no {layer} layer", plan_id=plan_id)
+        source = f"{plan_id}/layers/{layer}.geojson"
+        return self._read(path, lambda p: validate_layer(read_json(p), source), plan_id)
+
+    def layers(self, plan_id: str) -> dict[str, dict[str, Any]]:
+        """All four layers of ``plan_id`` by name."""
+        return {name: self.layer(plan_id, name) for name in LAYERS}
+
+    def signature(self, plan_id: str) -> tuple[tuple[str, int], ...]:
+        """``(path, mtime_ns)`` of every file of the plan: a key for derived caches."""
+        root = self.plan_dir(plan_id)
+        files = [root / "plan.json", *(root / "layers" / f"{n}.geojson" for n in LAYERS)]
+        return tuple((str(f), f.stat().st_mtime_ns if f.is_file() else -1) for f in files)
+
+    def list_plans(self) -> list[PlanSummary]:
+        """Summaries of every plan directory, newest first; broken plans carry ``error``."""
+        if not self.plans_dir.is_dir():
+            return []
+        ids = sorted(p.name for p in self.plans_dir.iterdir()
+                     if PLAN_ID_RE.fullmatch(p.name) and (p / "plan.json").is_file())
+        rows = [self._summary(plan_id) for plan_id in ids]
+        return sorted(rows, key=lambda r: r.created_at, reverse=True)
+
+    def _summary(self, plan_id: str) -> PlanSummary:
+        """Summary of one plan, or a row naming its error."""
+        try:
+            meta = self.metadata(plan_id)
+        except PlanError as exc:
+            return PlanSummary(plan_id, plan_id, "", "", None, False, error=exc.message)
+        return PlanSummary(
+            plan_id=plan_id,
+            name=str(meta["name"]),
+            region_name=str((meta.get("region") or {}).get("name", "")),
+            created_at=str(meta["created_at"]),
+            coverage_pct=(meta.get("kpis") or {}).get("coverage_pct"),
+            approximate=bool((meta.get("road_network") or {}).get("approximate")),
+        )
+
+    def _read(self, path: Path, parse: Callable[[Path], Any], plan_id: str) -> Any:
+        """Cached parse; a file that vanished meanwhile is 'not found', not a crash."""
+        try:
+            return self._cache.get(path, parse)
+        except FileNotFoundError as exc:
+            raise PlanNotFound(f"no plan {plan_id!r}", plan_id=plan_id) from exc
+        except OSError as exc:
+            raise PlanFormatError(f"{path.name}: cannot be read ({exc.strerror})",
+                                  plan_id=plan_id) from exc
+
+
+def current_store() -> PlanStore:
+    """The :class:`PlanStore` of the running app (made by ``create_app``)."""
+    store: PlanStore = current_app.extensions[EXTENSION_KEY]
+    return store

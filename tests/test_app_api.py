@@ -1,0 +1,82 @@
+"""The JSON / GeoJSON API: lists, plan.json, layers, 404s and path traversal."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from app import create_app
+
+LAYER_COUNTS = {"counties": 2, "settlements": 6, "stores": 2, "routes": 2}
+
+
+def test_plan_list(client: FlaskClient) -> None:
+    response = client.get("/api/plans")
+    assert response.status_code == 200
+    plans = response.get_json()["plans"]
+    assert [p["plan_id"] for p in plans] == ["tiny-linxia", "tiny-osm"]
+    assert plans[0]["approximate"] is True and plans[0]["coverage_pct"] == 83.3
+
+
+def test_plan_json(client: FlaskClient) -> None:
+    response = client.get("/api/plans/tiny-linxia")
+    assert response.status_code == 200
+    plan = response.get_json()
+    assert plan["schema"] == "coldchain-plan/1"
+    assert plan["kpis"]["stores"] == 2
+    assert "临夏" in response.get_data(as_text=True)  # UTF-8, not \\u escapes
+
+
+@pytest.mark.parametrize(("layer", "count"), LAYER_COUNTS.items())
+def test_layers_are_feature_collections(client: FlaskClient, layer: str, count: int) -> None:
+    response = client.get(f"/api/plans/tiny-linxia/layers/{layer}.geojson")
+    assert response.status_code == 200
+    assert response.mimetype == "application/geo+json"
+    data = json.loads(response.get_data(as_text=True))
+    assert data["type"] == "FeatureCollection"
+    assert len(data["features"]) == count
+    assert all(f["type"] == "Feature" and f["geometry"]["type"] for f in data["features"])
+
+
+@pytest.mark.parametrize("url", [
+    "/api/plans/nope",
+    "/api/plans/nope/layers/stores.geojson",
+    "/api/plans/tiny-linxia/layers/roads.geojson",
+    "/api/plans/tiny-linxia/layers/stores.json",
+    "/api/plans/Tiny-Linxia",
+    "/api/plans/..%2F..%2Fetc/layers/x.geojson",
+    "/api/plans/..%2Ftiny-linxia",
+    "/api/plans/%2e%2e/layers/stores.geojson",
+    "/api/plans/../secret.txt",
+    "/api/plans/tiny-linxia/layers/..%2F..%2Fplan.geojson",
+    "/api/nothing",
+])
+def test_unknown_or_traversal_is_json_404(client: FlaskClient, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 404
+    assert response.is_json
+    assert response.get_json()["status"] == 404
+    assert "must never be served" not in response.get_data(as_text=True)
+
+
+def test_broken_plan_is_json_error_naming_the_file(
+    tmp_path: Path, plan_writer: Callable[..., Path]
+) -> None:
+    plan_dir = plan_writer(tmp_path, "p1", approximate=True, created_at="t")
+    (plan_dir / "layers" / "stores.geojson").write_text("[]", encoding="utf-8")
+    client = create_app({"TESTING": True, "PLANS_DIR": str(tmp_path)}).test_client()
+    response = client.get("/api/plans/p1/layers/stores.geojson")
+    assert response.status_code == 500
+    assert "stores.geojson" in response.get_json()["message"]
+    assert client.get("/api/plans/p1/layers/routes.geojson").status_code == 200
+
+
+def test_method_not_allowed_is_json(client: FlaskClient) -> None:
+    response = client.post("/api/plans")
+    assert response.status_code == 405
+    assert response.is_json
+    assert response.headers["Allow"]

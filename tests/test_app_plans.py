@@ -1,0 +1,123 @@
+"""Reading saved plans: ids, containment, validation, listing and the (path, mtime) cache."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from app.plans import (
+    LayerNotFound,
+    PlanFormatError,
+    PlanNotFound,
+    PlanStore,
+    validate_layer,
+    validate_plan_meta,
+)
+
+
+def test_list_plans_newest_first(plans_dir: Path) -> None:
+    rows = PlanStore(plans_dir).list_plans()
+    assert [r.plan_id for r in rows] == ["tiny-linxia", "tiny-osm"]
+    assert rows[0].approximate is True and rows[1].approximate is False
+    assert rows[0].coverage_pct == 83.3
+    assert rows[0].region_name == "临夏回族自治州"
+    assert rows[0].error is None
+
+
+def test_list_plans_of_missing_dir_is_empty(tmp_path: Path) -> None:
+    assert PlanStore(tmp_path / "nope").list_plans() == []
+
+
+def test_metadata_and_layers(plans_dir: Path) -> None:
+    store = PlanStore(plans_dir)
+    assert store.metadata("tiny-linxia")["plan_id"] == "tiny-linxia"
+    counts = {name: len(fc["features"]) for name, fc in store.layers("tiny-linxia").items()}
+    assert counts == {"counties": 2, "settlements": 6, "stores": 2, "routes": 2}
+
+
+@pytest.mark.parametrize("plan_id", [
+    "..", "../tiny-linxia", "Tiny-Linxia", "tiny linxia", "", "secret.txt", "tiny/linxia",
+    "/etc", "nope",
+])
+def test_bad_or_unknown_ids_are_not_found(plans_dir: Path, plan_id: str) -> None:
+    with pytest.raises(PlanNotFound):
+        PlanStore(plans_dir).metadata(plan_id)
+
+
+def test_symlink_leaving_plans_dir_is_not_found(
+    tmp_path: Path, plan_writer: Callable[..., Path]
+) -> None:
+    outside = plan_writer(tmp_path / "outside", "real", approximate=True, created_at="t")
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    (plans / "linked").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(PlanNotFound):
+        PlanStore(plans).metadata("linked")
+
+
+def test_unknown_layer(plans_dir: Path) -> None:
+    store = PlanStore(plans_dir)
+    with pytest.raises(LayerNotFound):
+        store.layer("tiny-linxia", "../plan")
+    with pytest.raises(LayerNotFound):
+        store.layer("tiny-linxia", "roads")
+
+
+def test_cache_reuses_until_mtime_changes(
+    tmp_path: Path, plan_writer: Callable[..., Path]
+) -> None:
+    plan_dir = plan_writer(tmp_path, "p1", approximate=True, created_at="t")
+    store = PlanStore(tmp_path)
+    first = store.metadata("p1")
+    assert store.metadata("p1") is first
+    meta = dict(first, name="renamed")
+    path = plan_dir / "plan.json"
+    path.write_text(json.dumps(meta), encoding="utf-8")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert store.metadata("p1")["name"] == "renamed"
+
+
+def test_broken_plan_is_a_format_error_and_listed(
+    tmp_path: Path, plan_writer: Callable[..., Path]
+) -> None:
+    plan_writer(tmp_path, "good", approximate=False, created_at="2025")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "plan.json").write_text("{not json", encoding="utf-8")
+    store = PlanStore(tmp_path)
+    with pytest.raises(PlanFormatError, match="not valid JSON"):
+        store.metadata("broken")
+    rows = {r.plan_id: r for r in store.list_plans()}
+    assert rows["broken"].error and rows["good"].error is None
+
+
+def test_validate_plan_meta_names_missing_keys() -> None:
+    with pytest.raises(PlanFormatError, match="kpis, stores"):
+        validate_plan_meta({"schema": "coldchain-plan/1", "plan_id": "x", "name": "n",
+                            "created_at": "t", "region": {}, "scenario": {},
+                            "road_network": {}, "approximations": [], "assumptions": [],
+                            "trucks_per_depot": [], "routes": [], "unserved": [],
+                            "solver": {}, "attributions": []}, "x")
+    with pytest.raises(PlanFormatError, match="schema"):
+        validate_plan_meta({"schema": "other/2"}, "x")
+
+
+def test_validate_layer() -> None:
+    with pytest.raises(PlanFormatError, match="FeatureCollection"):
+        validate_layer({"type": "Feature"}, "x")
+    with pytest.raises(PlanFormatError, match=r"features \[1\]"):
+        validate_layer({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": {}, "properties": {}}, {"type": "Feature"}]}, "x")
+
+
+def test_nan_reads_as_null(tmp_path: Path, plan_writer: Callable[..., Path]) -> None:
+    plan_dir = plan_writer(tmp_path, "p1", approximate=True, created_at="t")
+    path = plan_dir / "plan.json"
+    path.write_text(path.read_text(encoding="utf-8").replace('"gap_pct": 0.0', '"gap_pct": NaN'),
+                    encoding="utf-8")
+    assert PlanStore(tmp_path).metadata("p1")["solver"]["siting"]["gap_pct"] is None

@@ -1,0 +1,99 @@
+"""The whole pipeline on a real county (广河县, 622924): real data, short solver limits.
+
+The plan is checked independently by ``verify_plan``; the apportioned numbers are
+recomputed here from the census.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from geodata.datasets import load_census
+from geodata.errors import DataError
+from optimize.apportion import largest_remainder
+from optimize.pipeline import build_plan, candidate_sites, regional_share
+from optimize.plan import load_plan, save_plan
+from optimize.scenario import Scenario
+from optimize.verify import verify_plan
+
+GUANGHE = Scenario(name="广河县 test", region_code="622924", siting_time_limit_s=10.0,
+                   routing_time_limit_s=0.5)
+
+
+@pytest.fixture(scope="module")
+def plan():  # type: ignore[no-untyped-def]
+    stages: list[tuple[str, float]] = []
+    p = build_plan(GUANGHE, plan_id="guanghe", progress=lambda s, f: stages.append((s, f)))
+    fractions = [f for _, f in stages]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    return p
+
+
+def test_numbers_follow_the_apportioning_rule() -> None:
+    census = load_census()
+    counties = census[census["level"].isin(["county", "prefecture_and_county"])]
+    weights = dict(zip(counties["adcode"], counties["pop_rural"].astype(float), strict=True))
+    share = regional_share(GUANGHE, census)
+    assert share.stores == largest_remainder(weights, 893)["622924"]
+    assert share.trucks == largest_remainder(weights, 720)["622924"]
+    assert share.stores > 0 and "largest remainder" in share.rule
+
+
+def test_plan_checks_out_independently(plan) -> None:  # type: ignore[no-untyped-def]
+    assert verify_plan(plan) == []
+    k = plan.kpis
+    assert k["stores"] == regional_share(GUANGHE, load_census()).stores
+    assert k["settlements"] == len(plan.settlements) > 50
+    assert 0 < k["coverage_pct"] <= 100
+    assert k["subsidy_yuan"] <= k["budget_yuan"]
+    assert k["access_time_max_s"] <= GUANGHE.access_limit_s
+    assert k["trucks_used"] <= k["trucks"]
+    assert plan.meta["solver"]["siting"]["gap_pct"] >= 0
+
+
+def test_approximations_are_flagged(plan) -> None:  # type: ignore[no-untyped-def]
+    assert plan.meta["road_network"]["approximate"] is True
+    text = " ".join(plan.meta["approximations"])
+    assert "approximate" in text and "township centre" in text and "estimate" in text
+    assert all(plan.routes["approximate_geometry"])
+    assert any("truck_capacity_t" in a for a in plan.meta["assumptions"])
+
+
+def test_unserved_items_carry_reasons(plan) -> None:  # type: ignore[no-untyped-def]
+    assert all(u["reason"] for u in plan.meta["unserved"])
+    routed = {s["settlement_id"] for r in plan.meta["routes"] for s in r["stops"]}
+    routing_unserved = {u["settlement_id"] for u in plan.meta["unserved"]
+                        if u["stage"] == "routing"}
+    assert not routed & routing_unserved or all(  # split pickups may be partly served
+        len(plan.settlements[plan.settlements.settlement_id == s]) == 1 for s in routed)
+
+
+def test_layers_round_trip(plan, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    save_plan(plan, tmp_path / "p")
+    back = load_plan(tmp_path / "p")
+    assert verify_plan(back) == []
+    assert len(back.counties) == 1 and back.counties["county_code"].iloc[0] == "622924"
+    assert len(back.stores) == plan.kpis["stores"]
+
+
+def test_same_scenario_same_plan(plan) -> None:  # type: ignore[no-untyped-def]
+    again = build_plan(GUANGHE, plan_id="guanghe")
+    assert list(again.stores["site_settlement_id"]) == list(plan.stores["site_settlement_id"])
+    assert list(again.settlements["store_id"]) == list(plan.settlements["store_id"])
+    assert again.kpis["route_distance_m"] == plan.kpis["route_distance_m"]
+
+
+def test_candidate_slots_grow_when_stores_outnumber_townships(plan) -> None:  # type: ignore[no-untyped-def]
+    villages = plan.settlements.rename(columns={"settlement_id": "village_code",
+                                                "name": "village_name"})
+    towns = villages["township_name"].nunique()
+    villages["township_code"] = villages["township_name"]
+    assert len(candidate_sites(villages, 1)) == towns
+    assert len(candidate_sites(villages, 2 * towns)) >= min(2 * towns, len(villages)) - towns
+
+
+def test_unknown_region_is_named() -> None:
+    with pytest.raises(DataError, match="629999"):
+        build_plan(Scenario(region_code="629999"))
