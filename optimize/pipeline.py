@@ -205,7 +205,9 @@ def candidate_sites(settlements: gpd.GeoDataFrame, n_stores: int) -> gpd.GeoData
 def _road_graph(scenario: Scenario, region: dict[str, Any],
                 osm_path: str | Path | None) -> nx.MultiDiGraph:
     if osm_path is not None:
-        return road_graph_from_osm(osm_path, clip_polygon=region["polygon"])
+        # Unsimplified: every OSM vertex stays a node, so villages snap to the road itself
+        # rather than to the nearest junction, which on rural roads can be kilometres off.
+        return road_graph_from_osm(osm_path, clip_polygon=region["polygon"], simplify=False)
     towns = region["villages"].drop_duplicates("township_code")
     seat_keys = {(round(p.x, 6), round(p.y, 6)) for p in region["seats"].geometry}
     points = gpd.GeoDataFrame({

@@ -97,3 +97,36 @@ def test_candidate_slots_grow_when_stores_outnumber_townships(plan) -> None:  # 
 def test_unknown_region_is_named() -> None:
     with pytest.raises(DataError, match="629999"):
         build_plan(Scenario(region_code="629999"))
+
+
+def _hand_made_osm(path: Path) -> Path:
+    """A hand-made OSM XML road network for 广河县 (NOT real OSM data): a chain of
+    secondary roads through the county's real township points, west to east, plus one
+    footway that must be ignored. It exercises the OSM path of the pipeline."""
+    from geodata.places import load_villages
+
+    towns = load_villages(region_code="622924").drop_duplicates("township_code")
+    points = sorted({(round(p.x, 6), round(p.y, 6)) for p in towns.geometry})
+    nodes = "".join(f'<node id="{i + 1}" lat="{y}" lon="{x}"/>' for i, (x, y) in
+                    enumerate(points))
+    chain = "".join(f'<nd ref="{i + 1}"/>' for i in range(len(points)))
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><osm version="0.6">' + nodes
+        + f'<way id="1">{chain}<tag k="highway" v="secondary"/></way>'
+        + '<way id="2"><nd ref="1"/><nd ref="2"/><tag k="highway" v="footway"/></way>'
+        + "</osm>", encoding="utf-8")
+    return path
+
+
+def test_plan_on_an_osm_file(tmp_path: Path) -> None:
+    osm = _hand_made_osm(tmp_path / "guanghe-hand-made.osm")
+    p = build_plan(GUANGHE, osm_path=osm, plan_id="guanghe-osm")
+    assert verify_plan(p) == []
+    road = p.meta["road_network"]
+    assert road["approximate"] is False and road["source"].startswith("osm:")
+    assert road["off_network_settlements"] == 0  # every village's township is a road node
+    assert not any("Road network is approximate" in a for a in p.meta["approximations"])
+    assert any(a["attribution"] == "© OpenStreetMap contributors" for a in p.meta["attributions"])
+    assert not any(p.routes["approximate_geometry"])
+    # on a chain of 60 km/h roads times differ from the 40 km/h approximate network
+    assert p.kpis["access_time_mean_s"] > 0
