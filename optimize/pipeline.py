@@ -494,14 +494,16 @@ def _routes_layer(store_routes: list[StoreRoutes], sites: gpd.GeoDataFrame,
                 "stops_count": len(trip.stops),
                 "load_t": round(float(r.pickups["pickup_t"].iloc[list(trip.stops)].sum()), 3),
                 "distance_m": int(trip.distance_m), "duration_s": int(trip.end_s - trip.start_s),
-                "start_s": int(trip.start_s), "end_s": int(trip.end_s),
+                "start_s": int(trip.start_s), "store_arrival_s": int(trip.store_arrival_s),
+                "end_s": int(trip.end_s), "max_age_s": int(trip.max_age_s),
                 "colour": PALETTE[numbering[trip.truck] % len(PALETTE)],
                 "approximate_geometry": bool(graph.graph.get("approximate", False)),
             }
             rows.append({**row, "geometry": geom})
             meta.append({**row, "stops": _stops(trip, r.pickups, settlements)})
     cols = ["route_id", "truck_id", "store_id", "trip", "stops_count", "load_t", "distance_m",
-            "duration_s", "start_s", "end_s", "colour", "approximate_geometry", "geometry"]
+            "duration_s", "start_s", "store_arrival_s", "end_s", "max_age_s", "colour",
+            "approximate_geometry", "geometry"]
     frame = gpd.GeoDataFrame(pd.DataFrame(rows, columns=cols), geometry="geometry", crs=4326)
     return frame, meta
 
@@ -579,8 +581,9 @@ def _approximations(graph: nx.MultiDiGraph, settle: gpd.GeoDataFrame,
     at_township = int((settle["location_method"] == "township_centre").sum())
     if at_township:
         out.append(f"{at_township} villages have no coordinates of their own (NBS code lists); "
-                   "they are placed at their township centre, so travel within a township "
-                   "counts as zero.")
+                   "they are placed at their township centre, and each trip between a village "
+                   "and the centre is the expected distance over the township's area (its "
+                   "Voronoi cell, x the detour factor) at village-road speed.")
     out.append(f"Supply is an estimate: 2020 county rural population x "
                f"{scenario.stored_produce_kg_per_rural_capita} kg per rural resident, spread "
                "evenly over each county's villages; no crop production data by village.")

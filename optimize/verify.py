@@ -70,9 +70,10 @@ def _route_problems(plan: Plan) -> list[str]:
             out.append(f"route {name}: load {load:.3f} t exceeds truck capacity {capacity} t")
         if r["end_s"] > shift:
             out.append(f"route {name}: ends at {r['end_s']} s, after the {shift} s shift")
-        if r["stops"] and r["end_s"] - r["stops"][0]["arrival_s"] > freshness:
-            out.append(f"route {name}: first pickup waits {r['end_s'] - r['stops'][0]['arrival_s']}"
-                       f" s to reach the store, limit {freshness} s")
+        age = r["store_arrival_s"] - r["stops"][0]["arrival_s"] if r["stops"] else 0
+        if age > freshness:
+            out.append(f"route {name}: first pickup rides {age} s to the store, "
+                       f"limit {freshness} s")
         wrong = [s["settlement_id"] for s in r["stops"] if store_of.get(s["settlement_id"])
                  != r["store_id"]]
         if wrong:

@@ -1,0 +1,48 @@
+"""verify_plan finds injected violations in a real plan (广河县) and passes the real one."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import pytest
+
+from optimize.pipeline import build_plan
+from optimize.plan import Plan
+from optimize.scenario import Scenario
+from optimize.verify import verify_plan
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    return build_plan(Scenario(region_code="622924", siting_time_limit_s=10.0,
+                               routing_time_limit_s=0.5), plan_id="v")
+
+
+def _with(plan: Plan, **changes: object) -> Plan:
+    return dataclasses.replace(plan, **changes)
+
+
+def test_real_plan_passes(plan: Plan) -> None:
+    assert verify_plan(plan) == []
+
+
+def test_overfull_store_and_silent_unserved(plan: Plan) -> None:
+    stores = plan.stores.copy()
+    stores.loc[0, "capacity_t"] = 1.0
+    settle = plan.settlements.copy()
+    settle.loc[0, ["store_id", "unserved_reason"]] = [None, None]
+    problems = verify_plan(_with(plan, stores=stores, settlements=settle))
+    assert any(p.startswith(f"store {stores.loc[0, 'store_id']}: load") for p in problems)
+    assert f"settlement {settle.loc[0, 'settlement_id']}: unserved without a reason" in problems
+
+
+def test_late_route_and_tampered_kpi(plan: Plan) -> None:
+    meta = copy.deepcopy(plan.meta)
+    route = meta["routes"][0]
+    route["store_arrival_s"] = route["stops"][0]["arrival_s"] + 3 * 3600  # 3 h > 2 h limit
+    meta["kpis"]["coverage_pct"] = 99.999
+    problems = verify_plan(_with(plan, meta=meta))
+    assert any(p.startswith(f"route {route['route_id']}: first pickup rides 10800 s")
+               for p in problems)
+    assert any(p.startswith("kpi coverage_pct: saved 99.999") for p in problems)
