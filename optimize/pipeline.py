@@ -36,6 +36,7 @@ from geodata.matrix import CsrGraph, graph_to_csr, travel_time_matrix
 from geodata.roads import approximate_graph, road_graph_from_osm, route_geometry
 from geodata.snap import snap_points
 from geodata.speeds import CLASS_SPEED_KPH
+from geodata.supply import read_supply_table
 from optimize.apportion import largest_remainder, proportional_share
 from optimize.fleet import allocate_trucks
 from optimize.location import LocationProblem, LocationResult, StoreTier, solve_location
@@ -155,8 +156,20 @@ def _rural_weights(census: pd.DataFrame, code_len: int) -> dict[str, float]:
 # -- 3. supply --------------------------------------------------------------------------
 def _with_supply(villages: gpd.GeoDataFrame, census: pd.DataFrame,
                  scenario: Scenario) -> gpd.GeoDataFrame:
-    """Rural villages with ``supply_t``: county rural population share (an estimate)."""
+    """Rural villages with ``supply_t``: the user's table, else the census estimate."""
     rural = villages[villages["is_village"].astype(bool)].copy()
+    if scenario.supply_file:
+        rural["supply_t"] = _supply_from_file(rural, scenario.supply_file)
+    else:
+        rural["supply_t"] = _estimated_supply(rural, census, scenario)
+    rural["poor"] = rural["poverty_county"].astype(bool)
+    rural["weight"] = np.where(rural["poor"], scenario.poverty_weight, 1.0)
+    return rural.sort_values("village_code").reset_index(drop=True)
+
+
+def _estimated_supply(rural: gpd.GeoDataFrame, census: pd.DataFrame,
+                      scenario: Scenario) -> pd.Series:
+    """County rural population x kg per rural resident, spread evenly over its villages."""
     rural_pop = census.set_index("adcode")["pop_rural"]
     missing = sorted(set(rural["county_code"]) - set(rural_pop.index))
     if missing:
@@ -164,10 +177,18 @@ def _with_supply(villages: gpd.GeoDataFrame, census: pd.DataFrame,
     per_county = rural.groupby("county_code")["village_code"].transform("count")
     kg = rural["county_code"].map(rural_pop).astype(float) * \
         scenario.stored_produce_kg_per_rural_capita
-    rural["supply_t"] = (kg / 1000.0 / per_county).round(3)
-    rural["poor"] = rural["poverty_county"].astype(bool)
-    rural["weight"] = np.where(rural["poor"], scenario.poverty_weight, 1.0)
-    return rural.sort_values("village_code").reset_index(drop=True)
+    return (kg / 1000.0 / per_county).round(3)
+
+
+def _supply_from_file(rural: gpd.GeoDataFrame, path: str) -> pd.Series:
+    """Supply per village from the user's table; villages it does not list have none."""
+    table = read_supply_table(path)
+    unknown = sorted(set(table["settlement_id"]) - set(rural["village_code"]))
+    if unknown:
+        raise DataError(f"{len(unknown)} settlement_id(s) are not rural villages of this "
+                        f"region, e.g. {unknown[:5]}", path=path)
+    return rural["village_code"].map(table.set_index("settlement_id")["supply_t"]) \
+        .fillna(0.0).astype(float)
 
 
 def _with_legs(settlements: gpd.GeoDataFrame, region: dict[str, Any],
@@ -584,9 +605,11 @@ def _approximations(graph: nx.MultiDiGraph, settle: gpd.GeoDataFrame,
                    "they are placed at their township centre, and each trip between a village "
                    "and the centre is the expected distance over the township's area (its "
                    "Voronoi cell, x the detour factor) at village-road speed.")
-    out.append(f"Supply is an estimate: 2020 county rural population x "
-               f"{scenario.stored_produce_kg_per_rural_capita} kg per rural resident, spread "
-               "evenly over each county's villages; no crop production data by village.")
+    if not scenario.supply_file:
+        out.append(f"Supply is an estimate: 2020 county rural population x "
+                   f"{scenario.stored_produce_kg_per_rural_capita} kg per rural resident, "
+                   "spread evenly over each county's villages; no crop production data by "
+                   "village.")
     return out
 
 

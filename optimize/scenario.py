@@ -111,6 +111,9 @@ PARAMS: dict[str, Param] = {
         "derived: Gansu 2020 batch added 600,000 t of storage (docs §3.1) / 11,952,499 rural "
         "residents (2020 census) = 50.2 kg; spread evenly over a county's villages (estimate)",
     ),
+    "supply_file": Param(
+        "path", "user supply table (CSV/XLSX: settlement_id, supply_t), relative to the "
+        "scenario file; empty = the census estimate above"),
     "harvest_peak_days": Param(
         "days", "days over which a store fills at the harvest peak (docs §5: ~2-month windows)",
         True,
@@ -159,6 +162,7 @@ class Scenario:
     trucks: int | None = None
     budget_yuan: float | None = None
     stored_produce_kg_per_rural_capita: float = 50.2
+    supply_file: str | None = None
     harvest_peak_days: int = 60
     crop: str = "vegetables"
     freshness_limit_s: int | None = None
@@ -260,6 +264,8 @@ class Scenario:
             raise SpecificationError([f"{path}: scenario file not found"]) from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise SpecificationError([f"{path}: not valid TOML: {exc}"]) from None
+        if isinstance(raw.get("supply_file"), str):
+            raw["supply_file"] = str((path.parent / raw["supply_file"]).resolve())
         try:
             return cls.from_mapping(raw)
         except SpecificationError as exc:

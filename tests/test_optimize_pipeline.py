@@ -130,3 +130,23 @@ def test_plan_on_an_osm_file(tmp_path: Path) -> None:
     assert not any(p.routes["approximate_geometry"])
     # on a chain of 60 km/h roads times differ from the 40 km/h approximate network
     assert p.kpis["access_time_mean_s"] > 0
+
+
+def test_supply_from_a_user_table(tmp_path: Path) -> None:
+    from geodata.places import load_villages
+
+    villages = load_villages(region_code="622924")
+    rural = sorted(villages.loc[villages["is_village"], "village_code"])
+    (tmp_path / "supply.csv").write_text(
+        "settlement_id,supply_t\n" + f"{rural[0]},120.5\n{rural[1]},30\n", encoding="utf-8")
+    (tmp_path / "s.toml").write_text(
+        'region_code = "622924"\nsupply_file = "supply.csv"\nsiting_time_limit_s = 5.0\n'
+        "routing_time_limit_s = 0.2\n", encoding="utf-8")
+    p = build_plan(Scenario.from_toml(tmp_path / "s.toml"))
+    assert verify_plan(p) == []
+    assert p.kpis["supply_t"] == pytest.approx(150.5)
+    assert not any(a.startswith("Supply is an estimate") for a in p.meta["approximations"])
+    (tmp_path / "supply.csv").write_text("settlement_id,supply_t\n620102001001,1\n",
+                                         encoding="utf-8")
+    with pytest.raises(DataError, match="620102001001"):
+        build_plan(Scenario.from_toml(tmp_path / "s.toml"))
