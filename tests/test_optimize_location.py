@@ -1,0 +1,366 @@
+"""Cold-store siting on instances small enough to solve on paper.
+
+The base instance: 4 villages d0..d3 with supply [1, 2, 3, 4] t and 3 candidate sites
+s0..s2, every pair an arc, travel times in seconds:
+
+          s0   s1   s2
+    d0    10   40   60
+    d1    20   10   50
+    d2    50   20   30
+    d3    60   30   10
+
+Supply-weighted time (t*s) of serving everyone from one site:
+    s0: 1*10 + 2*20 + 3*50 + 4*60 = 440
+    s1: 1*40 + 2*10 + 3*20 + 4*30 = 240   <- 1-median
+    s2: 1*60 + 2*50 + 3*30 + 4*10 = 290
+From two sites (each village to the nearer one):
+    {s0, s1}: 10 + 20 + 60 + 120 = 210
+    {s0, s2}: 10 + 40 + 90 +  40 = 180
+    {s1, s2}: 40 + 20 + 60 +  40 = 160   <- 2-median
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from optimize.errors import InfeasibleError, SpecificationError
+from optimize.location import (
+    REASON_FULL,
+    REASON_NO_SITE,
+    REASON_NO_STORE,
+    LocationProblem,
+    LocationResult,
+    StoreTier,
+    solve_location,
+    validate,
+)
+
+TIMES_S = np.array([[10, 40, 60], [20, 10, 50], [50, 20, 30], [60, 30, 10]])
+SMALL = StoreTier("small", capacity_t=5.0, build_cost_yuan=1.0, subsidy_yuan=1.0)
+BIG = StoreTier("big", capacity_t=20.0, build_cost_yuan=3.0, subsidy_yuan=3.0)
+
+
+def base(times_s: np.ndarray = TIMES_S, **changes: object) -> LocationProblem:
+    """The base instance with all arcs; ``changes`` replace problem fields."""
+    demand, site = np.nonzero(np.ones_like(times_s, dtype=bool))
+    problem = LocationProblem(
+        supply_t=np.array([1.0, 2.0, 3.0, 4.0]),
+        weight=np.ones(4),
+        arc_demand=demand,
+        arc_site=site,
+        arc_time_s=times_s[demand, site],
+        n_sites=times_s.shape[1],
+        tiers=(BIG,),
+        n_stores=1,
+        objective="time",
+        time_limit_s=10.0,
+    )
+    return dataclasses.replace(problem, **changes)  # type: ignore[arg-type]
+
+
+def assert_proven(result: LocationResult) -> None:
+    """Tiny instances are solved to proven optimality in every stage."""
+    assert result.status == "OPTIMAL"
+    assert result.gap_pct == 0.0
+    assert all(stage.gap_pct == 0.0 for stage in result.stages)
+
+
+# ----------------------------------------------------------------------------- p-median
+
+
+def test_one_median_is_site_1() -> None:
+    result = solve_location(base())
+    assert result.open_sites.tolist() == [1]
+    assert result.assignment.tolist() == [1, 1, 1, 1]
+    assert result.weighted_time == 240.0
+    assert result.objective == pytest.approx(240.0)
+    assert result.covered_supply_t == 10.0
+    assert result.unserved_reason == (None, None, None, None)
+    assert result.access_time_s.tolist() == [40, 10, 20, 30]
+    assert_proven(result)
+
+
+def test_two_median_is_sites_1_and_2() -> None:
+    result = solve_location(base(n_stores=2))
+    assert result.open_sites.tolist() == [1, 2]
+    assert result.assignment.tolist() == [1, 1, 1, 2]
+    assert result.weighted_time == 160.0
+    assert result.load_t.tolist() == [6.0, 4.0]
+    assert_proven(result)
+
+
+def test_capacity_forces_a_second_best_assignment() -> None:
+    # Stores of 5 t: {s1, s2} can no longer take d0, d1, d2 (6 t) at s1. Best split:
+    # s1 {d1, d2} = 5 t (20 + 60), s2 {d3, d0} = 5 t (40 + 60): 180, d0 at its third site.
+    # {s0, s2} at best 290, {s0, s1} at best 330 (every 5 t + 5 t split checked).
+    result = solve_location(base(n_stores=2, tiers=(SMALL,)))
+    assert result.open_sites.tolist() == [1, 2]
+    assert result.assignment.tolist() == [2, 1, 1, 2]
+    assert result.weighted_time == 180.0
+    assert result.binding == ("store count (=2)", "capacity at 2 sites")
+    assert_proven(result)
+
+
+def test_right_sizing_gives_each_store_the_cheapest_tier_that_holds_its_load() -> None:
+    # 2-median loads: s1 6 t (needs big), s2 4 t (small is enough and cheaper to build).
+    result = solve_location(base(n_stores=2, tiers=(SMALL, BIG)))
+    assert result.open_sites.tolist() == [1, 2]
+    assert result.site_tier.tolist() == [1, 0]
+
+
+def test_own_village_is_served_at_zero_seconds() -> None:
+    # d3 lives at s2: its 10 s trip becomes 0, so the 2-median costs 160 - 4*10 = 120.
+    result = solve_location(base(n_stores=2, site_demand=np.array([-1, -1, 3])))
+    assert result.weighted_time == 120.0
+    assert result.access_time_s[3] == 0
+
+
+def test_required_and_excluded_sites_are_honoured() -> None:
+    # Without s1 the 1-median is s2 (290); with s0 required the best pair is {s0, s2} (180).
+    without_1 = solve_location(base(excluded_sites=(1,)))
+    assert without_1.open_sites.tolist() == [2]
+    assert without_1.weighted_time == 290.0
+    with_0 = solve_location(base(n_stores=2, required_sites=(0,)))
+    assert with_0.open_sites.tolist() == [0, 2]
+    assert with_0.weighted_time == 180.0
+
+
+def test_at_most_store_count_opens_what_helps() -> None:
+    # Up to 3 stores: every village at its nearest site, 10 + 20 + 60 + 40 = 130 with 3
+    # stores; 'time' has no reason to leave a store closed.
+    result = solve_location(base(n_stores=3, exact_store_count=False))
+    assert result.weighted_time == 130.0
+    assert result.binding == ("store count (<=3)",)
+
+
+# --------------------------------------------------------------------------------- cost
+
+
+def test_cost_prefers_two_small_stores_then_the_fastest_split() -> None:
+    # Two small stores (cost 2) beat one big (3); 10 t into 5 t + 5 t needs {d0, d3} and
+    # {d1, d2}. Fastest placement: s1 {d1, d2} (80) + s2 {d0, d3} (100) = 180.
+    problem = base(n_stores=3, exact_store_count=False, tiers=(SMALL, BIG), objective="cost")
+    result = solve_location(problem)
+    assert result.stages[0].name == "cost"
+    assert result.stages[0].objective == 2.0
+    assert result.open_sites.tolist() == [1, 2]
+    assert result.site_tier.tolist() == [0, 0]
+    assert result.weighted_time == 180.0
+    assert_proven(result)
+
+
+# ---------------------------------------------------------------------- coverage first
+
+
+def test_budget_forces_the_small_tier() -> None:
+    # Budget 2 pays the small store (1), not the big one (3): 5 of 10 t can be covered,
+    # by {d0, d3} or {d1, d2}. Fastest: s1 serving {d1, d2}, 2*10 + 3*20 = 80.
+    problem = base(tiers=(SMALL, BIG), budget_yuan=2.0, objective="coverage_then_time")
+    result = solve_location(problem)
+    assert result.open_sites.tolist() == [1]
+    assert result.site_tier.tolist() == [0]
+    assert result.assignment.tolist() == [-1, 1, 1, -1]
+    assert result.covered_supply_t == 5.0
+    assert result.weighted_time == 80.0
+    assert result.unserved_reason == (REASON_FULL, None, None, REASON_FULL)
+    # the upgrade to big costs 2 more, 1 is left
+    assert result.binding == ("store count (=1)", "budget (1 of 2 yuan)", "capacity at 1 site")
+    assert [stage.name for stage in result.stages] == ["coverage", "time"]
+    assert_proven(result)
+
+
+def test_higher_weighted_coverage_beats_shorter_trips() -> None:
+    # d3 is a poor village (weight 3): {d0, d3} scores 1 + 12 = 13 against 5 for {d1, d2}.
+    # Among the 13s: s2 1*60 + 4*10 = 100, s1 160, s0 250. The time stage must not trade
+    # that coverage for s1's 80 t*s.
+    problem = base(
+        weight=np.array([1.0, 1.0, 1.0, 3.0]),
+        tiers=(SMALL, BIG),
+        budget_yuan=2.0,
+        objective="coverage_then_time",
+    )
+    result = solve_location(problem)
+    assert result.stages[0].objective == 13.0
+    assert result.assignment.tolist() == [2, -1, -1, 2]
+    assert result.weighted_time == 100.0
+    assert_proven(result)
+
+
+def test_unserved_reasons_and_zero_supply() -> None:
+    # d4 (1 t) has no arc; d5 (1 t) reaches only s3, which is excluded; d6 has no supply and
+    # reaches s1 (7 s) and s2 (3 s): it joins the open store s1 without using capacity.
+    demand = np.array([0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 5, 6, 6])
+    site = np.array([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 3, 1, 2])
+    time_s = np.append(TIMES_S.ravel(), [5, 7, 3])
+    problem = LocationProblem(
+        supply_t=np.array([1.0, 2.0, 3.0, 4.0, 1.0, 1.0, 0.0]),
+        weight=np.ones(7),
+        arc_demand=demand,
+        arc_site=site,
+        arc_time_s=time_s,
+        n_sites=4,
+        tiers=(SMALL, BIG),
+        n_stores=1,
+        budget_yuan=2.0,
+        excluded_sites=(3,),
+    )
+    result = solve_location(problem)
+    assert result.assignment.tolist() == [-1, 1, 1, -1, -1, -1, 1]
+    assert result.access_time_s[6] == 7
+    assert result.load_t.tolist() == [5.0]
+    assert result.unserved_reason == (
+        REASON_FULL,
+        None,
+        None,
+        REASON_FULL,
+        REASON_NO_SITE,
+        REASON_NO_STORE,
+        None,
+    )
+    assert "access time (2 demand points)" in result.binding
+
+
+# ------------------------------------------------------------------------- infeasibility
+
+
+def test_time_objective_infeasible_by_capacity() -> None:
+    # 3 + 3 + 3 + 1 = 10 t fits two 5 t stores in total, but no village can be split:
+    # the three 3 t villages need three stores.
+    problem = base(supply_t=np.array([3.0, 3.0, 3.0, 1.0]), n_stores=2, tiers=(SMALL,))
+    with pytest.raises(InfeasibleError) as caught:
+        solve_location(problem)
+    assert caught.value.reasons[0].startswith("store capacity")
+
+
+def test_time_objective_infeasible_by_access_time() -> None:
+    # d0 reaches only s0, d3 only s2: one store cannot serve both.
+    problem = base()
+    keep = ~(
+        ((problem.arc_demand == 0) & (problem.arc_site != 0))
+        | ((problem.arc_demand == 3) & (problem.arc_site != 2))
+    )
+    problem = dataclasses.replace(
+        problem,
+        arc_demand=problem.arc_demand[keep],
+        arc_site=problem.arc_site[keep],
+        arc_time_s=problem.arc_time_s[keep],
+    )
+    with pytest.raises(InfeasibleError) as caught:
+        solve_location(problem)
+    assert caught.value.reasons[0].startswith("access time and store count")
+
+
+# ------------------------------------------------------------------------- specification
+
+
+def reasons_of(problem: LocationProblem) -> list[str]:
+    """The reasons ``validate`` gives, or none."""
+    try:
+        validate(problem)
+    except SpecificationError as error:
+        return error.reasons
+    return []
+
+
+def test_valid_problem_passes() -> None:
+    assert reasons_of(base()) == []
+
+
+def test_all_site_reasons_are_listed_together() -> None:
+    problem = base(n_stores=3, required_sites=(0, 1), excluded_sites=(1, 2))
+    reasons = reasons_of(problem)
+    assert "sites [1] are both required and excluded" in reasons
+    assert "n_stores = 3 exceeds the 1 candidate sites not excluded (3 sites, 2 excluded)" in (
+        reasons
+    )
+    # and the message carries them all
+    with pytest.raises(SpecificationError, match="both required and excluded; n_stores"):
+        solve_location(problem)
+
+
+def test_required_sites_above_store_count() -> None:
+    assert reasons_of(base(required_sites=(0, 2))) == ["2 required sites exceed n_stores = 1"]
+
+
+def test_budget_below_cheapest_tiers_names_the_numbers() -> None:
+    reasons = reasons_of(base(n_stores=2, tiers=(SMALL, BIG), budget_yuan=1.5))
+    assert reasons == [
+        "budget 1.50 yuan is below 2 stores x the cheapest tier 'small' subsidy 1 yuan = 2 yuan"
+    ]
+
+
+def test_serve_all_objectives_name_unreachable_points_and_missing_capacity() -> None:
+    problem = base(supply_t=np.array([1.0, 2.0, 3.0, 40.0]))
+    problem = dataclasses.replace(
+        problem,
+        arc_demand=problem.arc_demand[3:],
+        arc_site=problem.arc_site[3:],
+        arc_time_s=problem.arc_time_s[3:],
+    )
+    assert reasons_of(problem) == [
+        "demand points [0] have no arc to a site that is not excluded; "
+        "objective 'time' must serve every demand point",
+        "total supply 46.00 t exceeds 1 stores x the largest tier 'big' (20.00 t) = 20.00 t",
+    ]
+    # coverage may leave them unserved
+    assert reasons_of(dataclasses.replace(problem, objective="coverage_then_time")) == []
+
+
+def test_shapes_indices_and_signs() -> None:
+    bad_index = base(arc_site=np.where(np.arange(12) == 5, 7, base().arc_site))
+    assert reasons_of(bad_index) == ["arc_site out of range [0, 3) at positions [5]"]
+    bad_shape = base(weight=np.ones(3))
+    assert reasons_of(bad_shape)[0].startswith("supply_t and weight must be 1-D")
+    negative = base(supply_t=np.array([1.0, -2.0, 3.0, 4.0]), objective="coverage_then_time")
+    assert reasons_of(negative) == ["supply_t is negative or not finite at demand points [1]"]
+    unknown = base(objective="fastest")
+    assert "objective 'fastest' is not one of" in reasons_of(unknown)[0]
+
+
+# ------------------------------------------------------------------------- determinism
+
+
+def random_problem(seed: int) -> LocationProblem:
+    """60 villages, 12 sites, 5 stores, 2 tiers, a binding budget; solved to optimality.
+
+    (With 100 t / 300 t tiers the same villages bind capacity too, and CP-SAT no longer
+    proves the bin-packing-like optimum within seconds; the plan then depends on timing.)
+    """
+    rng = np.random.default_rng(seed)
+    village = rng.uniform(0, 30_000, size=(60, 2))
+    site = rng.uniform(0, 30_000, size=(12, 2))
+    time_s = np.rint(np.linalg.norm(village[:, None] - site[None], axis=2) / 10).astype(int)
+    demand, near = np.nonzero(time_s <= 1_500)
+    tiers = (StoreTier("200 t", 200, 6e5, 3e5), StoreTier("500 t", 500, 1.5e6, 8e5))
+    return LocationProblem(
+        supply_t=rng.uniform(5, 30, 60),
+        weight=np.where(rng.random(60) < 0.3, 2.0, 1.0),
+        arc_demand=demand,
+        arc_site=near,
+        arc_time_s=time_s[demand, near],
+        n_sites=12,
+        tiers=tiers,
+        n_stores=5,
+        budget_yuan=2.5e6,
+        time_limit_s=10.0,
+        seed=7,
+    )
+
+
+def test_same_problem_same_plan() -> None:
+    first, second = (solve_location(random_problem(3)) for _ in range(2))
+    assert first.open_sites.tolist() == second.open_sites.tolist()
+    assert first.site_tier.tolist() == second.site_tier.tolist()
+    assert first.assignment.tolist() == second.assignment.tolist()
+    assert first.objective == second.objective
+    assert first.status == "OPTIMAL"  # so the plan does not depend on the time limit
+    assert first.binding[:2] == ("store count (=5)", "budget (2,500,000 of 2,500,000 yuan)")
+
+
+def test_result_arrays_are_read_only() -> None:
+    result = solve_location(base())
+    with pytest.raises(ValueError):
+        result.assignment[0] = 2
