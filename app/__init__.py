@@ -8,12 +8,13 @@ them, and a test passes its own mapping.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.plans import EXTENSION_KEY, PlanError, PlanStore
 
@@ -37,41 +38,102 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         Vendored Leaflet/jQuery files (``python -m app.assets``), served at ``/vendor/``.
         Default: ``$COLDCHAIN_VENDOR_DIR`` or ``app/static/vendor``.
     TILES
-        ``'none'`` (default, offline) or ``'osm'`` (OpenStreetMap tiles, needs internet).
+        ``'none'`` (default, offline), ``'osm'`` (OpenStreetMap tiles, needs internet) or
+        ``'tianditu'`` (天地图 vector tiles; needs internet and ``TIANDITU_KEY``).
         Default: ``$COLDCHAIN_TILES`` or ``'none'``.
+    TIANDITU_KEY
+        The Tianditu browser key. Default: ``$COLDCHAIN_TIANDITU_KEY`` or empty.
+    INSTANCE_DIR
+        Holds the SQLite database (users, scenarios, jobs), the generated secret key and
+        uploaded files. Default: ``$COLDCHAIN_INSTANCE_DIR`` or Flask's instance path.
+    DATA_DIR
+        Reference data for jobs. Default: ``$COLDCHAIN_DATA_DIR``, else
+        :func:`geodata.datasets.data_dir`'s default.
+    SECRET_KEY
+        Signs the session cookie. Default: ``$COLDCHAIN_SECRET_KEY``, else a random key
+        generated once and kept in ``INSTANCE_DIR/secret_key`` (mode 0600).
+    SESSION_COOKIE_SECURE
+        Send the session cookie over HTTPS only. Default: True, unless ``TESTING`` or
+        ``$COLDCHAIN_COOKIE_SECURE=0``. Tests serve plain http://127.0.0.1, where a
+        Secure cookie would not be sent back; production behind TLS keeps it True.
+    MAX_UPLOAD_MB
+        Largest request body (uploads) in MB; larger ones are refused with 413. Default 10.
+    MAX_RUNNING_JOBS
+        Plans solved at the same time (each takes a CPU core). Default 1.
 
     Returns
     -------
     Flask
-        The app with the ``pages`` and ``api`` blueprints and one error handler.
+        The app with its blueprints, hooks and one error handler.
     """
     app = Flask(__name__)
-    app.config.from_mapping(
-        PLANS_DIR=os.environ.get("COLDCHAIN_PLANS_DIR", "plans"),
-        VENDOR_DIR=os.environ.get("COLDCHAIN_VENDOR_DIR",
-                                  str(Path(app.root_path) / "static" / "vendor")),
-        TILES=os.environ.get("COLDCHAIN_TILES", "none"),
-    )
+    app.config.from_mapping(_defaults(app))
     if test_config is not None:
         app.config.from_mapping(test_config)
-    from app.maps import TILES  # here, so `python -m app.assets` imports no map code
-
-    if app.config["TILES"] not in TILES:
-        raise ValueError(f"TILES must be one of {TILES}, not {app.config['TILES']!r}")
+    _derived_config(app, test_config or {})
+    _check_tiles(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION_KEY] = PlanStore(app.config["PLANS_DIR"])
     _register(app)
     return app
 
 
-def _register(app: Flask) -> None:
-    """Attach blueprints and the error handler."""
-    from app import api, pages
+def _defaults(app: Flask) -> dict[str, Any]:
+    """Configuration defaults, overridable by the environment."""
+    env = os.environ.get
+    return {
+        "PLANS_DIR": env("COLDCHAIN_PLANS_DIR", "plans"),
+        "VENDOR_DIR": env("COLDCHAIN_VENDOR_DIR", str(Path(app.root_path) / "static" / "vendor")),
+        "TILES": env("COLDCHAIN_TILES", "none"),
+        "TIANDITU_KEY": env("COLDCHAIN_TIANDITU_KEY", ""),
+        "INSTANCE_DIR": env("COLDCHAIN_INSTANCE_DIR", app.instance_path),
+        "DATA_DIR": env("COLDCHAIN_DATA_DIR") or None,
+        "SECRET_KEY": env("COLDCHAIN_SECRET_KEY") or None,
+        "MAX_UPLOAD_MB": 10,
+        "MAX_RUNNING_JOBS": 1,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    }
 
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(api.bp)
+
+def _derived_config(app: Flask, given: dict[str, Any]) -> None:
+    """Values that follow from others unless given (cookie flag, body limit)."""
+    if "SESSION_COOKIE_SECURE" not in given:
+        secure_env = os.environ.get("COLDCHAIN_COOKIE_SECURE", "1") != "0"
+        app.config["SESSION_COOKIE_SECURE"] = secure_env and not app.testing
+    app.config["MAX_CONTENT_LENGTH"] = int(float(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024)
+
+
+def _check_tiles(app: Flask) -> None:
+    """Refuse an unknown tile setting, or Tianditu without its key."""
+    from app.maps import TILES  # here, so `python -m app.assets` imports no map code
+
+    if app.config["TILES"] not in TILES:
+        raise ValueError(f"TILES must be one of {TILES}, not {app.config['TILES']!r}")
+    if app.config["TILES"] == "tianditu" and not app.config["TIANDITU_KEY"]:
+        raise ValueError("TILES='tianditu' needs TIANDITU_KEY (a Tianditu browser key)")
+
+
+def _register(app: Flask) -> None:
+    """Attach the store, job runner, blueprints, hooks and the error handler."""
+    from app import api, compare, exports, pages, scenarios
+    from app.accounts import init_accounts
+    from app.db import EXTENSION_KEY as DB_KEY
+    from app.db import Database
+    from app.i18n import init_i18n
+    from app.jobs import init_jobs
+    from app.security import init_security
+
+    instance = Path(app.config["INSTANCE_DIR"])
+    app.extensions[DB_KEY] = Database(instance / "coldchain.sqlite3")
+    init_accounts(app)
+    init_security(app)
+    init_i18n(app)
+    init_jobs(app)
+    for module in (pages, api, scenarios, exports, compare):
+        app.register_blueprint(module.bp)
     app.register_error_handler(PlanError, handle_error)
     app.register_error_handler(HTTPException, handle_error)
+    app.register_error_handler(Exception, handle_error)
 
 
 def handle_error(exc: Exception) -> ResponseReturnValue:
@@ -96,6 +158,11 @@ def _describe(exc: Exception) -> tuple[int, str, str]:
     if isinstance(exc, PlanError):
         title = "Not Found" if exc.http_status == 404 else "Plan file error"
         return exc.http_status, title, exc.message
+    if isinstance(exc, RequestEntityTooLarge):
+        limit = current_app.config["MAX_UPLOAD_MB"]
+        return 413, exc.name, (f"upload too large: the limit is {limit} MB "
+                               f"(上传文件过大，上限 {limit} MB)")
     if isinstance(exc, HTTPException):
         return exc.code or 500, exc.name, exc.description or exc.name
+    current_app.logger.exception("unexpected error", exc_info=exc)
     return 500, "Internal Server Error", "unexpected error"

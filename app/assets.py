@@ -8,7 +8,8 @@ maps need into the vendor directory (``app/static/vendor``, never committed)::
     npm ci --ignore-scripts
     python -m app.assets node_modules app/static/vendor   # both optional: these defaults
 
-What folium 0.20 needs: Leaflet (JS, CSS and the images its CSS refers to). jQuery is
+What folium 0.20 needs: Leaflet (JS, CSS and the images its CSS refers to).
+Leaflet.markercluster clusters the settlements of large plans (thousands of villages). jQuery is
 kept because folium's own ``Popup`` and ``Map.keep_in_front`` call ``$``. Bootstrap,
 glyphicons, Font Awesome and Leaflet.awesome-markers are only used by folium's
 ``Icon`` markers, which our maps do not use, so they are neither installed nor linked.
@@ -25,8 +26,10 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_VENDOR_DIR = PACKAGE_DIR / "static" / "vendor"
 DEFAULT_NODE_MODULES = PACKAGE_DIR.parent / "node_modules"
 
-MAP_JS = ("leaflet/leaflet.js", "jquery/jquery.min.js")
-MAP_CSS = ("leaflet/leaflet.css",)
+MAP_JS = ("leaflet/leaflet.js", "jquery/jquery.min.js",
+          "leaflet.markercluster/leaflet.markercluster.js")
+MAP_CSS = ("leaflet/leaflet.css", "leaflet.markercluster/MarkerCluster.css",
+           "leaflet.markercluster/MarkerCluster.Default.css")
 
 # vendor-relative destination -> node_modules-relative source
 VENDOR_FILES: dict[str, str] = {
@@ -40,6 +43,12 @@ VENDOR_FILES: dict[str, str] = {
     "leaflet/LICENSE": "leaflet/LICENSE",
     "jquery/jquery.min.js": "jquery/dist/jquery.min.js",
     "jquery/LICENSE.txt": "jquery/LICENSE.txt",
+    "leaflet.markercluster/leaflet.markercluster.js":
+        "leaflet.markercluster/dist/leaflet.markercluster.js",
+    "leaflet.markercluster/MarkerCluster.css": "leaflet.markercluster/dist/MarkerCluster.css",
+    "leaflet.markercluster/MarkerCluster.Default.css":
+        "leaflet.markercluster/dist/MarkerCluster.Default.css",
+    "leaflet.markercluster/MIT-LICENCE.txt": "leaflet.markercluster/MIT-LICENCE.txt",
 }
 
 

@@ -34,11 +34,22 @@ from folium.template import Template
 from app.assets import MAP_CSS, MAP_JS
 
 AssetUrl = Callable[[str], str]
-TILES = ("none", "osm")
+TILES = ("none", "osm", "tianditu")
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = (
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 )
+# Tianditu (天地图) web-Mercator vector tiles and labels; CGCS2000 ~ WGS-84, no GCJ-02 shift.
+TIANDITU_TILES = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+                  "&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+                  "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=")
+TIANDITU_ATTRIBUTION = '&copy; <a href="https://www.tianditu.gov.cn/">天地图 Tianditu</a>'
+#: Coverage classes of the county choropleth: (upper bound %, fill colour).
+COVERAGE_CLASSES = ((25.0, "#fee5d9"), (50.0, "#fcae91"), (75.0, "#a1d99b"),
+                    (90.0, "#41ab5d"), (100.0, "#006d2c"))
+#: Above this many settlements, they are clustered (Leaflet.markercluster) and drawn on
+#: a canvas from compact arrays instead of one SVG path and tooltip each.
+CLUSTER_ABOVE = 2000
 UNSERVED_FILL = "#9e9e9e"
 UNSERVED_RING = "#d32f2f"
 COUNTY_LINE = "#37474f"
@@ -166,10 +177,21 @@ def _number(value: Any, digits: int) -> str:
     return f"{value:,.{digits}f}"
 
 
+def coverage_colour(coverage_pct: Any) -> str:
+    """Choropleth fill of a county from its coverage (grey when unknown)."""
+    if not isinstance(coverage_pct, int | float) or isinstance(coverage_pct, bool):
+        return "#90a4ae"
+    for upper, colour in COVERAGE_CLASSES:
+        if coverage_pct <= upper:
+            return colour
+    return COVERAGE_CLASSES[-1][1]
+
+
 def _county_style(p: Mapping[str, Any]) -> dict[str, Any]:
-    """County outline (light fill so the tooltip works inside the polygon)."""
-    return {"color": COUNTY_LINE, "weight": 1.5, "fill": True, "fillColor": "#90a4ae",
-            "fillOpacity": 0.06, "className": "cc-county"}
+    """County outline filled by coverage class (a choropleth)."""
+    return {"color": COUNTY_LINE, "weight": 1.5, "fill": True,
+            "fillColor": coverage_colour(p.get("coverage_pct")),
+            "fillOpacity": 0.35, "className": "cc-county"}
 
 
 def _settlement_tip(stores: Mapping[str, Mapping[str, Any]]) -> Callable[[Mapping], str]:
@@ -246,6 +268,64 @@ def _route_style(p: Mapping[str, Any]) -> dict[str, Any]:
     return style
 
 
+class ClusteredPoints(MacroElement):
+    """Many points as clustered canvas circles, built in the browser from compact arrays.
+
+    Each point travels as ``[lat, lon, style index]``; the distinct styles once; tooltips
+    as pre-escaped HTML (:func:`tip_html`), one string per point, shown by one tooltip
+    bound to the whole cluster group. The group is kept in ``window.ccClusters``.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.markerClusterGroup({chunkedLoading: true,
+            disableClusteringAtZoom: 12, showCoverageOnHover: false, maxClusterRadius: 60});
+        (function (group, data) {
+            var renderer = L.canvas({padding: 0.5});
+            var markers = new Array(data.pts.length);
+            for (var i = 0; i < data.pts.length; i++) {
+                var p = data.pts[i];
+                var options = Object.assign({renderer: renderer}, data.styles[p[2]]);
+                markers[i] = L.circleMarker([p[0], p[1]], options);
+                markers[i].ccIndex = i;
+            }
+            group.addLayers(markers);
+            group.bindTooltip(function (layer) { return data.tips[layer.ccIndex] || ""; },
+                              {sticky: true});
+            window.ccClusters = (window.ccClusters || []).concat([group]);
+        })({{ this.get_name() }}, {{ this.data|tojson }});
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layer: Mapping[str, Any], tip: Callable[[Mapping[str, Any]], str],
+                 style: Callable[[Mapping[str, Any]], dict[str, Any]]) -> None:
+        super().__init__()
+        self._name = "ClusteredPoints"
+        self.data = _compact_points(layer, tip, style)
+
+
+def _compact_points(layer: Mapping[str, Any], tip: Callable[[Mapping[str, Any]], str],
+                    style: Callable[[Mapping[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+    """``{"pts": [[lat, lon, style], ...], "styles": [...], "tips": [...]}`` of a layer."""
+    styles: list[dict[str, Any]] = []
+    index: dict[str, int] = {}
+    pts, tips = [], []
+    for feature in layer.get("features", []):
+        lon, lat = feature["geometry"]["coordinates"][:2]
+        props = feature["properties"]
+        st = style(props)
+        key = repr(sorted(st.items()))
+        if key not in index:
+            index[key] = len(styles)
+            styles.append(st)
+        pts.append([round(lat, _COORD_DIGITS), round(lon, _COORD_DIGITS), index[key]])
+        tips.append(tip(props))
+    return {"pts": pts, "styles": styles, "tips": tips}
+
+
 class Legend(MacroElement):
     """A Leaflet control in a map corner holding pre-escaped legend HTML."""
 
@@ -298,6 +378,11 @@ def legend_html(stores: Sequence[Mapping[str, Any]], max_stores: int = 20) -> st
     rows.append(row("background:#555", "truck trip 车辆线路 (dashed 虚线 = approximate)",
                     "cc-line"))
     rows.append(row(f"border:1.5px solid {COUNTY_LINE};border-radius:0", "county 县界"))
+    rows.append("<div><b>覆盖率 coverage</b></div>")
+    lower = 0.0
+    for upper, colour in COVERAGE_CLASSES:
+        rows.append(row(f"background:{colour};border-radius:0", f"{lower:g}–{upper:g} %"))
+        lower = upper
     rows.append("<div>circle size 圆大小 ∝ √capacity 容量</div>")
     return "".join(rows)
 
@@ -313,21 +398,35 @@ def _region_bounds(plan: Mapping[str, Any]) -> list[list[float]] | None:
     return [[minlat, minlon], [maxlat, maxlon]]
 
 
-def _base_map(bounds: list[list[float]] | None, tiles: str, asset_url: AssetUrl) -> folium.Map:
-    """Empty map with local JS/CSS links and either no tiles or OSM tiles."""
+def _base_map(bounds: list[list[float]] | None, tiles: str, asset_url: AssetUrl,
+              tianditu_key: str = "") -> folium.Map:
+    """Empty map with local JS/CSS links and no tiles, OSM tiles or Tianditu tiles."""
     if tiles not in TILES:
         raise ValueError(f"tiles must be one of {TILES}, not {tiles!r}")
     centre = None
     if bounds:
         centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
     m = folium.Map(location=centre, zoom_start=8, tiles=None, control_scale=True)
+    m.options["max_zoom"] = 18  # Leaflet.markercluster needs a maxZoom without tiles
     # Instance attributes shadow folium's CDN lists (which stay untouched for others).
     m.default_js = [(path, asset_url(path)) for path in MAP_JS]
     m.default_css = [(path, asset_url(path)) for path in MAP_CSS]
     if tiles == "osm":
         folium.TileLayer(tiles=OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap",
                          max_zoom=19).add_to(m)
+    if tiles == "tianditu":
+        _tianditu(m, tianditu_key)
     return m
+
+
+def _tianditu(m: folium.Map, key: str) -> None:
+    """Tianditu vector base map plus its label layer (needs a browser key)."""
+    if not re.fullmatch(r"[0-9a-fA-F]{8,64}", key or ""):
+        raise ValueError("tiles='tianditu' needs a hex Tianditu key")
+    for layer, name in (("vec", "天地图 Tianditu"), ("cva", "天地图注记 labels")):
+        url = TIANDITU_TILES.replace("{layer}", layer) + key
+        folium.TileLayer(tiles=url, attr=TIANDITU_ATTRIBUTION, name=name, max_zoom=18,
+                         subdomains="01234567", overlay=layer == "cva").add_to(m)
 
 
 def plan_map(
@@ -336,6 +435,7 @@ def plan_map(
     *,
     tiles: str = "none",
     asset_url: AssetUrl = default_asset_url,
+    tianditu_key: str = "",
 ) -> folium.Map:
     """Draw a saved plan as a folium map that loads nothing from the internet.
 
@@ -352,6 +452,8 @@ def plan_map(
     asset_url
         Maps a vendor-relative path such as ``'leaflet/leaflet.js'`` to the URL the
         page loads it from.
+    tianditu_key
+        The Tianditu browser key, used only with ``tiles='tianditu'``.
 
     Returns
     -------
@@ -360,15 +462,17 @@ def plan_map(
         a LayerControl and a legend, fitted to the region bbox.
     """
     bounds = _region_bounds(plan)
-    m = _base_map(bounds, tiles, asset_url)
+    clustered = len(layers["settlements"].get("features", [])) > CLUSTER_ABOVE
+    m = _base_map(bounds, tiles, asset_url, tianditu_key)
     store_features = layers["stores"].get("features", [])
     stores = {str(f["properties"].get("store_id")): f["properties"] for f in store_features}
     groups = [
         ("县界 Counties", _geojson_layer(layers["counties"], _county_tip, _county_style)),
         ("线路 Truck routes", _geojson_layer(layers["routes"], _route_tip, _route_style)),
-        ("村 Settlements", _geojson_layer(
-            layers["settlements"], _settlement_tip(stores), _settlement_style(stores),
-            marker=folium.CircleMarker(radius=3))),
+        ("村 Settlements", ClusteredPoints(layers["settlements"], _settlement_tip(stores),
+                                          _settlement_style(stores)) if clustered
+         else _geojson_layer(layers["settlements"], _settlement_tip(stores),
+                             _settlement_style(stores), marker=folium.CircleMarker(radius=3))),
         ("冷库 Stores", _geojson_layer(layers["stores"], _store_tip, _store_style,
                                       marker=folium.CircleMarker(radius=8))),
     ]
@@ -407,6 +511,7 @@ class MapParts:
     header: str
     html: str
     script: str
+    name: str = ""
 
 
 def map_parts(m: folium.Map) -> MapParts:
@@ -415,4 +520,5 @@ def map_parts(m: folium.Map) -> MapParts:
     assert isinstance(figure, Figure), "folium.Map always sits in a branca Figure"
     figure.header._children.pop("meta_http", None)  # our page has its own charset
     figure.render()
-    return MapParts(figure.header.render(), figure.html.render(), figure.script.render())
+    return MapParts(figure.header.render(), figure.html.render(), figure.script.render(),
+                    m.get_name())

@@ -39,7 +39,9 @@ def plan_page(plan_id: str) -> ResponseReturnValue:
     missing = missing_assets(current_app.config["VENDOR_DIR"])
     parts = None if missing else cached_map(store, plan_id)
     return render_template("plan.html", plan=plan, view=plan_view(plan),
-                           map=parts, missing_assets=missing)
+                           map=parts, missing_assets=missing,
+                           cards=kpi_cards(plan.get("kpis") or {}),
+                           counties=county_rows(store.layer(plan_id, "counties")))
 
 
 @bp.get("/vendor/<path:filename>")
@@ -49,14 +51,14 @@ def vendor(filename: str) -> ResponseReturnValue:
 
 
 class MapCache:
-    """Rendered maps keyed by plan file versions and tile setting (small LRU)."""
+    """Rendered maps (or other derived values) keyed by plan file versions (small LRU)."""
 
     def __init__(self, max_entries: int = 8) -> None:
-        self._entries: OrderedDict[tuple, MapParts] = OrderedDict()
+        self._entries: OrderedDict[tuple, Any] = OrderedDict()
         self._max_entries = max_entries
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> MapParts | None:
+    def get(self, key: tuple) -> Any:
         """Cached parts for ``key`` or ``None``."""
         with self._lock:
             parts = self._entries.get(key)
@@ -64,7 +66,7 @@ class MapCache:
                 self._entries.move_to_end(key)
             return parts
 
-    def put(self, key: tuple, parts: MapParts) -> None:
+    def put(self, key: tuple, parts: Any) -> None:
         """Remember ``parts``; drop the least recently used beyond the limit."""
         with self._lock:
             self._entries[key] = parts
@@ -80,7 +82,8 @@ def cached_map(store: PlanStore, plan_id: str) -> MapParts:
     parts = cache.get(key)
     if parts is None:
         m = plan_map(store.metadata(plan_id), store.layers(plan_id), tiles=tiles,
-                     asset_url=lambda path: url_for("pages.vendor", filename=path))
+                     asset_url=lambda path: url_for("pages.vendor", filename=path),
+                     tianditu_key=current_app.config.get("TIANDITU_KEY", ""))
         parts = map_parts(m)
         cache.put(key, parts)
     return parts
@@ -205,3 +208,55 @@ def _scenario_rows(scenario: Mapping[str, Any]) -> list[dict[str, Any]]:
                      "source": entry.get("source", ""),
                      "assumption": bool(entry.get("assumption"))})
     return rows
+
+
+# ---- per-county table and route sheets (plan page, report, route sheets) ------------------
+
+
+def county_rows(counties: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One row per county of the counties layer, by county code."""
+    rows = [dict(f.get("properties") or {}) for f in counties.get("features", [])]
+    return sorted(rows, key=lambda p: str(p.get("county_code", "")))
+
+
+def _clock(seconds: Any) -> str:
+    """Seconds after midnight as ``HH:MM`` (en dash if missing)."""
+    if not _is_number(seconds):
+        return DASH
+    total = int(seconds) // 60
+    return f"{total // 60:02d}:{total % 60:02d}"
+
+
+def _trip(route: Mapping[str, Any]) -> dict[str, Any]:
+    """One trip of a route sheet with its stops in visit order."""
+    stops = [{"seq": i, "name": s.get("name"), "settlement_id": s.get("settlement_id"),
+              "arrival": _clock(s.get("arrival_s")), "pickup_t": s.get("pickup_t"),
+              "load_after_t": s.get("load_after_t")}
+             for i, s in enumerate(route.get("stops") or [], start=1)]
+    return {"route_id": route.get("route_id"), "trip": route.get("trip"),
+            "start": _clock(route.get("start_s")), "end": _clock(route.get("end_s")),
+            "distance_km": _km(route.get("distance_m")), "load_t": route.get("load_t"),
+            "duration_h": _hours(route.get("duration_s")), "stops": stops}
+
+
+def route_sheets(plan: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One sheet per truck: its store and its trips in order."""
+    names = {s.get("store_id"): s.get("name") for s in plan.get("stores", [])}
+    trucks: dict[str, dict[str, Any]] = {}
+    routes = sorted(plan.get("routes") or [], key=lambda r: (str(r.get("truck_id")),
+                                                             r.get("trip") or 0))
+    for route in routes:
+        sheet = trucks.setdefault(str(route.get("truck_id")), {
+            "truck_id": route.get("truck_id"), "store_id": route.get("store_id"),
+            "store_name": names.get(route.get("store_id")), "trips": []})
+        sheet["trips"].append(_trip(route))
+    return list(trucks.values())
+
+
+def kpi_cards(kpis: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The four headline figures shown as cards above the map."""
+    k = kpis.get
+    return [("coverage", f"{num(k('coverage_pct'), 1)} %"),
+            ("stores", num(k("stores"))),
+            ("trucks", f"{num(k('trucks_used'))} / {num(k('trucks'))}"),
+            ("access", f"{minutes(k('access_time_mean_s'))} min")]

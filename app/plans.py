@@ -22,7 +22,7 @@ from flask import current_app
 
 SCHEMA = "coldchain-plan/1"
 LAYERS = ("counties", "settlements", "stores", "routes")
-PLAN_ID_RE = re.compile(r"[a-z0-9_-]+")
+PLAN_ID_RE = re.compile(r"[a-z0-9_-]{1,128}")  # bounded: no ENAMETOOLONG from the OS
 PLAN_KEYS = (
     "schema", "plan_id", "name", "created_at", "region", "scenario", "road_network",
     "approximations", "assumptions", "kpis", "stores", "trucks_per_depot", "routes",

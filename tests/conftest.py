@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
+import tempfile
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,11 +21,66 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.assets import VENDOR_FILES, install_assets
 
 REPO = Path(__file__).resolve().parents[1]
+PASSWORD = "correct-horse-9"
+ROLE_USERS = {"viewer": "vera", "planner": "pete", "admin": "ada"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Apps made without an INSTANCE_DIR write into a temporary folder, never the repo;
+    tests serve plain http://127.0.0.1, so session cookies must not be Secure-only."""
+    os.environ.setdefault("COLDCHAIN_INSTANCE_DIR", tempfile.mkdtemp(prefix="coldchain-inst-"))
+    os.environ["COLDCHAIN_COOKIE_SECURE"] = "0"
+
+
+# A deliberately cheap hash for the test users (the app's own default is scrypt): logging
+# in a hundred test clients then costs milliseconds, not seconds.
+_CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+
+
+def ensure_user(app: Flask, role: str) -> str:
+    """Create the test user of ``role`` in ``app``'s database; return its name."""
+    from app.db import EXTENSION_KEY as DB_KEY
+
+    name = ROLE_USERS[role]
+    db = app.extensions[DB_KEY]
+    if db.one("SELECT id FROM users WHERE name = ? AND role = ?", (name, role)) is None:
+        db.run("INSERT OR REPLACE INTO users (name, password_hash, role, created_at)"
+               " VALUES (?, ?, ?, 0)", (name, _CHEAP_HASH, role))
+    return name
+
+
+def csrf_of(client: FlaskClient) -> str:
+    """The CSRF token of the client's session (a GET of /login makes one)."""
+    html = client.get("/login").get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token on the login page"
+    return match.group(1)
+
+
+def login(client: FlaskClient, role: str = "viewer") -> FlaskClient:
+    """Log ``client`` in as the test user of ``role`` (created if needed)."""
+    app = client.application
+    name = ensure_user(app, role)
+    response = client.post("/login", data={"name": name, "password": PASSWORD,
+                                           "csrf_token": csrf_of(client)})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+def browser_login(page: Any, base_url: str, app: Flask, role: str = "viewer") -> None:
+    """Log a Playwright page in through the login form."""
+    name = ensure_user(app, role)
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_load_state()
 SCRIPT_NAME = "<script>alert(1)</script>"
 TICK_NAME = "Back`tick ${1+1} 村"
 STORE_B_NAME = "东乡 <b>冷库</b> B"
@@ -224,16 +281,29 @@ def stub_vendor_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def app(plans_dir: Path, stub_vendor_dir: Path) -> Flask:
-    """The app over the tiny plans; map files present (as stubs)."""
+def app(plans_dir: Path, stub_vendor_dir: Path, tmp_path: Path) -> Flask:
+    """The app over the tiny plans; map files present (as stubs); its own instance."""
     return create_app({"TESTING": True, "PLANS_DIR": str(plans_dir),
-                       "VENDOR_DIR": str(stub_vendor_dir)})
+                       "VENDOR_DIR": str(stub_vendor_dir),
+                       "INSTANCE_DIR": str(tmp_path / "instance")})
+
+
+@pytest.fixture
+def anon_client(app: Flask) -> FlaskClient:
+    """A test client of :func:`app`, not logged in."""
+    return app.test_client()
 
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    """A test client of :func:`app`."""
-    return app.test_client()
+    """A test client of :func:`app`, logged in as a viewer."""
+    return login(app.test_client(), "viewer")
+
+
+@pytest.fixture
+def planner(app: Flask) -> FlaskClient:
+    """A test client of :func:`app`, logged in as a planner."""
+    return login(app.test_client(), "planner")
 
 
 class _LinkParser(HTMLParser):

@@ -10,6 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from app import create_app
+from tests.conftest import login
 
 LAYER_COUNTS = {"counties": 2, "settlements": 6, "stores": 2, "routes": 2}
 
@@ -68,7 +69,7 @@ def test_broken_plan_is_json_error_naming_the_file(
 ) -> None:
     plan_dir = plan_writer(tmp_path, "p1", approximate=True, created_at="t")
     (plan_dir / "layers" / "stores.geojson").write_text("[]", encoding="utf-8")
-    client = create_app({"TESTING": True, "PLANS_DIR": str(tmp_path)}).test_client()
+    client = login(create_app({"TESTING": True, "PLANS_DIR": str(tmp_path)}).test_client())
     response = client.get("/api/plans/p1/layers/stores.geojson")
     assert response.status_code == 500
     assert "stores.geojson" in response.get_json()["message"]
@@ -80,3 +81,22 @@ def test_method_not_allowed_is_json(client: FlaskClient) -> None:
     assert response.status_code == 405
     assert response.is_json
     assert response.headers["Allow"]
+
+
+def test_openapi_covers_every_api_route(client: FlaskClient) -> None:
+    import re
+    doc = client.get("/api/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    rules = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", r.rule)
+             for r in client.application.url_map.iter_rules() if r.rule.startswith("/api/")}
+    assert rules <= set(doc["paths"]), rules - set(doc["paths"])
+
+
+def test_counties_routes_and_search(client: FlaskClient) -> None:
+    counties = client.get("/api/plans/tiny-linxia/counties").get_json()["counties"]
+    assert [c["county_code"] for c in counties] == ["622921", "622926"]
+    trucks = client.get("/api/plans/tiny-linxia/routes").get_json()["trucks"]
+    assert [t["truck_id"] for t in trucks] == ["T1", "T2"]
+    hits = client.get("/api/plans/tiny-linxia/search?q=SCRIPT").get_json()["results"]
+    assert [h["name"] for h in hits] == ["<script>alert(1)</script>"]
+    assert client.get("/api/plans/tiny-linxia/search?q=").get_json()["results"] == []

@@ -74,7 +74,8 @@ def test_package_json_pins_exact_versions_and_runs_nothing() -> None:
     package = json.loads((REPO / "package.json").read_text(encoding="utf-8"))
     assert package["private"] is True
     assert "scripts" not in package
-    assert package["dependencies"] == {"jquery": "3.7.1", "leaflet": "1.9.4"}
+    assert package["dependencies"] == {"jquery": "3.7.1", "leaflet": "1.9.4",
+                                       "leaflet.markercluster": "1.5.3"}
     assert "devDependencies" not in package
 
 
@@ -84,7 +85,9 @@ def test_lock_matches_and_has_only_registry_urls() -> None:
     packages = lock["packages"]
     assert packages["node_modules/leaflet"]["version"] == "1.9.4"
     assert packages["node_modules/jquery"]["version"] == "3.7.1"
-    assert set(packages) == {"", "node_modules/leaflet", "node_modules/jquery"}
+    assert packages["node_modules/leaflet.markercluster"]["version"] == "1.5.3"
+    assert set(packages) == {"", "node_modules/leaflet", "node_modules/jquery",
+                             "node_modules/leaflet.markercluster"}
     for url in re.findall(r"https?://[^\"\s]+", text):
         assert url.startswith("https://registry.npmjs.org/"), url
     assert all(p.get("integrity", "sha512-").startswith("sha512-") for p in packages.values())

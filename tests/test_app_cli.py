@@ -15,6 +15,7 @@ from app.cli import main, plan_id_for
 from optimize.plan import load_plan
 from optimize.verify import verify_plan
 from tests.browser import chromium_page, live_server, requires_chromium
+from tests.conftest import browser_login
 
 SCENARIO = """
 name = "广河县 e2e"
@@ -84,14 +85,16 @@ def test_plan_ids_are_directory_safe() -> None:
 
 @pytest.mark.browser
 @requires_chromium
-def test_end_to_end_page_in_chromium(built: Path, vendor_dir: Path) -> None:
+def test_end_to_end_page_in_chromium(built: Path, vendor_dir: Path, tmp_path: Path) -> None:
     plan = load_plan(built / "guanghe")
-    app = create_app({"PLANS_DIR": str(built), "VENDOR_DIR": str(vendor_dir)})
+    app = create_app({"PLANS_DIR": str(built), "VENDOR_DIR": str(vendor_dir),
+                      "INSTANCE_DIR": str(tmp_path / "instance")})
     requests: list[str] = []
     errors: list[str] = []
     with live_server(app) as url, chromium_page() as page:
         page.on("request", lambda r: requests.append(r.url))
         page.on("pageerror", lambda e: errors.append(str(e)))
+        browser_login(page, url, app)
         assert page.goto(f"{url}/", wait_until="networkidle").status == 200
         page.click("a[href='/plans/guanghe']")
         page.wait_for_selector("path.cc-store", timeout=15_000)

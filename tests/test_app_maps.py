@@ -47,8 +47,11 @@ def test_offline_map_has_no_external_url(
     html = _render(tiny_plan, plan_layers)
     links, absolute = url_scan(html)
     assert absolute == set()
-    assert sorted(links) == ["/vendor/jquery/jquery.min.js", "/vendor/leaflet/leaflet.css",
-                             "/vendor/leaflet/leaflet.js"]
+    assert sorted(links) == sorted([
+        "/vendor/jquery/jquery.min.js", "/vendor/leaflet/leaflet.css",
+        "/vendor/leaflet/leaflet.js", "/vendor/leaflet.markercluster/MarkerCluster.Default.css",
+        "/vendor/leaflet.markercluster/MarkerCluster.css",
+        "/vendor/leaflet.markercluster/leaflet.markercluster.js"])
     assert "tileLayer" not in html
 
 
@@ -172,3 +175,33 @@ def test_thousands_of_settlements_stay_one_layer(tiny_plan: dict, plan_layers: d
     assert time.perf_counter() - start < 5
     assert parts.script.count("L.circleMarker") + parts.script.count("new L.CircleMarker") <= 2
     assert len(parts.script) < 1_500_000
+
+
+def test_large_plans_are_clustered_and_escaped(tiny_plan: dict, plan_layers: dict) -> None:
+    from app.maps import CLUSTER_ABOVE
+    layers = copy.deepcopy(plan_layers)
+    base = layers["settlements"]["features"]
+    layers["settlements"]["features"] = [copy.deepcopy(base[i % 6])
+                                         for i in range(CLUSTER_ABOVE + 1)]
+    script = map_parts(plan_map(tiny_plan, layers)).script
+    assert "L.markerClusterGroup(" in script and "ccClusters" in script
+    assert SCRIPT_NAME not in script  # tips are escaped HTML inside JSON (& as \\u0026)
+    assert "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" in script
+    assert script.count('"cc-settlement cc-unserved"') == 1  # styles sent once
+
+
+def test_small_plans_are_not_clustered(tiny_plan: dict, plan_layers: dict) -> None:
+    assert "L.markerClusterGroup(" not in map_parts(plan_map(tiny_plan, plan_layers)).script
+
+
+def test_tianditu_tiles_need_a_key(tiny_plan: dict, plan_layers: dict) -> None:
+    html = _render(tiny_plan, plan_layers, tiles="tianditu", tianditu_key="0123abcd" * 4)
+    assert "tianditu.gov.cn" in html and "tk=0123abcd" in html
+    with pytest.raises(ValueError, match="Tianditu key"):
+        _render(tiny_plan, plan_layers, tiles="tianditu", tianditu_key="x'); alert(1)//")
+
+
+def test_county_choropleth() -> None:
+    from app.maps import coverage_colour
+    assert coverage_colour(10) == "#fee5d9" and coverage_colour(100) == "#006d2c"
+    assert coverage_colour(None) == "#90a4ae"

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.plans import EXTENSION_KEY
+from tests.conftest import login
 
 Scan = Callable[[str], tuple[list[str], set[str]]]
 SCRIPT_NAME = "<script>alert(1)</script>"
@@ -29,6 +30,17 @@ def test_factory_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
 def test_factory_rejects_unknown_tiles() -> None:
     with pytest.raises(ValueError, match="TILES"):
         create_app({"TILES": "google"})
+    with pytest.raises(ValueError, match="TIANDITU_KEY"):
+        create_app({"TILES": "tianditu"})
+
+
+def test_plan_page_extras(client: FlaskClient) -> None:
+    html = client.get("/plans/tiny-linxia").get_data(as_text=True)
+    assert 'id="counties"' in html and "东乡族自治县" in html and "66.7 %" in html
+    assert 'id="village-search"' in html and 'class="card card-coverage"' in html
+    for fmt in ("geojson", "gpkg", "csv", "xlsx"):
+        assert f"/plans/tiny-linxia/export/{fmt}" in html
+    assert "/plans/tiny-linxia/report" in html and "/plans/tiny-linxia/routes" in html
 
 
 def test_index_lists_plans(client: FlaskClient) -> None:
@@ -39,7 +51,7 @@ def test_index_lists_plans(client: FlaskClient) -> None:
 
 
 def test_index_without_plans(tmp_path: Path) -> None:
-    client = create_app({"TESTING": True, "PLANS_DIR": str(tmp_path / "none")}).test_client()
+    client = login(create_app({"TESTING": True, "PLANS_DIR": str(tmp_path / "none")}).test_client())
     response = client.get("/")
     assert response.status_code == 200 and "No saved plans" in response.get_data(as_text=True)
 
@@ -84,7 +96,8 @@ def test_osm_tiles_page_links_only_osm(plans_dir: Path, stub_vendor_dir: Path,
                                        url_scan: Scan) -> None:
     app = create_app({"TESTING": True, "PLANS_DIR": str(plans_dir),
                       "VENDOR_DIR": str(stub_vendor_dir), "TILES": "osm"})
-    _, absolute = url_scan(app.test_client().get("/plans/tiny-linxia").get_data(as_text=True))
+    page = login(app.test_client()).get("/plans/tiny-linxia").get_data(as_text=True)
+    _, absolute = url_scan(page)
     assert {u.split("/")[2] for u in absolute} == {"tile.openstreetmap.org",
                                                    "www.openstreetmap.org"}
 
@@ -92,7 +105,7 @@ def test_osm_tiles_page_links_only_osm(plans_dir: Path, stub_vendor_dir: Path,
 def test_missing_assets_message(plans_dir: Path, tmp_path: Path) -> None:
     app = create_app({"TESTING": True, "PLANS_DIR": str(plans_dir),
                       "VENDOR_DIR": str(tmp_path / "empty")})
-    response = app.test_client().get("/plans/tiny-linxia")
+    response = login(app.test_client()).get("/plans/tiny-linxia")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "make assets" in html and "leaflet/leaflet.js" in html
@@ -101,7 +114,7 @@ def test_missing_assets_message(plans_dir: Path, tmp_path: Path) -> None:
 
 
 def test_map_is_cached_per_plan_version(app: Flask) -> None:
-    client = app.test_client()
+    client = login(app.test_client())
     first = client.get("/plans/tiny-linxia").get_data(as_text=True)
     second = client.get("/plans/tiny-linxia").get_data(as_text=True)
     assert first == second  # folium names elements randomly: equal means cached
@@ -128,7 +141,7 @@ def test_broken_plan_page_is_an_error_page_not_a_crash(
 ) -> None:
     plan_dir = plan_writer(tmp_path, "p1", approximate=True, created_at="t")
     (plan_dir / "plan.json").write_text('{"schema": "coldchain-plan/1"}', encoding="utf-8")
-    client = create_app({"TESTING": True, "PLANS_DIR": str(tmp_path)}).test_client()
+    client = login(create_app({"TESTING": True, "PLANS_DIR": str(tmp_path)}).test_client())
     response = client.get("/plans/p1")
     assert response.status_code == 500
     assert "plan.json lacks" in response.get_data(as_text=True)

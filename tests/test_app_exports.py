@@ -1,0 +1,71 @@
+"""Exports: GeoJSON, GeoPackage, CSV, XLSX manifests, report and route sheets."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+
+from app.exports import stop_rows
+from tests.conftest import SCRIPT_NAME
+
+
+def test_geojson_has_every_layer(client: FlaskClient) -> None:
+    response = client.get("/plans/tiny-linxia/export/geojson")
+    assert response.status_code == 200 and "attachment" in response.headers[
+        "Content-Disposition"]
+    data = json.loads(response.get_data(as_text=True))
+    layers = [f["properties"]["layer"] for f in data["features"]]
+    assert {n: layers.count(n) for n in set(layers)} == {
+        "counties": 2, "settlements": 6, "stores": 2, "routes": 2}
+
+
+def test_geopackage_layers(client: FlaskClient, tmp_path: Path) -> None:
+    import pyogrio
+    response = client.get("/plans/tiny-linxia/export/gpkg")
+    assert response.status_code == 200
+    path = tmp_path / "p.gpkg"
+    path.write_bytes(response.get_data())
+    names = sorted(str(n) for n, _ in pyogrio.list_layers(path))
+    assert names == ["counties", "routes", "settlements", "stores"]
+    assert len(pyogrio.read_dataframe(path, layer="settlements")) == 6
+
+
+def test_csv_of_settlements(client: FlaskClient) -> None:
+    text = client.get("/plans/tiny-linxia/export/csv").get_data().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 6 and rows[2]["name"] == SCRIPT_NAME
+    assert rows[2]["unserved_reason"] == "no store within 240 min"
+
+
+def test_xlsx_manifest(client: FlaskClient) -> None:
+    response = client.get("/plans/tiny-linxia/export/xlsx")
+    book = load_workbook(io.BytesIO(response.get_data()))
+    assert book.sheetnames == ["Routes", "Stops"]
+    assert book["Routes"].max_row == 3
+
+
+def test_stop_rows_and_formula_quoting() -> None:
+    plan = {"routes": [{"truck_id": "T1", "trip": 1, "route_id": "R", "store_id": "S",
+                        "stops": [{"settlement_id": "1", "name": "=HYPERLINK(1)",
+                                   "arrival_s": 25_260, "pickup_t": 1.0,
+                                   "load_after_t": 1.0}]}]}
+    row = stop_rows(plan)[0]
+    assert row[6] == "'=HYPERLINK(1)" and row[7] == "07:01"
+
+
+def test_report_and_route_sheets(client: FlaskClient) -> None:
+    html = client.get("/plans/tiny-linxia/report").get_data(as_text=True)
+    assert "@media print" not in html and "Truck T1" in html and "临夏县" in html
+    assert SCRIPT_NAME not in html
+    sheets = client.get("/plans/tiny-linxia/routes").get_data(as_text=True)
+    assert sheets.count('class="sheet"') == 2
+
+
+def test_unknown_export_is_404(client: FlaskClient) -> None:
+    assert client.get("/plans/tiny-linxia/export/shp").status_code == 404
+    assert client.get("/plans/nope/export/csv").status_code == 404
