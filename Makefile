@@ -38,8 +38,19 @@ $(PLANS)/linxia/plan.json: scenarios/linxia.toml $(INSTALLED)
 
 plan: $(PLANS)/linxia/plan.json
 
-serve: $(ASSETS)
-	$(VENV)/bin/coldchain serve --plans $(PLANS) --host 127.0.0.1 --port 5000
+# A planner account for the demo, with a generated password kept (0600) in instance/.
+DEMO_LOGIN := instance/demo-login.txt
+$(DEMO_LOGIN): $(INSTALLED)
+	@mkdir -p instance
+	@pw=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(12))"); \
+	  printf '%s\n' "$$pw" | $(VENV)/bin/coldchain users add demo --role planner \
+	    --instance instance --password-stdin >/dev/null && \
+	  umask 077 && printf 'user: demo\npassword: %s\n' "$$pw" > $@
+
+serve: $(ASSETS) $(DEMO_LOGIN)
+	@echo "Log in at http://127.0.0.1:5000 with:"; cat $(DEMO_LOGIN)
+	COLDCHAIN_INSTANCE_DIR=instance \
+	  $(VENV)/bin/coldchain serve --plans $(PLANS) --host 127.0.0.1 --port 5000
 
 demo: $(ASSETS) plan serve
 
@@ -51,4 +62,4 @@ test: $(INSTALLED) $(ASSETS) chromium lint
 	$(VENV)/bin/pytest
 
 clean:
-	rm -rf $(VENV) node_modules app/static/vendor $(PLANS)
+	rm -rf $(VENV) node_modules app/static/vendor $(PLANS) instance

@@ -46,9 +46,15 @@ def _parser() -> argparse.ArgumentParser:
                        help="directory holding plan directories (default: plans)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
-    serve.add_argument("--tiles", default="none", choices=["none", "osm"],
-                       help="base-map tiles: none (offline, default) or osm")
+    serve.add_argument("--tiles", default="none", choices=["none", "osm", "tianditu"],
+                       help="base-map tiles: none (offline, default), osm, or tianditu "
+                       "(key in $COLDCHAIN_TIANDITU_KEY)")
     serve.set_defaults(func=_cmd_serve)
+    from app import cli_geo
+    from app.accounts import register_cli
+
+    cli_geo.register(sub)
+    register_cli(sub)
     return parser
 
 

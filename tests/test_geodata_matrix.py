@@ -142,3 +142,113 @@ def test_unknown_nodes_and_bad_cutoff_raise(helsinki: nx.MultiDiGraph) -> None:
 def test_empty_inputs_give_an_empty_matrix(helsinki: nx.MultiDiGraph) -> None:
     matrix = travel_time_matrix(helsinki, [], list(helsinki.nodes)[:3])
     assert len(matrix.time_s) == 0 and matrix.dense_time_s().shape == (0, 3)
+
+
+def test_workers_and_direction_do_not_change_the_matrix(
+    helsinki: nx.MultiDiGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nodes = list(helsinki.nodes)
+    sources, targets = nodes[:40] + nodes[3:6], nodes[::7]
+    monkeypatch.setattr("geodata.matrix.BLOCK_ENTRIES", 4 * len(nodes))  # many blocks
+    runs = [
+        travel_time_matrix(helsinki, sources, targets, cutoff_s=120, workers=w, direction=d)
+        for w in (1, 2) for d in ("forward", "reverse", "auto")
+    ]
+    for other in runs[1:]:
+        for name in ("source_idx", "target_idx", "time_s"):
+            assert (getattr(runs[0], name) == getattr(other, name)).all(), name
+        assert np.abs(runs[0].distance_m.astype(int) - other.distance_m).max() <= 1
+    assert len(runs[0].time_s) > 100
+
+
+def test_reverse_search_is_exact_on_one_way_streets() -> None:
+    graph = nx.MultiDiGraph()
+    graph.add_nodes_from([(n, {"x": 0.0, "y": 0.0}) for n in "abcd"])
+    graph.add_edge("a", "b", length=100.0, travel_time=10.0)  # one way a -> b -> c
+    graph.add_edge("b", "c", length=100.0, travel_time=10.0)
+    graph.add_edge("c", "a", length=900.0, travel_time=90.0)
+    graph.add_edge("d", "a", length=50.0, travel_time=5.0)
+    reverse = travel_time_matrix(graph, ["a", "b", "c", "d"], ["c"], direction="reverse")
+    assert reverse.dense_time_s().ravel().tolist() == [20, 10, 0, 25]
+    assert reverse.dense_distance_m().ravel().tolist() == [200, 100, 0, 250]
+
+
+def test_sparse_view_holds_only_the_reachable_pairs() -> None:
+    graph = nx.MultiDiGraph()
+    graph.add_nodes_from([(n, {"x": 0.0, "y": 0.0}) for n in range(3)])
+    graph.add_edge(0, 1, length=10.0, travel_time=4.0)
+    matrix = travel_time_matrix(graph, [0, 1, 2], [1, 2])
+    sparse = matrix.sparse_time_s()
+    assert sparse.shape == (3, 2) and sparse.nnz == 3  # 0->1 = 4 s, 1->1 and 2->2 = 0 s
+    assert sparse.toarray().tolist() == [[4, 0], [0, 0], [0, 0]]
+    assert matrix.sparse_distance_m().toarray()[0, 0] == 10
+
+
+def test_bad_workers_and_direction_raise(helsinki: nx.MultiDiGraph) -> None:
+    node = next(iter(helsinki.nodes))
+    with pytest.raises(ValueError, match="workers"):
+        travel_time_matrix(helsinki, [node], [node], workers=0)
+    with pytest.raises(ValueError, match="direction"):
+        travel_time_matrix(helsinki, [node], [node], direction="sideways")
+
+
+def line_graph() -> nx.MultiDiGraph:
+    """a - b two ways (100 s, 1000 m, 0.01 degrees of longitude); b -> c one way (50 s)."""
+    graph = nx.MultiDiGraph()
+    for name, lon in (("a", 100.00), ("b", 100.01), ("c", 100.02)):
+        graph.add_node(name, x=lon, y=0.0)
+    graph.add_edge("a", "b", length=1000.0, travel_time=100.0)
+    graph.add_edge("b", "a", length=1000.0, travel_time=100.0)
+    graph.add_edge("b", "c", length=500.0, travel_time=50.0)
+    return graph
+
+
+def test_edge_snapped_points_are_timed_along_their_roads() -> None:
+    from geodata.matrix import edge_travel_time_matrix
+    from geodata.snap import snap_points_to_edges
+
+    graph = line_graph()
+    # P at 30 % of a-b, Q at 80 % of a-b, R at 40 % of b -> c (one way)
+    points = snap_points_to_edges(graph, [100.003, 100.008, 100.014], [0.001, -0.001, 0.0])
+    assert np.allclose(points.lon, [100.003, 100.008, 100.014]) and np.allclose(points.lat, 0)
+    matrix = edge_travel_time_matrix(graph, points, points)
+    time_s = matrix.dense_time_s()
+    assert time_s[0].tolist() == [0, 50, 90]  # P->Q along a->b; P->R via b (70) + 20
+    assert time_s[1].tolist() == [50, 0, 40]  # Q->P back along b->a
+    assert time_s[2].tolist() == [-1, -1, 0]  # R cannot leave towards a: c is a dead end
+    assert matrix.dense_distance_m()[0].tolist() == [0, 500, 900]
+    cut = edge_travel_time_matrix(graph, points, points, cutoff_s=50)
+    assert set(zip(cut.source_idx.tolist(), cut.target_idx.tolist(), strict=True)) == {
+        (0, 0), (0, 1), (1, 0), (1, 1), (1, 2), (2, 2)}
+
+
+def test_edge_matrix_leaves_off_network_points_out() -> None:
+    from geodata.matrix import edge_travel_time_matrix
+    from geodata.snap import snap_points_to_edges
+
+    graph = line_graph()
+    points = snap_points_to_edges(graph, [100.003, 100.005], [0.0, 0.5], max_snap_m=1000)
+    assert points.off_network.tolist() == [False, True]
+    matrix = edge_travel_time_matrix(graph, points, points)
+    assert matrix.dense_time_s().tolist() == [[0, -1], [-1, -1]]
+
+
+def test_a_call_from_another_thread_runs_in_process(
+    helsinki: nx.MultiDiGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    def no_pool(*args: object, **kwargs: object) -> None:
+        raise AssertionError("forked from a non-main thread")
+
+    nodes = list(helsinki.nodes)
+    monkeypatch.setattr("geodata.matrix.BLOCK_ENTRIES", 4 * len(nodes))
+    monkeypatch.setattr("geodata.matrix._parallel_blocks", no_pool)
+    results: list[TravelMatrix] = []
+    thread = threading.Thread(
+        target=lambda: results.append(travel_time_matrix(helsinki, nodes[:20], nodes[:9],
+                                                         workers=2, direction="forward")))
+    thread.start()
+    thread.join()
+    serial = travel_time_matrix(helsinki, nodes[:20], nodes[:9], workers=1)
+    assert len(results) == 1 and (results[0].time_s == serial.time_s).all()

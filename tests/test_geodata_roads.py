@@ -423,3 +423,74 @@ def test_unsimplified_graph_keeps_every_node_and_the_same_times(
     for a, b in (rng.sample(list(helsinki.nodes), 2) for _ in range(20)):
         simple = nx.shortest_path_length(helsinki, a, b, weight="travel_time")
         assert nx.shortest_path_length(full, a, b, weight="travel_time") == pytest.approx(simple)
+
+
+@pytest.mark.filterwarnings("ignore:Could not find any edges")
+def test_a_pbf_with_no_roads_is_a_clear_error(tmp_path: Path) -> None:
+    import osmium
+
+    path = tmp_path / "buildings.osm.pbf"
+    with osmium.SimpleWriter(str(path)) as writer:
+        for i, (x, y) in enumerate([(103.0, 35.0), (103.001, 35.0), (103.001, 35.001)], 1):
+            writer.add_node(osmium.osm.mutable.Node(id=i, location=(x, y), version=1))
+        writer.add_way(osmium.osm.mutable.Way(id=1, nodes=[1, 2, 3, 1],
+                                              tags={"building": "yes"}, version=1))
+    with pytest.raises(RoadDataError, match="no drivable roads"):
+        road_graph_from_osm(path)
+    with pytest.raises(RoadDataError, match="no drivable roads"):
+        road_graph_from_osm(path, cache=True, cache_dir=tmp_path / "cache")
+
+
+def osmnx_like_graph() -> nx.MultiDiGraph:
+    """What osmnx.graph_from_place returns, in miniature: merged tag lists included."""
+    graph = nx.MultiDiGraph(crs="epsg:4326")
+    for node, x in ((1, 103.0), (2, 103.01), (3, 103.02), (4, 103.5)):
+        graph.add_node(node, x=x, y=35.0)
+    graph.add_edge(1, 2, length=900.0, highway="primary", maxspeed=["40", "60"], oneway=False)
+    graph.add_edge(2, 1, length=900.0, highway="primary", maxspeed=["40", "60"], oneway=False)
+    graph.add_edge(2, 3, length=800.0, highway=["unclassified", "track"], oneway=False)
+    graph.add_edge(3, 2, length=800.0, highway=["unclassified", "track"], oneway=False)
+    graph.add_edge(3, 4, length=5000.0, highway="secondary", oneway=True)  # 4: a dead end
+    return graph
+
+
+def test_road_graph_from_place_times_and_caches(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import osmnx as ox
+
+    from geodata.roads import road_graph_from_place
+
+    calls: list[str] = []
+
+    def fake(name: str, **kwargs: object) -> nx.MultiDiGraph:
+        calls.append(name)
+        assert kwargs["network_type"] == "drive" and "surface" in ox.settings.useful_tags_way
+        return osmnx_like_graph()
+
+    monkeypatch.setattr(ox, "graph_from_place", fake)
+    graph = road_graph_from_place("Linxia, Gansu, China", cache_dir=tmp_path)
+    again = road_graph_from_place("Linxia, Gansu, China", cache_dir=tmp_path)
+    assert calls == ["Linxia, Gansu, China"] and again.graph["cache"] == "hit"
+    assert "surface" not in ox.settings.useful_tags_way  # settings restored
+    assert sorted(graph.nodes) == [1, 2, 3] and graph.graph["dropped_nodes"] == 1
+    assert graph[1][2][0]["speed_kph"] == 40.0  # strictest maxspeed
+    assert graph[2][3][0]["speed_kph"] == 30.0
+    assert graph[1][2][0]["travel_time"] == pytest.approx(900 / (40 / 3.6))
+    assert graph.graph["source"] == "overpass:Linxia, Gansu, China"
+
+
+def test_road_graph_from_place_offline_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import osmnx as ox
+    import requests
+
+    from geodata.roads import road_graph_from_place
+
+    def offline(name: str, **kwargs: object) -> nx.MultiDiGraph:
+        raise requests.ConnectionError("no route to nominatim")
+
+    monkeypatch.setattr(ox, "graph_from_place", offline)
+    with pytest.raises(RoadDataError, match="cannot download"):
+        road_graph_from_place("Nowhere", cache_dir=tmp_path)

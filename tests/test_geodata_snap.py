@@ -60,3 +60,35 @@ def test_invalid_coordinates_raise_with_positions(helsinki: nx.MultiDiGraph) -> 
         snap_points(helsinki, [24.9, float("nan")], [60.1, 60.1])
     with pytest.raises(DataError):
         snap_points(helsinki, [24.9], [60.1, 60.2])
+
+
+def test_edge_snap_projects_onto_the_road_and_reports(helsinki: nx.MultiDiGraph) -> None:
+    from geodata.snap import snap_points_to_edges, snap_report
+
+    u, v, data = next((u, v, d) for u, v, d in helsinki.edges(data=True) if "geometry" in d)
+    mid = data["geometry"].interpolate(0.5, normalized=True)
+    far_lon, far_lat = mid.x + 1.0, mid.y  # some 55 km east, off the network
+    edge = snap_points_to_edges(helsinki, [mid.x, far_lon], [mid.y, far_lat])
+    node = snap_points(helsinki, [mid.x, far_lon], [mid.y, far_lat])
+    assert edge.snap_m[0] < 0.5 and {edge.u[0], edge.v[0]} == {u, v}
+    assert 0.3 < edge.fraction[0] < 0.7
+    assert edge.off_network.tolist() == [False, True] and edge.snap_m[1] > 40_000
+    assert (edge.snap_m <= node.snap_m + 1e-6).all()
+    report = snap_report(edge)
+    assert report["points"] == 2 and report["off_network"] == 1
+    assert report["off_network_snap_m_max"] == pytest.approx(edge.snap_m[1])
+    with pytest.raises(ValueError):
+        edge.fraction[0] = 0.0
+
+
+def test_edge_snap_distance_is_perpendicular() -> None:
+    from geodata.snap import snap_points_to_edges
+
+    graph = nx.MultiDiGraph()
+    graph.add_node(1, x=100.0, y=0.0)
+    graph.add_node(2, x=100.1, y=0.0)
+    graph.add_edge(1, 2, length=11_119.5, travel_time=500.0)
+    result = snap_points_to_edges(graph, [100.04], [0.01])  # 0.01 deg north of the road
+    assert result.fraction[0] == pytest.approx(0.4, abs=1e-4)
+    assert result.snap_m[0] == pytest.approx(math.radians(0.01) * R_M, rel=1e-3)
+    assert result.lat[0] == pytest.approx(0.0, abs=1e-6)
