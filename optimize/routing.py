@@ -46,6 +46,12 @@ Freshness dimension
     is younger, and cumuls only grow along a route, so bounding the end cumul by the limit
     bounds the age of every pickup on the trip.
 
+Freshness by crop (optional ``freshness_by_pickup_s``)
+    Pickup ``i`` may have its own, tighter limit ``L_i`` (its crop's). Then, besides the
+    dimension capacity (the store-wide limit), ``F(end of i's slot) <= F(i) + L_i`` with
+    ``F`` the freshness cumul: the end cumul is picked by an ``Element`` on the slot
+    variable of ``i`` (index shifted by one, so a dropped pickup, slot -1, reads 0).
+
 Trip chaining
     For each truck and trip k: ``time.End(slot k) <= time.Start(slot k + 1)`` (a
     ``solver.Add`` on the cumul variables): the next trip leaves only after this one has
@@ -73,10 +79,24 @@ Search and reproducibility
     roughly how hard to search, but through arithmetic, not a clock. A second counter,
     search-tree branches (also derived from ``time_limit_s``), stops the degenerate case
     where the local search has no move to accept (one pickup) and would otherwise run
-    until the clock stops it. ``time_limit_s`` also stays on as a wall-clock safety cap;
-    when it fires before the budget is spent, the status says so (``"time limit (not
+    until the clock stops it. ``WALL_SAFETY x time_limit_s + 1 s`` stays on as a wall-clock
+    safety cap; when it fires before the budget is spent, the status says so (``"time limit (not
     reproducible)"``). ``lns_time_limit`` only bounds the CP-based LNS operators, which
     are off by default, so it plays no part.
+
+Engines and the modules behind this one
+    ``RoutingProblem.engine`` picks the engine for a store: ``"ortools"`` (default, the
+    model above), ``"auto"`` (PyVRP first, its plan checked by :func:`check_trips`, this
+    model when PyVRP's plan breaks a limit or drops a pickup; every :class:`Trip` records
+    its ``engine``), ``"pyvrp"`` (unchecked, for measurement); see
+    :mod:`optimize.routing_pyvrp`. Related modules:
+
+    - :mod:`optimize.routing_engines`: one-depot CVRP/VRPTW (no freshness, no chained
+      trips) on PyVRP or OR-Tools, with an independent cost and feasibility check; what
+      the CVRPLIB/Solomon benchmarks measure (``benchmarks/routing.py``).
+    - :mod:`optimize.routing_decompose`: many depots: fleet shares with reasons, a
+      parallel solve under one wall-clock budget, and a pass across depot borders.
+    - :mod:`optimize.routing_province`: a seeded synthetic province case for scale tests.
 """
 
 from __future__ import annotations
@@ -104,6 +124,9 @@ SEARCH_MIN_SOLUTIONS = 50
 SEARCH_MAX_SOLUTIONS = 5_000
 #: Search-tree branches allowed per second of ``time_limit_s`` (see :func:`_branch_budget`).
 SEARCH_BRANCHES_PER_S = 100_000
+WALL_SAFETY = 3.0  # wall-clock cap as a multiple of time_limit_s (see "Search")
+#: Engines a store's problem may ask for (see ``RoutingProblem.engine``).
+STORE_ENGINES = ("ortools", "auto", "pyvrp")
 
 _STATUS = routing_enums_pb2.RoutingSearchStatus
 _ROUTING_STATUS = {
@@ -168,6 +191,15 @@ class RoutingProblem:
         Local-search budget: how many solutions the search may accept (OR-Tools
         ``solution_limit``); ``None`` derives it from ``time_limit_s`` with
         :func:`default_search_solutions`.
+    freshness_by_pickup_s
+        ``(n,)`` optional per-pickup freshness limits in whole seconds (by crop,
+        PARAMETERS.md §4); pickup ``i``'s limit is the smaller of this and
+        ``freshness_limit_s``. ``None``: the store-wide limit for all.
+    engine
+        ``"ortools"`` (default: the model above), ``"auto"`` (PyVRP first, its plan checked
+        with :func:`check_trips`; OR-Tools when that plan breaks freshness or any other
+        limit) or ``"pyvrp"`` (PyVRP only, unchecked: PyVRP has no freshness cap, so
+        its plan may break the limit; for measurement). See :mod:`optimize.routing_pyvrp`.
     """
 
     time_s: np.ndarray
@@ -184,11 +216,16 @@ class RoutingProblem:
     time_limit_s: float = 5.0
     seed: int = 0
     search_solutions: int | None = None
+    engine: str = "ortools"
+    freshness_by_pickup_s: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        reasons = _array_problems(self) + _scalar_problems(self)
+        reasons = _array_problems(self) + _scalar_problems(self) + _crop_problems(self)
         if reasons:
             raise SpecificationError(reasons)
+        if self.freshness_by_pickup_s is not None:
+            object.__setattr__(self, "freshness_by_pickup_s",
+                               _frozen(self.freshness_by_pickup_s, np.int64))
         for name in ("time_s", "distance_m", "service_s"):
             object.__setattr__(self, name, _frozen(getattr(self, name), np.int64))
         object.__setattr__(self, "pickup_t", _frozen(self.pickup_t, np.float64))
@@ -197,6 +234,12 @@ class RoutingProblem:
     def n_pickups(self) -> int:
         """Number of pickups ``n`` (nodes 1..n)."""
         return int(self.pickup_t.shape[0])
+
+    def freshness_s(self, pickup: int) -> int:
+        """Freshness limit of ``pickup``: its crop's if given, capped by the store's, s."""
+        if self.freshness_by_pickup_s is None:
+            return self.freshness_limit_s
+        return min(self.freshness_limit_s, int(self.freshness_by_pickup_s[pickup]))
 
 
 @dataclass(frozen=True)
@@ -225,6 +268,8 @@ class Trip:
         Arrival back at the store with the load, seconds from shift start.
     max_age_s
         Age of the oldest produce on arrival at the store (first stop to store), seconds.
+    engine
+        The engine whose search produced this trip: ``"ortools"`` or ``"pyvrp"``.
     """
 
     truck: int
@@ -237,6 +282,7 @@ class Trip:
     distance_m: int
     store_arrival_s: int = 0
     max_age_s: int = 0
+    engine: str = "ortools"
 
 
 @dataclass(frozen=True)
@@ -355,9 +401,23 @@ def _scalar_problems(p: RoutingProblem) -> list[str]:
         ("search_solutions", p.search_solutions,
          p.search_solutions is None or (_is_int(p.search_solutions) and p.search_solutions > 0),
          "None or a whole number > 0"),
+        ("engine", p.engine, p.engine in STORE_ENGINES, f"one of {STORE_ENGINES}"),
     ]
     return [f"{name}: expected {want}, got {value!r}" for name, value, ok, want in checks
             if not ok]
+
+
+def _crop_problems(p: RoutingProblem) -> list[str]:
+    """Shape and values of the optional per-pickup freshness limits."""
+    if p.freshness_by_pickup_s is None:
+        return []
+    values = np.asarray(p.freshness_by_pickup_s)
+    name = "freshness_by_pickup_s"
+    if values.shape != (np.asarray(p.pickup_t).shape[0],):
+        return [f"{name}: expected shape ({np.asarray(p.pickup_t).shape[0]},), "
+                f"got {values.shape}"]
+    out = _numeric_problems(values, name, whole=True)
+    return out or _first_bad(values, values <= 0, name, "not > 0")
 
 
 def _is_int(value: object) -> bool:
@@ -390,9 +450,9 @@ def _pickup_reasons(problem: RoutingProblem, i: int) -> list[str]:
     if _kg_up(load_t) > _kg_down(cap_t):
         out.append(f"load {load_t:g} t exceeds truck capacity {cap_t:g} t")
     to_store_s = service + int(t[node, 0])
-    if to_store_s > problem.freshness_limit_s:
+    if to_store_s > problem.freshness_s(i):
         out.append("cannot reach the store within the freshness limit: needs "
-                   f"{_minutes(to_store_s)}, limit {_minutes(problem.freshness_limit_s)}")
+                   f"{_minutes(to_store_s)}, limit {_minutes(problem.freshness_s(i))}")
     round_s = int(t[0, node]) + to_store_s + problem.unload_s
     if round_s > problem.shift_s:
         out.append(f"store -> pickup -> store with loading and unloading needs "
@@ -484,9 +544,27 @@ def trucks_needed_lower_bound(problem: RoutingProblem) -> int:
 
     It ignores freshness, so the true need may be larger.
     """
+    trips, work_s = _trips_and_work(problem)
+    if trips == 0:
+        return 0
+    by_time = math.ceil(work_s / problem.shift_s)
+    return max(math.ceil(trips / problem.trips_per_truck), by_time)
+
+
+def workload_lower_bound_s(problem: RoutingProblem) -> float:
+    """Truck-seconds of loading, driving and unloading the store needs at least.
+
+    The time half of :func:`trucks_needed_lower_bound`, before dividing by the shift: used
+    to share spare trucks among depots by workload.
+    """
+    return _trips_and_work(problem)[1]
+
+
+def _trips_and_work(problem: RoutingProblem) -> tuple[int, float]:
+    """Fewest trips by tonnage and the least truck-seconds, over servable pickups."""
     keep = [i for i in range(problem.n_pickups) if not _pickup_reasons(problem, i)]
     if not keep:
-        return 0
+        return 0, 0.0
     kg = sum(_kg_up(float(problem.pickup_t[i])) for i in keep)
     trips = max(1, math.ceil(kg / max(_kg_down(problem.truck_capacity_t), 1)))
     nodes = [0] + [i + 1 for i in keep]
@@ -495,8 +573,7 @@ def trucks_needed_lower_bound(problem: RoutingProblem) -> int:
     out_s = sub.min(axis=1)
     work_s = (sum(int(problem.service_s[i]) for i in keep) + out_s[1:].sum()
               + trips * (out_s[0] + problem.unload_s))
-    by_time = math.ceil(work_s / problem.shift_s)
-    return max(math.ceil(trips / problem.trips_per_truck), by_time)
+    return trips, float(work_s)
 
 
 # --------------------------------------------------------------------------------------
@@ -555,6 +632,7 @@ def _build_model(
     routing.AddDimension(fresh, 0, problem.freshness_limit_s, True, "freshness")
     time_dim = routing.GetDimensionOrDie("time")
     _chain_trips(problem, routing, time_dim)
+    _crop_limits(problem, sub, manager, routing)
     penalty = problem.drop_penalty
     penalty = default_drop_penalty(problem) if penalty is None else penalty
     for node in range(1, len(sub.pickups) + 1):
@@ -571,6 +649,24 @@ def _chain_trips(
         for trip in range(k - 1):
             v = truck * k + trip
             solver.Add(time_dim.CumulVar(routing.End(v)) <= time_dim.CumulVar(routing.Start(v + 1)))
+
+
+def _crop_limits(problem: RoutingProblem, sub: _Sub, manager: pywrapcp.RoutingIndexManager,
+                 routing: pywrapcp.RoutingModel) -> None:
+    """``F(end of i's slot) <= F(i) + L_i`` for pickups tighter than the store limit."""
+    if problem.freshness_by_pickup_s is None:
+        return
+    solver, fresh = routing.solver(), routing.GetDimensionOrDie("freshness")
+    slots = problem.n_trucks * problem.trips_per_truck
+    ends = [solver.IntVar(0, 0, "dropped")] + [fresh.CumulVar(routing.End(v))
+                                               for v in range(slots)]
+    for node, pickup in enumerate(sub.pickups, start=1):
+        limit_s = problem.freshness_s(pickup)
+        if limit_s >= problem.freshness_limit_s:
+            continue
+        index = manager.NodeToIndex(node)
+        slot = (routing.VehicleVar(index) + 1).Var()
+        solver.Add(solver.Element(ends, slot) <= fresh.CumulVar(index) + limit_s)
 
 
 def _branch_budget(problem: RoutingProblem) -> int:
@@ -592,7 +688,9 @@ def _search_parameters(problem: RoutingProblem, budget: int) -> Any:
     params.local_search_metaheuristic = (
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH)
     params.solution_limit = budget
-    params.time_limit.FromMilliseconds(max(1, round(problem.time_limit_s * 1000)))
+    # The safety cap sits well above the calibrated budget so that a loaded machine still
+    # finishes the (deterministic) budget; it fires only on a pathological slowdown.
+    params.time_limit.FromMilliseconds(round((WALL_SAFETY * problem.time_limit_s + 1) * 1000))
     return params
 
 
@@ -693,7 +791,8 @@ def solve_routing(problem: RoutingProblem) -> RoutingResult:
         Trips with recomputed times and loads, and every pickup not served with the reason:
         a screening reason (:func:`screen_pickups`) or, when the solver left it out,
         ``"fleet at this store cannot fit it within shifts (n trucks x k trips)"``.
-        Same problem, same result, unless ``status`` reports the wall-clock cap.
+        Same problem, same result, unless ``status`` reports the wall-clock cap. With
+        ``engine="auto"`` the status also says when OR-Tools replaced PyVRP's plan, and why.
     """
     started = time.perf_counter()
     unserved = screen_pickups(problem)
@@ -701,6 +800,16 @@ def solve_routing(problem: RoutingProblem) -> RoutingResult:
     if not keep:
         status = "no pickups" if problem.n_pickups == 0 else "nothing to route"
         return _result(problem, [], unserved, status, 0, started)
+    if problem.engine != "ortools":
+        from optimize.routing_pyvrp import solve_store_pyvrp
+
+        return solve_store_pyvrp(problem, keep, unserved, started)
+    return _solve_ortools(problem, keep, unserved, started)
+
+
+def _solve_ortools(problem: RoutingProblem, keep: list[int], unserved: dict[int, str],
+                   started: float) -> RoutingResult:
+    """The OR-Tools model of the module docstring on the screened-in pickups ``keep``."""
     sub = _sub_problem(problem, keep)
     manager, routing, _ = _build_model(problem, sub)
     budget = problem.search_solutions or default_search_solutions(len(keep),
@@ -808,9 +917,9 @@ def _time_problems(problem: RoutingProblem, trip: Trip, want: Trip, name: str) -
                    f"0..{problem.shift_s} s")
     for s, arrived in zip(trip.stops, want.arrival_s, strict=True):
         age_s = want.store_arrival_s - arrived
-        if age_s > problem.freshness_limit_s:
+        if age_s > problem.freshness_s(s):
             out.append(f"{name}: pickup {s} reaches the store after {age_s} s, freshness "
-                       f"limit {problem.freshness_limit_s} s")
+                       f"limit {problem.freshness_s(s)} s")
     return out
 
 

@@ -140,8 +140,12 @@ PARAMS: dict[str, Param] = {
         "ratio", "road distance / straight-line distance on the approximate network", True
     ),
     "max_snap_m": Param("m", "points farther than this from any road are off-network", True),
-    "siting_time_limit_s": Param("s", "solver setting"),
-    "routing_time_limit_s": Param("s", "solver setting, per depot"),
+    "siting_time_limit_s": Param(
+        "s", "solver setting: CP-SAT deterministic-time budget (about seconds; the same "
+        "budget gives the same plan on any machine; wall-clock cap 3x)"),
+    "routing_time_limit_s": Param(
+        "s", "solver setting per store: a search budget calibrated to about seconds and "
+        "counted in solutions, so the same plan every run (wall-clock cap 3x)"),
     "seed": Param("", "solver setting; same seed, same plan"),
 }
 

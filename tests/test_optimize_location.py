@@ -189,6 +189,17 @@ def test_higher_weighted_coverage_beats_shorter_trips() -> None:
     assert_proven(result)
 
 
+def test_zero_weight_supply_is_still_served_when_there_is_room() -> None:
+    # d0 has weight 0: stage 1 ignores it (9 weighted t from d1..d3 at any site). Dropping it
+    # would save 1*40 s at s1 (200 instead of 240), but unserved weight-0 supply costs
+    # P = 60 + 1 s per tonne, so stage 2 keeps it: s1 serving everyone, 240.
+    problem = base(weight=np.array([0.0, 1.0, 1.0, 1.0]), objective="coverage_then_time")
+    result = solve_location(problem)
+    assert result.assignment.tolist() == [1, 1, 1, 1]
+    assert result.weighted_time == 240.0
+    assert_proven(result)
+
+
 def test_unserved_reasons_and_zero_supply() -> None:
     # d4 (1 t) has no arc; d5 (1 t) reaches only s3, which is excluded; d6 has no supply and
     # reaches s1 (7 s) and s2 (3 s): it joins the open store s1 without using capacity.
@@ -233,6 +244,17 @@ def test_time_objective_infeasible_by_capacity() -> None:
     with pytest.raises(InfeasibleError) as caught:
         solve_location(problem)
     assert caught.value.reasons[0].startswith("store capacity")
+
+
+def test_time_objective_infeasible_by_budget() -> None:
+    # Same villages: one big store (subsidy 3) plus a small one (1) would do, but the
+    # budget of 2 pays only two small stores.
+    problem = base(
+        supply_t=np.array([3.0, 3.0, 3.0, 1.0]), n_stores=2, tiers=(SMALL, BIG), budget_yuan=2.0
+    )
+    with pytest.raises(InfeasibleError) as caught:
+        solve_location(problem)
+    assert caught.value.reasons[0].startswith("budget: 2 yuan of subsidy cannot pay")
 
 
 def test_time_objective_infeasible_by_access_time() -> None:

@@ -319,3 +319,39 @@ def test_problem_arrays_are_read_only_copies() -> None:
     with pytest.raises(ValueError):
         problem.pickup_t[0] = 5.0
     assert problem.time_s.dtype == np.int64
+
+
+# -- freshness by crop -------------------------------------------------------------------
+def _pair_by_crop(limits_min: list[int]) -> RoutingProblem:
+    """Store 30 min from A and B, A-B 10 min, 15 min loading, per-pickup limits."""
+    minutes = np.array([[0, 30, 30], [30, 0, 10], [30, 10, 0]])
+    return RoutingProblem(
+        time_s=minutes * MIN, distance_m=minutes * 1000, pickup_t=np.array([1.0, 1.0]),
+        service_s=np.array([15 * MIN, 15 * MIN]), n_trucks=1, trips_per_truck=2,
+        truck_capacity_t=3.0, shift_s=8 * HOUR, freshness_limit_s=8 * HOUR, time_limit_s=1.0,
+        freshness_by_pickup_s=np.array(limits_min) * MIN)
+
+
+def test_a_tight_crop_is_picked_up_last() -> None:
+    # One trip (70 km) brings the first pickup in after 70 min and the second after 45 min.
+    # B (pickup 1) allows 60 min, so it must be the second: store-A-B-store.
+    problem = _pair_by_crop([80, 60])
+    result = solve_routing(problem)
+    assert check_trips(problem, result) == []
+    assert [t.stops for t in result.trips] == [(0, 1)]
+    assert result.distance_m == 70_000
+    # Both at 60 min: no order works, so two trips (120 km).
+    both = _pair_by_crop([60, 60])
+    result = solve_routing(both)
+    assert check_trips(both, result) == []
+    assert result.distance_m == 120_000
+
+
+def test_crop_limits_screen_and_check() -> None:
+    problem = _pair_by_crop([40, 80])  # A alone needs 15 + 30 = 45 min > 40 min
+    assert screen_pickups(problem) == {
+        0: "cannot reach the store within the freshness limit: needs 45 min, limit 40 min"}
+    with pytest.raises(SpecificationError, match=r"freshness_by_pickup_s: expected shape"):
+        dataclasses.replace(problem, freshness_by_pickup_s=np.array([60]))
+    with pytest.raises(SpecificationError, match=r"freshness_by_pickup_s: not > 0"):
+        dataclasses.replace(problem, freshness_by_pickup_s=np.array([0, 60]))

@@ -1,0 +1,288 @@
+"""Benchmark the routing engines on CVRPLIB / Solomon files, or the province case.
+
+Usage::
+
+    .venv/bin/python benchmarks/routing.py --set cvrp --dir ../shared/benchmarks/cvrp-x \
+        --every 5 --time-limit 30 --peers --jobs 2 --out benchmarks/results/x.json
+    .venv/bin/python benchmarks/routing.py --set vrptw --dir ../shared/benchmarks/vrptw-solomon \
+        --time-limit 30 --jobs 2 --out benchmarks/results/solomon.json
+    .venv/bin/python benchmarks/routing.py --set province --time-limit 600 --jobs 2 \
+        --out benchmarks/results/province.json
+
+Cost conventions (each set's own): ``cvrp`` = CVRPLIB, Euclidean distance rounded to the
+nearest integer (nint); ``vrptw`` = DIMACS, Euclidean distance truncated to one decimal,
+objective distance only. VRPTW is solved in tenths (every distance, time window and service
+time times 10, integers), and costs are reported divided by 10.
+
+Every solution's cost is recomputed here from the instance data, and its feasibility
+checked (each client once, capacity, and for VRPTW the time windows) before it is written.
+Routes list clients 1..n, depot left out, as in the sets' ``.sol`` files.
+Needs the ``bench`` extra (vrplib, pyvroom).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from optimize.routing_engines import VrpData, VrpSolution, _solution, solve_vrp  # noqa: E402
+
+#: VRPTW instances are solved in tenths of a distance/time unit (DIMACS: 1 decimal).
+TW_SCALE = 10
+
+
+# --------------------------------------------------------------------------------------
+# Reading instances
+# --------------------------------------------------------------------------------------
+def _euclid(xy: np.ndarray) -> np.ndarray:
+    diff = xy[:, None, :] - xy[None, :, :]
+    return np.sqrt((diff**2).sum(axis=2))
+
+
+def read_cvrp(path: Path) -> tuple[VrpData, float]:
+    """A VRPLIB CVRP file with nint distances; returns the data and the cost scale (1)."""
+    import vrplib
+
+    inst = vrplib.read_instance(str(path), compute_edge_weights=False)
+    dist = np.floor(_euclid(inst["node_coord"].astype(float)) + 0.5).astype(np.int64)
+    demand = np.asarray(inst["demand"][1:], dtype=np.int64)
+    return VrpData(dist, demand, int(inst["capacity"])), 1.0
+
+
+def read_vrptw(path: Path) -> tuple[VrpData, float]:
+    """A Solomon (.txt) or VRPLIB (.vrp) VRPTW file in tenths; cost scale 1/10."""
+    import vrplib
+
+    fmt = "solomon" if path.suffix == ".txt" else "vrplib"
+    inst = vrplib.read_instance(str(path), instance_format=fmt, compute_edge_weights=False)
+    dist = np.floor(TW_SCALE * _euclid(inst["node_coord"].astype(float))).astype(np.int64)
+    tw = np.rint(np.asarray(inst["time_window"], dtype=float) * TW_SCALE).astype(np.int64)
+    svc = np.rint(np.asarray(inst["service_time"], dtype=float) * TW_SCALE).astype(np.int64)
+    vehicles = inst.get("vehicles")
+    data = VrpData(dist, np.asarray(inst["demand"][1:], dtype=np.int64), int(inst["capacity"]),
+                   n_vehicles=int(vehicles) if vehicles is not None else None,
+                   time_window=tw, service=svc)
+    return data, 1.0 / TW_SCALE
+
+
+def reference_cost(path: Path) -> float | None:
+    """The ``Cost`` line of the instance's ``.sol`` file, if there is one."""
+    sol = path.with_suffix(".sol")
+    if not sol.exists():
+        return None
+    import vrplib
+
+    return float(vrplib.read_solution(str(sol))["cost"])
+
+
+def list_instances(directory: Path, kind: str) -> list[Path]:
+    """Instance files of a set, sorted by client count then name."""
+    pattern = "*.txt" if kind == "vrptw" and any(directory.glob("*.txt")) else "*.vrp"
+    files = [p for p in directory.glob(pattern) if p.name != "README.txt"]
+
+    def size(p: Path) -> tuple[int, str]:
+        digits = "".join(ch if ch.isdigit() else " " for ch in p.stem).split()
+        return (int(digits[0]) if kind == "cvrp" and digits else 0, p.stem)
+
+    return sorted(files, key=size)
+
+
+# --------------------------------------------------------------------------------------
+# Peers only used here: VROOM
+# --------------------------------------------------------------------------------------
+def solve_vroom(data: VrpData, time_limit_s: float) -> VrpSolution:
+    """pyvroom, one thread, exploration level 5, held to ``time_limit_s``."""
+    import vroom
+
+    started = time.perf_counter()
+    problem = vroom.Input()
+    problem.set_durations_matrix("car", np.asarray(data.durations(), dtype=np.uint32))
+    problem.set_costs_matrix("car", np.asarray(data.distance, dtype=np.uint32))
+    tw, svc = data.time_window, data.services()
+    for i in range(1, data.n_clients + 1):
+        windows = [] if tw is None else [vroom.TimeWindow(int(tw[i, 0]), int(tw[i, 1]))]
+        problem.add_job(vroom.Job(i, location=i, default_service=int(svc[i]),
+                                  delivery=[int(data.demand[i - 1])], time_windows=windows))
+    fleet = data.n_vehicles or _vroom_fleet(data)
+    shift = None if tw is None else vroom.TimeWindow(int(tw[0, 0]), int(tw[0, 1]))
+    for v in range(fleet):
+        problem.add_vehicle(vroom.Vehicle(v, start=0, end=0, capacity=[int(data.capacity)],
+                                          time_window=shift))
+    left_s = max(time_limit_s - (time.perf_counter() - started), 1.0)
+    sol = problem.solve(exploration_level=5, nb_threads=1, timeout=timedelta(seconds=left_s))
+    routes = sol.routes
+    out = []
+    for _, group in routes[routes["type"] == "job"].groupby("vehicle_id", sort=True):
+        out.append(tuple(int(x) for x in group["id"]))
+    return _solution(data, out, "vroom", started)
+
+
+def _vroom_fleet(data: VrpData) -> int:
+    """Enough vehicles for an unlimited-fleet CVRP without flooding VROOM's search."""
+    lower = math.ceil(int(np.sum(data.demand)) / data.capacity)
+    return min(data.n_clients, 2 * lower + 10)
+
+
+# --------------------------------------------------------------------------------------
+# One task = one instance x one engine
+# --------------------------------------------------------------------------------------
+def run_task(path: str, kind: str, engine: str, time_limit_s: float, seed: int) -> dict[str, Any]:
+    """Solve one instance with one engine; cost recomputed and feasibility checked."""
+    p = Path(path)
+    data, scale = read_cvrp(p) if kind == "cvrp" else read_vrptw(p)
+    if engine == "vroom":
+        sol = solve_vroom(data, time_limit_s)
+    elif engine == "ortools-gls":
+        sol = solve_vrp(data, engine="ortools", time_limit_s=time_limit_s)
+    elif engine == "pyvrp-default":
+        sol = solve_vrp(data, engine="pyvrp", time_limit_s=time_limit_s, seed=seed + 1)
+    else:
+        sol = solve_vrp(data, engine="auto", time_limit_s=time_limit_s, seed=seed)
+    ref = reference_cost(p)
+    cost = round(sol.cost * scale, 1) if scale != 1 else sol.cost
+    gap = None if ref is None or not sol.feasible else round(100 * (cost - ref) / ref, 3)
+    return {"instance": p.stem, "clients": data.n_clients, "runner": engine,
+            "engine": sol.engine, "cost": cost, "reference": ref, "gap_pct": gap,
+            "time_s": round(sol.time_s, 2), "feasible": sol.feasible,
+            "problems": list(sol.problems[:5]), "n_routes": len(sol.routes),
+            "routes": [list(r) for r in sol.routes]}
+
+
+def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Mean / worst gap, infeasible count and mean time per runner."""
+    out: dict[str, Any] = {}
+    for runner in sorted({r["runner"] for r in results}):
+        rows = [r for r in results if r["runner"] == runner]
+        gaps = [r["gap_pct"] for r in rows if r["gap_pct"] is not None]
+        out[runner] = {
+            "instances": len(rows),
+            "infeasible": sum(not r["feasible"] for r in rows),
+            "mean_gap_pct": round(float(np.mean(gaps)), 3) if gaps else None,
+            "worst_gap_pct": round(float(np.max(gaps)), 3) if gaps else None,
+            "mean_time_s": round(float(np.mean([r["time_s"] for r in rows])), 2),
+        }
+    return out
+
+
+def _write(out: Path, meta: dict[str, Any], results: list[dict[str, Any]]) -> None:
+    order = {"ours": 0, "ortools-gls": 1, "pyvrp-default": 2, "vroom": 3}
+    results = sorted(results, key=lambda r: (r["clients"], r["instance"],
+                                             order.get(r["runner"], 9)))
+    payload = {**meta, "summary": summarise(results), "results": results}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(payload, indent=1))
+
+
+def run_benchmark(args: argparse.Namespace) -> None:
+    """Solve the chosen instances with our engine (and peers), writing JSON as we go."""
+    files = list_instances(Path(args.dir), args.set)
+    if args.instances:
+        wanted = set(args.instances.split(","))
+        files = [f for f in files if f.stem in wanted]
+    files = files[:: args.every]
+    runners = ["ours"] + (["ortools-gls", "pyvrp-default", "vroom"] if args.peers else [])
+    meta = {"set": args.set, "dir": str(args.dir), "time_limit_s": args.time_limit,
+            "jobs": args.jobs, "cores_per_job": 1, "seed": args.seed,
+            "cost_convention": ("nint Euclidean (CVRPLIB)" if args.set == "cvrp" else
+                                "Euclidean truncated to 1 decimal, distance only (DIMACS)"),
+            "machine": f"{platform.machine()} {os.cpu_count()} cores",
+            "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    results: list[dict[str, Any]] = []
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        futures = [pool.submit(run_task, str(f), args.set, r, args.time_limit, args.seed)
+                   for f in files for r in runners]
+        for fut in as_completed(futures):
+            row = fut.result()
+            results.append(row)
+            print(f"{row['instance']:>16} {row['runner']:>14} cost {row['cost']} "
+                  f"gap {row['gap_pct']} % {row['time_s']} s feasible {row['feasible']}",
+                  flush=True)
+            _write(Path(args.out), meta, results)
+    print(json.dumps(summarise(results), indent=1))
+
+
+# --------------------------------------------------------------------------------------
+# The province case
+# --------------------------------------------------------------------------------------
+def run_province(args: argparse.Namespace) -> None:
+    """Synthetic province: depots, stops, 720 trucks; decomposed by depot, in parallel."""
+    from optimize.routing import check_trips
+    from optimize.routing_decompose import allocate_fleet, border_pass, solve_depots
+    from optimize.routing_province import ProvinceCase
+
+    started = time.perf_counter()
+    case = ProvinceCase.generate(args.depots, args.stops, seed=args.seed, engine=args.engine)
+    share = allocate_fleet([case.problem(j, case.members[j], 0) for j in range(args.depots)],
+                           args.trucks)
+    build = case.builder(share.trucks)
+    first_s = 0.75 * args.time_limit - (time.perf_counter() - started)
+    problems = [build(j, case.members[j]) for j in range(args.depots)]
+    first = solve_depots(problems, budget_s=first_s, workers=args.jobs)
+    left_s = args.time_limit - (time.perf_counter() - started)
+    members, results = border_pass(case.members, case.alternative, first.results, build,
+                                   budget_s=0.8 * left_s, workers=args.jobs)
+    elapsed = time.perf_counter() - started
+    violations = sum(len(check_trips(build(j, members[j]), r)) for j, r in enumerate(results))
+    reasons: dict[str, int] = {}
+    for r in results:
+        for _, why in r.unserved:
+            key = why.split(" (")[0].split(":")[0]
+            reasons[key] = reasons.get(key, 0) + 1
+    served = sum(len(t.stops) for r in results for t in r.trips)
+    engines: dict[str, int] = {}
+    for r in results:
+        for t in r.trips:
+            engines[t.engine] = engines.get(t.engine, 0) + 1
+    payload = {"set": "province", "depots": args.depots, "stops": args.stops,
+               "trucks": args.trucks, "trucks_allocated": int(sum(share.trucks)),
+               "time_limit_s": args.time_limit, "jobs": args.jobs, "engine": args.engine,
+               "time_s": round(elapsed, 2), "first_pass_s": round(first.time_s, 2),
+               "served": served, "unserved": sum(len(r.unserved) for r in results),
+               "unserved_by_reason": reasons, "trips_by_engine": engines,
+               "trucks_used": sum(r.trucks_used for r in results),
+               "distance_km": round(sum(r.distance_m for r in results) / 1000, 1),
+               "check_trips_violations": violations,
+               "fleet_reasons": list(share.reasons[:10]),
+               "statuses": sorted({r.status.split(";")[0] for r in results})}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(payload, indent=1))
+    print(json.dumps(payload, indent=1))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--set", choices=["cvrp", "vrptw", "province"], required=True)
+    parser.add_argument("--dir", default="")
+    parser.add_argument("--instances", default="", help="comma-separated file stems")
+    parser.add_argument("--every", type=int, default=1, help="take every k-th instance")
+    parser.add_argument("--time-limit", type=float, default=30.0, help="seconds per run")
+    parser.add_argument("--peers", action="store_true")
+    parser.add_argument("--jobs", type=int, default=1, help="runs at once (1 core each)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--engine", default="auto", help="province: store engine")
+    parser.add_argument("--depots", type=int, default=87, help="province: depots")
+    parser.add_argument("--stops", type=int, default=1786, help="province: stops")
+    parser.add_argument("--trucks", type=int, default=720, help="province: trucks")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    if args.set == "province":
+        run_province(args)
+    else:
+        run_benchmark(args)
+
+
+if __name__ == "__main__":
+    main()

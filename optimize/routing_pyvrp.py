@@ -1,0 +1,184 @@
+"""A cold store's day on PyVRP, checked against freshness, with OR-Tools as the fallback.
+
+:func:`optimize.routing.solve_routing` comes here when ``RoutingProblem.engine`` is
+``"auto"`` or ``"pyvrp"``. PyVRP 0.14 models everything in the store problem except the
+freshness cap:
+
+- trucks = one vehicle type with ``num_available = n_trucks``, capacity in whole kg
+  (rounded down), ``shift_duration = shift_s``;
+- trips = reloads at the store: ``reload_depots = [store]``,
+  ``max_reloads = trips_per_truck - 1``;
+- unloading = ``unload_s`` added to every arc *into* the store from a pickup, so it is
+  paid after each non-empty trip, reloads and the final return alike (as in the OR-Tools
+  time dimension);
+- pickups = clients with ``pickup`` in whole kg (rounded up) and loading time as
+  ``service_duration``, first all *required*. When PyVRP finds no plan serving them all,
+  ``"auto"`` hands the store to OR-Tools, which drops pickups well; ``"pyvrp"`` solves
+  again with optional clients whose ``prize`` is the drop penalty. (Measured with PyVRP
+  0.14.1: with optional clients and reloads its search does not open new trips for them,
+  e.g. it served 1 of 3 pickups where 3 trips of one truck serve all, so optional clients
+  are the second resort, not the first);
+- cost = metres (``distance_m``); time = ``time_s``.
+
+What PyVRP cannot see is the age of produce at the store. So every PyVRP plan is rebuilt
+by the same code as OR-Tools plans (:func:`optimize.routing._schedule`) and checked by
+:func:`optimize.routing.check_trips`. Under ``"auto"`` a plan with any violation is thrown
+away and the OR-Tools model, which carries the freshness dimension, solves the store
+instead; the status says so. Under ``"pyvrp"`` the plan is returned as found (for
+measurement and tests: it shows what the cheapest routes do to freshness).
+
+Reproducibility: PyVRP is stopped by an iteration count derived from ``time_limit_s``
+(:func:`pyvrp_iterations`), with the time limit as a wall-clock cap; same problem, same
+seed, same plan, unless the cap fires.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+
+from optimize.routing import (
+    RoutingProblem,
+    RoutingResult,
+    Trip,
+    _fleet_reason,
+    _kg_down,
+    _result,
+    _schedule,
+    _solve_ortools,
+    _sub_problem,
+    check_trips,
+    default_drop_penalty,
+)
+
+#: PyVRP iterations granted per second of ``time_limit_s``. Measured on stores of 15 to
+#: 60 pickups (one core): 2,000 to 9,000 iterations per second, so the count, not the
+#: clock, normally ends the search.
+PYVRP_ITERATIONS_PER_S = 1_000
+PYVRP_MIN_ITERATIONS = 200
+#: Share of ``time_limit_s`` PyVRP may use under ``"auto"``; the rest is kept for the
+#: OR-Tools fallback, so the whole solve stays within the limit.
+AUTO_PYVRP_SHARE = 0.5
+
+
+def pyvrp_iterations(problem: RoutingProblem) -> int:
+    """Deterministic PyVRP budget: ``PYVRP_ITERATIONS_PER_S`` per second of the limit."""
+    return max(PYVRP_MIN_ITERATIONS, round(problem.time_limit_s * PYVRP_ITERATIONS_PER_S))
+
+
+def _store_data(problem: RoutingProblem, keep: list[int], required: bool) -> Any:
+    """PyVRP ``ProblemData`` for the screened-in pickups (node k = pickup keep[k-1])."""
+    import pyvrp
+
+    sub = _sub_problem(problem, keep)
+    duration = sub.time_s.copy()
+    duration[1:, 0] += problem.unload_s
+    penalty = problem.drop_penalty
+    prize = default_drop_penalty(problem) if penalty is None else penalty
+    clients = [pyvrp.Client(k, pickup=[int(sub.load_kg[k])],
+                            service_duration=int(sub.service_s[k]),
+                            prize=0 if required else int(prize), required=required)
+               for k in range(1, len(keep) + 1)]
+    vehicle = pyvrp.VehicleType(problem.n_trucks, capacity=[_kg_down(problem.truck_capacity_t)],
+                                shift_duration=int(problem.shift_s), tw_late=int(problem.shift_s),
+                                reload_depots=[0], max_reloads=problem.trips_per_truck - 1)
+    locations = [pyvrp.Location(0.0, 0.0) for _ in range(len(keep) + 1)]
+    dist: Any = np.ascontiguousarray(sub.distance_m, dtype=np.int64)
+    dur: Any = np.ascontiguousarray(duration, dtype=np.int64)
+    return pyvrp.ProblemData(locations, clients, [pyvrp.Depot(0)], [vehicle], [dist], [dur])
+
+
+def _search(problem: RoutingProblem, keep: list[int], started: float, cap_s: float,
+            required: bool) -> Any:
+    """PyVRP's best solution within the iteration budget and the wall-clock cap."""
+    import pyvrp
+    from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+
+    data = _store_data(problem, keep, required)
+    left_s = max(cap_s - (time.perf_counter() - started), 0.01)
+    stop = MultipleCriteria([MaxIterations(pyvrp_iterations(problem)), MaxRuntime(left_s)])
+    with warnings.catch_warnings():  # "struggles to find a feasible solution": handled
+        warnings.simplefilter("ignore", pyvrp.exceptions.PenaltyBoundWarning)
+        return pyvrp.solve(data, stop=stop, seed=problem.seed, display=False,
+                           collect_stats=False).best
+
+
+def _pyvrp_routes(problem: RoutingProblem, keep: list[int], started: float,
+                  cap_s: float) -> tuple[list[list[tuple[int, ...]]], str] | None:
+    """Per truck, its non-empty trips as pickup indices, and a status.
+
+    ``cap_s`` is the wall-clock cap in seconds since ``started``. ``None`` when, under
+    ``"auto"``, PyVRP found no plan serving every pickup.
+    """
+    best = _search(problem, keep, started, cap_s, required=True)
+    if not best.is_feasible():
+        if problem.engine == "auto":
+            return None
+        best = _search(problem, keep, started, cap_s, required=False)
+    out: list[list[tuple[int, ...]]] = [[] for _ in range(problem.n_trucks)]
+    for v, route in enumerate(best.routes()):
+        trips: dict[int, list[int]] = {}
+        for act in route:
+            if act.is_client():
+                trips.setdefault(act.trip, []).append(keep[act.idx])
+        out[v] = [tuple(stops) for _, stops in sorted(trips.items())]
+    timed_out = time.perf_counter() - started >= cap_s
+    return out, "time limit (not reproducible)" if timed_out else "success"
+
+
+def solve_store_pyvrp(problem: RoutingProblem, keep: list[int], unserved: dict[int, str],
+                      started: float) -> RoutingResult:
+    """Solve the screened-in pickups ``keep`` with PyVRP; fall back as the module says.
+
+    Parameters
+    ----------
+    problem
+        The store problem (``engine`` is ``"auto"`` or ``"pyvrp"``).
+    keep
+        Pickups that passed :func:`optimize.routing.screen_pickups`.
+    unserved
+        The screening reasons so far (not changed).
+    started
+        ``time.perf_counter()`` when the solve began, for the wall-clock accounting.
+    """
+    share = 1.0 if problem.engine == "pyvrp" else AUTO_PYVRP_SHARE
+    found = _pyvrp_routes(problem, keep, started, share * problem.time_limit_s)
+    if found is None:
+        return _fallback(problem, keep, unserved, started, "PyVRP found no plan serving "
+                         "every pickup")
+    routes, status = found
+    trips = [dataclasses.replace(t, engine="pyvrp") for t in _schedule(problem, routes)]
+    served = {s for t in trips for s in t.stops}
+    left = dict(unserved)
+    left.update({i: _fleet_reason(problem) for i in keep if i not in served})
+    result = _result(problem, trips, left, status, _objective(problem, trips, left, unserved),
+                     started)
+    if problem.engine == "pyvrp":
+        return result
+    broken = check_trips(problem, result)
+    if not broken:
+        return result
+    return _fallback(problem, keep, unserved, started,
+                     f"the PyVRP plan broke {len(broken)} limit(s), first: {broken[0]}")
+
+
+def _fallback(problem: RoutingProblem, keep: list[int], unserved: dict[int, str],
+              started: float, why: str) -> RoutingResult:
+    """OR-Tools on the time left, with ``why`` appended to its status."""
+    left_s = max(problem.time_limit_s - (time.perf_counter() - started), 0.05)
+    rest = dataclasses.replace(problem, time_limit_s=left_s)
+    fallback = _solve_ortools(rest, keep, dict(unserved), started)
+    return dataclasses.replace(fallback, status=f"{fallback.status}; OR-Tools used: {why}")
+
+
+def _objective(problem: RoutingProblem, trips: list[Trip], left: dict[int, str],
+               screened: dict[int, str]) -> int:
+    """Metres plus drop penalties of pickups the search left out (as in OR-Tools)."""
+    penalty = problem.drop_penalty
+    penalty = default_drop_penalty(problem) if penalty is None else penalty
+    dropped = len(left) - len(screened)
+    return sum(t.distance_m for t in trips) + penalty * dropped
