@@ -34,6 +34,7 @@ from geodata.errors import DataError
 from geodata.legs import township_areas_m2, village_leg_m
 from geodata.matrix import CsrGraph, graph_to_csr, travel_time_matrix
 from geodata.roads import approximate_graph, road_graph_from_osm, route_geometry
+from geodata.sites import read_sites_table
 from geodata.snap import snap_points
 from geodata.speeds import CLASS_SPEED_KPH
 from geodata.supply import read_supply_table
@@ -76,7 +77,8 @@ def build_plan(
     share = regional_share(scenario, region["census"])
     settlements = _with_legs(_with_supply(region["villages"], region["census"], scenario),
                              region, scenario)
-    sites = candidate_sites(settlements, share.stores)
+    required, excluded = _site_rules(settlements, scenario)
+    sites = candidate_sites(settlements, share.stores, required=required, excluded=excluded)
     report("building the road network", 0.10)
     graph = _road_graph(scenario, region, osm_path)
     report("snapping and travel-time matrix", 0.20)
@@ -207,18 +209,41 @@ def _with_legs(settlements: gpd.GeoDataFrame, region: dict[str, Any],
 
 
 # -- 4. candidate sites -----------------------------------------------------------------
-def candidate_sites(settlements: gpd.GeoDataFrame, n_stores: int) -> gpd.GeoDataFrame:
-    """Candidate store sites: the first ``slots`` rural villages of every township.
+def _site_rules(settlements: gpd.GeoDataFrame,
+                scenario: Scenario) -> tuple[frozenset[str], frozenset[str]]:
+    """Required and excluded villages from the scenario's site table (empty without one)."""
+    if not scenario.sites_file:
+        return frozenset(), frozenset()
+    table = read_sites_table(scenario.sites_file)
+    unknown = sorted(set(table["settlement_id"]) - set(settlements["village_code"]))
+    if unknown:
+        raise DataError(f"{len(unknown)} settlement_id(s) are not rural villages of this "
+                        f"region, e.g. {unknown[:5]}", path=scenario.sites_file)
+    status = table.groupby("status")["settlement_id"].agg(frozenset)
+    return status.get("required", frozenset()), status.get("excluded", frozenset())
+
+
+def candidate_sites(settlements: gpd.GeoDataFrame, n_stores: int, *,
+                    required: frozenset[str] = frozenset(),
+                    excluded: frozenset[str] = frozenset()) -> gpd.GeoDataFrame:
+    """Candidate store sites: the first ``slots`` allowed rural villages of every township,
+    plus every required village.
 
     Villages have no points of their own (they sit at their township centre), so one
     candidate per township is enough unless the region needs more stores than it has
     townships; then ``slots = ceil(stores / townships)`` villages per township may host one.
+    Excluded villages are never candidates; required ones always are.
     """
     townships = settlements["township_code"].nunique()
     slots = max(1, math.ceil(n_stores / max(townships, 1)))
-    sites = settlements.groupby("township_code", sort=True).head(slots).copy()
+    allowed = settlements[~settlements["village_code"].isin(excluded)]
+    sites = allowed.groupby("township_code", sort=True).head(slots)
+    extra = settlements[settlements["village_code"].isin(required)
+                        & ~settlements["village_code"].isin(sites["village_code"])]
+    sites = pd.concat([sites, extra]).sort_values("village_code").copy()
     sites["site_id"] = sites["village_code"]
     sites["name"] = sites["township_name"] + " · " + sites["village_name"]
+    sites["required"] = sites["village_code"].isin(required)
     return sites.reset_index(drop=True)
 
 
@@ -308,6 +333,7 @@ def _site(scenario: Scenario, net: Network, sites: gpd.GeoDataFrame,
         tiers=tuple(StoreTier(t.name, t.capacity_t, t.build_cost_yuan, t.subsidy_yuan)
                     for t in scenario.tiers),
         n_stores=min(share.stores, len(sites)),
+        required_sites=tuple(int(i) for i in np.flatnonzero(sites["required"])),
         budget_yuan=share.budget_yuan,
         site_demand=site_demand,
         objective=scenario.objective,
@@ -460,11 +486,12 @@ def _stores_layer(scenario: Scenario, sites: gpd.GeoDataFrame, siting: LocationR
             "subsidy_yuan": tier.subsidy_yuan,
             "load_t": round(float(settlements.loc[members, "supply_t"].sum()), 3),
             "settlements_served": int(members.sum()), "trucks": int(fleet[n]),
+            "required_site": bool(site["required"]),
             "colour": PALETTE[n % len(PALETTE)], "geometry": site.geometry,
         })
     cols = ["store_id", "name", "site_settlement_id", "county_code", "county_name", "tier",
             "capacity_t", "build_cost_yuan", "subsidy_yuan", "load_t", "settlements_served",
-            "trucks", "colour", "geometry"]
+            "trucks", "required_site", "colour", "geometry"]
     return gpd.GeoDataFrame(pd.DataFrame(rows, columns=cols), geometry="geometry", crs=4326)
 
 

@@ -114,6 +114,9 @@ PARAMS: dict[str, Param] = {
     "supply_file": Param(
         "path", "user supply table (CSV/XLSX: settlement_id, supply_t), relative to the "
         "scenario file; empty = the census estimate above"),
+    "sites_file": Param(
+        "path", "user site table (CSV/XLSX: settlement_id, status = required|excluded), "
+        "relative to the scenario file; empty = every township may host a store"),
     "harvest_peak_days": Param(
         "days", "days over which a store fills at the harvest peak (docs §5: ~2-month windows)",
         True,
@@ -167,6 +170,7 @@ class Scenario:
     budget_yuan: float | None = None
     stored_produce_kg_per_rural_capita: float = 50.2
     supply_file: str | None = None
+    sites_file: str | None = None
     harvest_peak_days: int = 60
     crop: str = "vegetables"
     freshness_limit_s: int | None = None
@@ -268,8 +272,9 @@ class Scenario:
             raise SpecificationError([f"{path}: scenario file not found"]) from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise SpecificationError([f"{path}: not valid TOML: {exc}"]) from None
-        if isinstance(raw.get("supply_file"), str):
-            raw["supply_file"] = str((path.parent / raw["supply_file"]).resolve())
+        for key in ("supply_file", "sites_file"):
+            if isinstance(raw.get(key), str):
+                raw[key] = str((path.parent / raw[key]).resolve())
         try:
             return cls.from_mapping(raw)
         except SpecificationError as exc:

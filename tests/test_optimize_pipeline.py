@@ -150,3 +150,20 @@ def test_supply_from_a_user_table(tmp_path: Path) -> None:
                                          encoding="utf-8")
     with pytest.raises(DataError, match="620102001001"):
         build_plan(Scenario.from_toml(tmp_path / "s.toml"))
+
+
+def test_required_and_excluded_sites_from_a_table(plan, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    opened = list(plan.stores["site_settlement_id"])
+    rural = sorted(plan.settlements["settlement_id"])
+    must = next(v for v in rural if v not in opened)  # a village the plain plan skipped
+    (tmp_path / "sites.csv").write_text(
+        f"settlement_id,status\n{must},required\n{opened[0]},excluded\n", encoding="utf-8")
+    (tmp_path / "s.toml").write_text(
+        'region_code = "622924"\nsites_file = "sites.csv"\nsiting_time_limit_s = 10.0\n'
+        "routing_time_limit_s = 0.5\n", encoding="utf-8")
+    p = build_plan(Scenario.from_toml(tmp_path / "s.toml"))
+    assert verify_plan(p) == []
+    sites = list(p.stores["site_settlement_id"])
+    assert must in sites and opened[0] not in sites
+    assert p.stores.loc[p.stores["site_settlement_id"] == must, "required_site"].item()
+    assert len(sites) == len(opened)
