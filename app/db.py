@@ -36,6 +36,8 @@ CREATE TABLE IF NOT EXISTS scenarios (
     params TEXT NOT NULL,
     supply_file TEXT,
     supply_name TEXT,
+    sites_file TEXT,
+    sites_name TEXT,
     created_by TEXT NOT NULL,
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL
@@ -57,6 +59,18 @@ CREATE TABLE IF NOT EXISTS jobs (
 """
 
 
+ADDED_COLUMNS = {"scenarios": ("sites_file TEXT", "sites_name TEXT")}
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    """Bring a database made by an older version up to SCHEMA (columns added since)."""
+    for table, columns in ADDED_COLUMNS.items():
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for column in columns:
+            if column.split()[0] not in have:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+
+
 class Database:
     """The app's SQLite file.
 
@@ -72,6 +86,7 @@ class Database:
         with self.connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(SCHEMA)
+            _add_missing_columns(conn)
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
@@ -122,18 +137,24 @@ class Database:
         return rows
 
     def save_scenario(self, scenario_id: int | None, name: str, params: dict[str, Any],
-                      supply: tuple[str | None, str | None], user: str) -> int:
-        """Insert (``scenario_id`` None) or update a scenario; return its id."""
+                      supply: tuple[str | None, str | None], user: str,
+                      sites: tuple[str | None, str | None] = (None, None)) -> int:
+        """Insert (``scenario_id`` None) or update a scenario; return its id.
+
+        ``supply`` and ``sites`` are ``(server path, user's file name)`` of the uploaded
+        supply and site tables, or ``(None, None)``.
+        """
         now = time.time()
         text = json.dumps(params, ensure_ascii=False)
+        files = (supply[0], supply[1], sites[0], sites[1])
         if scenario_id is None:
             return self.run(
-                "INSERT INTO scenarios (name, params, supply_file, supply_name, created_by,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (name, text, supply[0], supply[1], user, now, now))
+                "INSERT INTO scenarios (name, params, supply_file, supply_name, sites_file,"
+                " sites_name, created_by, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (name, text, *files, user, now, now))
         self.run("UPDATE scenarios SET name = ?, params = ?, supply_file = ?, supply_name = ?,"
-                 " updated_at = ? WHERE id = ?",
-                 (name, text, supply[0], supply[1], now, scenario_id))
+                 " sites_file = ?, sites_name = ?, updated_at = ? WHERE id = ?",
+                 (name, text, *files, now, scenario_id))
         return scenario_id
 
     # ---- jobs -----------------------------------------------------------------------

@@ -44,6 +44,10 @@ LABELS: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "supply_file": ("供应表 (CSV/XLSX)", "Supply table (CSV/XLSX)"),
     "supply_help": ("列：settlement_id（12位村代码）, supply_t（吨）",
                     "Columns: settlement_id (12-digit village code), supply_t (t)"),
+    "sites_file": ("选址表 (CSV/XLSX)", "Site table (CSV/XLSX)"),
+    "sites_help": ("列：settlement_id（12位村代码）, status（required 必建 / excluded 禁建）",
+                   "Columns: settlement_id (12-digit village code), status (required / "
+                   "excluded)"),
     "remove_file": ("移除已上传文件", "Remove the uploaded file"),
     "tiers_help": ("每行一级：容量 t, 建设成本 元, 补贴 元；留空＝默认",
                    "One tier a line: capacity t, build cost yuan, subsidy yuan; empty = defaults"),

@@ -1,4 +1,4 @@
-"""Scenarios: list, create, copy, edit (validated forms), upload a supply table, run.
+"""Scenarios: list, create, copy, edit (validated forms), upload supply/site tables, run.
 
 A form is turned into the plain mapping :meth:`optimize.scenario.Scenario.from_mapping`
 takes (blank fields are left out, so the scenario's documented default applies), and
@@ -114,14 +114,16 @@ def parse_form(form: MultiDict[str, str]) -> FormResult:
     return result
 
 
-def validate(result: FormResult, supply_file: str | None) -> None:
+def validate(result: FormResult, supply_file: str | None,
+             sites_file: str | None = None) -> None:
     """Check the mapping with ``Scenario.from_mapping``; file each reason under its key."""
     from optimize.errors import SpecificationError
     from optimize.scenario import Scenario
 
     if result.errors:
         return
-    params = dict(result.params, supply_file=supply_file) if supply_file else result.params
+    files = {"supply_file": supply_file, "sites_file": sites_file}
+    params = dict(result.params, **{k: v for k, v in files.items() if v})
     try:
         Scenario.from_mapping(params)
     except SpecificationError as exc:
@@ -131,7 +133,7 @@ def validate(result: FormResult, supply_file: str | None) -> None:
 
 def _reason_key(reason: str) -> str:
     """The form field a scenario reason names (``_`` when none does)."""
-    for key in (*FIELDS, "tiers", "name", "supply_file"):
+    for key in (*FIELDS, "tiers", "name", "supply_file", "sites_file"):
         if reason.startswith(key) or reason.startswith(f"unknown key {key!r}"):
             return key
     return "_"
@@ -144,8 +146,12 @@ class UploadError(ValueError):
     """An uploaded file is refused; the message is for the user."""
 
 
-def save_upload(upload: FileStorage, upload_dir: Path) -> tuple[str, str]:
-    """Check and keep an uploaded supply table; return ``(server path, user's file name)``.
+def save_upload(upload: FileStorage, upload_dir: Path,
+                kind: str = "supply_file") -> tuple[str, str]:
+    """Check and keep an uploaded table; return ``(server path, user's file name)``.
+
+    ``kind`` is ``supply_file`` (checked by ``read_supply_table``) or ``sites_file``
+    (checked by ``read_sites_table``).
 
     The server picks the stored name (random, with the checked suffix), so a file name
     like ``../../x.csv`` can never choose where the file goes.
@@ -156,8 +162,10 @@ def save_upload(upload: FileStorage, upload_dir: Path) -> tuple[str, str]:
         Wrong type, unreadable content, or a row-level error from the supply reader.
     """
     from geodata.errors import DataError
+    from geodata.sites import read_sites_table
     from geodata.supply import read_supply_table
 
+    reader = read_sites_table if kind == "sites_file" else read_supply_table
     original = Path(upload.filename or "").name
     suffix = Path(original).suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
@@ -169,7 +177,7 @@ def save_upload(upload: FileStorage, upload_dir: Path) -> tuple[str, str]:
     target = upload_dir / f"{secrets.token_hex(12)}{suffix}"
     target.write_bytes(data)
     try:
-        read_supply_table(target)
+        reader(target)
     except DataError as exc:
         target.unlink(missing_ok=True)
         raise UploadError(str(exc).replace(str(target), original)) from None
@@ -189,17 +197,22 @@ def _check_content(original: str, suffix: str, data: bytes) -> None:
             raise UploadError(f"{original}: a CSV file must be UTF-8 text") from None
 
 
-def _supply_from_request(result: FormResult,
-                         current: tuple[str | None, str | None]) -> tuple[str | None, str | None]:
-    """The scenario's supply file after this form: kept, removed or replaced by an upload."""
-    upload = request.files.get("supply_file")
+def _file_from_request(result: FormResult, current: tuple[str | None, str | None],
+                       kind: str = "supply_file") -> tuple[str | None, str | None]:
+    """A scenario's uploaded table after this form: kept, removed or replaced by an upload.
+
+    ``kind`` is the form field: ``supply_file`` (removed by ``remove_supply``) or
+    ``sites_file`` (removed by ``remove_sites``).
+    """
+    upload = request.files.get(kind)
     if upload is not None and upload.filename:
         try:
-            return save_upload(upload, Path(current_app.config["INSTANCE_DIR"]) / "uploads")
+            return save_upload(upload, Path(current_app.config["INSTANCE_DIR"]) / "uploads",
+                               kind)
         except UploadError as exc:
-            result.add("supply_file", str(exc))
+            result.add(kind, str(exc))
             return current
-    if request.form.get("remove_supply"):
+    if request.form.get("remove_" + kind.removesuffix("_file")):
         return None, None
     return current
 
@@ -245,7 +258,7 @@ def new_scenario() -> ResponseReturnValue:
     """Create a scenario from the form."""
     if request.method == "GET":
         return _render_form({"region_code": "622924"}, {}, None)
-    return _save(None, (None, None))
+    return _save(None, (None, None), (None, None))
 
 
 @bp.route("/scenarios/<int:scenario_id>/edit", methods=["GET", "POST"])
@@ -255,20 +268,22 @@ def edit_scenario(scenario_id: int) -> ResponseReturnValue:
     row = _scenario_or_404(scenario_id)
     if request.method == "GET":
         return _render_form(form_values(row["params"]), {}, row)
-    return _save(row, (row["supply_file"], row["supply_name"]))
+    return _save(row, (row["supply_file"], row["supply_name"]),
+                 (row["sites_file"], row["sites_name"]))
 
 
-def _save(row: dict[str, Any] | None,
-          supply: tuple[str | None, str | None]) -> ResponseReturnValue:
+def _save(row: dict[str, Any] | None, supply: tuple[str | None, str | None],
+          sites: tuple[str | None, str | None]) -> ResponseReturnValue:
     """Validate and store the posted form; re-show it with errors (422) if invalid."""
     result = parse_form(request.form)
-    supply = _supply_from_request(result, supply)
-    validate(result, supply[0])
+    supply = _file_from_request(result, supply, "supply_file")
+    sites = _file_from_request(result, sites, "sites_file")
+    validate(result, supply[0], sites[0])
     if result.errors:
         values = {k: v for k, v in request.form.items() if k != "csrf_token"}
         return _render_form(values, result.errors, row, 422)
     scenario_id = current_db().save_scenario(row["id"] if row else None, result.name,
-                                             result.params, supply, g.user["name"])
+                                             result.params, supply, g.user["name"], sites)
     return redirect(url_for("scenarios.list_scenarios", saved=scenario_id))
 
 
@@ -280,7 +295,7 @@ def copy_scenario(scenario_id: int) -> ResponseReturnValue:
     name = f"{row['name']} (copy)"[:NAME_MAX]
     new_id = current_db().save_scenario(None, name, dict(row["params"], name=name),
                                         (row["supply_file"], row["supply_name"]),
-                                        g.user["name"])
+                                        g.user["name"], (row["sites_file"], row["sites_name"]))
     return redirect(url_for("scenarios.edit_scenario", scenario_id=new_id))
 
 
@@ -290,8 +305,9 @@ def run_scenario(scenario_id: int) -> ResponseReturnValue:
     """Start a job for the scenario and show its progress."""
     row = _scenario_or_404(scenario_id)
     params = dict(row["params"])
-    if row["supply_file"]:
-        params["supply_file"] = row["supply_file"]
+    for key in ("supply_file", "sites_file"):
+        if row[key]:
+            params[key] = row[key]
     try:
         job_id = current_runner().start(row, params, g.user["name"])
     except JobLimitError as exc:
@@ -302,7 +318,8 @@ def run_scenario(scenario_id: int) -> ResponseReturnValue:
 def scenario_view(row: dict[str, Any]) -> dict[str, Any]:
     """A scenario as the API shows it (no server paths)."""
     return {"id": row["id"], "name": row["name"], "params": row["params"],
-            "supply_name": row["supply_name"], "created_by": row["created_by"],
+            "supply_name": row["supply_name"], "sites_name": row["sites_name"],
+            "created_by": row["created_by"],
             "created_at": row["created_at"], "updated_at": row["updated_at"]}
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from geodata.datasets import Column
 from geodata.errors import DataError
-from geodata.supply import read_user_table
+from geodata.supply import check_unique_ids, read_user_table
 
 SITE_COLUMNS = (Column("settlement_id", "code", digits=12), Column("status", "text"))
 STATUSES = ("required", "excluded")
@@ -29,4 +29,5 @@ def read_sites_table(path: str | Path) -> pd.DataFrame:
         i = int(bad[0])
         raise DataError(f"status must be {' or '.join(STATUSES)}", path=Path(path),
                         row=i + 2, item=frame.loc[i, "status"])
+    check_unique_ids(Path(path), frame)
     return frame

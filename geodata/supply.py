@@ -23,11 +23,12 @@ def read_supply_table(path: str | Path) -> pd.DataFrame:
     """Read and check a supply table; returns ``settlement_id`` (str), ``supply_t`` (t)."""
     frame = read_user_table(path, SUPPLY_COLUMNS, "supply table")
     _check_values(Path(path), frame)
+    check_unique_ids(Path(path), frame)
     return frame
 
 
 def read_user_table(path: str | Path, columns: tuple[Column, ...], what: str) -> pd.DataFrame:
-    """A user's CSV or XLSX table, its ``columns`` checked row by row; ids never repeat."""
+    """A user's CSV or XLSX table, its ``columns`` checked row by row."""
     file = Path(path)
     if file.suffix.lower() not in SUFFIXES:
         raise DataError(f"{what} must be {' or '.join(SUFFIXES)}", path=file)
@@ -37,12 +38,16 @@ def read_user_table(path: str | Path, columns: tuple[Column, ...], what: str) ->
         frame = _read_xlsx(file, columns)
     else:
         frame = read_csv_checked(file, columns)
+    return frame
+
+
+def check_unique_ids(file: Path, frame: pd.DataFrame) -> None:
+    """Refuse a settlement listed twice, naming the row of its second listing."""
     dup = frame.index[frame["settlement_id"].duplicated()]
     if len(dup):
         i = int(dup[0])
         raise DataError("settlement listed twice", path=file, row=i + 2,
                         item=frame.loc[i, "settlement_id"])
-    return frame
 
 
 def _read_xlsx(file: Path, columns: tuple[Column, ...]) -> pd.DataFrame:

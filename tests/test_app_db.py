@@ -34,3 +34,19 @@ def test_update_job_only_from_given_states(tmp_path: Path) -> None:
     assert db.update_job(job, state="done", only_if=("running",)) is False
     assert db.job(job)["state"] == "cancelled"
     assert db.update_job(job, stage="x") is True and db.job(job)["stage"] == "x"
+
+
+def test_older_database_gains_the_site_columns(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as conn:  # the scenarios table before site tables existed
+        conn.execute("CREATE TABLE scenarios (id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                     " params TEXT NOT NULL, supply_file TEXT, supply_name TEXT,"
+                     " created_by TEXT NOT NULL, created_at REAL NOT NULL,"
+                     " updated_at REAL NOT NULL)")
+        conn.execute("INSERT INTO scenarios VALUES (1, 'old', '{}', NULL, NULL, 'u', 0, 0)")
+    db = Database(path)
+    sid = db.save_scenario(1, "old", {}, (None, None), "u", ("/x/s.csv", "s.csv"))
+    row = db.scenario(sid)
+    assert row is not None and row["sites_name"] == "s.csv" and row["name"] == "old"

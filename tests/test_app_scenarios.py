@@ -1,4 +1,5 @@
-"""Scenario forms: create, validate by field, edit, copy, supply uploads with row errors."""
+"""Scenario forms: create, validate by field, edit, copy, supply and site uploads with row
+errors."""
 
 from __future__ import annotations
 
@@ -77,6 +78,22 @@ def test_supply_csv_upload(planner: FlaskClient) -> None:
     assert response.status_code == 302
     row = planner.get("/api/scenarios").get_json()["scenarios"][0]
     assert row["supply_name"] == "supply.csv" and "supply_file" not in row["params"]
+
+
+def test_site_table_upload_and_row_error(planner: FlaskClient) -> None:
+    good = f"settlement_id,status\n{VILLAGE},required\n".encode()
+    response = _post(planner, "/scenarios/new", **dict(
+        GOOD, sites_file=(io.BytesIO(good), "sites.csv")))
+    assert response.status_code == 302
+    row = planner.get("/api/scenarios").get_json()["scenarios"][0]
+    assert row["sites_name"] == "sites.csv" and "sites_file" not in row["params"]
+    bad = f"settlement_id,status\n{VILLAGE},required\n622924100002,perhaps\n".encode()
+    response = _post(planner, "/scenarios/new", **dict(
+        GOOD, sites_file=(io.BytesIO(bad), "my sites.csv")))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "my sites.csv" in html and "row 3" in html and "perhaps" in html
+    assert "/uploads/" not in html
 
 
 def test_supply_row_error_names_the_row(planner: FlaskClient) -> None:
