@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import argparse
 import re
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from optimize.plan import Plan, save_plan
+from optimize.plan import save_plan_atomically
 
 EXIT_BAD_INPUT = 2
 
@@ -80,7 +78,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         return _fail("cannot plan", exc.reasons)
     except DataError as exc:
         return _fail("bad input data", [str(exc)])
-    _write_atomically(plan, args.out)
+    save_plan_atomically(plan, args.out)
     print(plan.summary())
     print(f"plan written to {args.out}")
     return 0
@@ -92,20 +90,6 @@ def _fail(what: str, reasons: list[str]) -> int:
     for reason in reasons:
         print(f"  - {reason}", file=sys.stderr)
     return EXIT_BAD_INPUT
-
-
-def _write_atomically(plan: Plan, out: Path) -> None:
-    """Write into a temporary sibling, then swap it in: a failed write leaves no half plan."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
-        save_plan(plan, tmp)
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
 
 
 @contextmanager

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import shutil
 import signal
-import tempfile
 import threading
 import time
 from multiprocessing.process import BaseProcess
@@ -170,7 +168,9 @@ def run_job(db_path: str, job_id: int, params: dict[str, Any], plans_dir: str,
         return  # cancelled before it began
     try:
         plan = _build(db, job_id, params, data_dir)
-        _save_atomically(plan, Path(plans_dir) / f"job-{job_id}")
+        from optimize.plan import save_plan_atomically
+
+        save_plan_atomically(plan, Path(plans_dir) / f"job-{job_id}")
     except Exception as exc:  # every failure is reported on the job, never lost
         db.update_job(job_id, state="failed", only_if=("running",), message=_reason(exc))
         return
@@ -201,22 +201,6 @@ def _reason(exc: Exception) -> str:
     if isinstance(reasons, list) and reasons:
         return "; ".join(str(r) for r in reasons)
     return f"{type(exc).__name__}: {exc}"
-
-
-def _save_atomically(plan: Any, out: Path) -> None:
-    """Write into a temporary sibling, then rename: the plan list never sees half a plan."""
-    from optimize.plan import save_plan
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
-        save_plan(plan, tmp)
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
 
 
 # ---- views ------------------------------------------------------------------------------

@@ -34,13 +34,14 @@ def allocate_trucks(
     load = np.asarray(daily_load_t, dtype=float)
     need = trucks_needed(load, capacity_t, trips_per_truck)
     alloc = np.zeros(len(load), dtype=int)
-    left = _dhondt(load, alloc, total_trucks, cap=need)
-    _dhondt(load, alloc, left, cap=None)
+    left = dhondt(load, alloc, total_trucks, cap=need)
+    dhondt(load, alloc, left, cap=None)
     return alloc
 
 
-def _dhondt(load: np.ndarray, alloc: np.ndarray, trucks: int, cap: np.ndarray | None) -> int:
-    """Give up to ``trucks`` trucks by highest averages (in place); return how many are left."""
+def dhondt(load: np.ndarray, alloc: np.ndarray, trucks: int, cap: np.ndarray | None) -> int:
+    """Give up to ``trucks`` trucks by highest averages of ``load`` (added to ``alloc`` in
+    place, never past ``cap``); return how many are left. Ties go to the lower index."""
     heap = [(-load[j] / (alloc[j] + 1), j) for j in range(len(load))
             if load[j] > 0 and (cap is None or alloc[j] < cap[j])]
     heapq.heapify(heap)

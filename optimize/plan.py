@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -145,6 +147,23 @@ def save_plan(plan: Plan, out_dir: str | Path) -> Path:
         frame: gpd.GeoDataFrame = getattr(plan, name)
         frame = frame.to_crs(4326) if frame.crs is not None else frame.set_crs(4326)
         (out / "layers" / f"{name}.geojson").write_text(_geojson(frame), encoding="utf-8")
+    return out
+
+
+def save_plan_atomically(plan: Plan, out_dir: str | Path) -> Path:
+    """Write into a temporary sibling, then swap it in: readers never see half a plan, and
+    a failed write leaves the previous plan in place."""
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        save_plan(plan, tmp)
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
     return out
 
 

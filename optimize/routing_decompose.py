@@ -24,7 +24,6 @@ depot's area. So the plan is decomposed by depot:
 from __future__ import annotations
 
 import dataclasses
-import heapq
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -33,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from optimize.fleet import dhondt
 from optimize.routing import (
     RoutingProblem,
     RoutingResult,
@@ -78,22 +78,6 @@ def _workload_h(problem: RoutingProblem) -> float:
     return workload_lower_bound_s(problem) / 3600
 
 
-def _dhondt(weights: Sequence[float], trucks: int, cap: Sequence[int] | None,
-            start: list[int]) -> list[int]:
-    """Add ``trucks`` to ``start`` by highest averages of ``weights`` (capped by ``cap``)."""
-    alloc = list(start)
-    heap = [(-w / (alloc[j] + 1), j) for j, w in enumerate(weights)
-            if w > 0 and (cap is None or alloc[j] < cap[j])]
-    heapq.heapify(heap)
-    while trucks > 0 and heap:
-        _, j = heapq.heappop(heap)
-        alloc[j] += 1
-        trucks -= 1
-        if cap is None or alloc[j] < cap[j]:
-            heapq.heappush(heap, (-weights[j] / (alloc[j] + 1), j))
-    return alloc
-
-
 def allocate_fleet(problems: Sequence[RoutingProblem], total_trucks: int) -> FleetShare:
     """Share ``total_trucks`` among depots by need, then by workload; say why.
 
@@ -106,10 +90,13 @@ def allocate_fleet(problems: Sequence[RoutingProblem], total_trucks: int) -> Fle
     """
     need = [trucks_needed_lower_bound(p) for p in problems]
     hours = [_workload_h(p) for p in problems]
-    if sum(need) <= total_trucks:
-        alloc = _dhondt(hours, total_trucks - sum(need), None, need)
-    else:
-        alloc = _dhondt([float(n) for n in need], total_trucks, need, [0] * len(need))
+    if sum(need) <= total_trucks:  # every need met, spares by workload (D'Hondt)
+        filled = np.array(need, dtype=int)
+        dhondt(np.array(hours, dtype=float), filled, total_trucks - sum(need), None)
+    else:  # too few trucks: D'Hondt on the needs, never past a need
+        filled = np.zeros(len(need), dtype=int)
+        dhondt(np.array(need, dtype=float), filled, total_trucks, np.array(need))
+    alloc = [int(a) for a in filled]
     reasons = tuple(_reason(j, p, need[j], alloc[j], hours[j])
                     for j, p in enumerate(problems))
     return FleetShare(tuple(alloc), tuple(need), tuple(round(h, 2) for h in hours), reasons)
