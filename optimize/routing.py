@@ -57,6 +57,39 @@ Trip chaining
     ``solver.Add`` on the cumul variables): the next trip leaves only after this one has
     unloaded. An unused slot has start = end and imposes nothing.
 
+Mixed fleet (optional ``trucks``)
+    One :class:`TruckType` per truck replaces ``n_trucks`` identical trucks; each truck
+    still has ``trips_per_truck`` slots, and each slot gets its truck's capacity (load
+    dimension) and shift (time dimension) via ``AddDimensionWithVehicleCapacity``. The
+    objective becomes money in whole yuan-cents: each slot's arc cost is
+    ``cost_per_km x km + cost_per_h x h`` (``SetArcCostEvaluatorOfVehicle``, hours = the
+    time transit: loading, driving, unloading; waiting at the store is free) and the
+    truck's fixed cost sits on its first slot (``SetFixedCostOfVehicle``), with
+    ``active(slot k + 1) <= active(slot k)`` so a used truck always uses its first slot
+    and pays the fixed cost exactly once. Screening tests loads against the largest
+    truck and round trips against the longest shift. Without ``trucks`` the model is
+    exactly the one above (objective in metres).
+
+Time windows (optional ``time_window_s``)
+    The time cumul at pickup ``i`` (arrival = start of loading) is restricted to its
+    window with ``CumulVar(...).SetRange``. Slack stays 0, so a truck never waits *inside*
+    a trip: waiting there would age the produce already on board unseen by the freshness
+    dimension. A truck waits for a window only at the store, by leaving later (each
+    slot's start cumul is free); this is the same as slack before the first pickup,
+    where the freshness clock has not started. Cost of that choice: a trip whose later
+    stop opens after its earlier stop closes is split into two trips even when waiting
+    would have kept the produce fresh enough. The reported schedule
+    (:func:`_earliest_departure`) leaves each trip as early as its windows allow.
+
+Deliveries (optional ``delivery_t``)
+    Tonnes carried from the store to a stop are loaded at the start: the ``load``
+    dimension has transit ``pickup - delivery`` (kg, each rounded up) and a free start
+    cumul, and a second dimension ``delivered`` (transit = delivery, start 0) sums the
+    route's deliveries; ``load.Start(v) == delivered.End(v)`` makes the truck leave with
+    all of them. The load cumul is then the load on board at every point of the trip
+    (leaving, between stops, arriving back), and the capacity bound on every cumul
+    holds the capacity everywhere.
+
 Optional pickups
     Every pickup is a one-node disjunction with the drop penalty (``AddDisjunction``), so
     the solver always returns a plan; a pickup left out is reported with a reason.
@@ -101,6 +134,7 @@ Engines and the modules behind this one
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections import Counter
@@ -124,6 +158,9 @@ SEARCH_MIN_SOLUTIONS = 50
 SEARCH_MAX_SOLUTIONS = 5_000
 #: Search-tree branches allowed per second of ``time_limit_s`` (see :func:`_branch_budget`).
 SEARCH_BRANCHES_PER_S = 100_000
+#: Branch-budget multiplier when ``trucks``, ``time_window_s`` or ``delivery_t`` is set
+#: (see :func:`_branch_budget`).
+SEARCH_BRANCH_FACTOR_OPTIONAL = 20
 WALL_SAFETY = 3.0  # wall-clock cap as a multiple of time_limit_s (see "Search")
 #: Engines a store's problem may ask for (see ``RoutingProblem.engine``).
 STORE_ENGINES = ("ortools", "auto", "pyvrp")
@@ -144,6 +181,37 @@ _ROUTING_STATUS = {
 # --------------------------------------------------------------------------------------
 # Problem and result
 # --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TruckType:
+    """One truck of a mixed fleet (``RoutingProblem.trucks`` holds one entry per truck).
+
+    Attributes
+    ----------
+    name
+        Type name, reported on every :class:`Trip` (e.g. ``"4.2 m reefer"``). Entries that
+        share a name must be identical: the name stands for the type in :func:`check_trips`.
+    capacity_t
+        Payload, tonnes (> 0).
+    fixed_cost_yuan
+        Cost of using this truck at all on the day (driver, depreciation), yuan; charged
+        once per used truck, however many trips it makes.
+    cost_per_km_yuan
+        Running cost per kilometre driven (fuel, tolls, wear), yuan/km.
+    cost_per_h_yuan
+        Cost per hour of working time (driver wage, reefer unit): charged on loading,
+        driving and unloading, not on waiting at the store between trips, yuan/h.
+    shift_s
+        This truck's working day, seconds (> 0); ``None`` uses ``RoutingProblem.shift_s``.
+    """
+
+    name: str
+    capacity_t: float
+    fixed_cost_yuan: float = 0.0
+    cost_per_km_yuan: float = 0.0
+    cost_per_h_yuan: float = 0.0
+    shift_s: int | None = None
+
+
 @dataclass(frozen=True, eq=False)
 class RoutingProblem:
     """One cold store's pickups, trucks and limits for one day.
@@ -200,6 +268,26 @@ class RoutingProblem:
         with :func:`check_trips`; OR-Tools when that plan breaks freshness or any other
         limit) or ``"pyvrp"`` (PyVRP only, unchecked: PyVRP has no freshness cap, so
         its plan may break the limit; for measurement). See :mod:`optimize.routing_pyvrp`.
+        With ``trucks``, ``time_window_s`` or ``delivery_t`` set, ``"auto"`` and
+        ``"pyvrp"`` solve with OR-Tools (the PyVRP path does not model them) and the
+        status says so.
+    trucks
+        Optional mixed fleet, one :class:`TruckType` per truck. When given it replaces
+        ``n_trucks``, ``truck_capacity_t`` and ``shift_s`` (each truck still makes up to
+        ``trips_per_truck`` trips), and the objective becomes money in yuan-cents:
+        per-km and per-hour costs on every arc plus each used truck's fixed cost (see
+        "Mixed fleet" in the module docstring); ``drop_penalty`` is then in yuan-cents
+        too. ``None`` (default): ``n_trucks`` identical trucks, objective in metres.
+    time_window_s
+        Optional ``(n, 2)`` whole seconds from shift start: pickup ``i`` must be reached
+        (loading starts on arrival) no earlier than ``[i, 0]`` and no later than
+        ``[i, 1]``, e.g. harvest ready at 06:00. A truck waits for a window only at the
+        store, before the trip leaves, never inside a trip (see "Time windows").
+        ``None``: no windows.
+    delivery_t
+        Optional ``(n,)`` tonnes carried *from* the store *to* stop ``i`` (crates,
+        inputs), dropped there before the pickup is loaded. A trip leaves loaded with all
+        its deliveries; capacity holds at every point (see "Deliveries"). ``None``: none.
     """
 
     time_s: np.ndarray
@@ -218,14 +306,22 @@ class RoutingProblem:
     search_solutions: int | None = None
     engine: str = "ortools"
     freshness_by_pickup_s: np.ndarray | None = None
+    trucks: tuple[TruckType, ...] | None = None
+    time_window_s: np.ndarray | None = None
+    delivery_t: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        reasons = _array_problems(self) + _scalar_problems(self) + _crop_problems(self)
+        reasons = (_array_problems(self) + _scalar_problems(self) + _crop_problems(self)
+                   + _truck_problems(self) + _window_problems(self)
+                   + _delivery_problems(self))
         if reasons:
             raise SpecificationError(reasons)
-        if self.freshness_by_pickup_s is not None:
-            object.__setattr__(self, "freshness_by_pickup_s",
-                               _frozen(self.freshness_by_pickup_s, np.int64))
+        for name, dtype in (("freshness_by_pickup_s", np.int64), ("time_window_s", np.int64),
+                            ("delivery_t", np.float64)):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, _frozen(getattr(self, name), dtype))
+        if self.trucks is not None:
+            object.__setattr__(self, "trucks", tuple(self.trucks))
         for name in ("time_s", "distance_m", "service_s"):
             object.__setattr__(self, name, _frozen(getattr(self, name), np.int64))
         object.__setattr__(self, "pickup_t", _frozen(self.pickup_t, np.float64))
@@ -234,6 +330,40 @@ class RoutingProblem:
     def n_pickups(self) -> int:
         """Number of pickups ``n`` (nodes 1..n)."""
         return int(self.pickup_t.shape[0])
+
+    @property
+    def fleet(self) -> tuple[TruckType, ...]:
+        """One :class:`TruckType` per truck: ``trucks``, or ``n_trucks`` unnamed copies of
+        the store-wide truck (``truck_capacity_t``, ``shift_s``, no money costs)."""
+        if self.trucks is not None:
+            return self.trucks
+        return (TruckType("", self.truck_capacity_t, shift_s=self.shift_s),) * self.n_trucks
+
+    def shift_of(self, truck: TruckType) -> int:
+        """``truck``'s shift in seconds (its own, else the store-wide ``shift_s``)."""
+        return self.shift_s if truck.shift_s is None else int(truck.shift_s)
+
+    @property
+    def largest_capacity_t(self) -> float:
+        """Payload of the biggest truck, tonnes: what screening tests a load against."""
+        caps = [t.capacity_t for t in self.fleet]
+        return max(caps) if caps else self.truck_capacity_t
+
+    @property
+    def longest_shift_s(self) -> int:
+        """Longest shift of any truck, seconds: what screening tests a round trip against."""
+        shifts = [self.shift_of(t) for t in self.fleet]
+        return max(shifts) if shifts else self.shift_s
+
+    def delivery_of(self, pickup: int) -> float:
+        """Tonnes delivered from the store to ``pickup`` (0 without ``delivery_t``)."""
+        return 0.0 if self.delivery_t is None else float(self.delivery_t[pickup])
+
+    def window_of(self, pickup: int) -> tuple[int, int] | None:
+        """``(earliest, latest)`` arrival at ``pickup``, seconds, or ``None``."""
+        if self.time_window_s is None:
+            return None
+        return int(self.time_window_s[pickup, 0]), int(self.time_window_s[pickup, 1])
 
     def freshness_s(self, pickup: int) -> int:
         """Freshness limit of ``pickup``: its crop's if given, capped by the store's, s."""
@@ -270,6 +400,12 @@ class Trip:
         Age of the oldest produce on arrival at the store (first stop to store), seconds.
     engine
         The engine whose search produced this trip: ``"ortools"`` or ``"pyvrp"``.
+    truck_type
+        :attr:`TruckType.name` of the truck (``""`` without ``RoutingProblem.trucks``).
+    start_load_t
+        Tonnes on board leaving the store: the trip's deliveries (0 without
+        ``RoutingProblem.delivery_t``). ``load_after_t`` is then after delivering and
+        loading at each stop.
     """
 
     truck: int
@@ -283,6 +419,8 @@ class Trip:
     store_arrival_s: int = 0
     max_age_s: int = 0
     engine: str = "ortools"
+    truck_type: str = ""
+    start_load_t: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -301,7 +439,8 @@ class RoutingResult:
         an OR-Tools failure.
     objective
         OR-Tools objective: metres driven plus drop penalties of the pickups the solver
-        left out (screened pickups are not in the model).
+        left out (screened pickups are not in the model); with ``trucks`` given,
+        yuan-cents (running and fixed costs) plus drop penalties.
     time_s
         Wall-clock time spent building and solving, seconds.
     trucks_used
@@ -420,6 +559,62 @@ def _crop_problems(p: RoutingProblem) -> list[str]:
     return out or _first_bad(values, values <= 0, name, "not > 0")
 
 
+def _truck_problems(p: RoutingProblem) -> list[str]:
+    """Each optional :class:`TruckType`: positive capacity, costs >= 0, one spec a name."""
+    if p.trucks is None:
+        return []
+    if not isinstance(p.trucks, tuple | list) or not all(isinstance(t, TruckType)
+                                                         for t in p.trucks):
+        return [f"trucks: expected None or a tuple of TruckType, got {p.trucks!r}"]
+    out: list[str] = []
+    by_name: dict[str, TruckType] = {}
+    for k, t in enumerate(p.trucks):
+        checks = [
+            ("name", isinstance(t.name, str) and t.name != "", "a non-empty str"),
+            ("capacity_t", _positive(t.capacity_t), "tonnes > 0"),
+            ("fixed_cost_yuan", _non_negative(t.fixed_cost_yuan), "yuan >= 0"),
+            ("cost_per_km_yuan", _non_negative(t.cost_per_km_yuan), "yuan/km >= 0"),
+            ("cost_per_h_yuan", _non_negative(t.cost_per_h_yuan), "yuan/h >= 0"),
+            ("shift_s", t.shift_s is None or (_is_int(t.shift_s) and t.shift_s > 0),
+             "None or whole seconds > 0"),
+        ]
+        out += [f"trucks[{k}].{field}: expected {want}, got {getattr(t, field)!r}"
+                for field, ok, want in checks if not ok]
+        if by_name.setdefault(t.name, t) != t:
+            out.append(f"trucks[{k}]: name {t.name!r} is used for two different trucks")
+    return out
+
+
+def _window_problems(p: RoutingProblem) -> list[str]:
+    """Shape ``(n, 2)``, whole seconds >= 0, and opening no later than closing."""
+    if p.time_window_s is None:
+        return []
+    values, n = np.asarray(p.time_window_s), np.asarray(p.pickup_t).shape[0]
+    if values.shape != (n, 2):
+        return [f"time_window_s: expected shape ({n}, 2), got {values.shape}"]
+    out = _numeric_problems(values, "time_window_s", whole=True)
+    if out:
+        return out
+    return _first_bad(values[:, 0], values[:, 0] > values[:, 1], "time_window_s[:, 0]",
+                      "opens after it closes")
+
+
+def _delivery_problems(p: RoutingProblem) -> list[str]:
+    """Shape ``(n,)`` and tonnes that are finite and >= 0."""
+    if p.delivery_t is None:
+        return []
+    values, n = np.asarray(p.delivery_t), np.asarray(p.pickup_t).shape[0]
+    if values.shape != (n,):
+        return [f"delivery_t: expected shape ({n},), got {values.shape}"]
+    return _numeric_problems(values, "delivery_t", whole=False)
+
+
+def _non_negative(value: object) -> bool:
+    if not isinstance(value, int | float | np.integer | np.floating) or isinstance(value, bool):
+        return False
+    return bool(math.isfinite(value) and value >= 0)
+
+
 def _is_int(value: object) -> bool:
     return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
@@ -442,22 +637,45 @@ def _plural(count: int, word: str) -> str:
 
 
 def _pickup_reasons(problem: RoutingProblem, i: int) -> list[str]:
-    """Why pickup ``i`` cannot be on any trip, whatever the fleet (empty if it can)."""
+    """Why pickup ``i`` cannot be on any trip, whatever the fleet (empty if it can).
+
+    Loads are tested against the largest truck and round trips against the longest shift
+    (:attr:`RoutingProblem.largest_capacity_t`, :attr:`RoutingProblem.longest_shift_s`),
+    so a pickup only the big truck can take is kept for the solver.
+    """
     t, node = problem.time_s, i + 1
-    load_t, cap_t = float(problem.pickup_t[i]), problem.truck_capacity_t
+    load_t, cap_t = float(problem.pickup_t[i]), problem.largest_capacity_t
     service = int(problem.service_s[i])
     out = []
     if _kg_up(load_t) > _kg_down(cap_t):
         out.append(f"load {load_t:g} t exceeds truck capacity {cap_t:g} t")
+    if _kg_up(problem.delivery_of(i)) > _kg_down(cap_t):
+        out.append(f"delivery {problem.delivery_of(i):g} t exceeds truck capacity {cap_t:g} t")
     to_store_s = service + int(t[node, 0])
     if to_store_s > problem.freshness_s(i):
         out.append("cannot reach the store within the freshness limit: needs "
                    f"{_minutes(to_store_s)}, limit {_minutes(problem.freshness_s(i))}")
-    round_s = int(t[0, node]) + to_store_s + problem.unload_s
-    if round_s > problem.shift_s:
-        out.append(f"store -> pickup -> store with loading and unloading needs "
-                   f"{_minutes(round_s)}, longer than the shift of {_minutes(problem.shift_s)}")
-    return out
+    return out + _shift_reasons(problem, i, to_store_s)
+
+
+def _shift_reasons(problem: RoutingProblem, i: int, to_store_s: int) -> list[str]:
+    """A round trip to ``i`` that misses its window or ends after the longest shift."""
+    out_s, shift_s, window = int(problem.time_s[0, i + 1]), problem.longest_shift_s, \
+        problem.window_of(i)
+    if window is None:
+        round_s = out_s + to_store_s + problem.unload_s
+        if round_s > shift_s:
+            return [f"store -> pickup -> store with loading and unloading needs "
+                    f"{_minutes(round_s)}, longer than the shift of {_minutes(shift_s)}"]
+        return []
+    if out_s > window[1]:
+        return [f"time window closes at {_minutes(window[1])} into the shift, the drive "
+                f"from the store takes {_minutes(out_s)}"]
+    end_s = max(out_s, window[0]) + to_store_s + problem.unload_s
+    if end_s > shift_s:
+        return [f"time window opens at {_minutes(window[0])} into the shift, so a trip "
+                f"to it ends at {_minutes(end_s)}, after the shift of {_minutes(shift_s)}"]
+    return []
 
 
 def screen_pickups(problem: RoutingProblem) -> dict[int, str]:
@@ -465,11 +683,13 @@ def screen_pickups(problem: RoutingProblem) -> dict[int, str]:
 
     Checks, per pickup ``i`` (all that apply are joined with ``"; "``):
 
-    - no truck based at the store (``n_trucks == 0``);
-    - load over the truck's capacity;
+    - no truck based at the store (``n_trucks == 0``, or ``trucks`` empty);
+    - load (or delivery) over the largest truck's capacity;
     - loading plus the drive to the store longer than the freshness limit, since even a
       trip with ``i`` alone would spoil it;
-    - store -> ``i`` -> store with loading and unloading longer than the shift.
+    - store -> ``i`` -> store with loading and unloading longer than the longest shift;
+      with a time window: the window closes before a truck leaving at 0 can arrive, or
+      it opens so late that the round trip ends after the longest shift.
 
     Returns
     -------
@@ -479,7 +699,7 @@ def screen_pickups(problem: RoutingProblem) -> dict[int, str]:
     out = {}
     for i in range(problem.n_pickups):
         reasons = _pickup_reasons(problem, i)
-        if problem.n_trucks == 0:
+        if not problem.fleet:
             reasons.insert(0, "no truck based at this store")
         if reasons:
             out[i] = "; ".join(reasons)
@@ -497,16 +717,22 @@ def _kg_down(tonnes: float) -> int:
 
 
 def default_drop_penalty(problem: RoutingProblem) -> int:
-    """A drop penalty larger than the distance of any complete solution, in metres.
+    """A drop penalty larger than the cost of any complete solution (metres or yuan-cents).
 
-    A solution has at most ``n + 2 * slots`` arcs (``slots = n_trucks * trips_per_truck``)
+    A solution has at most ``n + 2 * slots`` arcs (``slots = trucks * trips_per_truck``)
     and no arc is longer than the longest entry of ``distance_m``, so a penalty of
     ``(n + 2 * slots) * max_m + 1`` makes the objective lexicographic: first serve the
-    most pickups, then drive the fewest metres.
+    most pickups, then drive the fewest metres. With a mixed fleet (``trucks``) the same
+    bound uses the dearest arc of any truck in yuan-cents, plus every truck's fixed cost.
     """
-    slots = problem.n_trucks * problem.trips_per_truck
+    slots = len(problem.fleet) * problem.trips_per_truck
+    arcs = problem.n_pickups + 2 * slots
+    if problem.trucks is not None:
+        dearest = max((_cents_bound(problem, t) for t in problem.trucks), default=0)
+        fixed = sum(_fixed_cents(t) for t in problem.trucks)
+        return arcs * max(dearest, 1) + fixed + 1
     longest_m = int(problem.distance_m.max()) if problem.distance_m.size else 0
-    return (problem.n_pickups + 2 * slots) * max(longest_m, 1) + 1
+    return arcs * max(longest_m, 1) + 1
 
 
 def default_search_solutions(n_pickups: int, time_limit_s: float) -> int:
@@ -542,12 +768,13 @@ def trucks_needed_lower_bound(problem: RoutingProblem) -> int:
       each trip its shortest way out of the store plus ``unload_s``, and a truck offers
       ``shift_s`` seconds.
 
-    It ignores freshness, so the true need may be larger.
+    It ignores freshness, so the true need may be larger. With a mixed fleet
+    (``trucks``) it uses the largest capacity and the longest shift, so it stays a bound.
     """
     trips, work_s = _trips_and_work(problem)
     if trips == 0:
         return 0
-    by_time = math.ceil(work_s / problem.shift_s)
+    by_time = math.ceil(work_s / problem.longest_shift_s)
     return max(math.ceil(trips / problem.trips_per_truck), by_time)
 
 
@@ -566,7 +793,7 @@ def _trips_and_work(problem: RoutingProblem) -> tuple[int, float]:
     if not keep:
         return 0, 0.0
     kg = sum(_kg_up(float(problem.pickup_t[i])) for i in keep)
-    trips = max(1, math.ceil(kg / max(_kg_down(problem.truck_capacity_t), 1)))
+    trips = max(1, math.ceil(kg / max(_kg_down(problem.largest_capacity_t), 1)))
     nodes = [0] + [i + 1 for i in keep]
     sub = problem.time_s[np.ix_(nodes, nodes)].astype(np.float64)
     np.fill_diagonal(sub, np.inf)
@@ -588,6 +815,7 @@ class _Sub:
     distance_m: np.ndarray
     service_s: np.ndarray
     load_kg: np.ndarray
+    delivery_kg: np.ndarray
 
 
 def _sub_problem(problem: RoutingProblem, keep: list[int]) -> _Sub:
@@ -597,7 +825,8 @@ def _sub_problem(problem: RoutingProblem, keep: list[int]) -> _Sub:
     time_s[0, 0] = distance_m[0, 0] = 0  # an unused slot costs nothing
     service = np.array([0] + [int(problem.service_s[i]) for i in keep], dtype=np.int64)
     load = np.array([0] + [_kg_up(float(problem.pickup_t[i])) for i in keep], dtype=np.int64)
-    return _Sub(tuple(keep), time_s, distance_m, service, load)
+    drop = np.array([0] + [_kg_up(problem.delivery_of(i)) for i in keep], dtype=np.int64)
+    return _Sub(tuple(keep), time_s, distance_m, service, load, drop)
 
 
 def _time_transit(sub: _Sub, unload_s: int) -> list[list[int]]:
@@ -619,18 +848,18 @@ def _build_model(
     problem: RoutingProblem, sub: _Sub
 ) -> tuple[pywrapcp.RoutingIndexManager, pywrapcp.RoutingModel, pywrapcp.RoutingDimension]:
     """Manager, model and time dimension for the screened-in pickups (see module doc)."""
-    slots = problem.n_trucks * problem.trips_per_truck
-    manager = pywrapcp.RoutingIndexManager(len(sub.pickups) + 1, slots, 0)
+    trucks = _slot_trucks(problem)
+    manager = pywrapcp.RoutingIndexManager(len(sub.pickups) + 1, len(trucks), 0)
     routing = pywrapcp.RoutingModel(manager)
-    cost = routing.RegisterTransitMatrix(sub.distance_m.tolist())
-    routing.SetArcCostEvaluatorOfAllVehicles(cost)
-    load = routing.RegisterUnaryTransitVector(sub.load_kg.tolist())
-    routing.AddDimension(load, 0, _kg_down(problem.truck_capacity_t), True, "load")
+    _set_costs(problem, sub, routing)
+    _add_load(problem, sub, routing)
     clock = routing.RegisterTransitMatrix(_time_transit(sub, problem.unload_s))
-    routing.AddDimension(clock, 0, problem.shift_s, False, "time")
+    routing.AddDimensionWithVehicleCapacity(clock, 0, [problem.shift_of(t) for t in trucks],
+                                            False, "time")
     fresh = routing.RegisterTransitMatrix(_freshness_transit(sub))
     routing.AddDimension(fresh, 0, problem.freshness_limit_s, True, "freshness")
     time_dim = routing.GetDimensionOrDie("time")
+    _windows(problem, sub, manager, time_dim)
     _chain_trips(problem, routing, time_dim)
     _crop_limits(problem, sub, manager, routing)
     penalty = problem.drop_penalty
@@ -640,12 +869,91 @@ def _build_model(
     return manager, routing, time_dim
 
 
+def _slot_trucks(problem: RoutingProblem) -> list[TruckType]:
+    """The truck behind each vehicle slot ``v = truck * trips_per_truck + trip``."""
+    return [t for t in problem.fleet for _ in range(problem.trips_per_truck)]
+
+
+def _arc_cents(truck: TruckType, distance_m: np.ndarray, transit_s: np.ndarray) -> np.ndarray:
+    """Running cost of each arc for ``truck``, whole yuan-cents (rounded to nearest).
+
+    ``cost_per_km x km + cost_per_h x h``, the hours being the time-dimension transit
+    (loading at the from-node, driving, unloading on the way into the store), so waiting
+    at the store is free. Cents keep rounding errors below one fen per arc.
+    """
+    yuan = (truck.cost_per_km_yuan * distance_m / 1000
+            + truck.cost_per_h_yuan * transit_s / 3600)
+    return np.rint(100 * yuan).astype(np.int64)
+
+
+def _cents_bound(problem: RoutingProblem, truck: TruckType) -> int:
+    """An upper bound on any one arc's cost for ``truck``, yuan-cents."""
+    longest_m = int(problem.distance_m.max()) if problem.distance_m.size else 0
+    longest_s = (int(problem.time_s.max()) if problem.time_s.size else 0) + problem.unload_s \
+        + (int(problem.service_s.max()) if problem.service_s.size else 0)
+    return int(_arc_cents(truck, np.array(longest_m), np.array(longest_s))) + 1
+
+
+def _fixed_cents(truck: TruckType) -> int:
+    """``truck``'s fixed cost of the day, whole yuan-cents."""
+    return round(100 * truck.fixed_cost_yuan)
+
+
+def _set_costs(problem: RoutingProblem, sub: _Sub, routing: pywrapcp.RoutingModel) -> None:
+    """Metres on every arc; or, with ``trucks``, per-truck yuan-cents and fixed costs.
+
+    The fixed cost sits on each truck's first slot, and a later slot may be used only if
+    the one before it is (``ActiveVehicleVar``), so a used truck pays it exactly once.
+    """
+    if problem.trucks is None:
+        routing.SetArcCostEvaluatorOfAllVehicles(
+            routing.RegisterTransitMatrix(sub.distance_m.tolist()))
+        return
+    transit, k, callbacks = np.array(_time_transit(sub, problem.unload_s)), \
+        problem.trips_per_truck, {}
+    for v, truck in enumerate(_slot_trucks(problem)):
+        if truck not in callbacks:
+            callbacks[truck] = routing.RegisterTransitMatrix(
+                _arc_cents(truck, sub.distance_m, transit).tolist())
+        routing.SetArcCostEvaluatorOfVehicle(callbacks[truck], v)
+        if v % k == 0:
+            routing.SetFixedCostOfVehicle(_fixed_cents(truck), v)
+        else:
+            routing.solver().Add(routing.ActiveVehicleVar(v) <= routing.ActiveVehicleVar(v - 1))
+
+
+def _add_load(problem: RoutingProblem, sub: _Sub, routing: pywrapcp.RoutingModel) -> None:
+    """The load dimension; with deliveries, loaded at the start (module doc, "Deliveries")."""
+    caps = [_kg_down(t.capacity_t) for t in _slot_trucks(problem)]
+    if problem.delivery_t is None:
+        load = routing.RegisterUnaryTransitVector(sub.load_kg.tolist())
+        routing.AddDimensionWithVehicleCapacity(load, 0, caps, True, "load")
+        return
+    net = routing.RegisterUnaryTransitVector((sub.load_kg - sub.delivery_kg).tolist())
+    routing.AddDimensionWithVehicleCapacity(net, 0, caps, False, "load")
+    dropped = routing.RegisterUnaryTransitVector(sub.delivery_kg.tolist())
+    routing.AddDimensionWithVehicleCapacity(dropped, 0, caps, True, "delivered")
+    load, delivered = routing.GetDimensionOrDie("load"), routing.GetDimensionOrDie("delivered")
+    for v in range(len(caps)):
+        routing.solver().Add(load.CumulVar(routing.Start(v))
+                             == delivered.CumulVar(routing.End(v)))
+
+
+def _windows(problem: RoutingProblem, sub: _Sub, manager: pywrapcp.RoutingIndexManager,
+             time_dim: pywrapcp.RoutingDimension) -> None:
+    """Arrival (= loading start) at each pickup inside its window; slack stays 0."""
+    for node, pickup in enumerate(sub.pickups, start=1):
+        window = problem.window_of(pickup)
+        if window is not None:
+            time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(*window)
+
+
 def _chain_trips(
     problem: RoutingProblem, routing: pywrapcp.RoutingModel, time_dim: pywrapcp.RoutingDimension
 ) -> None:
     """A truck's trip k+1 leaves the store no earlier than trip k has unloaded."""
     solver, k = routing.solver(), problem.trips_per_truck
-    for truck in range(problem.n_trucks):
+    for truck in range(len(problem.fleet)):
         for trip in range(k - 1):
             v = truck * k + trip
             solver.Add(time_dim.CumulVar(routing.End(v)) <= time_dim.CumulVar(routing.Start(v + 1)))
@@ -657,7 +965,7 @@ def _crop_limits(problem: RoutingProblem, sub: _Sub, manager: pywrapcp.RoutingIn
     if problem.freshness_by_pickup_s is None:
         return
     solver, fresh = routing.solver(), routing.GetDimensionOrDie("freshness")
-    slots = problem.n_trucks * problem.trips_per_truck
+    slots = len(problem.fleet) * problem.trips_per_truck
     ends = [solver.IntVar(0, 0, "dropped")] + [fresh.CumulVar(routing.End(v))
                                                for v in range(slots)]
     for node, pickup in enumerate(sub.pickups, start=1):
@@ -669,7 +977,7 @@ def _crop_limits(problem: RoutingProblem, sub: _Sub, manager: pywrapcp.RoutingIn
         solver.Add(solver.Element(ends, slot) <= fresh.CumulVar(index) + limit_s)
 
 
-def _branch_budget(problem: RoutingProblem) -> int:
+def _branch_budget(problem: RoutingProblem, n_routed: int) -> int:
     """A second work counter, for searches that accept no solutions at all.
 
     With one pickup the local search has no move to make and OR-Tools keeps branching
@@ -677,8 +985,19 @@ def _branch_budget(problem: RoutingProblem) -> int:
     Real searches measured 3,000 to 30,000 branches per second (8 to 60 pickups), the
     idle one 1.5 million, so ``SEARCH_BRANCHES_PER_S`` per second of the time limit stops
     the idle search deterministically and leaves real ones to the solution budget.
+
+    Windows, the delivery equality and the one-fixed-cost rule are constraints the
+    first-solution heuristic meets only by backtracking: on 30 seeded pickups it took
+    54,000 (windows), 220,000 (windows + deliveries) and 900,000 (windows + mixed fleet)
+    branches before its first plan, so the plain budget (200,000 for 2 s) stopped it with
+    every pickup dropped. With any of those fields set and at least two pickups in the
+    model (``n_routed``; one pickup is the idle case above) the budget is multiplied by
+    :data:`SEARCH_BRANCH_FACTOR_OPTIONAL`; otherwise it is unchanged.
     """
-    return max(1, round(problem.time_limit_s * SEARCH_BRANCHES_PER_S))
+    budget = max(1, round(problem.time_limit_s * SEARCH_BRANCHES_PER_S))
+    if n_routed > 1 and _pyvrp_unmodelled(problem):
+        return budget * SEARCH_BRANCH_FACTOR_OPTIONAL
+    return budget
 
 
 def _search_parameters(problem: RoutingProblem, budget: int) -> Any:
@@ -702,8 +1021,8 @@ def _routes(
     routing: pywrapcp.RoutingModel, solution: pywrapcp.Assignment, sub: _Sub,
 ) -> list[list[tuple[int, ...]]]:
     """Per truck, its non-empty trips in slot (= time) order, as pickup indices."""
-    out: list[list[tuple[int, ...]]] = [[] for _ in range(problem.n_trucks)]
-    for v in range(problem.n_trucks * problem.trips_per_truck):
+    out: list[list[tuple[int, ...]]] = [[] for _ in range(len(problem.fleet))]
+    for v in range(len(problem.fleet) * problem.trips_per_truck):
         index, stops = solution.Value(routing.NextVar(routing.Start(v))), []
         while not routing.IsEnd(index):
             stops.append(sub.pickups[manager.IndexToNode(index) - 1])
@@ -714,36 +1033,63 @@ def _routes(
 
 
 def _make_trip(problem: RoutingProblem, truck: int, rank: int, stops: tuple[int, ...],
-               start_s: int) -> Trip:
-    """A trip's times, loads and length recomputed from the matrices (no waiting en route)."""
+               start_s: int, truck_type: str = "") -> Trip:
+    """A trip's times, loads and length recomputed from the matrices (no waiting en route).
+
+    The truck leaves with the trip's deliveries on board; at each stop it drops that
+    stop's delivery and loads its pickup (``load_after_t``).
+    """
     t, d = problem.time_s, problem.distance_m
     nodes = [0] + [s + 1 for s in stops] + [0]
-    arrivals, loads, clock, load = [], [], start_s, 0.0
+    start_load = sum(problem.delivery_of(s) for s in stops)
+    arrivals, loads, clock, load = [], [], start_s, start_load
     for prev, node in zip(nodes[:-2], nodes[1:-1], strict=True):
         clock += (int(problem.service_s[prev - 1]) if prev else 0) + int(t[prev, node])
-        load += float(problem.pickup_t[node - 1])
+        load += float(problem.pickup_t[node - 1]) - problem.delivery_of(node - 1)
         arrivals.append(clock)
         loads.append(load)
     back_s = clock + int(problem.service_s[stops[-1]]) + int(t[nodes[-2], 0])
     metres = sum(int(d[a, b]) for a, b in zip(nodes[:-1], nodes[1:], strict=True))
     return Trip(truck, rank, stops, tuple(arrivals), tuple(loads), start_s,
-                back_s + problem.unload_s, metres, back_s, back_s - arrivals[0])
+                back_s + problem.unload_s, metres, back_s, back_s - arrivals[0],
+                truck_type=truck_type, start_load_t=start_load)
+
+
+def _earliest_departure(problem: RoutingProblem, stops: tuple[int, ...], ready_s: int) -> int:
+    """Earliest departure at or after ``ready_s`` that meets every window on the trip, s.
+
+    A trip never waits en route, so each arrival is departure + a fixed offset, and each
+    window ``[a, b]`` at offset ``o`` asks departure >= ``a - o``. Leaving as early as
+    that allows ends the trip earliest, which keeps the truck's next trip feasible
+    whenever the solver's (later or equal) schedule was. Closing times are then met too,
+    as the solver's departure met them and this one is no later; :func:`check_trips`
+    verifies it.
+    """
+    if problem.time_window_s is None:
+        return ready_s
+    offsets = _make_trip(problem, 0, 0, stops, 0).arrival_s
+    opens = [w[0] - o for s, o in zip(stops, offsets, strict=True)
+             if (w := problem.window_of(s)) is not None]
+    return max([ready_s, *opens])
 
 
 def _schedule(problem: RoutingProblem, routes: list[list[tuple[int, ...]]]) -> list[Trip]:
-    """Earliest schedule: each used truck starts at 0 and leaves again once unloaded.
+    """Earliest schedule: each used truck starts as early as its windows allow, s.
 
-    The solver proved a schedule exists; starting every trip as early as possible keeps
-    that schedule feasible (there are no earliest-time windows) and makes the reported
-    times independent of how the solver happened to set free start times.
+    Without windows every used truck leaves at 0 and again once unloaded; with windows a
+    trip's departure is delayed (the truck waits at the store) until its windows are met
+    (:func:`_earliest_departure`). The solver proved a schedule exists; the earliest one
+    keeps it feasible and makes the reported times independent of how the solver
+    happened to set free start times.
     """
-    trips, truck = [], 0
-    for truck_routes in routes:
+    trips, truck, fleet = [], 0, problem.fleet
+    for index, truck_routes in enumerate(routes):
         if not truck_routes:
             continue
         start_s = 0
         for rank, stops in enumerate(truck_routes):
-            trip = _make_trip(problem, truck, rank, stops, start_s)
+            trip = _make_trip(problem, truck, rank, stops,
+                              _earliest_departure(problem, stops, start_s), fleet[index].name)
             trips.append(trip)
             start_s = trip.end_s
         truck += 1
@@ -756,7 +1102,8 @@ def _fleet_reason(problem: RoutingProblem) -> str:
     With the default penalty, serving a pickup always pays, so a pickup left out is one
     the search found no room for. A caller's own penalty may be cheaper than a detour.
     """
-    trucks, trips = _plural(problem.n_trucks, "truck"), _plural(problem.trips_per_truck, "trip")
+    trucks = _plural(len(problem.fleet), "truck")
+    trips = _plural(problem.trips_per_truck, "trip")
     reason = f"fleet at this store cannot fit it within shifts ({trucks} x {trips})"
     if problem.drop_penalty is not None:
         reason += f", or serving it costs more than the drop penalty {problem.drop_penalty}"
@@ -800,11 +1147,22 @@ def solve_routing(problem: RoutingProblem) -> RoutingResult:
     if not keep:
         status = "no pickups" if problem.n_pickups == 0 else "nothing to route"
         return _result(problem, [], unserved, status, 0, started)
-    if problem.engine != "ortools":
+    unmodelled = _pyvrp_unmodelled(problem)
+    if problem.engine != "ortools" and not unmodelled:
         from optimize.routing_pyvrp import solve_store_pyvrp
 
         return solve_store_pyvrp(problem, keep, unserved, started)
-    return _solve_ortools(problem, keep, unserved, started)
+    result = _solve_ortools(problem, keep, unserved, started)
+    if problem.engine == "ortools":
+        return result
+    return dataclasses.replace(result, status=f"{result.status}; OR-Tools used: the PyVRP "
+                               f"path does not model {', '.join(unmodelled)}")
+
+
+def _pyvrp_unmodelled(problem: RoutingProblem) -> list[str]:
+    """The optional features set on ``problem`` that the PyVRP store path ignores."""
+    return [name for name in ("trucks", "time_window_s", "delivery_t")
+            if getattr(problem, name) is not None]
 
 
 def _solve_ortools(problem: RoutingProblem, keep: list[int], unserved: dict[int, str],
@@ -814,7 +1172,7 @@ def _solve_ortools(problem: RoutingProblem, keep: list[int], unserved: dict[int,
     manager, routing, _ = _build_model(problem, sub)
     budget = problem.search_solutions or default_search_solutions(len(keep),
                                                                   problem.time_limit_s)
-    routing.AddSearchMonitor(routing.solver().BranchesLimit(_branch_budget(problem)))
+    routing.AddSearchMonitor(routing.solver().BranchesLimit(_branch_budget(problem, len(keep))))
     solution = routing.SolveWithParameters(_search_parameters(problem, budget))
     status = _status(problem, routing, budget, started)
     if solution is None:
@@ -847,18 +1205,21 @@ def _status(problem: RoutingProblem, routing: pywrapcp.RoutingModel, budget: int
 def check_trips(problem: RoutingProblem, result: RoutingResult) -> list[str]:
     """Every way ``result`` breaks ``problem``, recomputed from the matrices.
 
-    Checks each trip's truck and trip numbers, stops, loads against capacity, arrival times
-    (departure ``start_s``, then loading + travel, no waiting en route), store arrival and
-    ``end_s`` (= store arrival + unloading), the age of every pickup at the store against
-    the freshness limit, the shift, the order of a truck's trips in time, distances, and
-    that every pickup is either served once or listed as unserved once, and the totals.
+    Checks each trip's truck and trip numbers, stops, the load profile (leaving with the
+    trip's deliveries, then after each stop) against its truck's capacity, arrival times
+    (departure ``start_s``, then loading + travel, no waiting en route) and time windows,
+    store arrival and ``end_s`` (= store arrival + unloading), the age of every pickup at
+    the store against the freshness limit, its truck's shift, the order of a truck's trips
+    in time, distances, that every pickup is either served once or listed as unserved
+    once, the totals, and, with ``trucks``, that each truck has one known type and no
+    type is used by more trucks than the fleet has.
 
     Returns
     -------
     list of str
         One message per violation; empty when the result is valid.
     """
-    out = _coverage_problems(problem, result)
+    out = _coverage_problems(problem, result) + _fleet_problems(problem, result)
     for trip in result.trips:
         out += _trip_problems(problem, trip)
     out += _chaining_problems(result)
@@ -880,41 +1241,85 @@ def _coverage_problems(problem: RoutingProblem, result: RoutingResult) -> list[s
     return out
 
 
+def _fleet_problems(problem: RoutingProblem, result: RoutingResult) -> list[str]:
+    """With ``trucks``: one type per truck number, no type over its number of trucks."""
+    if problem.trucks is None:
+        return []
+    types: dict[int, set[str]] = {}
+    for trip in result.trips:
+        types.setdefault(trip.truck, set()).add(trip.truck_type)
+    out = [f"truck {k}: trips name several truck types {sorted(v)}"
+           for k, v in sorted(types.items()) if len(v) > 1]
+    have = Counter(t.name for t in problem.trucks)
+    used = Counter(name for v in types.values() for name in v)
+    out += [f"truck type {name!r}: {n} trucks used, the fleet has {have[name]}"
+            for name, n in sorted(used.items()) if name in have and n > have[name]]
+    return out
+
+
+def _truck_of(problem: RoutingProblem, trip: Trip) -> TruckType | None:
+    """The :class:`TruckType` a trip names (``None`` if the fleet has no such type)."""
+    return next((t for t in problem.fleet if t.name == trip.truck_type), None)
+
+
 def _trip_problems(problem: RoutingProblem, trip: Trip) -> list[str]:
     name = f"truck {trip.truck} trip {trip.trip}"
-    if not 0 <= trip.truck < problem.n_trucks or not 0 <= trip.trip < problem.trips_per_truck:
-        return [f"{name}: no such truck or trip ({problem.n_trucks} trucks x "
+    n_trucks = len(problem.fleet)
+    if not 0 <= trip.truck < n_trucks or not 0 <= trip.trip < problem.trips_per_truck:
+        return [f"{name}: no such truck or trip ({n_trucks} trucks x "
                 f"{problem.trips_per_truck} trips)"]
+    truck = _truck_of(problem, trip)
+    if truck is None:
+        return [f"{name}: no truck of type {trip.truck_type!r} in the fleet"]
     if not trip.stops or any(not 0 <= s < problem.n_pickups for s in trip.stops):
         return [f"{name}: stops {trip.stops} empty or out of range"]
     if not len(trip.arrival_s) == len(trip.load_after_t) == len(trip.stops):
         return [f"{name}: stops, arrival_s and load_after_t differ in length"]
-    want = _make_trip(problem, trip.truck, trip.trip, trip.stops, trip.start_s)
-    return (_load_problems(problem, trip, want, name) + _time_problems(problem, trip, want, name)
+    want = _make_trip(problem, trip.truck, trip.trip, trip.stops, trip.start_s,
+                      trip.truck_type)
+    return (_load_problems(trip, want, name, truck)
+            + _time_problems(problem, trip, want, name, problem.shift_of(truck))
+            + _window_violations(problem, want, name)
             + ([f"{name}: distance {trip.distance_m} m, recomputed {want.distance_m} m"]
                if trip.distance_m != want.distance_m else []))
 
 
-def _load_problems(problem: RoutingProblem, trip: Trip, want: Trip, name: str) -> list[str]:
+def _load_problems(trip: Trip, want: Trip, name: str, truck: TruckType) -> list[str]:
+    """Reported loads against recomputed ones, and the fullest point against capacity."""
     out = [f"{name}: load after stop {s} is {got:g} t, recomputed {exp:g} t"
            for s, got, exp in zip(trip.stops, trip.load_after_t, want.load_after_t, strict=True)
            if abs(got - exp) > LOAD_TOL_T]
-    if want.load_after_t[-1] > problem.truck_capacity_t + LOAD_TOL_T:
-        out.append(f"{name}: carries {want.load_after_t[-1]:g} t, capacity "
-                   f"{problem.truck_capacity_t:g} t")
+    if abs(trip.start_load_t - want.start_load_t) > LOAD_TOL_T:
+        out.append(f"{name}: leaves with {trip.start_load_t:g} t, recomputed "
+                   f"{want.start_load_t:g} t of deliveries")
+    peak = max(want.start_load_t, *want.load_after_t)
+    if peak > truck.capacity_t + LOAD_TOL_T:
+        out.append(f"{name}: carries {peak:g} t, capacity {truck.capacity_t:g} t")
     return out
 
 
-def _time_problems(problem: RoutingProblem, trip: Trip, want: Trip, name: str) -> list[str]:
+def _window_violations(problem: RoutingProblem, want: Trip, name: str) -> list[str]:
+    """Recomputed arrivals outside their pickup's time window."""
+    out = []
+    for s, arrived in zip(want.stops, want.arrival_s, strict=True):
+        window = problem.window_of(s)
+        if window is not None and not window[0] <= arrived <= window[1]:
+            out.append(f"{name}: arrives at pickup {s} at {arrived} s, outside its time "
+                       f"window {window[0]}..{window[1]} s")
+    return out
+
+
+def _time_problems(problem: RoutingProblem, trip: Trip, want: Trip, name: str,
+                   shift_s: int) -> list[str]:
     out = [f"{name}: arrival at pickup {s} is {got} s, recomputed {exp} s"
            for s, got, exp in zip(trip.stops, trip.arrival_s, want.arrival_s, strict=True)
            if got != exp]
     if trip.end_s != want.end_s:
         out.append(f"{name}: end_s {trip.end_s} s, recomputed {want.end_s} s (store arrival "
                    f"{want.store_arrival_s} s + unloading {problem.unload_s} s)")
-    if trip.start_s < 0 or want.end_s > problem.shift_s:
+    if trip.start_s < 0 or want.end_s > shift_s:
         out.append(f"{name}: runs {trip.start_s}..{want.end_s} s, outside the shift "
-                   f"0..{problem.shift_s} s")
+                   f"0..{shift_s} s")
     for s, arrived in zip(trip.stops, want.arrival_s, strict=True):
         age_s = want.store_arrival_s - arrived
         if age_s > problem.freshness_s(s):

@@ -18,6 +18,7 @@ from optimize.routing import (
     RoutingProblem,
     RoutingResult,
     Trip,
+    TruckType,
     check_trips,
     default_drop_penalty,
     default_search_solutions,
@@ -355,3 +356,146 @@ def test_crop_limits_screen_and_check() -> None:
         dataclasses.replace(problem, freshness_by_pickup_s=np.array([60]))
     with pytest.raises(SpecificationError, match=r"freshness_by_pickup_s: not > 0"):
         dataclasses.replace(problem, freshness_by_pickup_s=np.array([0, 60]))
+
+
+# -- mixed fleet -------------------------------------------------------------------------
+SMALL = TruckType("small", 2.0, fixed_cost_yuan=100, cost_per_km_yuan=2)
+BIG = TruckType("big", 4.0, fixed_cost_yuan=150, cost_per_km_yuan=2, cost_per_h_yuan=30)
+
+
+def test_mixed_fleet_picks_the_cheaper_big_truck() -> None:
+    # Pickups of 2 t at 10 and 20 km (1 km = 1 min), fleet small, small, big, one trip each.
+    # Big alone, store-0-1-store: 150 fixed + 40 km x 2 + 40 min x 30/h = 250 yuan.
+    # Two smalls (20 km and 40 km): 2 x 100 + 60 km x 2 = 320 yuan; big + small dearer.
+    problem = _line([10, 20], [2, 2], trucks=(SMALL, SMALL, BIG))
+    result = solve_routing(problem)
+    assert check_trips(problem, result) == []
+    assert [(t.truck_type, t.stops) for t in result.trips] in ([("big", (0, 1))],
+                                                               [("big", (1, 0))])
+    assert result.objective == 25_000  # yuan-cents
+    # A big truck costing 300 fixed (400 in all) loses to the two smalls (320).
+    dear = dataclasses.replace(problem, trucks=(SMALL, SMALL,
+                                                dataclasses.replace(BIG, fixed_cost_yuan=300)))
+    result = solve_routing(dear)
+    assert check_trips(dear, result) == []
+    assert sorted(t.truck_type for t in result.trips) == ["small", "small"]
+    assert result.objective == 32_000
+
+
+def test_mixed_fleet_fixed_cost_once_per_truck_and_screening_by_largest() -> None:
+    # One big truck, 2 trips, pickups of 3 t at 10 and 20 km: two trips, 60 km, 60 min:
+    # 150 fixed (once) + 60 x 2 + 60 min x 30/h = 300 yuan.
+    problem = _line([10, 20], [3, 3], trips_per_truck=2, trucks=(BIG,))
+    result = solve_routing(problem)
+    assert check_trips(problem, result) == []
+    assert [t.trip for t in result.trips] == [0, 1]
+    assert result.objective == 30_000
+    # 3 t fits only the big truck: kept, not screened; 5 t exceeds the largest (4 t).
+    assert screen_pickups(_line([10], [3], trucks=(SMALL, BIG))) == {}
+    assert screen_pickups(_line([10], [5], trucks=(SMALL, BIG))) == {
+        0: "load 5 t exceeds truck capacity 4 t"}
+    with pytest.raises(SpecificationError, match="used for two different trucks"):
+        _line([10], [1], trucks=(SMALL, dataclasses.replace(SMALL, capacity_t=3.0)))
+
+
+# -- time windows ------------------------------------------------------------------------
+def _windowed() -> RoutingProblem:
+    """A at 10 km must be reached by 15 min, B at 20 km not before 100 min; 60 min fresh."""
+    windows = np.array([[0, 15 * MIN], [100 * MIN, 8 * HOUR]])
+    return _line([10, 20], [1, 1], trips_per_truck=2, freshness_limit_s=60 * MIN,
+                 time_window_s=windows)
+
+
+def test_a_window_forces_a_later_trip() -> None:
+    # One trip A-B (40 km) would reach A by 15 min and B at 100 min: trips never wait en
+    # route, and waiting 80 min at B would age A 110 min > 60 min anyway. So two trips:
+    # A at 10 min (back at 20 min), then B leaving the store at 80 min to arrive at 100 min
+    # (60 km). B first is impossible: it ends at 120 min, too late for A.
+    problem = _windowed()
+    result = solve_routing(problem)
+    assert check_trips(problem, result) == []
+    assert [(t.stops, t.start_s, t.arrival_s) for t in result.trips] == [
+        ((0,), 0, (10 * MIN,)), ((1,), 80 * MIN, (100 * MIN,))]
+    assert result.distance_m == 60_000
+    auto = solve_routing(dataclasses.replace(problem, engine="auto"))
+    assert auto.status.endswith("OR-Tools used: the PyVRP path does not model time_window_s")
+    assert _stop_sets(auto) == _stop_sets(result)
+
+
+def test_window_screening_reasons() -> None:
+    closed = np.array([[0, 5 * MIN]])  # 10 min drive, closes at 5 min
+    assert screen_pickups(_line([10], [1], time_window_s=closed)) == {
+        0: "time window closes at 5 min into the shift, the drive from the store takes 10 min"}
+    late = np.array([[475 * MIN, 480 * MIN]])  # opens at 475 min, back at 485 > 480
+    assert screen_pickups(_line([10], [1], time_window_s=late)) == {
+        0: "time window opens at 475 min into the shift, so a trip to it ends at 485 min, "
+           "after the shift of 480 min"}
+    # One windowed pickup: the idle search is still stopped by the plain branch budget.
+    alone = _line([10], [1], time_window_s=np.array([[20 * MIN, 30 * MIN]]))
+    result = solve_routing(alone)
+    assert result.status == "success"
+    assert [(t.start_s, t.arrival_s) for t in result.trips] == [(10 * MIN, (20 * MIN,))]
+    with pytest.raises(SpecificationError, match="opens after it closes"):
+        _line([10], [1], time_window_s=np.array([[60, 30]]))
+
+
+# -- deliveries --------------------------------------------------------------------------
+def test_deliveries_make_capacity_bind() -> None:
+    # Pickups of 1 t at 10 and 20 km, a 2 t truck: one trip (40 km) without deliveries.
+    # Delivering 1.5 t to each, the truck would leave with 3 t: two trips (20 + 40 km).
+    plain = _line([10, 20], [1, 1], truck_capacity_t=2.0, trips_per_truck=2)
+    assert solve_routing(plain).distance_m == 40_000
+    problem = dataclasses.replace(plain, delivery_t=np.array([1.5, 1.5]))
+    result = solve_routing(problem)
+    assert check_trips(problem, result) == []
+    assert result.distance_m == 60_000
+    assert [(t.start_load_t, t.load_after_t) for t in result.trips] == [(1.5, (1.0,))] * 2
+
+
+def test_deliveries_fix_the_visiting_order() -> None:
+    # Pick 1.5 t at A (10 km) and 0.5 t at B (20 km), deliver 0.5 t to A and 1 t to B, 2 t
+    # truck; leaves with 1.5 t. A first: 1.5 - 0.5 + 1.5 = 2.5 t > 2 t. B first: 1.5 - 1 +
+    # 0.5 = 1 t, then A: 1 - 0.5 + 1.5 = 2 t. Both orders drive 40 km; only B-A fits.
+    problem = _line([10, 20], [1.5, 0.5], truck_capacity_t=2.0,
+                    delivery_t=np.array([0.5, 1.0]))
+    result = solve_routing(problem)
+    assert check_trips(problem, result) == []
+    (trip,) = result.trips
+    assert (trip.stops, trip.start_load_t, trip.load_after_t) == ((1, 0), 1.5, (1.0, 2.0))
+
+
+# -- the checker on the new features -----------------------------------------------------
+def test_check_trips_catches_window_load_and_fleet_violations() -> None:
+    windowed = _windowed()
+    good = solve_routing(windowed)
+    first, second = good.trips
+    early = dataclasses.replace(  # B 10 min early, times consistent: only the window breaks
+        second, start_s=70 * MIN, arrival_s=(90 * MIN,), store_arrival_s=110 * MIN,
+        end_s=110 * MIN)
+    found = check_trips(windowed, dataclasses.replace(good, trips=(first, early)))
+    assert found == ["truck 0 trip 1: arrives at pickup 1 at 5400 s, outside its time "
+                     "window 6000..28800 s"]
+
+    loaded = _line([10, 20], [1.5, 0.5], truck_capacity_t=2.0, delivery_t=np.array([0.5, 1.0]))
+    good = solve_routing(loaded)
+    a_first = dataclasses.replace(good.trips[0], stops=(0, 1), arrival_s=(10 * MIN, 20 * MIN),
+                                  load_after_t=(2.5, 2.0), max_age_s=30 * MIN)
+    found = check_trips(loaded, dataclasses.replace(good, trips=(a_first,)))
+    assert found == ["truck 0 trip 0: carries 2.5 t, capacity 2 t"]
+    light = dataclasses.replace(good.trips[0], start_load_t=0.0)
+    assert any("leaves with 0 t" in v
+               for v in check_trips(loaded, dataclasses.replace(good, trips=(light,))))
+
+    fleet = _line([10, 20], [2, 2], trucks=(SMALL, SMALL, BIG))
+    good = solve_routing(fleet)
+    wrong = dataclasses.replace(good.trips[0], truck_type="small")
+    assert check_trips(fleet, dataclasses.replace(good, trips=(wrong,))) == [
+        "truck 0 trip 0: carries 4 t, capacity 2 t"]
+    two_smalls = solve_routing(dataclasses.replace(
+        fleet, trucks=(SMALL, SMALL, dataclasses.replace(BIG, fixed_cost_yuan=300))))
+    one_small = dataclasses.replace(fleet, trucks=(SMALL, BIG))
+    assert check_trips(one_small, two_smalls) == [
+        "truck type 'small': 2 trucks used, the fleet has 1"]
+    ghost = dataclasses.replace(good.trips[0], truck_type="huge")
+    assert check_trips(fleet, dataclasses.replace(good, trips=(ghost,))) == [
+        "truck 0 trip 0: no truck of type 'huge' in the fleet"]
