@@ -113,7 +113,7 @@ class CflpResult:
 
 
 def read_orlib_cap(path: str | Path) -> CflpInstance:
-    """Read a Beasley ``cap`` file (format in ``/work/shared/benchmarks/README.md``).
+    """Read a Beasley ``cap`` file (format in ``../shared/benchmarks/README.md``).
 
     ``m n``; ``m`` lines ``capacity fixed_cost`` (the literal word ``capacity`` becomes
     NaN); then per customer its demand and ``m`` costs, wrapping over lines.
