@@ -165,6 +165,8 @@ def solver_rows(solver: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("选址 Siting objective / bound",
          f"{num(siting.get('objective'), 1)} / {num(siting.get('bound'), 1)}"),
         ("选址 Siting time", f"{num(siting.get('time_s'), 1)} s"),
+        ("选址 Binding constraints", "; ".join(str(b) for b in siting.get("binding") or [])
+         or DASH),
         ("路径 Routing status", str(routing.get("status", DASH))),
         ("路径 Routing time", f"{num(routing.get('time_s'), 1)} s"),
     ]

@@ -146,3 +146,9 @@ def test_broken_plan_page_is_an_error_page_not_a_crash(
     assert response.status_code == 500
     assert "plan.json lacks" in response.get_data(as_text=True)
     assert "unreadable" in client.get("/").get_data(as_text=True)
+
+
+def test_plan_page_shows_gap_and_binding_constraints(client: FlaskClient) -> None:
+    html = client.get("/plans/tiny-linxia").get_data(as_text=True)
+    assert "Siting gap" in html and "0.00 %" in html
+    assert "store count (=2); capacity at 1 sites" in html
