@@ -26,29 +26,9 @@ from optimize.routing import (
     solve_routing,
     trucks_needed_lower_bound,
 )
+from tests.routing_cases import HOUR, MIN, line_problem
 
-MIN = 60
-HOUR = 3600
-
-
-def _line(positions_min: list[float], loads_t: list[float], **kw: object) -> RoutingProblem:
-    """Store at 0 and pickups at ``positions_min`` on a line; 1 min = 60 s = 1 km."""
-    x = np.array([0.0, *positions_min])
-    gap = np.abs(x[:, None] - x[None, :])
-    args: dict = dict(
-        time_s=np.rint(gap * MIN).astype(np.int64),
-        distance_m=np.rint(gap * 1000).astype(np.int64),
-        pickup_t=np.array(loads_t, dtype=float),
-        service_s=np.zeros(len(loads_t), dtype=np.int64),
-        n_trucks=1,
-        trips_per_truck=1,
-        truck_capacity_t=3.0,
-        shift_s=8 * HOUR,
-        freshness_limit_s=48 * HOUR,
-        time_limit_s=2.0,
-    )
-    args.update(kw)
-    return RoutingProblem(**args)
+_line = line_problem
 
 
 def _random(n: int, trucks: int, seed: int, **kw: object) -> RoutingProblem:

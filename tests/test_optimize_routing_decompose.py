@@ -15,22 +15,14 @@ from optimize.routing_decompose import (
     solve_depots,
 )
 from optimize.routing_province import ProvinceCase
-
-MIN = 60
-HOUR = 3600
+from tests.routing_cases import HOUR, line_problem
 
 
 def _line(positions_min: list[float], loads_t: list[float], **kw: object) -> RoutingProblem:
-    x = np.array([0.0, *positions_min])
-    gap = np.abs(x[:, None] - x[None, :])
-    args: dict = dict(time_s=np.rint(gap * MIN).astype(np.int64),
-                      distance_m=np.rint(gap * 1000).astype(np.int64),
-                      pickup_t=np.array(loads_t, dtype=float),
-                      service_s=np.zeros(len(loads_t), dtype=np.int64), n_trucks=0,
-                      trips_per_truck=1, truck_capacity_t=2.0, shift_s=8 * HOUR,
-                      freshness_limit_s=8 * HOUR, time_limit_s=1.0)
-    args.update(kw)
-    return RoutingProblem(**args)
+    """A line instance with depot-test defaults: no trucks yet, 2 t, 8 h freshness."""
+    defaults: dict[str, object] = dict(n_trucks=0, truck_capacity_t=2.0,
+                                       freshness_limit_s=8 * HOUR, time_limit_s=1.0)
+    return line_problem(positions_min, loads_t, **(defaults | kw))
 
 
 def test_fleet_goes_to_need_first_then_spare_by_workload() -> None:
