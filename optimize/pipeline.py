@@ -101,12 +101,13 @@ def _load_region(scenario: Scenario, root: Path) -> dict[str, Any]:
         raise DataError("no villages in this region", item=code)
     counties = boundaries.load_counties(root)
     counties = counties[counties["county_code"].str.startswith(code)].copy()
+    census = datasets.load_census(root)
     return {
         "code": code,
-        "name": _region_name(root, code),
+        "name": _region_name(census, code),
         "villages": villages,
         "counties": counties,
-        "census": datasets.load_census(root),
+        "census": census,
         "townships": places.load_townships(root),
         "seats": places.county_seats(root, code),
         "polygon": boundaries.region_polygon(root, code),
@@ -114,8 +115,7 @@ def _load_region(scenario: Scenario, root: Path) -> dict[str, Any]:
     }
 
 
-def _region_name(root: Path, code: str) -> str:
-    census = datasets.load_census(root)
+def _region_name(census: pd.DataFrame, code: str) -> str:
     match = census.loc[census["adcode"] == code.ljust(6, "0"), "name"]
     return str(match.iloc[0]) if len(match) else code
 
