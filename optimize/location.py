@@ -31,6 +31,7 @@ Constraints::
     (5) sum_{a in A(j)} q_{i(a)} x_a <= sum_k C_k y_jk          store capacity
     (5') sum_i q_i served_i <= sum_jk C_k y_jk        implied by (5), for the LP
     (6) sum_jk y_jk = p   (or <= p if not exact_store_count)     store count
+    (6') min_g <= sum_{j in g, k} y_jk <= max_g      per-county quotas (site groups g)
     (7) sum_jk s_k y_jk <= B                         budget on the public subsidy
 
 Objectives, solved as lexicographic stages (a later stage keeps the earlier stage's value
@@ -110,6 +111,7 @@ from ortools.sat.python import cp_model
 from optimize.errors import InfeasibleError, SpecificationError
 
 OBJECTIVES = ("coverage_then_time", "time", "cost")
+ENGINES = ("auto", "cpsat", "lagrange")
 SUPPLY_UNITS_PER_T = 100  # model supply and capacity in 0.01 t (10 kg)
 WEIGHT_UNITS = 1000  # model priority weights in 1/1000
 FULL_LOAD_SHARE = 0.995  # a store loaded to this share of capacity counts as full
@@ -179,6 +181,16 @@ class LocationProblem:
         from its own store at 0 s (only where an arc exists).
     objective
         ``'coverage_then_time'``, ``'time'`` (capacitated p-median) or ``'cost'``.
+    site_group
+        ``(n_sites,)`` group (county) index of each site, or -1 for none; None = no groups.
+    group_min, group_max
+        Per group: at least / at most this many stores (``None`` in ``group_max`` = no
+        maximum). Both as long as ``group_names``.
+    group_names
+        Label of each group, used in messages (e.g. the county name and code).
+    engine
+        ``'cpsat'`` (exact model, CP-SAT), ``'lagrange'`` (Lagrangian bound plus
+        heuristics, for province-size instances) or ``'auto'`` (chooses by size).
     time_limit_s, seed, workers
         Wall-clock limit for all stages together, CP-SAT random seed and search workers.
 
@@ -199,6 +211,11 @@ class LocationProblem:
     excluded_sites: tuple[int, ...] = ()
     site_demand: np.ndarray | None = None
     objective: str = "coverage_then_time"
+    site_group: np.ndarray | None = None
+    group_min: tuple[int, ...] = ()
+    group_max: tuple[int | None, ...] = ()
+    group_names: tuple[str, ...] = ()
+    engine: str = "auto"
     time_limit_s: float = 30.0
     seed: int = 0
     workers: int = 1
@@ -298,7 +315,7 @@ def validate(problem: LocationProblem) -> None:
     reasons = _shape_reasons(problem)
     if not reasons:
         reasons = _value_reasons(problem) + _site_reasons(problem) + _budget_reasons(problem)
-        reasons += _full_service_reasons(problem)
+        reasons += _group_reasons(problem) + _full_service_reasons(problem)
     if reasons:
         raise SpecificationError(reasons)
 
@@ -325,7 +342,27 @@ def _shape_reasons(problem: LocationProblem) -> list[str]:
         reasons.append(f"n_stores must be at least 1, got {problem.n_stores}")
     if not problem.time_limit_s > 0 or problem.workers < 1:
         reasons.append("time_limit_s must be > 0 and workers >= 1")
-    return reasons
+    if problem.engine not in ENGINES:
+        reasons.append(f"engine {problem.engine!r} is not one of {ENGINES}")
+    return reasons + _group_shape_reasons(problem)
+
+
+def _group_shape_reasons(problem: LocationProblem) -> list[str]:
+    """Site groups (county quotas): one group per site, one min and max per group."""
+    n_groups = len(problem.group_names)
+    if len(problem.group_min) != n_groups or len(problem.group_max) != n_groups:
+        return [f"group_min ({len(problem.group_min)}), group_max ({len(problem.group_max)}) "
+                f"and group_names ({n_groups}) must have the same length"]
+    if problem.site_group is None:
+        return [] if n_groups == 0 else ["group limits are given but site_group is None"]
+    group = np.asarray(problem.site_group)
+    if group.shape != (problem.n_sites,) or (group.size and
+                                             not np.issubdtype(group.dtype, np.integer)):
+        return [f"site_group must be an integer array of shape ({problem.n_sites},)"]
+    bad = np.flatnonzero((group < -1) | (group >= n_groups))
+    if bad.size:
+        return [f"site_group out of range [-1, {n_groups}) at sites {_listed(bad)}"]
+    return []
 
 
 def _vector_reasons(problem: LocationProblem) -> list[str]:
@@ -419,6 +456,45 @@ def _budget_reasons(problem: LocationProblem) -> list[str]:
         f"tier {cheapest.name!r} subsidy {_yuan(cheapest.subsidy_yuan)} yuan "
         f"= {_yuan(fewest * cheapest.subsidy_yuan)} yuan"
     ]
+
+
+def _group_reasons(problem: LocationProblem) -> list[str]:
+    """County quotas against each other, the store count and the group's candidates."""
+    if problem.site_group is None or not problem.group_names:
+        return []
+    group = np.asarray(problem.site_group, dtype=np.int64)
+    allowed = np.ones(problem.n_sites, dtype=bool)
+    allowed[list(problem.excluded_sites)] = False
+    candidates = np.bincount(group[allowed & (group >= 0)], minlength=len(problem.group_names))
+    required = np.zeros(problem.n_sites, dtype=bool)
+    required[list(problem.required_sites)] = True
+    forced = np.bincount(group[required & (group >= 0)], minlength=len(problem.group_names))
+    reasons = []
+    for g, name in enumerate(problem.group_names):
+        low, high = problem.group_min[g], problem.group_max[g]
+        if low < 0 or (high is not None and high < low):
+            reasons.append(f"quota of {name}: expected 0 <= minimum <= maximum, "
+                           f"got {low}..{high}")
+        elif low > candidates[g]:
+            reasons.append(f"quota of {name}: minimum {low} stores is above its "
+                           f"{candidates[g]} candidate sites not excluded")
+        elif high is not None and forced[g] > high:
+            reasons.append(f"quota of {name}: {forced[g]} required sites exceed its "
+                           f"maximum of {high} stores")
+    if reasons:
+        return reasons
+    lowest = int(np.maximum(np.asarray(problem.group_min), forced).sum())
+    if lowest > problem.n_stores:
+        reasons.append(f"county minimums (with required sites) add up to {lowest} stores, "
+                       f"above n_stores = {problem.n_stores}")
+    if problem.exact_store_count:
+        room = [min(candidates[g], high if high is not None else candidates[g])
+                for g, high in enumerate(problem.group_max)]
+        most = int(sum(room)) + int(np.count_nonzero(allowed & (group < 0)))
+        if most < problem.n_stores:
+            reasons.append(f"county maximums allow at most {most} stores, below "
+                           f"n_stores = {problem.n_stores}")
+    return reasons
 
 
 def _yuan(amount: float) -> str:
@@ -596,6 +672,32 @@ def _add_sites(data: _Data, cp: _Cp) -> None:
         cp.model.add(sum(opens) == data.problem.n_stores)
     else:
         cp.model.add(sum(opens) <= data.problem.n_stores)
+    group_of = _site_groups(data.problem)[cp.open_site]
+    for g, (low, high) in enumerate(zip(data.problem.group_min, data.problem.group_max,
+                                        strict=True)):
+        members = [opens[pos] for pos in np.flatnonzero(group_of == g)]
+        if low > 0:
+            cp.model.add(sum(members) >= low)
+        if high is not None:
+            cp.model.add(sum(members) <= high)
+
+
+def _site_groups(problem: LocationProblem) -> np.ndarray:
+    """``(n_sites,)`` group index of each site, -1 where none (or no groups at all)."""
+    if problem.site_group is None:
+        return np.full(problem.n_sites, -1, dtype=np.int64)
+    return np.asarray(problem.site_group, dtype=np.int64)
+
+
+def _group_room(problem: LocationProblem, site_tier: np.ndarray) -> np.ndarray:
+    """``(n_sites,)`` True where opening the site keeps its group within its maximum."""
+    group = _site_groups(problem)
+    if not problem.group_names:
+        return np.ones(problem.n_sites, dtype=bool)
+    opened = np.bincount(group[(site_tier >= 0) & (group >= 0)],
+                         minlength=len(problem.group_names))
+    high = np.array([h if h is not None else problem.n_sites for h in problem.group_max])
+    return (group < 0) | (opened[np.maximum(group, 0)] < high[np.maximum(group, 0)])
 
 
 def _add_arcs(data: _Data, cp: _Cp) -> None:
@@ -720,8 +822,13 @@ def _greedy_plan(data: _Data) -> _Plan:
     arcs_of = _arcs_by(data.m_site, data)
     for j in sorted(set(problem.required_sites)):
         _open_greedy(data, arcs_of, site_tier, taken, j)
+    group = _site_groups(problem)
+    for g, low in enumerate(problem.group_min):
+        while np.count_nonzero((site_tier >= 0) & (group == g)) < low:
+            j = _best_site(data, arcs_of, site_tier, taken, among=group == g, forced=True)
+            _open_greedy(data, arcs_of, site_tier, taken, j)
     while np.count_nonzero(site_tier >= 0) < problem.n_stores:
-        j = _best_site(data, arcs_of, site_tier, taken)
+        j = _best_site(data, arcs_of, site_tier, taken, among=_group_room(problem, site_tier))
         if j < 0:
             break
         _open_greedy(data, arcs_of, site_tier, taken, j)
@@ -757,22 +864,29 @@ def _fill(data: _Data, arcs: np.ndarray, taken: np.ndarray, cap_u: int) -> np.nd
 
 
 def _best_site(
-    data: _Data, arcs_of: dict[int, np.ndarray], site_tier: np.ndarray, taken: np.ndarray
+    data: _Data,
+    arcs_of: dict[int, np.ndarray],
+    site_tier: np.ndarray,
+    taken: np.ndarray,
+    *,
+    among: np.ndarray,
+    forced: bool = False,
 ) -> int:
-    """Closed, allowed site covering the most untaken weighted supply; -1 if none is left.
+    """Closed, allowed site in ``among`` covering the most untaken weighted supply; -1 if
+    none is left.
 
-    Ties go to the largest time saving. With an exact store count a site is still chosen
-    when nothing is left to cover.
+    Ties go to the largest time saving. With an exact store count (or ``forced``, for a
+    county minimum) a site is still chosen when nothing is left to cover.
     """
     cap_u = int(data.cap_u[_affordable_tier(data, site_tier)])
     saving = _time_saving(data, site_tier)
     best, best_key = -1, (-1, -1.0)
-    for j in np.flatnonzero(data.allowed & (site_tier < 0)):
+    for j in np.flatnonzero(data.allowed & (site_tier < 0) & among):
         demand = _fill(data, arcs_of.get(int(j), _NO_ARCS), taken, cap_u)
         key = (int((data.weight_u[demand] * data.supply_u[demand]).sum()), float(saving[j]))
         if key > best_key:
             best, best_key = int(j), key
-    if best_key[0] <= 0 and not data.problem.exact_store_count:
+    if best_key[0] <= 0 and not (data.problem.exact_store_count or forced):
         return -1
     return best
 
@@ -1077,6 +1191,8 @@ def _diagnose(data: _Data) -> list[str]:
     count = f"{'exactly' if problem.exact_store_count else 'at most'} {problem.n_stores}"
     required, excluded = len(set(problem.required_sites)), len(set(problem.excluded_sites))
     sites = f"{required} required, {excluded} excluded"
+    if problem.group_names:
+        sites += f", {len(problem.group_names)} county quotas"
     steps = [
         (
             False,
@@ -1206,6 +1322,7 @@ def _binding(
     """Constraints that bind at the plan, in plain words, in a fixed order."""
     found = [
         _count_binding(data, site_tier),
+        _group_binding(data.problem, site_tier),
         _budget_binding(data, site_tier),
         _capacity_binding(data, site_tier, load_t),
         _access_binding(data, reasons),
@@ -1219,6 +1336,23 @@ def _count_binding(data: _Data, site_tier: np.ndarray) -> str | None:
     if exact or np.count_nonzero(site_tier >= 0) == n_stores:
         return f"store count ({'=' if exact else '<='}{n_stores})"
     return None
+
+
+def _group_binding(problem: LocationProblem, site_tier: np.ndarray) -> str | None:
+    """County quotas the plan sits on: open stores equal to a positive minimum or a maximum."""
+    if not problem.group_names:
+        return None
+    group = _site_groups(problem)
+    opened = np.bincount(group[(site_tier >= 0) & (group >= 0)],
+                         minlength=len(problem.group_names))
+    at_min = [n for g, n in enumerate(problem.group_names)
+              if problem.group_min[g] > 0 and opened[g] == problem.group_min[g]]
+    at_max = [n for g, n in enumerate(problem.group_names)
+              if problem.group_max[g] is not None and opened[g] == problem.group_max[g]]
+    parts = [f"{label} in {len(names)} (" + ", ".join(names[:LISTED_ITEMS])
+             + (", ..." if len(names) > LISTED_ITEMS else "") + ")"
+             for label, names in (("at minimum", at_min), ("at maximum", at_max)) if names]
+    return "county quota: " + "; ".join(parts) if parts else None
 
 
 def _capacity_binding(data: _Data, site_tier: np.ndarray, load_t: np.ndarray) -> str | None:

@@ -342,6 +342,53 @@ def test_shapes_indices_and_signs() -> None:
     assert "objective 'fastest' is not one of" in reasons_of(unknown)[0]
 
 
+# ------------------------------------------------------------------------ county quotas
+
+COUNTIES = {"site_group": np.array([0, 1, 1]), "group_names": ("A", "B")}
+
+
+def test_county_minimum_opens_a_store_in_the_county() -> None:
+    # A needs one store: {s0, s2} = 180 beats {s0, s1} = 210 (module docstring)
+    result = solve_location(base(n_stores=2, group_min=(1, 0), group_max=(None, None),
+                                 **COUNTIES))
+    assert result.open_sites.tolist() == [0, 2]
+    assert result.weighted_time == 180.0
+    assert "county quota: at minimum in 1 (A)" in result.binding
+    assert_proven(result)
+
+
+def test_county_maximum_keeps_the_second_store_out() -> None:
+    # B may hold one store: again {s0, s2}; without quotas {s1, s2} = 160 wins
+    result = solve_location(base(n_stores=2, group_min=(0, 0), group_max=(None, 1),
+                                 **COUNTIES))
+    assert result.open_sites.tolist() == [0, 2]
+    assert "county quota: at maximum in 1 (B)" in result.binding
+    free = solve_location(base(n_stores=2, group_min=(0, 0), group_max=(None, None),
+                               **COUNTIES))
+    assert free.open_sites.tolist() == [1, 2]
+    assert not any(b.startswith("county quota") for b in free.binding)
+
+
+def test_county_quotas_that_cannot_work_are_named() -> None:
+    above = base(n_stores=2, group_min=(2, 0), group_max=(None, None), **COUNTIES)
+    assert reasons_of(above) == ["quota of A: minimum 2 stores is above its 1 candidate "
+                                 "sites not excluded"]
+    crowded = base(n_stores=2, group_min=(1, 2), group_max=(None, None), **COUNTIES)
+    assert reasons_of(crowded) == ["county minimums (with required sites) add up to 3 "
+                                   "stores, above n_stores = 2"]
+    tight = base(n_stores=3, group_min=(0, 0), group_max=(1, 1), **COUNTIES)
+    assert reasons_of(tight) == ["county maximums allow at most 2 stores, below n_stores = 3"]
+    forced = base(n_stores=2, required_sites=(1, 2), group_min=(0, 0), group_max=(None, 1),
+                  **COUNTIES)
+    assert reasons_of(forced) == ["quota of B: 2 required sites exceed its maximum of 1 stores"]
+    ragged = base(site_group=np.array([0, 1, 1]), group_names=("A",), group_min=(1, 0),
+                  group_max=(None,))
+    assert reasons_of(ragged)[0].startswith("group_min (2), group_max (1) and group_names (1)")
+    outside = base(site_group=np.array([0, 5, 1]), group_names=("A", "B"), group_min=(0, 0),
+                   group_max=(None, None))
+    assert reasons_of(outside) == ["site_group out of range [-1, 2) at sites [1]"]
+
+
 # ------------------------------------------------------------------------- determinism
 
 
