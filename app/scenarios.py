@@ -42,7 +42,8 @@ FIELDS: dict[str, str] = {
     "crop": "str", "freshness_limit_s": "int", "max_access_time_s": "int",
     "objective": "str", "poverty_weight": "float", "truck_capacity_t": "float",
     "shift_s": "int", "trips_per_truck": "int", "siting_time_limit_s": "float",
-    "routing_time_limit_s": "float", "seed": "int",
+    "routing_time_limit_s": "float", "seed": "int", "siting_engine": "str",
+    "county_min_stores": "int",
 }
 
 

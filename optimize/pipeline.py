@@ -39,6 +39,7 @@ from geodata.snap import snap_points
 from geodata.speeds import CLASS_SPEED_KPH
 from geodata.supply import read_supply_table
 from optimize.apportion import largest_remainder, proportional_share
+from optimize.errors import SpecificationError
 from optimize.fleet import allocate_trucks
 from optimize.location import LocationProblem, LocationResult, StoreTier, solve_location
 from optimize.plan import SCHEMA, Plan, compute_kpis
@@ -337,10 +338,39 @@ def _site(scenario: Scenario, net: Network, sites: gpd.GeoDataFrame,
         budget_yuan=share.budget_yuan,
         site_demand=site_demand,
         objective=scenario.objective,
+        engine=scenario.siting_engine,
         time_limit_s=scenario.siting_time_limit_s,
         seed=scenario.seed,
+        **county_quotas(scenario, net.settlements, sites),
     )
     return solve_location(problem)
+
+
+def county_quotas(scenario: Scenario, settlements: pd.DataFrame,
+                  sites: pd.DataFrame) -> dict[str, Any]:
+    """Site groups and limits for ``LocationProblem`` from the scenario's county quotas.
+
+    Every county of the region is a group when any quota is set: its minimum is the larger
+    of ``county_min_stores`` and its ``[county_stores]`` minimum; its maximum comes from
+    the table. A code in the table that is not a county of the region is an error.
+    """
+    if not scenario.county_min_stores and not scenario.county_stores:
+        return {}
+    names = settlements.drop_duplicates("county_code").set_index("county_code")["county_name"]
+    codes = sorted(names.index)
+    table = {code: (low, high) for code, low, high in scenario.county_stores}
+    unknown = sorted(set(table) - set(codes))
+    if unknown:
+        raise SpecificationError([f"county_stores {code!r}: not a county of region "
+                                  f"{scenario.region_code}" for code in unknown])
+    position = {code: g for g, code in enumerate(codes)}
+    return {
+        "site_group": sites["county_code"].map(position).to_numpy(dtype=np.int64),
+        "group_names": tuple(f"{names[c]} {c}" for c in codes),
+        "group_min": tuple(max(scenario.county_min_stores, table.get(c, (0, None))[0])
+                           for c in codes),
+        "group_max": tuple(table.get(c, (0, None))[1] for c in codes),
+    }
 
 
 # -- 7b. fleet and routes ---------------------------------------------------------------

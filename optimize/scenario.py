@@ -150,7 +150,19 @@ PARAMS: dict[str, Param] = {
         "s", "solver setting per store: a search budget calibrated to about seconds and "
         "counted in solutions, so the same plan every run (wall-clock cap 3x)"),
     "seed": Param("", "solver setting; same seed, same plan"),
+    "siting_engine": Param(
+        "name", "solver setting: cpsat (exact model), lagrange (Lagrangian bound and "
+        "heuristics, province size) or auto (by instance size)"),
+    "county_min_stores": Param(
+        "stores", "policy choice: every county of the region gets at least this many stores "
+        "(0 = no floor)", True),
 }
+
+#: County quotas: ``[county_stores]`` table, county code -> {min, max} (policy, no source).
+COUNTY_STORES_PARAM = Param(
+    "stores", "policy choice: per-county minimum and maximum store counts ([county_stores] "
+    "table, county code -> {min, max})", True)
+ENGINES = ("auto", "cpsat", "lagrange")
 
 OBJECTIVES = ("coverage_then_time", "time", "cost")
 _CODE = re.compile(r"^62(\d{2}|\d{4})$")
@@ -188,6 +200,9 @@ class Scenario:
     siting_time_limit_s: float = 60.0
     routing_time_limit_s: float = 2.0
     seed: int = 0
+    siting_engine: str = "auto"
+    county_min_stores: int = 0
+    county_stores: tuple[tuple[str, int, int | None], ...] = ()
     tiers: tuple[Tier, ...] = field(default=DEFAULT_TIERS)
 
     def __post_init__(self) -> None:
@@ -228,6 +243,16 @@ class Scenario:
         if self.detour_factor < 1:
             out.append(f"detour_factor {self.detour_factor}: a road is never shorter than "
                        "the straight line (expected >= 1)")
+        if self.siting_engine not in ENGINES:
+            out.append(f"siting_engine {self.siting_engine!r}: expected one of "
+                       f"{', '.join(ENGINES)}")
+        out += _non_negative(self, ("county_min_stores",))
+        for code, low, high in self.county_stores:
+            if not re.fullmatch(r"62\d{4}", code):
+                out.append(f"county_stores {code!r}: expected a 6-digit Gansu county code")
+            if low < 0 or (high is not None and high < low):
+                out.append(f"county_stores {code!r}: expected 0 <= min <= max, got "
+                           f"min {low}, max {high}")
         if not self.tiers:
             out.append("tiers: at least one store size tier is needed")
         for i, tier in enumerate(self.tiers, start=1):
@@ -251,6 +276,12 @@ class Scenario:
         if self.freshness_limit_s is None:
             out["freshness_limit_s"].update(value=crop.freshness_limit_s, source=crop.source,
                                             assumption=crop.assumption)
+        out["county_stores"] = {
+            "value": {code: {"min": low, "max": high} for code, low, high in self.county_stores},
+            "unit": COUNTY_STORES_PARAM.unit, "source": COUNTY_STORES_PARAM.source,
+            "assumption": bool(self.county_stores)}
+        if not self.county_min_stores:
+            out["county_min_stores"]["assumption"] = False
         out["tiers"] = {"value": [dataclasses.asdict(t) for t in self.tiers],
                         "unit": TIERS_PARAM.unit, "source": TIERS_PARAM.source,
                         "assumption": self.tiers != DEFAULT_TIERS}
@@ -291,8 +322,12 @@ class Scenario:
         errors: list[str] = []
         for key, value in raw.items():
             try:
-                values[key] = _tiers(value) if key == "tiers" else _coerce(key, value,
-                                                                              fields[key].type)
+                if key == "tiers":
+                    values[key] = _tiers(value)
+                elif key == "county_stores":
+                    values[key] = _county_stores(value)
+                else:
+                    values[key] = _coerce(key, value, fields[key].type)
             except (TypeError, ValueError) as exc:
                 errors.append(f"{key}: {exc}")
         if errors:
@@ -330,6 +365,20 @@ def _tiers(value: Any) -> tuple[Tier, ...]:
         numbers = {k: _coerce(k, item[k], "float") for k in
                    ("capacity_t", "build_cost_yuan", "subsidy_yuan")}
         out.append(Tier(str(item.get("name", f"{numbers['capacity_t']:g} t")), **numbers))
+    return tuple(out)
+
+
+def _county_stores(value: Any) -> tuple[tuple[str, int, int | None], ...]:
+    """Parse ``[county_stores]``: county code -> ``{min = N, max = M}`` (either optional)."""
+    if not isinstance(value, dict):
+        raise TypeError("expected a table of county code = {min = N, max = M}")
+    out = []
+    for code, limits in sorted(value.items()):
+        if not isinstance(limits, dict) or set(limits) - {"min", "max"}:
+            raise ValueError(f"county {code}: expected {{min = N, max = M}}, got {limits!r}")
+        low = _coerce("min", limits.get("min", 0), "int")
+        high = _coerce("max", limits.get("max"), "int | None")
+        out.append((str(code), low, high))
     return tuple(out)
 
 

@@ -13,6 +13,7 @@ import pytest
 from geodata.datasets import load_census
 from geodata.errors import DataError
 from optimize.apportion import largest_remainder
+from optimize.errors import SpecificationError
 from optimize.pipeline import build_plan, candidate_sites, regional_share
 from optimize.plan import load_plan, save_plan
 from optimize.scenario import Scenario
@@ -174,3 +175,21 @@ def test_required_and_excluded_sites_from_a_table(plan, tmp_path: Path) -> None:
     assert must in sites and opened[0] not in sites
     assert p.stores.loc[p.stores["site_settlement_id"] == must, "required_site"].item()
     assert len(sites) == len(opened)
+
+
+def test_county_quotas_hold_in_a_real_prefecture() -> None:
+    # 酒泉市 (6209), 7 counties: a plain plan leaves 阿克塞 (620924) without a store and puts
+    # 7 in 肃州区 (620902); a floor of one store per county and a cap of 5 there change both
+    quota = Scenario(region_code="6209", siting_time_limit_s=5.0, routing_time_limit_s=0.2,
+                     siting_engine="cpsat", county_min_stores=1,
+                     county_stores=(("620902", 0, 5),))
+    plan = build_plan(quota)
+    per_county = plan.stores["county_code"].value_counts()
+    assert set(per_county.index) == set(plan.settlements["county_code"])  # all 7 counties
+    assert per_county["620902"] <= 5
+    assert len(plan.stores) == regional_share(quota, load_census()).stores
+    binding = " ".join(plan.meta["solver"]["siting"]["binding"])
+    assert "阿克塞哈萨克族自治县 620924" in binding
+    assert verify_plan(plan) == []
+    with pytest.raises(SpecificationError, match="'620102': not a county of region 6209"):
+        build_plan(Scenario(region_code="6209", county_stores=(("620102", 1, None),)))

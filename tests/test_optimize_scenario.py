@@ -74,3 +74,27 @@ def test_tiers_table_and_minimum_size(tmp_path: Path) -> None:
 def test_missing_file() -> None:
     with pytest.raises(SpecificationError, match="not found"):
         Scenario.from_toml("/nonexistent/x.toml")
+
+
+def test_county_quotas_and_engine_from_toml(tmp_path: Path) -> None:
+    f = tmp_path / "q.toml"
+    f.write_text('region_code = "6203"\ncounty_min_stores = 1\nsiting_engine = "cpsat"\n'
+                 '[county_stores]\n"620321" = {max = 2}\n"620302" = {min = 3, max = 5}\n',
+                 encoding="utf-8")
+    s = Scenario.from_toml(f)
+    assert s.county_stores == (("620302", 3, 5), ("620321", 0, 2))
+    described = s.describe()
+    assert described["county_stores"]["value"]["620321"] == {"min": 0, "max": 2}
+    assert described["county_stores"]["assumption"] is True
+    assert described["county_min_stores"]["assumption"] is True
+    assert Scenario().describe()["county_min_stores"]["assumption"] is False
+    f.write_text('[county_stores]\n"6203" = {min = 4, max = 2}\n"620321" = {most = 1}\n',
+                 encoding="utf-8")
+    with pytest.raises(SpecificationError, match=r"county 620321: expected \{min = N"):
+        Scenario.from_toml(f)
+    with pytest.raises(SpecificationError) as err:
+        Scenario(county_stores=(("6203", 4, 2),), siting_engine="magic")
+    assert "county_stores '6203': expected a 6-digit Gansu county code" in err.value.reasons
+    assert "county_stores '6203': expected 0 <= min <= max, got min 4, max 2" in (
+        err.value.reasons)
+    assert any(r.startswith("siting_engine 'magic'") for r in err.value.reasons)
