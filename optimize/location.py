@@ -120,6 +120,7 @@ MIN_SOLVE_S = 0.1  # every CP-SAT call gets at least this much deterministic tim
 WALL_SAFETY = 3.0  # a stage's wall-clock cap, as a multiple of its deterministic budget
 DIAGNOSIS_TIME_S = 10.0  # longest time for each relaxed re-solve explaining an infeasibility
 LISTED_ITEMS = 10  # indices named in one message before "... (N in all)"
+AUTO_LAGRANGE_ARCS = 10**9  # engine 'auto': Lagrangian engine from this many arcs up
 
 REASON_NO_SITE = "no candidate site within the longest access time"
 REASON_NO_STORE = "no open store within the longest access time"
@@ -1068,6 +1069,10 @@ def solve_location(problem: LocationProblem) -> LocationResult:
         constraint group at fault), or no such plan was found within the time limit.
     """
     validate(problem)
+    if engine_for(problem) == "lagrange":
+        from optimize.location_lagrange import solve_location_lagrange
+
+        return solve_location_lagrange(problem)
     start_s = time.perf_counter()
     data = _prepare(problem)
     cp = _build(data)
@@ -1086,6 +1091,16 @@ def solve_location(problem: LocationProblem) -> LocationResult:
         plan = found or plan
         _keep(cp, objective, objective.value(cp, plan))
     return _result(data, plan, tuple(reports), time.perf_counter() - start_s)
+
+
+def engine_for(problem: LocationProblem) -> str:
+    """The engine that solves ``problem``: its own choice, or for ``'auto'`` the Lagrangian
+    engine from ``AUTO_LAGRANGE_ARCS`` model arcs up (and never for objective 'cost')."""
+    if problem.engine != "auto":
+        return problem.engine
+    if problem.objective == "cost":
+        return "cpsat"
+    return "lagrange" if np.asarray(problem.arc_demand).size >= AUTO_LAGRANGE_ARCS else "cpsat"
 
 
 def _solver(problem: LocationProblem, time_limit_s: float) -> cp_model.CpSolver:

@@ -38,6 +38,7 @@ from geodata.sites import read_sites_table
 from geodata.snap import snap_points
 from geodata.speeds import CLASS_SPEED_KPH
 from geodata.supply import read_supply_table
+from geodata.village_points import place_villages, read_osm_places
 from optimize.apportion import largest_remainder, proportional_share
 from optimize.errors import SpecificationError
 from optimize.fleet import allocate_trucks
@@ -76,7 +77,10 @@ def build_plan(
     report("loading reference data", 0.02)
     region = _load_region(scenario, root)
     share = regional_share(scenario, region["census"])
-    settlements = _with_legs(_with_supply(region["villages"], region["census"], scenario),
+    villages = region["villages"]
+    if osm_path is not None:
+        villages = place_villages(villages, read_osm_places(osm_path))
+    settlements = _with_legs(_with_supply(villages, region["census"], scenario),
                              region, scenario)
     required, excluded = _site_rules(settlements, scenario)
     sites = candidate_sites(settlements, share.stores, required=required, excluded=excluded)
@@ -196,7 +200,8 @@ def _supply_from_file(rural: gpd.GeoDataFrame, path: str) -> pd.Series:
 
 def _with_legs(settlements: gpd.GeoDataFrame, region: dict[str, Any],
                scenario: Scenario) -> gpd.GeoDataFrame:
-    """Add ``leg_m`` / ``leg_s``: expected road from the village to its township centre.
+    """Add ``leg_m`` / ``leg_s``: expected road from the village to its township centre
+    (0 for a village placed at its own point, which snaps to the road network itself).
 
     See ``geodata.legs``; the leg is driven at the village-road (unclassified) speed.
     """
@@ -205,6 +210,7 @@ def _with_legs(settlements: gpd.GeoDataFrame, region: dict[str, Any],
     legs = village_leg_m(township_areas_m2(towns, region["polygon"]), scenario.detour_factor)
     out = settlements.copy()
     out["leg_m"] = out["township_code"].map(legs).fillna(0.0).round(0)
+    out.loc[out["location_method"] != "township_centre", "leg_m"] = 0.0  # at its own point
     out["leg_s"] = (out["leg_m"] / (CLASS_SPEED_KPH["unclassified"] / 3.6)).round(0)
     return out
 
@@ -662,6 +668,11 @@ def _approximations(graph: nx.MultiDiGraph, settle: gpd.GeoDataFrame,
                    "they are placed at their township centre, and each trip between a village "
                    "and the centre is the expected distance over the township's area (its "
                    "Voronoi cell, x the detour factor) at village-road speed.")
+    at_osm = int((settle["location_method"] == "osm_place").sum())
+    if at_osm:
+        out.append(f"{at_osm} villages are at their OSM place node, matched by name within "
+                   "15 km of their township (geodata.village_points); a namesake match "
+                   "cannot be ruled out.")
     if not scenario.supply_file:
         out.append(f"Supply is an estimate: 2020 county rural population x "
                    f"{scenario.stored_produce_kg_per_rural_capita} kg per rural resident, "

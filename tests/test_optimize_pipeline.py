@@ -110,13 +110,19 @@ def test_unknown_region_is_named() -> None:
 def _hand_made_osm(path: Path) -> Path:
     """A hand-made OSM XML road network for 广河县 (NOT real OSM data): a chain of
     secondary roads through the county's real township points, west to east, plus one
-    footway that must be ignored. It exercises the OSM path of the pipeline."""
+    footway that must be ignored, and two village place nodes 0.01 deg north of their
+    township points. It exercises the OSM path of the pipeline."""
     from geodata.places import load_villages
 
-    towns = load_villages(region_code="622924").drop_duplicates("township_code")
+    villages = load_villages(region_code="622924")
+    towns = villages.drop_duplicates("township_code")
     points = sorted({(round(p.x, 6), round(p.y, 6)) for p in towns.geometry})
     nodes = "".join(f'<node id="{i + 1}" lat="{y}" lon="{x}"/>' for i, (x, y) in
                     enumerate(points))
+    for k, name in enumerate(("石那奴村委会", "马家村委会")):
+        at = villages.geometry[villages["village_name"] == name].iloc[0]
+        nodes += (f'<node id="{900 + k}" lat="{at.y + 0.01}" lon="{at.x}">'
+                  f'<tag k="place" v="village"/><tag k="name" v="{name[:-3]}村"/></node>')
     chain = "".join(f'<nd ref="{i + 1}"/>' for i in range(len(points)))
     path.write_text(
         '<?xml version="1.0" encoding="UTF-8"?><osm version="0.6">' + nodes
@@ -132,7 +138,11 @@ def test_plan_on_an_osm_file(tmp_path: Path) -> None:
     assert verify_plan(p) == []
     road = p.meta["road_network"]
     assert road["approximate"] is False and road["source"].startswith("osm:")
-    assert road["off_network_settlements"] == 0  # every village's township is a road node
+    assert road["off_network_settlements"] == 0  # within 5 km of a road node
+    placed = p.settlements[p.settlements["location_method"] == "osm_place"]
+    assert sorted(placed["name"]) == ["石那奴村委会", "马家村委会"]
+    assert any(a.startswith("2 villages are at their OSM place node") for a in
+               p.meta["approximations"])
     assert not any("Road network is approximate" in a for a in p.meta["approximations"])
     assert any(a["attribution"] == "© OpenStreetMap contributors" for a in p.meta["attributions"])
     assert not any(p.routes["approximate_geometry"])
