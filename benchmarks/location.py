@@ -20,6 +20,13 @@ written solution (``open`` 1-based as in the file; ``assign`` rows ``[customer, 
 fraction]``, 1-based) before it is written, and the solution is checked (p medians;
 every customer's fractions sum to 1, only open facilities serve, capacities hold).
 
+``--set province`` (no ``--dir``) builds the province-size cold-store siting instance from
+the reference data (``geodata.datasets.data_dir()``, i.e. ``../shared/data``) and solves
+it with :func:`optimize.location_lagrange.solve_location_lagrange`; ``--set random`` runs
+the Lagrangian engine and CP-SAT (``engine='cpsat'``) on seeded capacity-binding
+1,200-point instances. Both write the plan (open sites, tiers, assignment) and recompute
+its objective from the instance before writing.
+
 ``--peer spopt`` also runs spopt's ``PMedian.from_cost_matrix`` with pulp's CBC (one
 thread, the same time limit for CBC; model building comes on top and is timed apart).
 """
@@ -27,6 +34,7 @@ thread, the same time limit for CBC; model building comes on top and is timed ap
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -41,6 +49,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from optimize.location import LocationProblem, LocationResult, StoreTier  # noqa: E402
 from optimize.location_cflp import CflpInstance, read_orlib_cap, solve_cflp  # noqa: E402
 from optimize.location_pmedian import read_orlib_pmed, solve_pmedian  # noqa: E402
 
@@ -202,6 +211,220 @@ def run_cap(path: Path, refs: dict[str, Any], args: argparse.Namespace) -> list[
 
 
 # --------------------------------------------------------------------------------------
+# Cold-store siting: the province instance and seeded capacity-binding instances
+# --------------------------------------------------------------------------------------
+PROVINCE_STORES = 893  # the Gansu 2020 programme
+PROVINCE_TRUCKS = 720
+PROVINCE_BUDGET_YUAN = 500_000_000.0
+
+
+def build_province(time_limit_s: float, seed: int) -> tuple[LocationProblem, dict[str, Any]]:
+    """The province-size siting instance from the reference data, and its description.
+
+    Demand points: all 17,718 village-level units of Gansu (NBS 2023, at their township
+    point, as ``geodata.places.load_villages(root, "62")``); supply = the county's 2020
+    rural population x ``stored_produce_kg_per_rural_capita`` (50.2 kg), spread evenly over
+    ALL units of the county (the pipeline spreads it over rural villages only, 13,931 units;
+    here urban units get their share so that every one of the 17,718 points carries supply);
+    weight 2 in poverty counties. Candidate sites: the first unit (lowest code) of each of
+    the 1,403 townships, which is >= 1,400 without extra slots. Road network: the
+    approximate township graph (``geodata.roads.approximate_graph``, detour 1.3), village
+    legs to the township centre (``geodata.legs``) added to each arc as in the pipeline,
+    arcs within the vegetable access limit (2 h); a unit's own site is 0 s. 893 stores
+    exactly, the default tiers (``optimize.scenario.DEFAULT_TIERS``), budget = 500 M yuan
+    minus 720 trucks x 150,000 yuan = 392 M yuan; objective 'coverage_then_time'.
+    """
+    from geodata import boundaries, datasets, places
+    from geodata.legs import township_areas_m2, village_leg_m
+    from geodata.speeds import CLASS_SPEED_KPH
+    from optimize import pipeline
+    from optimize.scenario import Scenario
+
+    t0 = time.perf_counter()
+    scenario = Scenario()
+    root = datasets.data_dir()
+    units = places.load_villages(root, "62").sort_values("village_code").reset_index(drop=True)
+    census = datasets.load_census(root)
+    rural_pop = census.set_index("adcode")["pop_rural"]
+    per_county = units.groupby("county_code")["village_code"].transform("count")
+    kg = units["county_code"].map(rural_pop).astype(float) \
+        * scenario.stored_produce_kg_per_rural_capita
+    units["supply_t"] = (kg / 1000.0 / per_county).round(3)
+    units["weight"] = np.where(units["poverty_county"].astype(bool), scenario.poverty_weight, 1.0)
+    towns = places.load_townships(root)
+    towns = towns[towns["township_code"].str.startswith("62")]
+    legs = village_leg_m(township_areas_m2(towns, boundaries.region_polygon(root, "62")),
+                         scenario.detour_factor)
+    units["leg_m"] = units["township_code"].map(legs).fillna(0.0).round(0)
+    units["leg_s"] = (units["leg_m"] / (CLASS_SPEED_KPH["unclassified"] / 3.6)).round(0)
+    sites = units.groupby("township_code", sort=True).head(1).copy()
+    sites = sites.sort_values("village_code").reset_index(drop=True)
+    region = {"villages": units, "seats": places.county_seats(root, "62")}
+    graph = pipeline._road_graph(scenario, region, None)
+    net = pipeline._network_frames(graph, units, sites, scenario)
+    row = {code: i for i, code in enumerate(units["village_code"])}
+    truck_subsidy = PROVINCE_TRUCKS * scenario.truck_subsidy_yuan
+    tiers = tuple(StoreTier(t.name, t.capacity_t, t.build_cost_yuan, t.subsidy_yuan)
+                  for t in scenario.tiers)
+    problem = LocationProblem(
+        supply_t=units["supply_t"].to_numpy(dtype=float),
+        weight=units["weight"].to_numpy(dtype=float),
+        arc_demand=net.arcs["demand"].to_numpy(dtype=np.int64),
+        arc_site=net.arcs["site"].to_numpy(dtype=np.int64),
+        arc_time_s=net.arcs["time_s"].to_numpy(dtype=np.int64),
+        n_sites=len(sites), tiers=tiers, n_stores=PROVINCE_STORES,
+        budget_yuan=PROVINCE_BUDGET_YUAN - truck_subsidy,
+        site_demand=np.array([row[c] for c in sites["village_code"]], dtype=np.int64),
+        objective="coverage_then_time", engine="lagrange", time_limit_s=time_limit_s,
+        seed=seed,
+    )
+    description = {
+        "demand_points": len(units), "rural_villages": int(units["is_village"].sum()),
+        "candidate_sites": len(sites), "townships": int(units["township_code"].nunique()),
+        "arcs": len(net.arcs), "stores": PROVINCE_STORES,
+        "budget_yuan": problem.budget_yuan, "access_limit_s": scenario.access_limit_s,
+        "supply_t": float(units["supply_t"].sum()),
+        "poverty_weight": scenario.poverty_weight,
+        "tiers": [dataclasses.asdict(t) for t in tiers],
+        "objective": problem.objective, "build_s": time.perf_counter() - t0,
+        "village_codes": units["village_code"].tolist(),
+        "site_codes": sites["village_code"].tolist(),
+    }
+    return problem, description
+
+
+def random_siting(seed: int, time_limit_s: float, budget_yuan: float = 28e6) -> LocationProblem:
+    """1,200 points, 130 sites (~40,000 arcs), 100 stores, 4 tiers (~30,000 t of supply).
+
+    With the default 28 M yuan every store can be large and capacity binds at a few stores
+    only; at 16 M yuan the budget buys about 24,000 t of capacity, so budget and capacity
+    bind and coverage is lost.
+
+    The instance family of ``optimize.location``'s tuning notes: points and sites uniform
+    on a 100 km square, 10 m/s straight-line, arcs within 1,700 s.
+    """
+    rng = np.random.default_rng(seed)
+    point, site = rng.uniform(0, 100_000, (1200, 2)), rng.uniform(0, 100_000, (130, 2))
+    time_s = np.rint(np.linalg.norm(point[:, None] - site[None], axis=2) / 10).astype(int)
+    demand, near = np.nonzero(time_s <= 1_700)
+    tiers = tuple(StoreTier(f"{c} t", c, 1500.0 * c, min(1050.0 * c, 370_000.0))
+                  for c in (100, 300, 500, 1000))
+    return LocationProblem(
+        supply_t=np.round(rng.uniform(10, 40, 1200), 3),
+        weight=np.where(rng.random(1200) < 0.3, 2.0, 1.0),
+        arc_demand=demand, arc_site=near, arc_time_s=time_s[demand, near], n_sites=130,
+        tiers=tiers, n_stores=100, budget_yuan=budget_yuan,
+        objective="coverage_then_time", time_limit_s=time_limit_s, seed=seed,
+    )
+
+
+def recompute_siting(problem: LocationProblem, result: LocationResult) -> dict[str, Any]:
+    """Check the plan against the instance and recompute the engine's objective.
+
+    Objective (t*s): sum over served points of supply (0.01 t, rounded up) x arc time, plus
+    per unserved tonne ``w_i (T + 1)`` s (``T + 1`` for weight 0), ``T`` the longest arc
+    time (own village 0 s). CP-SAT's final stage charges only weight-0 supply, so its
+    ``objective`` field is not this number; this one is computed for both.
+    """
+    supply = np.ceil(np.asarray(problem.supply_t) * 100 - 1e-9) / 100
+    times = np.asarray(problem.arc_time_s, dtype=np.int64).copy()
+    if problem.site_demand is not None:
+        own = np.asarray(problem.site_demand)[problem.arc_site] == problem.arc_demand
+        times[own] = 0
+    arc_time = {(int(i), int(j)): int(t) for i, j, t in
+                zip(problem.arc_demand, problem.arc_site, times, strict=True)}
+    opened = result.open_sites.tolist()
+    tier = dict(zip(opened, result.site_tier.tolist(), strict=True))
+    load: dict[int, float] = dict.fromkeys(opened, 0.0)
+    travel = 0.0
+    for i, j in enumerate(result.assignment.tolist()):
+        if j >= 0 and problem.supply_t[i] > 0:
+            if (i, j) not in arc_time or j not in load:
+                raise AssertionError(f"point {i} served by {j} without an arc or a store")
+            load[j] += float(problem.supply_t[i])
+            travel += supply[i] * arc_time[(i, j)]
+    over = [j for j in opened if load[j] > problem.tiers[tier[j]].capacity_t + 1e-6]
+    subsidy = sum(problem.tiers[k].subsidy_yuan for k in tier.values())
+    if over or len(opened) != problem.n_stores or (
+            problem.budget_yuan is not None and subsidy > problem.budget_yuan + 1e-6):
+        raise AssertionError(f"plan infeasible: {len(over)} stores over capacity, "
+                             f"{len(opened)} stores, subsidy {subsidy:,.0f}")
+    top = float(times.max(initial=0)) + 1.0
+    weight = np.asarray(problem.weight, dtype=float)
+    unserved = (result.assignment < 0) & (np.asarray(problem.supply_t) > 0)
+    penalty = float((supply * np.where(weight > 0, weight, 1.0) * top)[unserved].sum())
+    covered = ~unserved & (np.asarray(problem.supply_t) > 0)
+    return {
+        "objective": travel + penalty, "weighted_time": travel,
+        "weighted_covered_t": float((weight * np.asarray(problem.supply_t))[covered].sum()),
+        "subsidy_yuan": subsidy, "stores_full": int(sum(
+            load[j] >= 0.995 * problem.tiers[tier[j]].capacity_t for j in opened)),
+        "unserved_points": int(unserved.sum()),
+    }
+
+
+def _siting_row(problem: LocationProblem, result: LocationResult, engine: str,
+                codes: tuple[list[str], list[str]] | None = None) -> dict[str, Any]:
+    check = recompute_siting(problem, result)
+    if engine == "lagrange" and abs(check["objective"] - result.objective) > \
+            1e-6 * max(1.0, check["objective"]):
+        raise AssertionError(f"recomputed {check['objective']} != reported {result.objective}")
+    village, site = codes if codes else (None, None)
+    opened = result.open_sites.tolist()
+    return {
+        "engine": engine, "objective_reported": result.objective,
+        "objective": check["objective"], "bound": result.bound, "gap_pct": result.gap_pct,
+        "status": result.status, "time_s": result.time_s, "binding": list(result.binding),
+        "covered_supply_t": result.covered_supply_t, "weighted_time": result.weighted_time,
+        "check": check,
+        "stages": [dataclasses.asdict(stage) for stage in result.stages],
+        "open_sites": [site[j] for j in opened] if site else opened,
+        "site_tier": [problem.tiers[k].name for k in result.site_tier.tolist()],
+        "assignment": ({village[i]: (site[j] if j >= 0 else None)
+                        for i, j in enumerate(result.assignment.tolist())} if village and site
+                       else result.assignment.tolist()),
+    }
+
+
+def run_province(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The province instance, solved by the Lagrangian engine."""
+    from optimize.location_lagrange import solve_location_lagrange
+
+    problem, description = build_province(args.time_limit, args.seed)
+    codes = (description.pop("village_codes"), description.pop("site_codes"))
+    print(f"province instance: {json.dumps(description)}", flush=True)
+    result = solve_location_lagrange(problem)
+    row = _siting_row(problem, result, "lagrange", codes)
+    row.update({"instance": "gansu-province", "instance_description": description,
+                "reference": None})
+    return [row]
+
+
+def run_random(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Seeded capacity-binding 1,200-point instances: Lagrangian engine and CP-SAT."""
+    from optimize.location import solve_location
+    from optimize.location_lagrange import solve_location_lagrange
+
+    rows = []
+    for seed in range(args.seed, args.seed + args.count):
+        problem = random_siting(seed, args.time_limit, args.budget_yuan)
+        for engine in ("lagrange", "cpsat"):
+            solve = solve_location_lagrange if engine == "lagrange" else solve_location
+            result = solve(dataclasses.replace(problem, engine=engine))
+            row = _siting_row(problem, result, engine)
+            row.update({"instance": f"random-1200/{seed}", "reference": None,
+                        "budget_yuan": args.budget_yuan})
+            rows.append(row)
+    return rows
+
+
+def _print_siting(row: dict[str, Any]) -> None:
+    print(f"{row['instance']:>16} {row['engine']:>8} obj {row['objective']:.6g} "
+          f"bound {row['bound']:.6g} gap {row['gap_pct']:.3f}% {row['status']} "
+          f"{row['time_s']:.1f}s {row['binding']}", flush=True)
+
+
+# --------------------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------------------
 def _summary(rows: list[dict[str, Any]], key: str = "") -> dict[str, Any]:
@@ -244,17 +467,28 @@ def _write(args: argparse.Namespace, rows: list[dict[str, Any]], done: bool) -> 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--set", choices=("pmed", "cap"), required=True)
-    ap.add_argument("--dir", type=Path, required=True)
+    ap.add_argument("--set", choices=("pmed", "cap", "province", "random"), required=True)
+    ap.add_argument("--dir", type=Path, default=None, help="instance folder (pmed, cap)")
+    ap.add_argument("--count", type=int, default=2, help="random: instances (seeds from --seed)")
+    ap.add_argument("--budget-yuan", type=float, default=28e6, help="random: subsidy budget")
     ap.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance/case")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--peer", choices=("spopt",), default=None)
     ap.add_argument("--instances", default="", help="comma-separated stems, e.g. pmed1,pmed7")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
+    rows: list[dict[str, Any]] = []
+    if args.set in ("province", "random"):
+        for row in run_province(args) if args.set == "province" else run_random(args):
+            rows.append(row)
+            _print_siting(row)
+        payload = _write(args, rows, done=True)
+        print(json.dumps({k: payload[k] for k in ("set", "time_limit_s", "complete")}))
+        return 0
+    if args.dir is None:
+        ap.error("--dir is required for --set pmed and cap")
     only = [s.strip() for s in args.instances.split(",") if s.strip()] or None
     refs = read_references(args.dir, args.set)
-    rows: list[dict[str, Any]] = []
     for path in find_instances(args.dir, args.set, only):
         got = run_pmed(path, refs, args) if args.set == "pmed" else run_cap(path, refs, args)
         for row in got if isinstance(got, list) else [got]:
