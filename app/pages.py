@@ -159,14 +159,19 @@ def solver_rows(solver: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(label, value) rows for the siting and routing solvers, including the gap."""
     siting = solver.get("siting") or {}
     routing = solver.get("routing") or {}
-    return [
+    rows = [
         ("选址 Siting status", str(siting.get("status", DASH))),
+        ("选址 Siting engine", str(siting.get("engine", DASH))),
         ("选址 Siting gap", f"{num(siting.get('gap_pct'), 2)} %"),
         ("选址 Siting objective / bound",
          f"{num(siting.get('objective'), 1)} / {num(siting.get('bound'), 1)}"),
         ("选址 Siting time", f"{num(siting.get('time_s'), 1)} s"),
         ("选址 Binding constraints", "; ".join(str(b) for b in siting.get("binding") or [])
          or DASH),
+    ]
+    if siting.get("note"):  # e.g. what a province plan's combined bound bounds
+        rows.append(("选址 Siting note", str(siting["note"])))
+    return rows + [
         ("路径 Routing status", str(routing.get("status", DASH))),
         ("路径 Routing time", f"{num(routing.get('time_s'), 1)} s"),
     ]

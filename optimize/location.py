@@ -120,7 +120,7 @@ MIN_SOLVE_S = 0.1  # every CP-SAT call gets at least this much deterministic tim
 WALL_SAFETY = 3.0  # a stage's wall-clock cap, as a multiple of its deterministic budget
 DIAGNOSIS_TIME_S = 10.0  # longest time for each relaxed re-solve explaining an infeasibility
 LISTED_ITEMS = 10  # indices named in one message before "... (N in all)"
-AUTO_LAGRANGE_ARCS = 10**9  # engine 'auto': Lagrangian engine from this many arcs up
+AUTO_LAGRANGE_ARCS = 10_000  # engine 'auto': Lagrangian engine from this many arcs up
 
 REASON_NO_SITE = "no candidate site within the longest access time"
 REASON_NO_STORE = "no open store within the longest access time"
@@ -282,6 +282,8 @@ class LocationResult:
         ``(len(open_sites),)`` supply assigned to each opened store, tonnes.
     stages
         One report per lexicographic stage, in order.
+    engine
+        ``'cpsat'`` or ``'lagrange'``: the engine that produced the plan.
     """
 
     open_sites: np.ndarray
@@ -299,6 +301,7 @@ class LocationResult:
     access_time_s: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     load_t: np.ndarray = field(default_factory=lambda: np.zeros(0))
     stages: tuple[StageReport, ...] = ()
+    engine: str = "cpsat"
 
 
 # --------------------------------------------------------------------------- validation
@@ -1095,7 +1098,14 @@ def solve_location(problem: LocationProblem) -> LocationResult:
 
 def engine_for(problem: LocationProblem) -> str:
     """The engine that solves ``problem``: its own choice, or for ``'auto'`` the Lagrangian
-    engine from ``AUTO_LAGRANGE_ARCS`` model arcs up (and never for objective 'cost')."""
+    engine from ``AUTO_LAGRANGE_ARCS`` arcs up (and never for objective 'cost').
+
+    Measured on Linxia (1,004 villages, 100 stores, 60 s): CP-SAT ended at 57.89 M t*s
+    with a 5.24 % gap after 108 s, the Lagrangian engine at 56.73 M t*s with 0.55 % after
+    20.5 s, both covering all supply. On seeded 1,200-point instances it also ended lower
+    (0.48 % against 1.10 %). Below the threshold (hand-checkable cases) CP-SAT proves the
+    lexicographic optimum itself.
+    """
     if problem.engine != "auto":
         return problem.engine
     if problem.objective == "cost":

@@ -82,6 +82,7 @@ on machine speed). ``seed`` orders the windows and seeds CP-SAT.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import time
@@ -611,8 +612,10 @@ def solve_location_lagrange(problem: LocationProblem) -> LocationResult:
     gap = _gap_pct(ub, lb)
     status = "OPTIMAL" if ub - lb <= 1e-9 * max(abs(ub), 1.0) else "FEASIBLE"
     scale = float(100)  # model supply is counted in 0.01 t
-    report = StageReport("time", ub / scale, lb / scale, gap, status, elapsed)
-    return _result(inst.data, _to_plan(inst, best), (report,), elapsed)
+    name = "time" if problem.objective == "time" else "coverage+time (weighted sum)"
+    report = StageReport(name, ub / scale, lb / scale, gap, status, elapsed)
+    result = _result(inst.data, _to_plan(inst, best), (report,), elapsed)
+    return dataclasses.replace(result, engine="lagrange")
 
 
 def _initial_multipliers(inst: _Inst) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -48,6 +48,9 @@ from optimize.routing import RoutingProblem, RoutingResult, solve_routing
 from optimize.scenario import Scenario
 
 Progress = Callable[[str, float], None]
+ENGINE_NAMES = {"cpsat": "CP-SAT, lexicographic stages (optimize.location)",
+                "lagrange": "Lagrangian bound + heuristics, weighted sum "
+                            "(optimize.location_lagrange)"}
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39",
            "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363")
@@ -70,12 +73,23 @@ def build_plan(
     osm_path: str | Path | None = None,
     plan_id: str = "plan",
     progress: Progress | None = None,
+    villages_hook: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame] | None = None,
 ) -> Plan:
-    """Run the whole pipeline for one scenario and return the finished plan."""
+    """Run the whole pipeline for one scenario and return the finished plan.
+
+    ``villages_hook`` (benchmarks, e.g. synthetic villages) replaces the region's village
+    table by its result before anything else uses it; without it nothing changes.
+    """
+    if len(scenario.region_code) == 2:
+        raise SpecificationError([f"region_code {scenario.region_code!r} is the whole "
+                                  "province: it is planned by prefecture with "
+                                  "optimize.province.plan_province (`coldchain plan`)"])
     report = progress or (lambda stage, fraction: None)
     root = datasets.data_dir(data_dir)
     report("loading reference data", 0.02)
     region = _load_region(scenario, root)
+    if villages_hook is not None:
+        region["villages"] = villages_hook(region["villages"])
     share = regional_share(scenario, region["census"])
     villages = region["villages"]
     if osm_path is not None:
@@ -684,7 +698,10 @@ def _approximations(graph: nx.MultiDiGraph, settle: gpd.GeoDataFrame,
 def _siting_meta(s: LocationResult) -> dict[str, Any]:
     return {"status": s.status, "objective": float(s.objective), "bound": float(s.bound),
             "gap_pct": float(s.gap_pct), "time_s": round(float(s.time_s), 2),
-            "binding": list(s.binding)}
+            "binding": list(s.binding), "engine": ENGINE_NAMES.get(s.engine, s.engine),
+            "stages": [{"name": r.name, "objective": float(r.objective),
+                        "bound": float(r.bound), "gap_pct": float(r.gap_pct),
+                        "status": r.status} for r in s.stages]}
 
 
 def _routing_status(store_routes: list[StoreRoutes]) -> str:

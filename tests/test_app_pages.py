@@ -152,3 +152,5 @@ def test_plan_page_shows_gap_and_binding_constraints(client: FlaskClient) -> Non
     html = client.get("/plans/tiny-linxia").get_data(as_text=True)
     assert "Siting gap" in html and "0.00 %" in html
     assert "store count (=2); capacity at 1 sites" in html
+    assert "CP-SAT, lexicographic stages" in html
+    assert "Siting note" not in html  # only province plans carry one
