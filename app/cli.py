@@ -12,11 +12,17 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from optimize.plan import save_plan_atomically
+from optimize.plan import Plan, save_plan_atomically
+
+if TYPE_CHECKING:
+    from optimize.scenario import Scenario
+
+PROVINCE_CODE = "62"  # optimize.province.PROVINCE_CODE, without importing the solvers
 
 EXIT_BAD_INPUT = 2
 
@@ -38,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--data-dir", type=Path, help="reference data (default: "
                       "$COLDCHAIN_DATA_DIR or ../shared/data)")
     plan.add_argument("--quiet", action="store_true", help="no progress display")
+    plan.add_argument("--workers", type=int, default=2, help="whole province (region 62): "
+                      "worker processes of the local Dask cluster (default 2)")
+    plan.add_argument("--scheduler", help="whole province (region 62): address of an "
+                      "existing Dask scheduler, e.g. tcp://HOST:8786, instead of a local one")
+    plan.add_argument("--regions", help="whole province (region 62): only these prefectures, "
+                      "comma-separated 4-digit codes (each keeps its province share)")
     plan.set_defaults(func=_cmd_plan)
     serve = sub.add_parser("serve", help="serve saved plans in a browser")
     serve.add_argument("--plans", type=Path, default=Path("plans"),
@@ -72,8 +84,15 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     try:
         scenario = Scenario.from_toml(args.scenario)
         with _progress(console, args.quiet) as report:
-            plan = build_plan(scenario, data_dir=args.data_dir, osm_path=args.osm,
-                              plan_id=plan_id_for(args.out), progress=report)
+            if scenario.region_code == PROVINCE_CODE:
+                plan = _plan_province(scenario, args, report)
+            elif args.scheduler or args.regions:
+                raise SpecificationError([f"--scheduler / --regions: only for the whole "
+                                          f"province (region_code = \"{PROVINCE_CODE}\"), "
+                                          f"not {scenario.region_code!r}"])
+            else:
+                plan = build_plan(scenario, data_dir=args.data_dir, osm_path=args.osm,
+                                  plan_id=plan_id_for(args.out), progress=report)
     except (SpecificationError, InfeasibleError) as exc:
         return _fail("cannot plan", exc.reasons)
     except DataError as exc:
@@ -82,6 +101,24 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     print(plan.summary())
     print(f"plan written to {args.out}")
     return 0
+
+
+def _plan_province(scenario: Scenario, args: argparse.Namespace,
+                   report: Callable[[str, float], None]) -> Plan:
+    """The whole province: prefectures solved on Dask (``optimize.province``)."""
+    from optimize.errors import SpecificationError
+    from optimize.province import plan_province
+
+    if args.osm is not None:
+        raise SpecificationError(["--osm: not supported for the whole province yet (the "
+                                  "province plan uses the approximate network)"])
+    if args.workers < 1:
+        raise SpecificationError([f"--workers {args.workers}: at least one worker is needed"])
+    regions = [r.strip() for r in args.regions.split(",") if r.strip()] if args.regions \
+        else None
+    return plan_province(scenario, data_dir=args.data_dir,
+                         scheduler=args.scheduler, n_workers=args.workers, progress=report,
+                         regions=regions, plan_id=plan_id_for(args.out))
 
 
 def _fail(what: str, reasons: list[str]) -> int:

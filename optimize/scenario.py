@@ -95,7 +95,8 @@ TIERS_PARAM = Param(
 
 #: Documentation of every scalar parameter (the dataclass fields carry the defaults).
 PARAMS: dict[str, Param] = {
-    "region_code": Param("NBS code", "4-digit prefecture or 6-digit county code"),
+    "region_code": Param("NBS code", "4-digit prefecture or 6-digit county code; \"62\" = "
+                          "all of Gansu (planned by prefecture, optimize.province)"),
     "province_stores": Param("stores", "the Gansu 2020 programme: 893 stores of >= 100 t"),
     "province_trucks": Param("trucks", "the Gansu 2020 programme: 720 refrigerated trucks"),
     "province_budget_yuan": Param("yuan", "the Gansu 2020 programme: 500 M yuan of poverty funds"),
@@ -145,7 +146,8 @@ PARAMS: dict[str, Param] = {
     "max_snap_m": Param("m", "points farther than this from any road are off-network", True),
     "siting_time_limit_s": Param(
         "s", "solver setting: CP-SAT deterministic-time budget (about seconds; the same "
-        "budget gives the same plan on any machine; wall-clock cap 3x)"),
+        "budget gives the same plan on any machine; wall-clock cap 3x); the Lagrangian "
+        "engine counts its steps and windows and stops at this wall-clock limit at most"),
     "routing_time_limit_s": Param(
         "s", "solver setting per store: a search budget calibrated to about seconds and "
         "counted in solutions, so the same plan every run (wall-clock cap 3x)"),
@@ -165,7 +167,7 @@ COUNTY_STORES_PARAM = Param(
 ENGINES = ("auto", "cpsat", "lagrange")
 
 OBJECTIVES = ("coverage_then_time", "time", "cost")
-_CODE = re.compile(r"^62(\d{2}|\d{4})$")
+_CODE = re.compile(r"^62(\d{2}|\d{4})?$")
 
 
 @dataclass(frozen=True)
@@ -227,7 +229,7 @@ class Scenario:
         out = []
         if not _CODE.match(self.region_code):
             out.append(f"region_code {self.region_code!r}: expected a Gansu prefecture "
-                       "(62xx) or county (62xxxx) code")
+                       "(62xx) or county (62xxxx) code, or 62 for the whole province")
         if self.crop not in CROPS:
             out.append(f"crop {self.crop!r}: unknown; known crops: {', '.join(CROPS)}")
         if self.objective not in OBJECTIVES:
