@@ -109,16 +109,13 @@ def _plan_province(scenario: Scenario, args: argparse.Namespace,
     from optimize.errors import SpecificationError
     from optimize.province import plan_province
 
-    if args.osm is not None:
-        raise SpecificationError(["--osm: not supported for the whole province yet (the "
-                                  "province plan uses the approximate network)"])
     if args.workers < 1:
         raise SpecificationError([f"--workers {args.workers}: at least one worker is needed"])
     regions = [r.strip() for r in args.regions.split(",") if r.strip()] if args.regions \
         else None
     return plan_province(scenario, data_dir=args.data_dir,
                          scheduler=args.scheduler, n_workers=args.workers, progress=report,
-                         regions=regions, plan_id=plan_id_for(args.out))
+                         regions=regions, plan_id=plan_id_for(args.out), osm_path=args.osm)
 
 
 def _fail(what: str, reasons: list[str]) -> int:

@@ -135,6 +135,7 @@ def plan_province(
     regions: Sequence[str] | None = None,
     plan_id: str = "plan",
     villages_hook: VillagesHook | None = None,
+    osm_path: str | Path | None = None,
 ) -> Plan:
     """Plan the whole province (``scenario.region_code == "62"``); see the module docstring.
 
@@ -143,7 +144,9 @@ def plan_province(
     scheduler (``tcp://HOST:PORT``; its workers must see ``data_dir`` at the same path);
     without it a ``LocalCluster`` of ``n_workers`` single-threaded processes is started
     and closed. ``villages_hook`` (benchmarks: :func:`split_villages`) is applied to every
-    village table, on the workers and for the border repair.
+    village table, on the workers and for the border repair. ``osm_path`` is an OSM
+    extract every worker can read at that path; each region clips it to its polygon (the
+    border repair still uses the approximate network, and the plan says so).
     """
     report = progress or (lambda stage, fraction: None)
     root = datasets.data_dir(data_dir)
@@ -151,7 +154,7 @@ def plan_province(
     tasks = region_tasks(scenario, root, regions)
     report(f"solving {len(tasks)} prefectures on Dask", 0.03)
     results = _solve_on_dask(tasks, root, scheduler, n_workers, report, plan_id,
-                             villages_hook)
+                             villages_hook, None if osm_path is None else str(osm_path))
     report("merging the regional plans", 0.85)
     merged = merge_plans(scenario, results, plan_id=plan_id)
     report("repairing across prefecture borders", 0.90)
@@ -213,8 +216,12 @@ def _province_problems(scenario: Scenario) -> list[str]:
 
 # -- Dask -------------------------------------------------------------------------------
 def solve_region(scenario: Scenario, data_dir: str, plan_id: str,
-                 villages_hook: VillagesHook | None = None) -> tuple[Plan, float]:
+                 villages_hook: VillagesHook | None = None,
+                 osm_path: str | None = None) -> tuple[Plan, float]:
     """One regional ``build_plan`` (runs on a Dask worker); returns the plan and its time.
+
+    ``osm_path``: an OSM extract covering the province (or at least the region), clipped
+    to the region by ``build_plan``; villages it maps as named places sit at their points.
 
     The solvers' wall-clock safety caps are raised to :data:`WALL_SAFETY` times their
     deterministic budgets for the call (see :func:`_wall_safety`).
@@ -222,7 +229,7 @@ def solve_region(scenario: Scenario, data_dir: str, plan_id: str,
     started = time.perf_counter()
     with _wall_safety(WALL_SAFETY):
         plan = build_plan(scenario, data_dir=data_dir, plan_id=plan_id,
-                          villages_hook=villages_hook)
+                          villages_hook=villages_hook, osm_path=osm_path)
     return plan, round(time.perf_counter() - started, 2)
 
 
@@ -254,7 +261,8 @@ def _wall_safety(factor: float) -> Iterator[None]:
 
 def _solve_on_dask(tasks: list[RegionTask], root: Path, scheduler: str | None,
                    n_workers: int, report: Progress, plan_id: str,
-                   villages_hook: VillagesHook | None = None) -> list[RegionResult]:
+                   villages_hook: VillagesHook | None = None,
+                   osm_path: str | None = None) -> list[RegionResult]:
     from dask.distributed import Client, LocalCluster, as_completed
 
     if scheduler is None and n_workers < 1:
@@ -274,6 +282,7 @@ def _solve_on_dask(tasks: list[RegionTask], root: Path, scheduler: str | None,
             for rank, task in enumerate(tasks):  # largest first, by priority too
                 futures.append(client.submit(solve_region, task.scenario, str(root),
                                              f"{plan_id}-{task.code}", villages_hook,
+                                             osm_path,
                                              key=f"region-{task.code}-{plan_id}",
                                              priority=len(tasks) - rank, pure=False))
             task_of = {f.key: t for f, t in zip(futures, tasks, strict=True)}

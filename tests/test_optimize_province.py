@@ -288,6 +288,37 @@ def test_existing_scheduler_runs_the_plan() -> None:
     assert list(plan.stores["store_id"]) == ["6202-S001"]
 
 
+def _jiayuguan_osm(path: Path) -> Path:
+    """A hand-made OSM file for 6202 嘉峪关市 (NOT real OSM data): a chain of secondary
+    roads through its real township points and one village mapped as a place node."""
+    from geodata.places import load_villages
+
+    villages = load_villages(region_code="6202")
+    rural = villages[villages["is_village"]]
+    points = sorted({(round(q.x, 6), round(q.y, 6)) for q in
+                     villages.drop_duplicates("township_code").geometry})
+    nodes = "".join(f'<node id="{i + 1}" lat="{y}" lon="{x}"/>' for i, (x, y) in
+                    enumerate(points))
+    first = rural.iloc[0]
+    nodes += (f'<node id="900" lat="{first.geometry.y + 0.01}" lon="{first.geometry.x}">'
+              f'<tag k="place" v="village"/><tag k="name" v="{first.village_name}"/></node>')
+    chain = "".join(f'<nd ref="{i + 1}"/>' for i in range(len(points)))
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?><osm version="0.6">' + nodes
+                    + f'<way id="1">{chain}<tag k="highway" v="secondary"/></way></osm>',
+                    encoding="utf-8")
+    return path
+
+
+def test_province_regions_read_an_osm_extract(tmp_path: Path) -> None:
+    osm = _jiayuguan_osm(tmp_path / "jiayuguan-hand-made.osm")
+    plan = plan_province(_scenario(), regions=["6202"], n_workers=1, osm_path=osm)
+    assert plan.meta["road_network"]["approximate"] is False
+    assert plan.meta["road_network"]["source"].startswith("osm:")
+    placed = plan.settlements[plan.settlements["location_method"] == "osm_place"]
+    assert len(placed) == 1
+    assert verify_plan(plan) == []
+
+
 def test_build_plan_refuses_the_whole_province() -> None:
     from optimize.pipeline import build_plan
 
