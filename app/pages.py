@@ -203,7 +203,28 @@ def plan_view(plan: Mapping[str, Any]) -> dict[str, Any]:
         "unserved_shown": unserved[:UNSERVED_SHOWN],
         "unserved_reasons": unserved_reasons(unserved),
         "scenario": _scenario_rows(plan.get("scenario") or {}),
+        "seasons": seasons_view(plan.get("seasons")),
     }
+
+
+def seasons_view(seasons: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The shared fleet by season (province plans): one row per region with need and trucks
+    per season, the moves between seasons, and which season the routes show."""
+    if not seasons:
+        return None
+    names = [s["name"] for s in seasons.get("seasons", [])]
+    regions: dict[str, dict[str, Any]] = {}
+    for cell in seasons.get("fleet", []):
+        row = regions.setdefault(cell["region"], {"region": cell["region"],
+                                                  "name": cell.get("region_name", ""),
+                                                  "cells": {}})
+        row["cells"][cell["season"]] = cell
+    return {"names": names, "routed": seasons.get("routed_season"),
+            "rows": [regions[k] for k in sorted(regions)],
+            "totals": seasons.get("trucks_by_season", {}),
+            "moves": seasons.get("moves", []),
+            "truck_km": seasons.get("repositioning_truck_km"),
+            "rule": seasons.get("rule", ""), "distances": seasons.get("distances", "")}
 
 
 def _scenario_rows(scenario: Mapping[str, Any]) -> list[dict[str, Any]]:

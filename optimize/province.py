@@ -70,6 +70,7 @@ from optimize.pipeline import (
 from optimize.plan import SCHEMA, Plan, compute_kpis
 from optimize.routing import RoutingProblem, solve_routing
 from optimize.scenario import Scenario
+from optimize.seasons import SeasonalFleet, SeasonalLoad
 
 Progress = Callable[[str, float], None]
 VillagesHook = Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame]
@@ -152,11 +153,13 @@ def plan_province(
     root = datasets.data_dir(data_dir)
     report("apportioning the province to prefectures", 0.01)
     tasks = region_tasks(scenario, root, regions)
+    seasons = seasonal_fleet(scenario, root, tasks)
+    tasks = [seasons.task_for(t, scenario) for t in tasks]
     report(f"solving {len(tasks)} prefectures on Dask", 0.03)
     results = _solve_on_dask(tasks, root, scheduler, n_workers, report, plan_id,
                              villages_hook, None if osm_path is None else str(osm_path))
     report("merging the regional plans", 0.85)
-    merged = merge_plans(scenario, results, plan_id=plan_id)
+    merged = merge_plans(scenario, results, plan_id=plan_id, seasons=seasons)
     report("repairing across prefecture borders", 0.90)
     net = province_network(scenario, root, [t.code for t in tasks], villages_hook)
     repaired = repair_borders(merged, scenario, net)
@@ -330,9 +333,119 @@ def _result(future: Any, task: RegionTask) -> tuple[Plan, float]:
     return plan, float(time_s)
 
 
+# -- seasons and the shared fleet -------------------------------------------------------
+@dataclass(frozen=True)
+class SeasonPlan:
+    """The harvest calendar applied to the province: load, fleet and moves per season.
+
+    The stores are sited once (for the year's stored produce). The 720 trucks are one
+    fleet: :func:`optimize.seasons.fleet_for_load` bases them per season and prefecture
+    (tonnage need first, spare trucks by D'Hondt on the day's pickup) and moves them between
+    seasons at least truck-km. The plan's routes are those of the **routed season**, the
+    season with the largest province-wide daily pickup: each prefecture is routed with its
+    trucks, daily pickup and strictest crop of that season, so the routed trucks add up to
+    the fleet. For the other seasons the plan gives trucks, need and moves, not routes.
+    """
+
+    load: SeasonalLoad
+    fleet: SeasonalFleet
+    routed: int  # index of the routed season
+    annual_t: dict[str, float]
+    store_budget_yuan: dict[str, float]
+    assumptions: str
+    calendar_notes: tuple[str, ...] = ()
+
+    def task_for(self, task: RegionTask, scenario: Scenario) -> RegionTask:
+        """The region's task for the routed season: trucks, store budget, daily pickup and
+        crop of that season; the siting access limit stays the province's."""
+        r = self.load.regions.index(task.code)
+        s = self.routed
+        trucks = int(self.fleet.trucks[s, r])
+        share_s = float(self.load.share[s, r])
+        days = self.load.season_days[s] / share_s if share_s > 0 else 1e9
+        crop = self.load.strictest_crop[s][r] or scenario.crop
+        budget = self.store_budget_yuan[task.code]
+        sub = dataclasses.replace(task.scenario, trucks=trucks, budget_yuan=budget,
+                                  harvest_peak_days=round(days, 3), crop=crop,
+                                  max_access_time_s=scenario.access_limit_s, seasons=())
+        rule = (f"{task.share.rule}; trucks: {trucks} of the shared fleet in the routed "
+                f"season {self.load.seasons[s]!r} (optimize.seasons); store budget: the "
+                "region's rural-population share of the province budget after all trucks")
+        share = dataclasses.replace(task.share, trucks=trucks, budget_yuan=budget, rule=rule)
+        return dataclasses.replace(task, scenario=sub, share=share)
+
+    def routes_note(self) -> str:
+        return (f"Routes are one day of the season {self.load.seasons[self.routed]!r} (the "
+                "largest province-wide daily pickup); other seasons have trucks per "
+                "prefecture and moves (seasons table) but no routes. Daily pickup is the "
+                "season's share of the annual produce spread evenly over its days.")
+
+    def describe(self) -> dict[str, Any]:
+        """``meta["seasons"]``: calendar, load, fleet per season and region, moves."""
+        fleet = self.fleet
+        return {
+            "routed_season": self.load.seasons[self.routed],
+            "seasons": [{"name": n, "days": d} for n, d in
+                        zip(self.load.seasons, self.load.season_days, strict=True)],
+            "load": self.load.rows(),
+            "fleet": fleet.rows(),
+            "trucks_by_season": {season: int(fleet.trucks[s].sum())
+                                 for s, season in enumerate(fleet.seasons)},
+            "moves": [{**dataclasses.asdict(m), "truck_km": round(m.truck_km, 1)}
+                      for m in fleet.moves],
+            "repositioning_truck_km": round(fleet.repositioning_truck_km, 1),
+            "shortfalls": [dataclasses.asdict(x) for x in fleet.shortfalls],
+            "rule": fleet.rule,
+            "distances": fleet.distances_note,
+            "annual_t": {k: round(v, 1) for k, v in self.annual_t.items()},
+            "assumptions": list(self.calendar_notes),
+        }
+
+
+def seasonal_fleet(scenario: Scenario, root: Path, tasks: Sequence[RegionTask]) -> SeasonPlan:
+    """Apply the scenario's harvest calendar (default: :func:`default_gansu_seasons`) to the
+    chosen prefectures: annual stored produce from the census (as the regional plans
+    estimate it), seasonal load, the fleet per season and its moves."""
+    from optimize.seasons import (
+        calendar_assumptions,
+        default_gansu_seasons,
+        fleet_for_load,
+        region_distances,
+        seasonal_load,
+        seasons_from_mapping,
+    )
+
+    calendar = (seasons_from_mapping(list(scenario.seasons)) if scenario.seasons
+                else default_gansu_seasons())
+    census = datasets.load_census(root)
+    weights = _rural_weights(census, 4)
+    pop = {k[:4]: float(v) for k, v in weights.items()}
+    codes = sorted(t.code for t in tasks)
+    annual_t = {c: pop[c] * scenario.stored_produce_kg_per_rural_capita / 1000 for c in codes}
+    load = seasonal_load(annual_t, calendar)
+    villages = places.load_villages(root, PROVINCE_CODE)
+    villages = villages[villages["village_code"].str[:4].isin(codes)]
+    centre = villages.assign(code=villages["village_code"].str[:4], x=villages.geometry.x,
+                             y=villages.geometry.y).groupby("code")[["x", "y"]].mean()
+    seats = {c: (float(centre.loc[c, "x"]), float(centre.loc[c, "y"])) for c in codes}
+    distances = region_distances(seats, scenario.detour_factor)
+    total = sum(t.share.trucks for t in tasks)
+    fleet = fleet_for_load(load, distances, total, scenario.truck_capacity_t,
+                           scenario.trips_per_truck)
+    routed = int(np.argmax(load.daily_pickup_t.sum(axis=1)))
+    after_trucks = (scenario.province_budget_yuan
+                    - scenario.province_trucks * scenario.truck_subsidy_yuan)
+    all_pop = sum(pop.values())
+    budgets = {c: after_trucks * pop[c] / all_pop for c in codes}
+    notes = calendar_assumptions(calendar)
+    summary = (f"harvest calendar: {len(notes)} assumed items (shares of produce by season "
+               "and crop; even spread over a season's days); see meta.seasons")
+    return SeasonPlan(load, fleet, routed, annual_t, budgets, summary, tuple(notes))
+
+
 # -- merge ------------------------------------------------------------------------------
 def merge_plans(scenario: Scenario, results: Sequence[RegionResult], *,
-                plan_id: str = "plan") -> Plan:
+                plan_id: str = "plan", seasons: SeasonPlan | None = None) -> Plan:
     """One Plan from regional plans: ids prefixed by region, layers concatenated, KPIs
     recomputed over the whole, each region's figures and the decomposition in ``meta``.
 
@@ -374,11 +487,14 @@ def merge_plans(scenario: Scenario, results: Sequence[RegionResult], *,
                                                     if _cap_fired(m)]},
         "regions": [_region_meta(r, m) for r, m in zip(results, metas, strict=True)],
         "road_network": _merged_network(metas),
-        "approximations": _union([m["approximations"] for m in metas]) + [
+        "seasons": None if seasons is None else seasons.describe(),
+        "approximations": _union([m["approximations"] for m in metas]) + (
+            [] if seasons is None else [seasons.routes_note()]) + [
             "The province is planned prefecture by prefecture with fixed quotas (see "
             "decomposition); villages cross prefecture borders only through the border "
             "repair, whose times come from one province-wide approximate network."],
-        "assumptions": _union([scenario.assumptions()] + [m["assumptions"] for m in metas]),
+        "assumptions": _union([scenario.assumptions()] + [m["assumptions"] for m in metas]
+                              + ([] if seasons is None else [seasons.assumptions])),
         "kpis": {},
         "stores": [],
         "trucks_per_depot": [],
@@ -420,7 +536,10 @@ def refresh(plan: Plan, scenario: Scenario) -> Plan:
     meta = dict(plan.meta)
     trucks = int(meta["truck_budget"]["trucks"])
     budget = float(meta["truck_budget"]["store_budget_yuan"])
-    daily = float(served["supply_t"].sum()) / scenario.harvest_peak_days
+    days = {r["code"]: float(r.get("harvest_peak_days", scenario.harvest_peak_days))
+            for r in meta.get("regions", [])}
+    region_days = served["settlement_id"].str[:4].map(days).fillna(scenario.harvest_peak_days)
+    daily = float((served["supply_t"] / region_days).sum())
     meta["kpis"] = compute_kpis(settle, stores, plan.routes, trucks=trucks,
                                 budget_yuan=budget, daily_pickup_t=daily)
     meta["stores"] = stores.drop(columns="geometry").to_dict("records")
@@ -470,7 +589,9 @@ def _region_meta(result: RegionResult, meta: dict[str, Any]) -> dict[str, Any]:
                                               "time_s")},
             "routing_status": meta["solver"]["routing"]["status"],
             "wall_clock_cap": _cap_fired(meta),
-            "coverage_pct": meta["kpis"]["coverage_pct"], "time_s": result.time_s}
+            "coverage_pct": meta["kpis"]["coverage_pct"], "time_s": result.time_s,
+            "harvest_peak_days": meta["scenario"]["harvest_peak_days"]["value"],
+            "crop": meta["scenario"]["crop"]["value"]}
 
 
 def _cap_fired(meta: dict[str, Any]) -> bool:
@@ -688,7 +809,8 @@ def repair_borders(plan: Plan, scenario: Scenario, net: ProvinceNetwork) -> Plan
                 if not (u["stage"] == "siting" and u["settlement_id"] in moved_ids)]
     routes_layer, routes_meta = plan.routes, list(meta["routes"])
     if touched:
-        routes_layer, routes_meta, unserved = _reroute(scenario, net, settle, plan.stores,
+        routes_layer, routes_meta, unserved = _reroute(_regional(scenario, meta), net, settle,
+                                                       plan.stores,
                                                        touched, routes_layer, routes_meta,
                                                        unserved)
     meta["routes"] = routes_meta
@@ -714,7 +836,21 @@ def repair_borders(plan: Plan, scenario: Scenario, net: ProvinceNetwork) -> Plan
     return refresh(Plan(meta, plan.counties, settle, plan.stores, routes_layer), scenario)
 
 
-def _reroute(scenario: Scenario, net: ProvinceNetwork, settle: gpd.GeoDataFrame,
+def _regional(scenario: Scenario, meta: dict[str, Any]) -> Callable[[str], Scenario]:
+    """The scenario a region's stores are routed with (its season's daily pickup and crop,
+    as in ``meta["regions"]``), by region code."""
+    by_code = {r["code"]: r for r in meta.get("regions", [])}
+
+    def of(code: str) -> Scenario:
+        region = by_code.get(code)
+        if region is None or "harvest_peak_days" not in region:
+            return scenario
+        return dataclasses.replace(scenario, harvest_peak_days=region["harvest_peak_days"],
+                                   crop=region["crop"], seasons=())
+    return of
+
+
+def _reroute(scenario: Callable[[str], Scenario], net: ProvinceNetwork, settle: gpd.GeoDataFrame,
              stores: gpd.GeoDataFrame, touched: list[str], routes: gpd.GeoDataFrame,
              routes_meta: list[dict[str, Any]], unserved: list[dict[str, Any]]
              ) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]], list[dict[str, Any]]]:
@@ -731,7 +867,8 @@ def _reroute(scenario: Scenario, net: ProvinceNetwork, settle: gpd.GeoDataFrame,
     approx = bool(net.graph.graph.get("approximate", True))
     for store in stores[stores["store_id"].isin(touched)].itertuples(index=False):
         members = settle[settle["store_id"] == store.store_id]
-        frame, meta, lost = _route_store(scenario, net, store, members, names, approx)
+        frame, meta, lost = _route_store(scenario(store.store_id[:4]), net, store, members,
+                                         names, approx)
         rows.append(frame)
         new_meta.extend(meta)
         unserved.extend({"settlement_id": s, "name": names[s], "county_code": county[s],

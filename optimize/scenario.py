@@ -165,6 +165,11 @@ COUNTY_STORES_PARAM = Param(
     "stores", "policy choice: per-county minimum and maximum store counts ([county_stores] "
     "table, county code -> {min, max})", True)
 ENGINES = ("auto", "cpsat", "lagrange")
+#: Harvest seasons: ``[[seasons]]`` tables (whole-province plans; optimize.seasons).
+SEASONS_PARAM = Param(
+    "", "harvest calendar: months from PARAMETERS.md §5 rows; every share of a region's "
+    "produce over seasons is an assumption (no output by crop and prefecture was found, §6)",
+    True)
 
 OBJECTIVES = ("coverage_then_time", "time", "cost")
 _CODE = re.compile(r"^62(\d{2}|\d{4})?$")
@@ -185,7 +190,7 @@ class Scenario:
     stored_produce_kg_per_rural_capita: float = 50.2
     supply_file: str | None = None
     sites_file: str | None = None
-    harvest_peak_days: int = 60
+    harvest_peak_days: float = 60.0
     crop: str = "vegetables"
     freshness_limit_s: int | None = None
     max_access_time_s: int | None = None
@@ -205,6 +210,7 @@ class Scenario:
     siting_engine: str = "auto"
     county_min_stores: int = 0
     county_stores: tuple[tuple[str, int, int | None], ...] = ()
+    seasons: tuple[dict[str, Any], ...] = ()
     tiers: tuple[Tier, ...] = field(default=DEFAULT_TIERS)
 
     def __post_init__(self) -> None:
@@ -255,6 +261,8 @@ class Scenario:
             if low < 0 or (high is not None and high < low):
                 out.append(f"county_stores {code!r}: expected 0 <= min <= max, got "
                            f"min {low}, max {high}")
+        if self.seasons:
+            out += _season_problems(self.seasons)
         if not self.tiers:
             out.append("tiers: at least one store size tier is needed")
         for i, tier in enumerate(self.tiers, start=1):
@@ -284,6 +292,9 @@ class Scenario:
             "assumption": bool(self.county_stores)}
         if not self.county_min_stores:
             out["county_min_stores"]["assumption"] = False
+        out["seasons"] = {
+            "value": list(self.seasons) or "default Gansu calendar (optimize.seasons)",
+            "unit": "", "source": SEASONS_PARAM.source, "assumption": True}
         out["tiers"] = {"value": [dataclasses.asdict(t) for t in self.tiers],
                         "unit": TIERS_PARAM.unit, "source": TIERS_PARAM.source,
                         "assumption": self.tiers != DEFAULT_TIERS}
@@ -328,6 +339,8 @@ class Scenario:
                     values[key] = _tiers(value)
                 elif key == "county_stores":
                     values[key] = _county_stores(value)
+                elif key == "seasons":
+                    values[key] = _seasons(value)
                 else:
                     values[key] = _coerce(key, value, fields[key].type)
             except (TypeError, ValueError) as exc:
@@ -368,6 +381,24 @@ def _tiers(value: Any) -> tuple[Tier, ...]:
                    ("capacity_t", "build_cost_yuan", "subsidy_yuan")}
         out.append(Tier(str(item.get("name", f"{numbers['capacity_t']:g} t")), **numbers))
     return tuple(out)
+
+
+def _seasons(value: Any) -> tuple[dict[str, Any], ...]:
+    """``[[seasons]]`` tables kept as given; :func:`_season_problems` checks them."""
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise TypeError("expected a list of [[seasons]] tables")
+    return tuple(value)
+
+
+def _season_problems(seasons: tuple[dict[str, Any], ...]) -> list[str]:
+    """Every problem of the scenario's harvest calendar (``optimize.seasons`` reads it)."""
+    from optimize.seasons import seasons_from_mapping
+
+    try:
+        seasons_from_mapping(list(seasons))
+    except SpecificationError as exc:
+        return [r if r.startswith("season") else f"seasons: {r}" for r in exc.reasons]
+    return []
 
 
 def _county_stores(value: Any) -> tuple[tuple[str, int, int | None], ...]:

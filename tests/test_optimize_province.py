@@ -87,6 +87,7 @@ def test_merged_plan_page_renders(two_workers: Plan, tmp_path: Path,
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "金川区" in html and "6203-S001" in html
+    assert "Seasons and the shared fleet" in html and "season-moves" in html
     assert client.get("/api/plans/gansu-small").status_code == 200
 
 
@@ -337,3 +338,52 @@ def test_synthetic_split_is_labelled_and_consistent() -> None:
     assert set(whole["location_method"]) == {"synthetic"}
     same = whole.set_index("village_code").geometry.reindex(part["village_code"])
     assert list(same.x) == list(part.geometry.x)  # a copy sits at the same point in both
+
+
+# -- seasons and the shared fleet -------------------------------------------------------
+def test_seasons_share_one_fleet(two_workers: Plan) -> None:
+    seasons = two_workers.meta["seasons"]
+    names = [s["name"] for s in seasons["seasons"]]
+    assert len(names) >= 3 and seasons["routed_season"] in names
+    assert set(seasons["trucks_by_season"].values()) == {1 + 6}  # every season, all 7 trucks
+    # the regions are routed with their trucks of the routed season, adding up to the fleet
+    routed = {c["region"]: c["trucks"] for c in seasons["fleet"]
+              if c["season"] == seasons["routed_season"]}
+    assert {r["code"]: r["trucks"] for r in two_workers.meta["regions"]} == routed
+    assert two_workers.kpis["trucks"] == 7
+    # moves turn one season's allocation into the next one's (wrapping to the first)
+    trucks = {(c["season"], c["region"]): c["trucks"] for c in seasons["fleet"]}
+    for a, b in zip(names, names[1:] + names[:1], strict=True):
+        for region in ("6202", "6203"):
+            net = sum(m["trucks"] for m in seasons["moves"] if m["from_season"] == a
+                      and m["to_season"] == b and m["destination"] == region) - sum(
+                m["trucks"] for m in seasons["moves"] if m["from_season"] == a
+                and m["to_season"] == b and m["origin"] == region)
+            assert trucks.get((b, region), 0) - trucks.get((a, region), 0) == net
+    assert any("Routes are one day of the season" in a for a in
+               two_workers.meta["approximations"])
+
+
+def test_a_scenario_calendar_sets_the_routed_season(tmp_path: Path) -> None:
+    from geodata.datasets import data_dir
+    from optimize.province import seasonal_fleet
+
+    calendar = [
+        {"name": "summer", "months": [6, 7],
+         "peaks": [{"region": "*", "crop": "vegetables", "share": 0.5}]},
+        {"name": "september", "months": [9],
+         "peaks": [{"region": "6203", "crop": "cherry", "share": 0.5},
+                   {"region": "*", "crop": "vegetables", "share": 0.5}]},
+    ]
+    scenario = _scenario(seasons=calendar)
+    tasks = region_tasks(scenario, data_dir(), SMALL)
+    plan = seasonal_fleet(scenario, data_dir(), tasks)
+    assert plan.load.seasons[plan.routed] == "september"  # 30 days against 61
+    by_code = {t.code: plan.task_for(t, scenario) for t in tasks}
+    assert by_code["6203"].scenario.crop == "cherry"
+    assert by_code["6203"].scenario.harvest_peak_days == pytest.approx(60.0)  # 30 d / 0.5
+    assert by_code["6202"].scenario.crop == "vegetables"
+    assert sum(t.share.trucks for t in by_code.values()) == 7
+    assert by_code["6203"].scenario.max_access_time_s == scenario.access_limit_s
+    with pytest.raises(SpecificationError, match="season"):
+        _scenario(seasons=[{"name": "x", "months": [13], "peaks": []}])
