@@ -487,7 +487,8 @@ def _assemble(scenario: Scenario, region: dict[str, Any], share: Share,
     fleet, store_routes = routing
     stores = _stores_layer(scenario, sites, siting, settlements, fleet)
     settle = _settlements_layer(settlements, net, siting, stores)
-    routes, route_meta = _routes_layer(store_routes, sites, settlements, graph)
+    routes, route_meta = _routes_layer(store_routes, sites, settlements, graph,
+                                       scenario.freshness_s)
     unserved = _unserved(settle, store_routes, settlements)
     counties = _counties_layer(region["counties"], settle, stores)
     daily_total = float(settle.loc[settle["store_id"].notna(), "supply_t"].sum()) \
@@ -575,8 +576,8 @@ def _off_network_reason(i: int, reason: str, net: Network) -> str:
 
 
 def _routes_layer(store_routes: list[StoreRoutes], sites: gpd.GeoDataFrame,
-                  settlements: gpd.GeoDataFrame,
-                  graph: nx.MultiDiGraph) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
+                  settlements: gpd.GeoDataFrame, graph: nx.MultiDiGraph,
+                  freshness_s: int) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
     rows, meta = [], []
     truck_no = 0
     store_ids = {r.site: f"S{n + 1:03d}" for n, r in enumerate(store_routes)}
@@ -598,7 +599,8 @@ def _routes_layer(store_routes: list[StoreRoutes], sites: gpd.GeoDataFrame,
                 "approximate_geometry": bool(graph.graph.get("approximate", False)),
             }
             rows.append({**row, "geometry": geom})
-            meta.append({**row, "stops": _stops(trip, r.pickups, settlements)})
+            meta.append({**row, "stops": _stops(trip, r.pickups, settlements),
+                         "freshness_limit_s": freshness_s})
     cols = ["route_id", "truck_id", "store_id", "trip", "stops_count", "load_t", "distance_m",
             "duration_s", "start_s", "store_arrival_s", "end_s", "max_age_s", "colour",
             "approximate_geometry", "geometry"]

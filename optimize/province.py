@@ -934,7 +934,7 @@ def _route_store(scenario: Scenario, net: ProvinceNetwork, store: Any,
                   "load_after_t": round(float(load), 3)}
                  for s, a, load in zip(trip.stops, trip.arrival_s, trip.load_after_t,
                                        strict=True)]
-        meta.append({**row, "stops": stops})
+        meta.append({**row, "stops": stops, "freshness_limit_s": scenario.freshness_s})
     lost = [(pickups[p][0], reason) for p, reason in result.unserved]
     frame = gpd.GeoDataFrame(pd.DataFrame(rows, columns=cols), geometry="geometry", crs=4326)
     return frame, meta, lost

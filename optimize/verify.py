@@ -71,9 +71,10 @@ def _route_problems(plan: Plan) -> list[str]:
         if r["end_s"] > shift:
             out.append(f"route {name}: ends at {r['end_s']} s, after the {shift} s shift")
         age = r["store_arrival_s"] - r["stops"][0]["arrival_s"] if r["stops"] else 0
-        if age > freshness:
+        limit = r.get("freshness_limit_s", freshness)  # a province route: its season's crop
+        if age > limit:
             out.append(f"route {name}: first pickup rides {age} s to the store, "
-                       f"limit {freshness} s")
+                       f"limit {limit} s")
         wrong = [s["settlement_id"] for s in r["stops"] if store_of.get(s["settlement_id"])
                  != r["store_id"]]
         if wrong:

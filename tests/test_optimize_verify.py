@@ -46,3 +46,15 @@ def test_late_route_and_tampered_kpi(plan: Plan) -> None:
     assert any(p.startswith(f"route {route['route_id']}: first pickup rides 10800 s")
                for p in problems)
     assert any(p.startswith("kpi coverage_pct: saved 99.999") for p in problems)
+
+
+def test_a_route_is_held_to_its_own_freshness_limit(plan: Plan) -> None:
+    meta = copy.deepcopy(plan.meta)
+    route = meta["routes"][0]
+    assert route["freshness_limit_s"] == 7200  # vegetables, the scenario's crop
+    route["store_arrival_s"] = route["stops"][0]["arrival_s"] + 3 * 3600
+    route["freshness_limit_s"] = 4 * 3600  # e.g. cherries in a province plan's season
+    assert verify_plan(_with(plan, meta=meta)) == []
+    route["freshness_limit_s"] = 2 * 3600 + 1
+    assert f"route {route['route_id']}: first pickup rides 10800 s to the store, limit " \
+        "7201 s" in verify_plan(_with(plan, meta=meta))
