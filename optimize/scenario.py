@@ -310,12 +310,7 @@ class Scenario:
     def from_toml(cls, path: str | Path) -> Scenario:
         """Read a scenario file; unknown keys and bad values name the key and the file."""
         path = Path(path)
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise SpecificationError([f"{path}: scenario file not found"]) from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise SpecificationError([f"{path}: not valid TOML: {exc}"]) from None
+        raw = read_toml(path)
         for key in ("supply_file", "sites_file"):
             if isinstance(raw.get(key), str):
                 raw[key] = str((path.parent / raw[key]).resolve())
@@ -348,6 +343,16 @@ class Scenario:
         if errors:
             raise SpecificationError(errors)
         return cls(**values)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A scenario file's mapping; a missing or malformed file names the file."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SpecificationError([f"{path}: scenario file not found"]) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SpecificationError([f"{path}: not valid TOML: {exc}"]) from None
 
 
 def _coerce(key: str, value: Any, type_name: Any) -> Any:

@@ -47,7 +47,7 @@ from ortools.graph.python import min_cost_flow
 
 from optimize.errors import SpecificationError
 from optimize.fleet import dhondt, trucks_needed
-from optimize.scenario import CROPS
+from optimize.scenario import CROPS, read_toml
 
 #: The Gansu 2020 programme's fleet (optimize.scenario.PARAMS["province_trucks"]).
 PROVINCE_TRUCKS = 720
@@ -358,15 +358,8 @@ def seasons_from_mapping(raw: Mapping[str, Any] | Sequence[Any]) -> tuple[Season
 
 def seasons_from_toml(path: str | Path) -> tuple[Season, ...]:
     """Read the ``[[seasons]]`` tables of a scenario file (errors name the file too)."""
-    import tomllib
-
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SpecificationError([f"{path}: scenario file not found"]) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SpecificationError([f"{path}: not valid TOML: {exc}"]) from None
+    raw = read_toml(path)
     try:
         return seasons_from_mapping(raw)
     except SpecificationError as exc:
