@@ -25,6 +25,7 @@ import argparse
 import contextlib
 import functools
 import json
+import math
 import os
 import platform
 import subprocess
@@ -147,6 +148,28 @@ def _one(args: argparse.Namespace) -> int:
     return 0
 
 
+def scaling(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The scaling curve per worker count: wall time and peak memory against village units,
+    with the log-log slope between consecutive sizes and over all of them (1 = linear)."""
+    out: dict[str, Any] = {}
+    for workers in sorted({r["workers"] for r in runs}):
+        done = sorted((r for r in runs if r["workers"] == workers and r["exit_code"] == 0),
+                      key=lambda r: r["village_units"])
+        points = [{"village_units": r["village_units"], "wall_s": r["wall_s"],
+                   "peak_rss_mb": r["peak_rss_mb"],
+                   "ms_per_village": round(1000 * r["wall_s"] / r["village_units"], 2)}
+                  for r in done]
+        slopes = [round(math.log(b["wall_s"] / a["wall_s"])
+                        / math.log(b["village_units"] / a["village_units"]), 3)
+                  for a, b in zip(points, points[1:], strict=False)]
+        overall = (round(math.log(points[-1]["wall_s"] / points[0]["wall_s"])
+                         / math.log(points[-1]["village_units"] / points[0]["village_units"]),
+                         3) if len(points) > 1 else None)
+        out[str(workers)] = {"points": points, "time_slopes": slopes,
+                             "time_slope_overall": overall}
+    return out
+
+
 def _write(out: Path, scenario: Path, runs: list[dict[str, Any]]) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     doc = {"benchmark": "province", "scenario": str(scenario.relative_to(REPO))
@@ -157,6 +180,7 @@ def _write(out: Path, scenario: Path, runs: list[dict[str, Any]]) -> None:
                    "the summed RSS of the child and all its descendants (client + Dask "
                    "workers), sampled every 0.25 s; size 100000 is SYNTHETIC (jittered "
                    "copies of the real villages). Other jobs shared the machine.",
+           "scaling": scaling(runs),
            "runs": runs}
     out.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
 
