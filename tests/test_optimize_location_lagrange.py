@@ -2,8 +2,9 @@
 
 Brute force enumerates every tier per site and every single-source assignment of
 instances with at most 6 villages and 4 sites, with this engine's objective: supply
-(0.01 t, rounded up) x seconds, plus ``q_i * w_i * (T + 1)`` per unserved point for
-'coverage_then_time' (``T`` the longest arc time).
+(0.01 t, rounded up) x seconds, plus ``q_i * w_i * F * (T + 1)`` per unserved point that
+has an arc, for 'coverage_then_time' (``T`` the longest arc time, ``F`` the engine's
+``COVERAGE_FACTOR``).
 """
 
 from __future__ import annotations
@@ -64,13 +65,14 @@ def tiny(seed: int, **changes: object) -> LocationProblem:
 def brute_force(problem: LocationProblem) -> float:
     """Optimum of the engine's objective (t*s), by enumeration; inf if infeasible."""
     q = np.ceil(np.asarray(problem.supply_t) * 100 - 1e-9)
-    top = float(np.max(problem.arc_time_s)) + 1.0
+    top = (float(np.max(problem.arc_time_s)) + 1.0) * lagrange.COVERAGE_FACTOR
     options: list[list[tuple[int, float]]] = [[] for _ in q]
     for i, j, t in zip(problem.arc_demand, problem.arc_site, problem.arc_time_s, strict=True):
         options[int(i)].append((int(j), float(t)))
     if problem.objective == "coverage_then_time":
         for i, w in enumerate(problem.weight):
-            options[i].append((-1, (w if w > 0 else 1.0) * top))  # unserved
+            penalty = (w if w > 0 else 1.0) * top if options[i] else 0.0  # no arc: constant
+            options[i].append((-1, penalty))  # unserved
     best = math.inf
     tier_choices = range(-1, len(problem.tiers))
     for tiers in itertools.product(tier_choices, repeat=problem.n_sites):
@@ -202,8 +204,10 @@ def test_unserved_reasons() -> None:
     assert result.unserved_reason == (REASON_NO_SITE, REASON_NO_STORE, REASON_FULL, None)
     assert result.covered_supply_t == 3.0
     assert result.weighted_time == 90.0
-    # objective: 3 t x 30 s + unserved 1 t, 2 t, 4 t x weight 1 x (30 + 1) s
-    assert result.objective == pytest.approx(90.0 + 7 * 31.0)
+    # objective: 3 t x 30 s + unserved d2 (4 t) x weight 1 x 10 x (30 + 1) s; d0 and d1
+    # have no arc to a site that may open, so they are unserved in every plan (constant 0)
+    assert lagrange.COVERAGE_FACTOR == 10.0
+    assert result.objective == pytest.approx(90.0 + 4 * 10 * 31.0)
     assert result.status == "OPTIMAL"
 
 
