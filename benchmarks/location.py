@@ -51,6 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from optimize.location import LocationProblem, LocationResult, StoreTier  # noqa: E402
 from optimize.location_cflp import CflpInstance, read_orlib_cap, solve_cflp  # noqa: E402
+from optimize.location_lagrange import COVERAGE_FACTOR  # noqa: E402
 from optimize.location_pmedian import read_orlib_pmed, solve_pmedian  # noqa: E402
 
 INSTANCE_RE = {"pmed": re.compile(r"pmed\d+"), "cap": re.compile(r"cap(\d+|[a-z])")}
@@ -349,10 +350,16 @@ def recompute_siting(problem: LocationProblem, result: LocationResult) -> dict[s
             problem.budget_yuan is not None and subsidy > problem.budget_yuan + 1e-6):
         raise AssertionError(f"plan infeasible: {len(over)} stores over capacity, "
                              f"{len(opened)} stores, subsidy {subsidy:,.0f}")
-    top = float(times.max(initial=0)) + 1.0
+    top = (float(times.max(initial=0)) + 1.0) * COVERAGE_FACTOR
     weight = np.asarray(problem.weight, dtype=float)
     unserved = (result.assignment < 0) & (np.asarray(problem.supply_t) > 0)
-    penalty = float((supply * np.where(weight > 0, weight, 1.0) * top)[unserved].sum())
+    # a point with no arc to a site that may open is unserved in every plan: no penalty
+    allowed = np.ones(problem.n_sites, dtype=bool)
+    allowed[list(problem.excluded_sites)] = False
+    has_arc = np.zeros(len(supply), dtype=bool)
+    has_arc[np.asarray(problem.arc_demand)[allowed[np.asarray(problem.arc_site)]]] = True
+    charged = unserved & has_arc
+    penalty = float((supply * np.where(weight > 0, weight, 1.0) * top)[charged].sum())
     covered = ~unserved & (np.asarray(problem.supply_t) > 0)
     return {
         "objective": travel + penalty, "weighted_time": travel,

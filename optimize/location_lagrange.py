@@ -15,7 +15,7 @@ Objective (one stage, in t*s, supply counted in 0.01 t rounded up as in ``locati
   weight 0); ``h_i = 0`` for a point without any arc (unserved in every plan, a constant
   left out so that it does not shrink the gap). This is the *weighted-sum* version of the
   lexicographic order "most weighted supply, then least time": a tonne of weight >= 1 left
-  unserved costs ten times any trip of one tonne, but a plan may still trade a little
+  unserved costs three times any trip of one tonne, but a plan may still trade a little
   weighted coverage for a lot of time where capacity binds (the strict lexicographic
   optimum would need an unbounded penalty, and at F = 100 the subgradient stalled). The
   bound proven is a bound on this weighted sum, not on coverage alone;
@@ -112,11 +112,12 @@ from optimize.location import (
 )
 
 TARGET_GAP_PCT = 0.5  # stop once the proven gap is at most this
-#: 'coverage_then_time': an unserved tonne costs this many times (longest arc + 1 s), see
-#: the module docstring (measured on 酒泉 6209: 1 covered 0.8 points of supply less than
-#: CP-SAT's coverage stage, 10 matched it at a 1.14 % proven gap, 100 stalled the
-#: subgradient at an 89 % gap; Linxia the same plan and gap at 1 and 10).
-COVERAGE_FACTOR = 10.0
+#: 'coverage_then_time': an unserved tonne costs this many times (longest arc + 1 s).
+#: Measured: on 酒泉 (6209, access limit binding) 1 covered 0.8 points of supply less than
+#: CP-SAT's coverage stage, 3 came within 0.06 points (0.98 % gap), 10 matched it (1.14 %)
+#: but left the province instance at 1.05 % after 234 s (3: 0.95 % after 174 s), and 100
+#: stalled the subgradient (89 %). Linxia: the same plan and 0.55 % at 1 and 10.
+COVERAGE_FACTOR = 3.0
 MAX_STEPS = 3000  # subgradient steps at most
 PATIENCE = 15  # steps without a better bound before the step factor is halved
 THETA0 = 2.0  # initial Polyak step factor

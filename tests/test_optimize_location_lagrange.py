@@ -204,10 +204,10 @@ def test_unserved_reasons() -> None:
     assert result.unserved_reason == (REASON_NO_SITE, REASON_NO_STORE, REASON_FULL, None)
     assert result.covered_supply_t == 3.0
     assert result.weighted_time == 90.0
-    # objective: 3 t x 30 s + unserved d2 (4 t) x weight 1 x 10 x (30 + 1) s; d0 and d1
+    # objective: 3 t x 30 s + unserved d2 (4 t) x weight 1 x F x (30 + 1) s; d0 and d1
     # have no arc to a site that may open, so they are unserved in every plan (constant 0)
-    assert lagrange.COVERAGE_FACTOR == 10.0
-    assert result.objective == pytest.approx(90.0 + 4 * 10 * 31.0)
+    assert lagrange.COVERAGE_FACTOR == 3.0
+    assert result.objective == pytest.approx(90.0 + 4 * 3 * 31.0)
     assert result.status == "OPTIMAL"
 
 
