@@ -224,7 +224,7 @@ def _with_legs(settlements: gpd.GeoDataFrame, region: dict[str, Any],
     legs = village_leg_m(township_areas_m2(towns, region["polygon"]), scenario.detour_factor)
     out = settlements.copy()
     out["leg_m"] = out["township_code"].map(legs).fillna(0.0).round(0)
-    out.loc[out["location_method"] != "township_centre", "leg_m"] = 0.0  # at its own point
+    out.loc[out["location_method"] == "osm_place", "leg_m"] = 0.0  # at its own point
     out["leg_s"] = (out["leg_m"] / (CLASS_SPEED_KPH["unclassified"] / 3.6)).round(0)
     return out
 
