@@ -1102,7 +1102,7 @@ def engine_for(problem: LocationProblem) -> str:
 
     Measured on Linxia (1,004 villages, 100 stores, 60 s): CP-SAT ended at 57.89 M t*s
     with a 5.24 % gap after 108 s, the Lagrangian engine at 56.73 M t*s with 0.55 % after
-    20.5 s, both covering all supply. On seeded 1,200-point instances it also ended lower
+    15-20 s, both covering all supply. On seeded 1,200-point instances it also ended lower
     (0.48 % against 1.10 %). Below the threshold (hand-checkable cases) CP-SAT proves the
     lexicographic optimum itself.
     """
