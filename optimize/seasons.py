@@ -39,7 +39,6 @@ import calendar
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -47,7 +46,7 @@ from ortools.graph.python import min_cost_flow
 
 from optimize.errors import SpecificationError
 from optimize.fleet import dhondt, trucks_needed
-from optimize.scenario import CROPS, read_toml
+from optimize.scenario import CROPS
 
 #: The Gansu 2020 programme's fleet (optimize.scenario.PARAMS["province_trucks"]).
 PROVINCE_TRUCKS = 720
@@ -354,16 +353,6 @@ def seasons_from_mapping(raw: Mapping[str, Any] | Sequence[Any]) -> tuple[Season
         raise SpecificationError(errors)
     check_calendar(seasons)
     return tuple(seasons)
-
-
-def seasons_from_toml(path: str | Path) -> tuple[Season, ...]:
-    """Read the ``[[seasons]]`` tables of a scenario file (errors name the file too)."""
-    path = Path(path)
-    raw = read_toml(path)
-    try:
-        return seasons_from_mapping(raw)
-    except SpecificationError as exc:
-        raise SpecificationError([f"{path}: {r}" for r in exc.reasons]) from None
 
 
 _SEASON_KEYS = {"name", "months", "peaks", "peak_days", "source"}

@@ -98,3 +98,19 @@ def test_county_quotas_and_engine_from_toml(tmp_path: Path) -> None:
     assert "county_stores '6203': expected 0 <= min <= max, got min 4, max 2" in (
         err.value.reasons)
     assert any(r.startswith("siting_engine 'magic'") for r in err.value.reasons)
+
+
+def test_seasons_in_a_scenario_file_are_checked(tmp_path: Path) -> None:
+    f = tmp_path / "seasons.toml"
+    f.write_text('region_code = "62"\n[[seasons]]\nname = "all year"\nmonths = [5, 6, 7]\n'
+                 '[[seasons.peaks]]\nregion = "*"\ncrop = "vegetables"\nshare = 1.0\n',
+                 encoding="utf-8")
+    s = Scenario.from_toml(f)
+    assert s.seasons[0]["name"] == "all year"
+    assert s.describe()["seasons"]["assumption"] is True
+    f.write_text(f.read_text(encoding="utf-8").replace('"vegetables"', '"mango"'),
+                 encoding="utf-8")
+    with pytest.raises(SpecificationError) as err:
+        Scenario.from_toml(f)
+    assert any(r.startswith(f"{f}: seasons[1] 'all year' peaks[1] crop 'mango'")
+               for r in err.value.reasons), err.value.reasons
