@@ -13,8 +13,8 @@ References come from ``pmedopt.txt`` / ``capopt.txt`` when present. capa/b/c hav
 capacity in the file: each is solved once per capacity listed in capopt (4 each), the
 ``case`` field is then ``capa/8000`` etc.
 
-Methods: ``pmed`` = :func:`optimize.location_pmedian.solve_pmedian` (fast interchange
-ILS + Lagrangian bound), ``cap`` = :func:`optimize.location_cflp.solve_cflp` (SCIP MIP,
+Methods: ``pmed`` = :func:`benchmarks.engines.pmedian.solve_pmedian` (fast interchange
+ILS + Lagrangian bound), ``cap`` = :func:`benchmarks.engines.cflp.solve_cflp` (SCIP MIP,
 relative gap 1e-9, one thread). Every objective is recomputed here from the file and the
 written solution (``open`` 1-based as in the file; ``assign`` rows ``[customer, facility,
 fraction]``, 1-based) before it is written, and the solution is checked (p medians;
@@ -47,12 +47,10 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from optimize.location import LocationProblem, LocationResult, StoreTier  # noqa: E402
-from optimize.location_cflp import CflpInstance, read_orlib_cap, solve_cflp  # noqa: E402
-from optimize.location_lagrange import COVERAGE_FACTOR  # noqa: E402
-from optimize.location_pmedian import read_orlib_pmed, solve_pmedian  # noqa: E402
+from benchmarks.engines.cflp import CflpInstance, read_orlib_cap, solve_cflp
+from benchmarks.engines.pmedian import read_orlib_pmed, solve_pmedian
+from optimize.location import LocationProblem, LocationResult, StoreTier
+from optimize.location_lagrange import COVERAGE_FACTOR
 
 INSTANCE_RE = {"pmed": re.compile(r"pmed\d+"), "cap": re.compile(r"cap(\d+|[a-z])")}
 OPT_FILE = {"pmed": "pmedopt.txt", "cap": "capopt.txt"}

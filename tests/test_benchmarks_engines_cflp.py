@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from optimize.location_cflp import (
+from benchmarks.engines.cflp import (
     CflpInstance,
     lagrangian_kernel,
     plan_objective,

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from optimize.location_pmedian import (
+from benchmarks.engines.pmedian import (
     greedy_open,
     lagrangian_bound,
     local_search,

@@ -2,7 +2,7 @@
 
 Arrays in, frozen dataclasses out. Used by ``benchmarks/location.py`` on OR-Library
 ``pmed`` and as a fast, bound-carrying alternative to the CP-SAT engine in
-``optimize.location`` when capacities do not bind.
+``optimize.siting.cpsat`` when capacities do not bind.
 
 Formulation
 -----------
