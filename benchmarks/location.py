@@ -22,7 +22,7 @@ every customer's fractions sum to 1, only open facilities serve, capacities hold
 
 ``--set province`` (no ``--dir``) builds the province-size cold-store siting instance from
 the reference data (``geodata.datasets.data_dir()``, i.e. ``../shared/data``) and solves
-it with :func:`optimize.location_lagrange.solve_location_lagrange`; ``--set random`` runs
+it with :func:`optimize.siting.lagrange.solve_location_lagrange`; ``--set random`` runs
 the Lagrangian engine and CP-SAT (``engine='cpsat'``) on seeded capacity-binding
 1,200-point instances. Both write the plan (open sites, tiers, assignment) and recompute
 its objective from the instance before writing.
@@ -49,8 +49,9 @@ import numpy as np
 
 from benchmarks.engines.cflp import CflpInstance, read_orlib_cap, solve_cflp
 from benchmarks.engines.pmedian import read_orlib_pmed, solve_pmedian
-from optimize.location import LocationProblem, LocationResult, StoreTier
-from optimize.location_lagrange import COVERAGE_FACTOR
+from optimize.siting.lagrange import COVERAGE_FACTOR, solve_location_lagrange
+from optimize.siting.problem import LocationProblem, LocationResult, StoreTier
+from optimize.siting.solve import solve_location
 
 INSTANCE_RE = {"pmed": re.compile(r"pmed\d+"), "cap": re.compile(r"cap(\d+|[a-z])")}
 OPT_FILE = {"pmed": "pmedopt.txt", "cap": "capopt.txt"}
@@ -299,7 +300,7 @@ def random_siting(seed: int, time_limit_s: float, budget_yuan: float = 28e6) -> 
     only; at 16 M yuan the budget buys about 24,000 t of capacity, so budget and capacity
     bind and coverage is lost.
 
-    The instance family of ``optimize.location``'s tuning notes: points and sites uniform
+    The instance family of ``optimize.siting.cpsat``'s tuning notes: points and sites uniform
     on a 100 km square, 10 m/s straight-line, arcs within 1,700 s.
     """
     rng = np.random.default_rng(seed)
@@ -393,8 +394,6 @@ def _siting_row(problem: LocationProblem, result: LocationResult, engine: str,
 
 def run_province(args: argparse.Namespace) -> list[dict[str, Any]]:
     """The province instance, solved by the Lagrangian engine."""
-    from optimize.location_lagrange import solve_location_lagrange
-
     problem, description = build_province(args.time_limit, args.seed)
     codes = (description.pop("village_codes"), description.pop("site_codes"))
     print(f"province instance: {json.dumps(description)}", flush=True)
@@ -407,9 +406,6 @@ def run_province(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def run_random(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Seeded capacity-binding 1,200-point instances: Lagrangian engine and CP-SAT."""
-    from optimize.location import solve_location
-    from optimize.location_lagrange import solve_location_lagrange
-
     rows = []
     for seed in range(args.seed, args.seed + args.count):
         problem = random_siting(seed, args.time_limit, args.budget_yuan)

@@ -16,18 +16,18 @@ import math
 import numpy as np
 import pytest
 
-import optimize.location_lagrange as lagrange
+import optimize.siting.lagrange as lagrange
 from optimize.errors import InfeasibleError, SpecificationError
-from optimize.location import (
+from optimize.siting.cpsat import solve_cpsat
+from optimize.siting.lagrange import solve_location_lagrange
+from optimize.siting.problem import (
     REASON_FULL,
     REASON_NO_SITE,
     REASON_NO_STORE,
     LocationProblem,
     LocationResult,
     StoreTier,
-    solve_location,
 )
-from optimize.location_lagrange import solve_location_lagrange
 
 SMALL = StoreTier("small", capacity_t=5.0, build_cost_yuan=1.0, subsidy_yuan=1.0)
 BIG = StoreTier("big", capacity_t=9.0, build_cost_yuan=3.0, subsidy_yuan=3.0)
@@ -181,7 +181,7 @@ def test_agrees_with_cpsat_on_the_time_objective() -> None:
         tiers=(StoreTier("150 t", 150, 1.0, 1.0), StoreTier("200 t", 200, 2.0, 2.0)),
         n_stores=4, budget_yuan=6.0, objective="time", time_limit_s=20.0,
     )
-    exact = solve_location(problem)
+    exact = solve_cpsat(problem)
     assert exact.status == "OPTIMAL"
     result = solve_location_lagrange(problem)
     check_plan(problem, result)

@@ -1,22 +1,7 @@
-"""Cold-store siting on instances small enough to solve on paper.
+"""The CP-SAT siting engine on instances small enough to solve on paper.
 
-The base instance: 4 villages d0..d3 with supply [1, 2, 3, 4] t and 3 candidate sites
-s0..s2, every pair an arc, travel times in seconds:
-
-          s0   s1   s2
-    d0    10   40   60
-    d1    20   10   50
-    d2    50   20   30
-    d3    60   30   10
-
-Supply-weighted time (t*s) of serving everyone from one site:
-    s0: 1*10 + 2*20 + 3*50 + 4*60 = 440
-    s1: 1*40 + 2*10 + 3*20 + 4*30 = 240   <- 1-median
-    s2: 1*60 + 2*50 + 3*30 + 4*10 = 290
-From two sites (each village to the nearer one):
-    {s0, s1}: 10 + 20 + 60 + 120 = 210
-    {s0, s2}: 10 + 40 + 90 +  40 = 180
-    {s1, s2}: 40 + 20 + 60 +  40 = 160   <- 2-median
+Instances: the paper instance of ``tests/siting_cases.py`` (module docstring there has the
+supply-weighted times of every one- and two-site plan).
 """
 
 from __future__ import annotations
@@ -26,39 +11,17 @@ import dataclasses
 import numpy as np
 import pytest
 
-from optimize.errors import InfeasibleError, SpecificationError
-from optimize.location import (
+from optimize.errors import InfeasibleError
+from optimize.siting.cpsat import solve_cpsat
+from optimize.siting.problem import (
     REASON_FULL,
     REASON_NO_SITE,
     REASON_NO_STORE,
     LocationProblem,
     LocationResult,
     StoreTier,
-    solve_location,
-    validate,
 )
-
-TIMES_S = np.array([[10, 40, 60], [20, 10, 50], [50, 20, 30], [60, 30, 10]])
-SMALL = StoreTier("small", capacity_t=5.0, build_cost_yuan=1.0, subsidy_yuan=1.0)
-BIG = StoreTier("big", capacity_t=20.0, build_cost_yuan=3.0, subsidy_yuan=3.0)
-
-
-def base(times_s: np.ndarray = TIMES_S, **changes: object) -> LocationProblem:
-    """The base instance with all arcs; ``changes`` replace problem fields."""
-    demand, site = np.nonzero(np.ones_like(times_s, dtype=bool))
-    problem = LocationProblem(
-        supply_t=np.array([1.0, 2.0, 3.0, 4.0]),
-        weight=np.ones(4),
-        arc_demand=demand,
-        arc_site=site,
-        arc_time_s=times_s[demand, site],
-        n_sites=times_s.shape[1],
-        tiers=(BIG,),
-        n_stores=1,
-        objective="time",
-        time_limit_s=10.0,
-    )
-    return dataclasses.replace(problem, **changes)  # type: ignore[arg-type]
+from tests.siting_cases import BIG, COUNTIES, SMALL, TIMES_S, base
 
 
 def assert_proven(result: LocationResult) -> None:
@@ -72,7 +35,7 @@ def assert_proven(result: LocationResult) -> None:
 
 
 def test_one_median_is_site_1() -> None:
-    result = solve_location(base())
+    result = solve_cpsat(base())
     assert result.open_sites.tolist() == [1]
     assert result.assignment.tolist() == [1, 1, 1, 1]
     assert result.weighted_time == 240.0
@@ -84,7 +47,7 @@ def test_one_median_is_site_1() -> None:
 
 
 def test_two_median_is_sites_1_and_2() -> None:
-    result = solve_location(base(n_stores=2))
+    result = solve_cpsat(base(n_stores=2))
     assert result.open_sites.tolist() == [1, 2]
     assert result.assignment.tolist() == [1, 1, 1, 2]
     assert result.weighted_time == 160.0
@@ -96,7 +59,7 @@ def test_capacity_forces_a_second_best_assignment() -> None:
     # Stores of 5 t: {s1, s2} can no longer take d0, d1, d2 (6 t) at s1. Best split:
     # s1 {d1, d2} = 5 t (20 + 60), s2 {d3, d0} = 5 t (40 + 60): 180, d0 at its third site.
     # {s0, s2} at best 290, {s0, s1} at best 330 (every 5 t + 5 t split checked).
-    result = solve_location(base(n_stores=2, tiers=(SMALL,)))
+    result = solve_cpsat(base(n_stores=2, tiers=(SMALL,)))
     assert result.open_sites.tolist() == [1, 2]
     assert result.assignment.tolist() == [2, 1, 1, 2]
     assert result.weighted_time == 180.0
@@ -106,24 +69,24 @@ def test_capacity_forces_a_second_best_assignment() -> None:
 
 def test_right_sizing_gives_each_store_the_cheapest_tier_that_holds_its_load() -> None:
     # 2-median loads: s1 6 t (needs big), s2 4 t (small is enough and cheaper to build).
-    result = solve_location(base(n_stores=2, tiers=(SMALL, BIG)))
+    result = solve_cpsat(base(n_stores=2, tiers=(SMALL, BIG)))
     assert result.open_sites.tolist() == [1, 2]
     assert result.site_tier.tolist() == [1, 0]
 
 
 def test_own_village_is_served_at_zero_seconds() -> None:
     # d3 lives at s2: its 10 s trip becomes 0, so the 2-median costs 160 - 4*10 = 120.
-    result = solve_location(base(n_stores=2, site_demand=np.array([-1, -1, 3])))
+    result = solve_cpsat(base(n_stores=2, site_demand=np.array([-1, -1, 3])))
     assert result.weighted_time == 120.0
     assert result.access_time_s[3] == 0
 
 
 def test_required_and_excluded_sites_are_honoured() -> None:
     # Without s1 the 1-median is s2 (290); with s0 required the best pair is {s0, s2} (180).
-    without_1 = solve_location(base(excluded_sites=(1,)))
+    without_1 = solve_cpsat(base(excluded_sites=(1,)))
     assert without_1.open_sites.tolist() == [2]
     assert without_1.weighted_time == 290.0
-    with_0 = solve_location(base(n_stores=2, required_sites=(0,)))
+    with_0 = solve_cpsat(base(n_stores=2, required_sites=(0,)))
     assert with_0.open_sites.tolist() == [0, 2]
     assert with_0.weighted_time == 180.0
 
@@ -131,7 +94,7 @@ def test_required_and_excluded_sites_are_honoured() -> None:
 def test_at_most_store_count_opens_what_helps() -> None:
     # Up to 3 stores: every village at its nearest site, 10 + 20 + 60 + 40 = 130 with 3
     # stores; 'time' has no reason to leave a store closed.
-    result = solve_location(base(n_stores=3, exact_store_count=False))
+    result = solve_cpsat(base(n_stores=3, exact_store_count=False))
     assert result.weighted_time == 130.0
     assert result.binding == ("store count (<=3)",)
 
@@ -143,7 +106,7 @@ def test_cost_prefers_two_small_stores_then_the_fastest_split() -> None:
     # Two small stores (cost 2) beat one big (3); 10 t into 5 t + 5 t needs {d0, d3} and
     # {d1, d2}. Fastest placement: s1 {d1, d2} (80) + s2 {d0, d3} (100) = 180.
     problem = base(n_stores=3, exact_store_count=False, tiers=(SMALL, BIG), objective="cost")
-    result = solve_location(problem)
+    result = solve_cpsat(problem)
     assert result.stages[0].name == "cost"
     assert result.stages[0].objective == 2.0
     assert result.open_sites.tolist() == [1, 2]
@@ -159,7 +122,7 @@ def test_budget_forces_the_small_tier() -> None:
     # Budget 2 pays the small store (1), not the big one (3): 5 of 10 t can be covered,
     # by {d0, d3} or {d1, d2}. Fastest: s1 serving {d1, d2}, 2*10 + 3*20 = 80.
     problem = base(tiers=(SMALL, BIG), budget_yuan=2.0, objective="coverage_then_time")
-    result = solve_location(problem)
+    result = solve_cpsat(problem)
     assert result.open_sites.tolist() == [1]
     assert result.site_tier.tolist() == [0]
     assert result.assignment.tolist() == [-1, 1, 1, -1]
@@ -182,7 +145,7 @@ def test_higher_weighted_coverage_beats_shorter_trips() -> None:
         budget_yuan=2.0,
         objective="coverage_then_time",
     )
-    result = solve_location(problem)
+    result = solve_cpsat(problem)
     assert result.stages[0].objective == 13.0
     assert result.assignment.tolist() == [2, -1, -1, 2]
     assert result.weighted_time == 100.0
@@ -194,7 +157,7 @@ def test_zero_weight_supply_is_still_served_when_there_is_room() -> None:
     # would save 1*40 s at s1 (200 instead of 240), but unserved weight-0 supply costs
     # P = 60 + 1 s per tonne, so stage 2 keeps it: s1 serving everyone, 240.
     problem = base(weight=np.array([0.0, 1.0, 1.0, 1.0]), objective="coverage_then_time")
-    result = solve_location(problem)
+    result = solve_cpsat(problem)
     assert result.assignment.tolist() == [1, 1, 1, 1]
     assert result.weighted_time == 240.0
     assert_proven(result)
@@ -218,7 +181,7 @@ def test_unserved_reasons_and_zero_supply() -> None:
         budget_yuan=2.0,
         excluded_sites=(3,),
     )
-    result = solve_location(problem)
+    result = solve_cpsat(problem)
     assert result.assignment.tolist() == [-1, 1, 1, -1, -1, -1, 1]
     assert result.access_time_s[6] == 7
     assert result.load_t.tolist() == [5.0]
@@ -242,7 +205,7 @@ def test_time_objective_infeasible_by_capacity() -> None:
     # the three 3 t villages need three stores.
     problem = base(supply_t=np.array([3.0, 3.0, 3.0, 1.0]), n_stores=2, tiers=(SMALL,))
     with pytest.raises(InfeasibleError) as caught:
-        solve_location(problem)
+        solve_cpsat(problem)
     assert caught.value.reasons[0].startswith("store capacity")
 
 
@@ -253,7 +216,7 @@ def test_time_objective_infeasible_by_budget() -> None:
         supply_t=np.array([3.0, 3.0, 3.0, 1.0]), n_stores=2, tiers=(SMALL, BIG), budget_yuan=2.0
     )
     with pytest.raises(InfeasibleError) as caught:
-        solve_location(problem)
+        solve_cpsat(problem)
     assert caught.value.reasons[0].startswith("budget: 2 yuan of subsidy cannot pay")
 
 
@@ -271,85 +234,17 @@ def test_time_objective_infeasible_by_access_time() -> None:
         arc_time_s=problem.arc_time_s[keep],
     )
     with pytest.raises(InfeasibleError) as caught:
-        solve_location(problem)
+        solve_cpsat(problem)
     assert caught.value.reasons[0].startswith("access time and store count")
-
-
-# ------------------------------------------------------------------------- specification
-
-
-def reasons_of(problem: LocationProblem) -> list[str]:
-    """The reasons ``validate`` gives, or none."""
-    try:
-        validate(problem)
-    except SpecificationError as error:
-        return error.reasons
-    return []
-
-
-def test_valid_problem_passes() -> None:
-    assert reasons_of(base()) == []
-
-
-def test_all_site_reasons_are_listed_together() -> None:
-    problem = base(n_stores=3, required_sites=(0, 1), excluded_sites=(1, 2))
-    reasons = reasons_of(problem)
-    assert "sites [1] are both required and excluded" in reasons
-    assert "n_stores = 3 exceeds the 1 candidate sites not excluded (3 sites, 2 excluded)" in (
-        reasons
-    )
-    # and the message carries them all
-    with pytest.raises(SpecificationError, match="both required and excluded; n_stores"):
-        solve_location(problem)
-
-
-def test_required_sites_above_store_count() -> None:
-    assert reasons_of(base(required_sites=(0, 2))) == ["2 required sites exceed n_stores = 1"]
-
-
-def test_budget_below_cheapest_tiers_names_the_numbers() -> None:
-    reasons = reasons_of(base(n_stores=2, tiers=(SMALL, BIG), budget_yuan=1.5))
-    assert reasons == [
-        "budget 1.50 yuan is below 2 stores x the cheapest tier 'small' subsidy 1 yuan = 2 yuan"
-    ]
-
-
-def test_serve_all_objectives_name_unreachable_points_and_missing_capacity() -> None:
-    problem = base(supply_t=np.array([1.0, 2.0, 3.0, 40.0]))
-    problem = dataclasses.replace(
-        problem,
-        arc_demand=problem.arc_demand[3:],
-        arc_site=problem.arc_site[3:],
-        arc_time_s=problem.arc_time_s[3:],
-    )
-    assert reasons_of(problem) == [
-        "demand points [0] have no arc to a site that is not excluded; "
-        "objective 'time' must serve every demand point",
-        "total supply 46.00 t exceeds 1 stores x the largest tier 'big' (20.00 t) = 20.00 t",
-    ]
-    # coverage may leave them unserved
-    assert reasons_of(dataclasses.replace(problem, objective="coverage_then_time")) == []
-
-
-def test_shapes_indices_and_signs() -> None:
-    bad_index = base(arc_site=np.where(np.arange(12) == 5, 7, base().arc_site))
-    assert reasons_of(bad_index) == ["arc_site out of range [0, 3) at positions [5]"]
-    bad_shape = base(weight=np.ones(3))
-    assert reasons_of(bad_shape)[0].startswith("supply_t and weight must be 1-D")
-    negative = base(supply_t=np.array([1.0, -2.0, 3.0, 4.0]), objective="coverage_then_time")
-    assert reasons_of(negative) == ["supply_t is negative or not finite at demand points [1]"]
-    unknown = base(objective="fastest")
-    assert "objective 'fastest' is not one of" in reasons_of(unknown)[0]
 
 
 # ------------------------------------------------------------------------ county quotas
 
-COUNTIES = {"site_group": np.array([0, 1, 1]), "group_names": ("A", "B")}
 
 
 def test_county_minimum_opens_a_store_in_the_county() -> None:
     # A needs one store: {s0, s2} = 180 beats {s0, s1} = 210 (module docstring)
-    result = solve_location(base(n_stores=2, group_min=(1, 0), group_max=(None, None),
+    result = solve_cpsat(base(n_stores=2, group_min=(1, 0), group_max=(None, None),
                                  **COUNTIES))
     assert result.open_sites.tolist() == [0, 2]
     assert result.weighted_time == 180.0
@@ -359,34 +254,14 @@ def test_county_minimum_opens_a_store_in_the_county() -> None:
 
 def test_county_maximum_keeps_the_second_store_out() -> None:
     # B may hold one store: again {s0, s2}; without quotas {s1, s2} = 160 wins
-    result = solve_location(base(n_stores=2, group_min=(0, 0), group_max=(None, 1),
+    result = solve_cpsat(base(n_stores=2, group_min=(0, 0), group_max=(None, 1),
                                  **COUNTIES))
     assert result.open_sites.tolist() == [0, 2]
     assert "county quota: at maximum in 1 (B)" in result.binding
-    free = solve_location(base(n_stores=2, group_min=(0, 0), group_max=(None, None),
+    free = solve_cpsat(base(n_stores=2, group_min=(0, 0), group_max=(None, None),
                                **COUNTIES))
     assert free.open_sites.tolist() == [1, 2]
     assert not any(b.startswith("county quota") for b in free.binding)
-
-
-def test_county_quotas_that_cannot_work_are_named() -> None:
-    above = base(n_stores=2, group_min=(2, 0), group_max=(None, None), **COUNTIES)
-    assert reasons_of(above) == ["quota of A: minimum 2 stores is above its 1 candidate "
-                                 "sites not excluded"]
-    crowded = base(n_stores=2, group_min=(1, 2), group_max=(None, None), **COUNTIES)
-    assert reasons_of(crowded) == ["county minimums (with required sites) add up to 3 "
-                                   "stores, above n_stores = 2"]
-    tight = base(n_stores=3, group_min=(0, 0), group_max=(1, 1), **COUNTIES)
-    assert reasons_of(tight) == ["county maximums allow at most 2 stores, below n_stores = 3"]
-    forced = base(n_stores=2, required_sites=(1, 2), group_min=(0, 0), group_max=(None, 1),
-                  **COUNTIES)
-    assert reasons_of(forced) == ["quota of B: 2 required sites exceed its maximum of 1 stores"]
-    ragged = base(site_group=np.array([0, 1, 1]), group_names=("A",), group_min=(1, 0),
-                  group_max=(None,))
-    assert reasons_of(ragged)[0].startswith("group_min (2), group_max (1) and group_names (1)")
-    outside = base(site_group=np.array([0, 5, 1]), group_names=("A", "B"), group_min=(0, 0),
-                   group_max=(None, None))
-    assert reasons_of(outside) == ["site_group out of range [-1, 2) at sites [1]"]
 
 
 # ------------------------------------------------------------------------- determinism
@@ -420,7 +295,7 @@ def random_problem(seed: int) -> LocationProblem:
 
 
 def test_same_problem_same_plan() -> None:
-    first, second = (solve_location(random_problem(3)) for _ in range(2))
+    first, second = (solve_cpsat(random_problem(3)) for _ in range(2))
     assert first.open_sites.tolist() == second.open_sites.tolist()
     assert first.site_tier.tolist() == second.site_tier.tolist()
     assert first.assignment.tolist() == second.assignment.tolist()
@@ -430,6 +305,6 @@ def test_same_problem_same_plan() -> None:
 
 
 def test_result_arrays_are_read_only() -> None:
-    result = solve_location(base())
+    result = solve_cpsat(base())
     with pytest.raises(ValueError):
         result.assignment[0] = 2

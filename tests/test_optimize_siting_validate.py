@@ -1,0 +1,80 @@
+"""Siting specifications that cannot work are rejected before solving, with every reason.
+
+Instances: the paper instance of ``tests/siting_cases.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from tests.siting_cases import BIG, COUNTIES, SMALL, base, reasons_of
+
+
+def test_valid_problem_passes() -> None:
+    assert reasons_of(base()) == []
+
+
+def test_required_sites_above_store_count() -> None:
+    assert reasons_of(base(required_sites=(0, 2))) == ["2 required sites exceed n_stores = 1"]
+
+
+def test_budget_below_cheapest_tiers_names_the_numbers() -> None:
+    reasons = reasons_of(base(n_stores=2, tiers=(SMALL, BIG), budget_yuan=1.5))
+    assert reasons == [
+        "budget 1.50 yuan is below 2 stores x the cheapest tier 'small' subsidy 1 yuan = 2 yuan"
+    ]
+
+
+def test_serve_all_objectives_name_unreachable_points_and_missing_capacity() -> None:
+    problem = base(supply_t=np.array([1.0, 2.0, 3.0, 40.0]))
+    problem = dataclasses.replace(
+        problem,
+        arc_demand=problem.arc_demand[3:],
+        arc_site=problem.arc_site[3:],
+        arc_time_s=problem.arc_time_s[3:],
+    )
+    assert reasons_of(problem) == [
+        "demand points [0] have no arc to a site that is not excluded; "
+        "objective 'time' must serve every demand point",
+        "total supply 46.00 t exceeds 1 stores x the largest tier 'big' (20.00 t) = 20.00 t",
+    ]
+    # coverage may leave them unserved
+    assert reasons_of(dataclasses.replace(problem, objective="coverage_then_time")) == []
+
+
+def test_shapes_indices_and_signs() -> None:
+    bad_index = base(arc_site=np.where(np.arange(12) == 5, 7, base().arc_site))
+    assert reasons_of(bad_index) == ["arc_site out of range [0, 3) at positions [5]"]
+    bad_shape = base(weight=np.ones(3))
+    assert reasons_of(bad_shape)[0].startswith("supply_t and weight must be 1-D")
+    negative = base(supply_t=np.array([1.0, -2.0, 3.0, 4.0]), objective="coverage_then_time")
+    assert reasons_of(negative) == ["supply_t is negative or not finite at demand points [1]"]
+    unknown = base(objective="fastest")
+    assert "objective 'fastest' is not one of" in reasons_of(unknown)[0]
+
+
+def test_county_quotas_that_cannot_work_are_named() -> None:
+    above = base(n_stores=2, group_min=(2, 0), group_max=(None, None), **COUNTIES)
+    assert reasons_of(above) == ["quota of A: minimum 2 stores is above its 1 candidate "
+                                 "sites not excluded"]
+    crowded = base(n_stores=2, group_min=(1, 2), group_max=(None, None), **COUNTIES)
+    assert reasons_of(crowded) == ["county minimums (with required sites) add up to 3 "
+                                   "stores, above n_stores = 2"]
+    tight = base(n_stores=3, group_min=(0, 0), group_max=(1, 1), **COUNTIES)
+    assert reasons_of(tight) == ["county maximums allow at most 2 stores, below n_stores = 3"]
+    forced = base(n_stores=2, required_sites=(1, 2), group_min=(0, 0), group_max=(None, 1),
+                  **COUNTIES)
+    assert reasons_of(forced) == ["quota of B: 2 required sites exceed its maximum of 1 stores"]
+    ragged = base(site_group=np.array([0, 1, 1]), group_names=("A",), group_min=(1, 0),
+                  group_max=(None,))
+    assert reasons_of(ragged)[0].startswith("group_min (2), group_max (1) and group_names (1)")
+    outside = base(site_group=np.array([0, 5, 1]), group_names=("A", "B"), group_min=(0, 0),
+                   group_max=(None, None))
+    assert reasons_of(outside) == ["site_group out of range [-1, 2) at sites [1]"]
+
+
+def test_wall_safety_must_be_positive() -> None:
+    assert reasons_of(base(wall_safety=0.0)) == ["wall_safety must be > 0, got 0.0"]
+    assert reasons_of(base(wall_safety=10.0)) == []
