@@ -64,6 +64,7 @@ def test_scalar_capacity_override() -> None:
 def test_lagrangian_bound_is_below_the_optimum() -> None:
     lr = lagrangian_kernel(SPLIT, SPLIT.capacity, deadline=float("inf"))
     assert lr.bound <= 43.0 + 1e-6
+    assert lr.kernel.size == 2
     assert lr.kernel.all()  # both facilities are needed, so both are in the kernel
 
 
@@ -71,6 +72,7 @@ def test_reader_wrapping_lines_and_parametric_capacity(tmp_path: Path) -> None:
     path = tmp_path / "tiny.txt"
     path.write_text("2 2\n capacity 7.5\n capacity 3\n4\n 1.5\n 2\n6 3\n4\n")
     inst = read_orlib_cap(path)
+    assert inst.capacity.size == 2
     assert np.isnan(inst.capacity).all()
     np.testing.assert_array_equal(inst.fixed_cost, [7.5, 3.0])
     np.testing.assert_array_equal(inst.demand, [4.0, 6.0])

@@ -28,6 +28,7 @@ def assert_proven(result: LocationResult) -> None:
     """Tiny instances are solved to proven optimality in every stage."""
     assert result.status == "OPTIMAL"
     assert result.gap_pct == 0.0
+    assert result.stages
     assert all(stage.gap_pct == 0.0 for stage in result.stages)
 
 
