@@ -225,7 +225,7 @@ def run_province(args: argparse.Namespace) -> None:
                            args.trucks)
     build = case.builder(share.trucks)
     first_s = 0.75 * args.time_limit - (time.perf_counter() - started)
-    problems = [build(j, case.members[j]) for j in range(args.depots)]
+    problems = [build(j, list(case.members[j])) for j in range(args.depots)]
     first = solve_depots(problems, budget_s=first_s, workers=args.jobs)
     left_s = args.time_limit - (time.perf_counter() - started)
     members, results = border_pass(case.members, case.alternative, first.results, build,
