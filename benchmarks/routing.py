@@ -27,7 +27,6 @@ import json
 import math
 import os
 import platform
-import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from datetime import timedelta
@@ -36,9 +35,10 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from optimize.routing_engines import VrpData, VrpSolution, _solution, solve_vrp  # noqa: E402
+from benchmarks.engines.decompose import allocate_fleet, border_pass, solve_depots
+from benchmarks.engines.province_cases import ProvinceCase
+from benchmarks.engines.vrp import VrpData, VrpSolution, solve_vrp, vrp_solution
+from optimize.routing.check import check_trips
 
 #: VRPTW instances are solved in tenths of a distance/time unit (DIMACS: 1 decimal).
 TW_SCALE = 10
@@ -127,7 +127,7 @@ def solve_vroom(data: VrpData, time_limit_s: float) -> VrpSolution:
     out = []
     for _, group in routes[routes["type"] == "job"].groupby("vehicle_id", sort=True):
         out.append(tuple(int(x) for x in group["id"]))
-    return _solution(data, out, "vroom", started)
+    return vrp_solution(data, out, "vroom", started)
 
 
 def _vroom_fleet(data: VrpData) -> int:
@@ -219,17 +219,13 @@ def run_benchmark(args: argparse.Namespace) -> None:
 # --------------------------------------------------------------------------------------
 def run_province(args: argparse.Namespace) -> None:
     """Synthetic province: depots, stops, 720 trucks; decomposed by depot, in parallel."""
-    from optimize.routing import check_trips
-    from optimize.routing_decompose import allocate_fleet, border_pass, solve_depots
-    from optimize.routing_province import ProvinceCase
-
     started = time.perf_counter()
     case = ProvinceCase.generate(args.depots, args.stops, seed=args.seed, engine=args.engine)
     share = allocate_fleet([case.problem(j, case.members[j], 0) for j in range(args.depots)],
                            args.trucks)
     build = case.builder(share.trucks)
     first_s = 0.75 * args.time_limit - (time.perf_counter() - started)
-    problems = [build(j, case.members[j]) for j in range(args.depots)]
+    problems = [build(j, list(case.members[j])) for j in range(args.depots)]
     first = solve_depots(problems, budget_s=first_s, workers=args.jobs)
     left_s = args.time_limit - (time.perf_counter() - started)
     members, results = border_pass(case.members, case.alternative, first.results, build,

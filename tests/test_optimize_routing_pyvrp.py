@@ -1,7 +1,7 @@
-"""Tests of the PyVRP path of optimize.routing (``engine="auto"`` / ``"pyvrp"``).
+"""Tests of optimize.routing.pyvrp: the ``engine="auto"`` / ``"pyvrp"`` path.
 
-Same hand-checkable instances as tests/test_optimize_routing.py: minutes of driving at
-60 km/h, so one minute is 60 s and 1,000 m.
+Same hand-checkable instances as tests/test_optimize_routing_ortools.py: minutes of
+driving at 60 km/h, so one minute is 60 s and 1,000 m.
 """
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ import dataclasses
 
 import numpy as np
 
-from optimize.routing import RoutingProblem, check_trips, solve_routing
-from optimize.routing_pyvrp import pyvrp_iterations
+from optimize.routing.check import check_trips
+from optimize.routing.problem import RoutingProblem
+from optimize.routing.pyvrp import pyvrp_iterations
+from optimize.routing.solve import solve_routing
 
 MIN = 60
 HOUR = 3600

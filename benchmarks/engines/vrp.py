@@ -1,8 +1,9 @@
 """Single-trip vehicle routing (CVRP / VRPTW) on two engines, PyVRP and OR-Tools.
 
-This is the engine layer behind :mod:`optimize.routing` for problems *without* a freshness
-cap or chained trips: one depot, a fleet of identical trucks, capacities, optional time
-windows and service times. Such problems are what the CVRPLIB X, Belgium XXL and Solomon
+A side engine, kept for comparison and research: no plan runs it. It solves problems
+*without* a freshness cap or chained trips (those are :mod:`optimize.routing`'s): one
+depot, a fleet of identical trucks, capacities, optional time windows and service times.
+Such problems are what the CVRPLIB X, Belgium XXL and Solomon
 benchmarks measure, and on them PyVRP (hybrid genetic search) reaches better plans than
 OR-Tools' guided local search in the same time (measured: ``benchmarks/routing.py``,
 figures in ``benchmarks/README.md``). So ``engine="auto"`` picks PyVRP; ``"ortools"``
@@ -162,8 +163,8 @@ def _window_problems(data: VrpData, k: int, route: tuple[int, ...]) -> list[str]
     return out
 
 
-def _solution(data: VrpData, routes: list[tuple[int, ...]], engine: str,
-              started: float) -> VrpSolution:
+def vrp_solution(data: VrpData, routes: list[tuple[int, ...]], engine: str,
+                 started: float) -> VrpSolution:
     """Package routes with their recomputed cost and the checker's findings."""
     kept = tuple(r for r in routes if r)
     return VrpSolution(kept, route_cost(data, kept), engine, time.perf_counter() - started,
@@ -217,7 +218,7 @@ def solve_pyvrp(data: VrpData, time_limit_s: float, seed: int = 0,
         stop = MultipleCriteria([MaxIterations(iterations), stop])
     result = pyvrp.solve(problem, stop=stop, seed=seed, display=False, collect_stats=False)
     routes = [tuple(a.idx + 1 for a in route if a.is_client()) for route in result.best.routes()]
-    return _solution(data, routes, "pyvrp", started)
+    return vrp_solution(data, routes, "pyvrp", started)
 
 
 # --------------------------------------------------------------------------------------
@@ -244,7 +245,7 @@ def solve_ortools(data: VrpData, time_limit_s: float) -> VrpSolution:
     params.time_limit.FromMilliseconds(max(1, round(left_s * 1000)))
     solution = routing.SolveWithParameters(params)
     routes = [] if solution is None else _ortools_routes(data, manager, routing, solution)
-    return _solution(data, routes, "ortools", started)
+    return vrp_solution(data, routes, "ortools", started)
 
 
 def _ortools_windows(data: VrpData, manager: Any, routing: Any) -> None:
@@ -282,7 +283,7 @@ def choose_engine(data: VrpData) -> str:
 
     Chosen by measurement (benchmarks/README.md): on CVRPLIB X at 30 s PyVRP's gap was a
     fraction of OR-Tools guided local search's. Freshness and chained trips are not in
-    :class:`VrpData`; those problems go through :func:`optimize.routing.solve_routing`.
+    :class:`VrpData`; those problems go through :func:`optimize.routing.solve.solve_routing`.
     """
     del data
     return "pyvrp"

@@ -6,12 +6,12 @@ depot's area. So the plan is decomposed by depot:
 
 1. :func:`allocate_fleet` shares ``N`` trucks among the depots. Each depot first gets its
    need, the larger of two lower bounds from
-   :func:`optimize.routing.trucks_needed_lower_bound` (tonnes over capacity and trips; the
+   :func:`optimize.routing.bounds.trucks_needed_lower_bound` (tonnes over capacity and trips; the
    hours of loading and driving over the shift); trucks left over go by D'Hondt on the
    depots' workload in truck-hours, since freshness and geography make the true need
    exceed the bound most where the driving is longest. When trucks are short, the need
    itself is shared by D'Hondt. Every depot's figure comes with the reason.
-2. :func:`solve_depots` solves the depots' :class:`~optimize.routing.RoutingProblem` s in
+2. :func:`solve_depots` solves the depots' :class:`~optimize.routing.problem.RoutingProblem` s in
    parallel worker processes (one core each), under one wall-clock budget: each depot's
    time limit is its share of ``workers x budget`` by pickup count, and the depots are
    started largest first. The OR-Tools path stops by its own time limit, first solution
@@ -19,6 +19,9 @@ depot's area. So the plan is decomposed by depot:
 3. :func:`border_pass` is the improvement across depot borders: stops a depot could not
    fit (fleet or shift reasons) are offered to their next-nearest depot, and only the
    depots that receive stops are solved again.
+
+A side engine: no plan runs it; ``benchmarks/routing.py --set province`` measures it on
+the synthetic case of :mod:`benchmarks.engines.province_cases`.
 """
 
 from __future__ import annotations
@@ -33,13 +36,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimize.fleet import dhondt
-from optimize.routing import (
-    RoutingProblem,
-    RoutingResult,
-    solve_routing,
-    trucks_needed_lower_bound,
-    workload_lower_bound_s,
-)
+from optimize.routing.bounds import trucks_needed_lower_bound, workload_lower_bound_s
+from optimize.routing.problem import RoutingProblem, RoutingResult
+from optimize.routing.solve import solve_routing
 
 #: Share of the wall-clock budget handed out as solver time; the rest covers process
 #: start-up, model building and reading the results.
@@ -126,7 +125,7 @@ class DepotsResult:
     Attributes
     ----------
     results
-        One :class:`~optimize.routing.RoutingResult` per depot.
+        One :class:`~optimize.routing.problem.RoutingResult` per depot.
     time_s
         Wall-clock seconds for the whole parallel solve.
     time_limits_s

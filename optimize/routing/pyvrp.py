@@ -1,6 +1,6 @@
 """A cold store's day on PyVRP, checked against freshness, with OR-Tools as the fallback.
 
-:func:`optimize.routing.solve_routing` comes here when ``RoutingProblem.engine`` is
+:func:`optimize.routing.solve.solve_routing` comes here when ``RoutingProblem.engine`` is
 ``"auto"`` or ``"pyvrp"``. PyVRP 0.14 models everything in the store problem except the
 freshness cap:
 
@@ -21,10 +21,11 @@ freshness cap:
 - cost = metres (``distance_m``); time = ``time_s``.
 
 What PyVRP cannot see is the age of produce at the store. So every PyVRP plan is rebuilt
-by the same code as OR-Tools plans (:func:`optimize.routing._schedule`) and checked by
-:func:`optimize.routing.check_trips`. Under ``"auto"`` a plan with any violation is thrown
-away and the OR-Tools model, which carries the freshness dimension, solves the store
-instead; the status says so. Under ``"pyvrp"`` the plan is returned as found (for
+by the same code as OR-Tools plans (:func:`optimize.routing.schedule.schedule_trips`) and
+checked by :func:`optimize.routing.check.check_trips`. Under ``"auto"`` a plan with any
+violation is thrown away and the OR-Tools model
+(:func:`optimize.routing.ortools.solve_ortools`), which carries the freshness dimension,
+solves the store instead; the status says so. Under ``"pyvrp"`` the plan is returned as found (for
 measurement and tests: it shows what the cheapest routes do to freshness).
 
 Reproducibility: PyVRP is stopped by an iteration count derived from ``time_limit_s``
@@ -41,19 +42,12 @@ from typing import Any
 
 import numpy as np
 
-from optimize.routing import (
-    RoutingProblem,
-    RoutingResult,
-    Trip,
-    _fleet_reason,
-    _kg_down,
-    _result,
-    _schedule,
-    _solve_ortools,
-    _sub_problem,
-    check_trips,
-    default_drop_penalty,
-)
+from optimize.routing.bounds import default_drop_penalty
+from optimize.routing.check import check_trips
+from optimize.routing.ortools import solve_ortools
+from optimize.routing.problem import RoutingProblem, RoutingResult, Trip, kg_down
+from optimize.routing.schedule import routing_result, schedule_trips
+from optimize.routing.screen import fleet_reason, sub_problem
 
 #: PyVRP iterations granted per second of ``time_limit_s``. Measured on stores of 15 to
 #: 60 pickups (one core): 2,000 to 9,000 iterations per second, so the count, not the
@@ -74,7 +68,7 @@ def _store_data(problem: RoutingProblem, keep: list[int], required: bool) -> Any
     """PyVRP ``ProblemData`` for the screened-in pickups (node k = pickup keep[k-1])."""
     import pyvrp
 
-    sub = _sub_problem(problem, keep)
+    sub = sub_problem(problem, keep)
     duration = sub.time_s.copy()
     duration[1:, 0] += problem.unload_s
     penalty = problem.drop_penalty
@@ -83,7 +77,7 @@ def _store_data(problem: RoutingProblem, keep: list[int], required: bool) -> Any
                             service_duration=int(sub.service_s[k]),
                             prize=0 if required else int(prize), required=required)
                for k in range(1, len(keep) + 1)]
-    vehicle = pyvrp.VehicleType(problem.n_trucks, capacity=[_kg_down(problem.truck_capacity_t)],
+    vehicle = pyvrp.VehicleType(problem.n_trucks, capacity=[kg_down(problem.truck_capacity_t)],
                                 shift_duration=int(problem.shift_s), tw_late=int(problem.shift_s),
                                 reload_depots=[0], max_reloads=problem.trips_per_truck - 1)
     locations = [pyvrp.Location(0.0, 0.0) for _ in range(len(keep) + 1)]
@@ -139,7 +133,7 @@ def solve_store_pyvrp(problem: RoutingProblem, keep: list[int], unserved: dict[i
     problem
         The store problem (``engine`` is ``"auto"`` or ``"pyvrp"``).
     keep
-        Pickups that passed :func:`optimize.routing.screen_pickups`.
+        Pickups that passed :func:`optimize.routing.screen.screen_pickups`.
     unserved
         The screening reasons so far (not changed).
     started
@@ -151,12 +145,12 @@ def solve_store_pyvrp(problem: RoutingProblem, keep: list[int], unserved: dict[i
         return _fallback(problem, keep, unserved, started, "PyVRP found no plan serving "
                          "every pickup")
     routes, status = found
-    trips = [dataclasses.replace(t, engine="pyvrp") for t in _schedule(problem, routes)]
+    trips = [dataclasses.replace(t, engine="pyvrp") for t in schedule_trips(problem, routes)]
     served = {s for t in trips for s in t.stops}
     left = dict(unserved)
-    left.update({i: _fleet_reason(problem) for i in keep if i not in served})
-    result = _result(problem, trips, left, status, _objective(problem, trips, left, unserved),
-                     started)
+    left.update({i: fleet_reason(problem) for i in keep if i not in served})
+    objective = _objective(problem, trips, left, unserved)
+    result = routing_result(problem, trips, left, status, objective, started)
     if problem.engine == "pyvrp":
         return result
     broken = check_trips(problem, result)
@@ -171,7 +165,7 @@ def _fallback(problem: RoutingProblem, keep: list[int], unserved: dict[int, str]
     """OR-Tools on the time left, with ``why`` appended to its status."""
     left_s = max(problem.time_limit_s - (time.perf_counter() - started), 0.05)
     rest = dataclasses.replace(problem, time_limit_s=left_s)
-    fallback = _solve_ortools(rest, keep, dict(unserved), started)
+    fallback = solve_ortools(rest, keep, dict(unserved), started)
     return dataclasses.replace(fallback, status=f"{fallback.status}; OR-Tools used: {why}")
 
 

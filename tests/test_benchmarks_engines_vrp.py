@@ -1,4 +1,4 @@
-"""Tests of optimize.routing_engines on CVRP / VRPTW instances solvable by hand.
+"""Tests of benchmarks.engines.vrp on CVRP / VRPTW instances solvable by hand.
 
 Clients sit on a line (integer positions) or at the corners of a square; distances are
 absolute differences, so every optimum below is a sum of a few small integers.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimize.routing_engines import VrpData, check_vrp, route_cost, solve_vrp
+from benchmarks.engines.vrp import VrpData, check_vrp, route_cost, solve_vrp
 
 
 def _line(positions: list[int], demand: list[int], capacity: int, **kw: object) -> VrpData:

@@ -1,20 +1,18 @@
-"""Tests of optimize.routing_decompose: fleet shares, parallel depots, border moves."""
+"""Tests of benchmarks.engines.decompose: fleet shares, parallel depots, border moves."""
 
 from __future__ import annotations
 
-import dataclasses
-
-import numpy as np
 import pytest
 
-from optimize.routing import RoutingProblem, check_trips
-from optimize.routing_decompose import (
+from benchmarks.engines.decompose import (
     allocate_fleet,
     border_pass,
     depot_time_limits,
     solve_depots,
 )
-from optimize.routing_province import ProvinceCase
+from benchmarks.engines.province_cases import ProvinceCase
+from optimize.routing.check import check_trips
+from optimize.routing.problem import RoutingProblem
 from tests.routing_cases import HOUR, line_problem
 
 
@@ -72,17 +70,12 @@ def test_border_pass_moves_fleet_blocked_stops_to_the_neighbour() -> None:
     members = [list(m) for m in case.members]
     first = solve_depots([build(j, members[j]) for j in range(2)], budget_s=2.0,
                          workers=1).results
+    assert len(first[0].unserved) == len(members[0]) > 0
     assert all("no truck based" in why for _, why in first[0].unserved)
     moved, results = border_pass(members, case.alternative, first, build, budget_s=4.0,
                                  workers=1)
     assert moved[0] == [] and sorted(moved[1]) == list(range(12))
     assert check_trips(build(1, moved[1]), results[1]) == []
     lost = {why for _, why in results[1].unserved}
+    assert lost  # the far stops this seed puts beyond the shift stay unserved, with reasons
     assert all("fleet" not in why or "6 trucks" in why for why in lost)
-
-
-def test_same_case_same_numbers() -> None:
-    a, b = ProvinceCase.generate(3, 30, seed=9), ProvinceCase.generate(3, 30, seed=9)
-    assert np.array_equal(a.stop_km, b.stop_km) and a.members == b.members
-    assert sorted(i for m in a.members for i in m) == list(range(30))
-    assert dataclasses.replace(a.problem(0, a.members[0], 2), n_trucks=2).n_trucks == 2

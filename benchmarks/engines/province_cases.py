@@ -9,7 +9,7 @@ Labour-Law day). Each stop grows one crop, drawn at random, whose freshness limi
 (PARAMETERS.md §4: leafy vegetables 2 h, cherry 4 h, grape 12 h, apple 48 h) binds it
 (``RoutingProblem.freshness_by_pickup_s``). Each stop is assigned to its nearest depot;
 its second-nearest is the alternative used by
-:func:`optimize.routing_decompose.border_pass`.
+:func:`benchmarks.engines.decompose.border_pass`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimize.routing import RoutingProblem
+from optimize.routing.problem import RoutingProblem
 
 HOUR_S = 3600
 #: Freshness limits by crop, seconds (PARAMETERS.md §4).

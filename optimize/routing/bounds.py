@@ -1,0 +1,137 @@
+"""Defaults and bounds derived from a problem: drop penalty, search budget, trucks needed.
+
+All are fixed formulas of the problem, never clock readings, so the same problem always
+gets the same penalty and the same amount of search. The money model of a mixed fleet
+(:func:`arc_cents`, :func:`fixed_cents`) lives here too, since the drop penalty must
+exceed any plan's cost in it; :mod:`optimize.routing.ortools` puts it on the arcs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from optimize.routing.problem import RoutingProblem, TruckType, kg_down, kg_up
+from optimize.routing.screen import pickup_reasons
+
+#: Assumed search cost per accepted solution per squared pickup count, seconds
+#: (measured 1.7e-6 to 2.9e-6; see :func:`default_search_solutions`).
+SEARCH_S_PER_PICKUP2 = 5e-6
+SEARCH_MIN_SOLUTIONS = 50
+SEARCH_MAX_SOLUTIONS = 5_000
+
+
+def default_drop_penalty(problem: RoutingProblem) -> int:
+    """A drop penalty larger than the cost of any complete solution (metres or yuan-cents).
+
+    A solution has at most ``n + 2 * slots`` arcs (``slots = trucks * trips_per_truck``)
+    and no arc is longer than the longest entry of ``distance_m``, so a penalty of
+    ``(n + 2 * slots) * max_m + 1`` makes the objective lexicographic: first serve the
+    most pickups, then drive the fewest metres. With a mixed fleet (``trucks``) the same
+    bound uses the dearest arc of any truck in yuan-cents, plus every truck's fixed cost.
+    """
+    slots = len(problem.fleet) * problem.trips_per_truck
+    arcs = problem.n_pickups + 2 * slots
+    if problem.trucks is not None:
+        dearest = max((_cents_bound(problem, t) for t in problem.trucks), default=0)
+        fixed = sum(fixed_cents(t) for t in problem.trucks)
+        return arcs * max(dearest, 1) + fixed + 1
+    longest_m = int(problem.distance_m.max()) if problem.distance_m.size else 0
+    return arcs * max(longest_m, 1) + 1
+
+
+def default_search_solutions(n_pickups: int, time_limit_s: float) -> int:
+    """Local-search budget (solutions accepted) that fits ``time_limit_s``, reproducibly.
+
+    The budget is a fixed formula of the problem, never a clock reading, so the same
+    problem always gets the same amount of search and the same plan. It converts the
+    time limit with a cost model measured on seeded instances (8 to 100 pickups, 1 to 3
+    trips, OR-Tools 9.15, one core): one accepted guided-local-search solution cost
+    1.7 to 2.9 microseconds times ``n_pickups ** 2``. :data:`SEARCH_S_PER_PICKUP2`
+    assumes 5 microseconds, so on that machine the search uses about half the limit and a
+    machine up to twice as slow still stops at the budget, not the wall clock. The
+    budget is clamped to ``[SEARCH_MIN_SOLUTIONS, SEARCH_MAX_SOLUTIONS]``: the floor
+    buys some improvement on large stores even under a short limit (there the wall-clock
+    cap may fire, and the status says so); the cap stops tiny stores, whose ``n ** 2`` is
+    small, from searching long for nothing (15-pickup stores stopped improving within a
+    few hundred solutions).
+    """
+    per_solution_s = SEARCH_S_PER_PICKUP2 * max(n_pickups, 1) ** 2
+    budget = math.floor(time_limit_s / per_solution_s)
+    return min(max(budget, SEARCH_MIN_SOLUTIONS), SEARCH_MAX_SOLUTIONS)
+
+
+def trucks_needed_lower_bound(problem: RoutingProblem) -> int:
+    """A lower bound on the trucks this store needs to serve every servable pickup.
+
+    For fleet allocation: ``problem.n_trucks`` is ignored, and pickups that fail
+    :func:`~optimize.routing.screen.screen_pickups` for reasons other than the fleet are
+    left out. The bound is the larger of
+
+    - trips: ``ceil(tonnes / capacity)`` trips are needed, ``trips_per_truck`` per truck;
+    - time: each served pickup costs at least its loading time plus its shortest way out,
+      each trip its shortest way out of the store plus ``unload_s``, and a truck offers
+      ``shift_s`` seconds.
+
+    It ignores freshness, so the true need may be larger. With a mixed fleet
+    (``trucks``) it uses the largest capacity and the longest shift, so it stays a bound.
+    """
+    trips, work_s = _trips_and_work(problem)
+    if trips == 0:
+        return 0
+    by_time = math.ceil(work_s / problem.longest_shift_s)
+    return max(math.ceil(trips / problem.trips_per_truck), by_time)
+
+
+def workload_lower_bound_s(problem: RoutingProblem) -> float:
+    """Truck-seconds of loading, driving and unloading the store needs at least.
+
+    The time half of :func:`trucks_needed_lower_bound`, before dividing by the shift: used
+    to share spare trucks among depots by workload.
+    """
+    return _trips_and_work(problem)[1]
+
+
+def _trips_and_work(problem: RoutingProblem) -> tuple[int, float]:
+    """Fewest trips by tonnage and the least truck-seconds, over servable pickups."""
+    keep = [i for i in range(problem.n_pickups) if not pickup_reasons(problem, i)]
+    if not keep:
+        return 0, 0.0
+    kg = sum(kg_up(float(problem.pickup_t[i])) for i in keep)
+    trips = max(1, math.ceil(kg / max(kg_down(problem.largest_capacity_t), 1)))
+    nodes = [0] + [i + 1 for i in keep]
+    sub = problem.time_s[np.ix_(nodes, nodes)].astype(np.float64)
+    np.fill_diagonal(sub, np.inf)
+    out_s = sub.min(axis=1)
+    work_s = (sum(int(problem.service_s[i]) for i in keep) + out_s[1:].sum()
+              + trips * (out_s[0] + problem.unload_s))
+    return trips, float(work_s)
+
+
+# --------------------------------------------------------------------------------------
+# Money of a mixed fleet, whole yuan-cents
+# --------------------------------------------------------------------------------------
+def arc_cents(truck: TruckType, distance_m: np.ndarray, transit_s: np.ndarray) -> np.ndarray:
+    """Running cost of each arc for ``truck``, whole yuan-cents (rounded to nearest).
+
+    ``cost_per_km x km + cost_per_h x h``, the hours being the time-dimension transit
+    (loading at the from-node, driving, unloading on the way into the store), so waiting
+    at the store is free. Cents keep rounding errors below one fen per arc.
+    """
+    yuan = (truck.cost_per_km_yuan * distance_m / 1000
+            + truck.cost_per_h_yuan * transit_s / 3600)
+    return np.rint(100 * yuan).astype(np.int64)
+
+
+def _cents_bound(problem: RoutingProblem, truck: TruckType) -> int:
+    """An upper bound on any one arc's cost for ``truck``, yuan-cents."""
+    longest_m = int(problem.distance_m.max()) if problem.distance_m.size else 0
+    longest_s = (int(problem.time_s.max()) if problem.time_s.size else 0) + problem.unload_s \
+        + (int(problem.service_s.max()) if problem.service_s.size else 0)
+    return int(arc_cents(truck, np.array(longest_m), np.array(longest_s))) + 1
+
+
+def fixed_cents(truck: TruckType) -> int:
+    """``truck``'s fixed cost of the day, whole yuan-cents."""
+    return round(100 * truck.fixed_cost_yuan)
