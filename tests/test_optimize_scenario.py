@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from optimize.crops import CROPS, Season
 from optimize.errors import SpecificationError
-from optimize.scenario import CROPS, DEFAULT_TIERS, PARAMS, Scenario
+from optimize.scenario import DEFAULT_TIERS, PARAMS, Scenario
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -106,7 +107,7 @@ def test_seasons_in_a_scenario_file_are_checked(tmp_path: Path) -> None:
                  '[[seasons.peaks]]\nregion = "*"\ncrop = "vegetables"\nshare = 1.0\n',
                  encoding="utf-8")
     s = Scenario.from_toml(f)
-    assert s.seasons[0]["name"] == "all year"
+    assert s.seasons[0].name == "all year" and isinstance(s.seasons[0], Season)
     assert s.describe()["seasons"]["assumption"] is True
     f.write_text(f.read_text(encoding="utf-8").replace('"vegetables"', '"mango"'),
                  encoding="utf-8")
