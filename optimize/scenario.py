@@ -291,6 +291,7 @@ class Scenario:
             "assumption": bool(self.county_stores)}
         if not self.county_min_stores:
             out["county_min_stores"]["assumption"] = False
+        # the default's label keeps its old module name so plan.json stays byte-identical
         out["seasons"] = {
             "value": [s.to_mapping() for s in self.seasons]
             or "default Gansu calendar (optimize.seasons)",
