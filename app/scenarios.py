@@ -2,8 +2,8 @@
 
 A form is turned into the plain mapping :meth:`optimize.scenario.Scenario.from_mapping`
 takes (blank fields are left out, so the scenario's documented default applies), and
-that method's reasons are shown beside the field they name. A supply table upload is
-checked by :func:`geodata.supply.read_supply_table` before it is kept: its row-level
+that method's reasons are shown beside the field each names (``Reason.field``). A supply
+table upload is checked by :func:`geodata.supply.read_supply_table` before it is kept: its row-level
 message is shown with the file name the user chose (never the server's path).
 """
 
@@ -45,6 +45,8 @@ FIELDS: dict[str, str] = {
     "routing_time_limit_s": "float", "seed": "int", "siting_engine": "str",
     "county_min_stores": "int",
 }
+# every key a reason may be shown beside (the others go to the form as a whole)
+FORM_KEYS = (*FIELDS, "tiers", "name", "supply_file", "sites_file")
 
 
 @dataclass
@@ -128,16 +130,14 @@ def validate(result: FormResult, supply_file: str | None,
     try:
         Scenario.from_mapping(params)
     except SpecificationError as exc:
-        for reason in exc.reasons:
-            result.add(_reason_key(reason), reason)
+        for reason in exc.details:
+            result.add(form_key(reason.field), reason.message)
 
 
-def _reason_key(reason: str) -> str:
-    """The form field a scenario reason names (``_`` when none does)."""
-    for key in (*FIELDS, "tiers", "name", "supply_file", "sites_file"):
-        if reason.startswith(key) or reason.startswith(f"unknown key {key!r}"):
-            return key
-    return "_"
+def form_key(field: str | None) -> str:
+    """The form field a scenario reason names (``_``, the form as a whole, when it names
+    none the form shows)."""
+    return field if field is not None and field in FORM_KEYS else "_"
 
 
 # ---- uploads ----------------------------------------------------------------------------
@@ -239,7 +239,9 @@ def form_values(params: dict[str, Any]) -> dict[str, str]:
 
 def _render_form(values: dict[str, str], errors: dict[str, list[str]],
                  scenario: dict[str, Any] | None, status: int = 200) -> ResponseReturnValue:
-    from optimize.scenario import CROPS, OBJECTIVES, PARAMS, Scenario
+    from optimize.crops import CROPS
+    from optimize.location import OBJECTIVES
+    from optimize.scenario import PARAMS, Scenario
 
     defaults = Scenario()
     return render_template("scenario_form.html", values=values, errors=errors,

@@ -1,9 +1,11 @@
 """Scenario: every planning parameter with its unit, default and reason.
 
-A scenario is a TOML file of flat keys (plus ``[[tiers]]`` tables), read by
+A scenario is a TOML file of flat keys (plus ``[[tiers]]``, ``[[seasons]]`` and
+``[county_stores]`` tables), read by
 :meth:`Scenario.from_toml`. Keys not given take the defaults below, each of which names
 its source (``docs`` = ``../shared/design/PARAMETERS.md``); a default without a source is
-an *assumption* and every plan that uses it lists it as such.
+an *assumption* and every plan that uses it lists it as such. The programme's figures
+(893 stores, 720 trucks, 500 M yuan) are declared once, in :mod:`optimize.programme`.
 
 Example (``scenarios/linxia.toml``)::
 
@@ -21,7 +23,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from geodata.errors import Reason
+from optimize.crops import CROPS, HOUR_S, SEASONS_KEY, Season, check_calendar, read_seasons
 from optimize.errors import SpecificationError
+from optimize.location import ENGINES, OBJECTIVES, StoreTier
+from optimize.programme import (
+    DETOUR_FACTOR,
+    PROVINCE_BUDGET_YUAN,
+    PROVINCE_STORES,
+    PROVINCE_TRUCKS,
+    TRIPS_PER_TRUCK,
+    TRUCK_CAPACITY_T,
+)
 
 
 @dataclass(frozen=True)
@@ -33,54 +46,14 @@ class Param:
     assumption: bool = False
 
 
-@dataclass(frozen=True)
-class Crop:
-    """A crop's freshness limit: the longest wait or ride from harvest to cold storage."""
-
-    name: str
-    freshness_limit_s: int
-    source: str
-    assumption: bool = False
-
-
-H = 3600
-#: Freshness limits by crop, PARAMETERS.md section 4 ("suggested limit" column).
-CROPS: dict[str, Crop] = {
-    c.name: c
-    for c in (
-        Crop("apple", 48 * H, "docs §4: pre-cool within 48 h (foagr.com)"),
-        Crop("cherry", 4 * H, "docs §4: cool below 5 °C within 4 h (USDA HB-66, isofruit)"),
-        Crop("peach", 4 * H, "docs §4: no hour limit found; borrowed from cherry", True),
-        Crop("grape", 12 * H, "docs §4: Table 20.1, rotundifolia row"),
-        Crop("vegetables", 2 * H, "docs §4: leafy vegetables, start cooling within 1-2 h"),
-        Crop("potato", 72 * H, "docs §4: no hour limit found", True),
-        Crop("sichuan_pepper", 24 * H, "docs §4: fresh pepper limit not found", True),
-        Crop("walnut", 72 * H, "docs §4: hulling after 4-7 days; hour limit not found", True),
-        Crop("herbs", 24 * H, "docs §4: fresh herb limit not found", True),
-        Crop("lily", 24 * H, "docs §4: Lanzhou lily limit not found", True),
-        Crop("beef_mutton", 1 * H, "docs §4: chilling within 1 h of bleed-out (USDA)"),
-    )
-}
-
-
-@dataclass(frozen=True)
-class Tier:
-    """A store size: capacity in tonnes, total build cost and public subsidy in yuan."""
-
-    name: str
-    capacity_t: float
-    build_cost_yuan: float
-    subsidy_yuan: float
-
-
-def _tier(capacity_t: float, cost_per_t_yuan: float) -> Tier:
+def _tier(capacity_t: float, cost_per_t_yuan: float) -> StoreTier:
     """A tier priced per tonne, with the Gansu 2018 subsidy rule (1,050 yuan/t, <= 370,000)."""
     subsidy = min(1050.0 * capacity_t, 370_000.0)
-    return Tier(f"{capacity_t:g} t", capacity_t, capacity_t * cost_per_t_yuan, subsidy)
+    return StoreTier(f"{capacity_t:g} t", capacity_t, capacity_t * cost_per_t_yuan, subsidy)
 
 
 #: Default store tiers (docs §3.2): 100 t at ~2,000 yuan/t, 300/500 t at 1,500, 1,000 t at 1,300.
-DEFAULT_TIERS: tuple[Tier, ...] = (
+DEFAULT_TIERS: tuple[StoreTier, ...] = (
     _tier(100, 2000.0),
     _tier(300, 1500.0),
     _tier(500, 1500.0),
@@ -97,9 +70,13 @@ TIERS_PARAM = Param(
 PARAMS: dict[str, Param] = {
     "region_code": Param("NBS code", "4-digit prefecture or 6-digit county code; \"62\" = "
                           "all of Gansu (planned by prefecture, optimize.province)"),
-    "province_stores": Param("stores", "the Gansu 2020 programme: 893 stores of >= 100 t"),
-    "province_trucks": Param("trucks", "the Gansu 2020 programme: 720 refrigerated trucks"),
-    "province_budget_yuan": Param("yuan", "the Gansu 2020 programme: 500 M yuan of poverty funds"),
+    "province_stores": Param(
+        "stores", f"the Gansu 2020 programme: {PROVINCE_STORES} stores of >= 100 t"),
+    "province_trucks": Param(
+        "trucks", f"the Gansu 2020 programme: {PROVINCE_TRUCKS} refrigerated trucks"),
+    "province_budget_yuan": Param(
+        "yuan", f"the Gansu 2020 programme: {PROVINCE_BUDGET_YUAN / 1e6:g} M yuan of poverty "
+        "funds"),
     "stores": Param("stores", "apportioned from province_stores by 2020 rural population"),
     "trucks": Param("trucks", "apportioned from province_trucks by 2020 rural population"),
     "budget_yuan": Param(
@@ -164,14 +141,13 @@ PARAMS: dict[str, Param] = {
 COUNTY_STORES_PARAM = Param(
     "stores", "policy choice: per-county minimum and maximum store counts ([county_stores] "
     "table, county code -> {min, max})", True)
-ENGINES = ("auto", "cpsat", "lagrange")
-#: Harvest seasons: ``[[seasons]]`` tables (whole-province plans; optimize.seasons).
+#: Harvest seasons: ``[[seasons]]`` tables (whole-province plans; read by optimize.crops,
+#: used by optimize.fleet.seasons).
 SEASONS_PARAM = Param(
     "", "harvest calendar: months from PARAMETERS.md §5 rows; every share of a region's "
     "produce over seasons is an assumption (no output by crop and prefecture was found, §6)",
     True)
 
-OBJECTIVES = ("coverage_then_time", "time", "cost")
 _CODE = re.compile(r"^62(\d{2}|\d{4})?$")
 
 
@@ -181,9 +157,9 @@ class Scenario:
 
     name: str = "Linxia 2020"
     region_code: str = "6229"
-    province_stores: int = 893
-    province_trucks: int = 720
-    province_budget_yuan: float = 500_000_000.0
+    province_stores: int = PROVINCE_STORES
+    province_trucks: int = PROVINCE_TRUCKS
+    province_budget_yuan: float = PROVINCE_BUDGET_YUAN
     stores: int | None = None
     trucks: int | None = None
     budget_yuan: float | None = None
@@ -196,13 +172,13 @@ class Scenario:
     max_access_time_s: int | None = None
     poverty_weight: float = 2.0
     objective: str = "coverage_then_time"
-    truck_capacity_t: float = 3.0
+    truck_capacity_t: float = TRUCK_CAPACITY_T
     truck_subsidy_yuan: float = 150_000.0
-    shift_s: int = 8 * H
-    trips_per_truck: int = 4
+    shift_s: int = 8 * HOUR_S
+    trips_per_truck: int = TRIPS_PER_TRUCK
     service_s: int = 900
     unload_s: int = 1200
-    detour_factor: float = 1.3
+    detour_factor: float = DETOUR_FACTOR
     max_snap_m: float = 5000.0
     siting_time_limit_s: float = 60.0
     routing_time_limit_s: float = 2.0
@@ -210,8 +186,8 @@ class Scenario:
     siting_engine: str = "auto"
     county_min_stores: int = 0
     county_stores: tuple[tuple[str, int, int | None], ...] = ()
-    seasons: tuple[dict[str, Any], ...] = ()
-    tiers: tuple[Tier, ...] = field(default=DEFAULT_TIERS)
+    seasons: tuple[Season, ...] = ()
+    tiers: tuple[StoreTier, ...] = field(default=DEFAULT_TIERS)
 
     def __post_init__(self) -> None:
         problems = self.problems()
@@ -230,16 +206,23 @@ class Scenario:
         return self.max_access_time_s or self.freshness_s
 
     # -- validation -----------------------------------------------------------------
-    def problems(self) -> list[str]:
-        """Every reason this scenario cannot work, each naming the parameter."""
+    def problems(self) -> list[Reason]:
+        """Every reason this scenario cannot work, each naming the parameter (its field)."""
+        return [*self._scalar_problems(), *self._county_problems(),
+                *self._season_problems(), *self._tier_problems()]
+
+    def _scalar_problems(self) -> list[Reason]:
         out = []
         if not _CODE.match(self.region_code):
-            out.append(f"region_code {self.region_code!r}: expected a Gansu prefecture "
-                       "(62xx) or county (62xxxx) code, or 62 for the whole province")
+            out.append(Reason("region_code", f"region_code {self.region_code!r}: expected a "
+                              "Gansu prefecture (62xx) or county (62xxxx) code, or 62 for "
+                              "the whole province"))
         if self.crop not in CROPS:
-            out.append(f"crop {self.crop!r}: unknown; known crops: {', '.join(CROPS)}")
+            out.append(Reason("crop", f"crop {self.crop!r}: unknown; known crops: "
+                              f"{', '.join(CROPS)}"))
         if self.objective not in OBJECTIVES:
-            out.append(f"objective {self.objective!r}: expected one of {', '.join(OBJECTIVES)}")
+            out.append(Reason("objective", f"objective {self.objective!r}: expected one of "
+                              f"{', '.join(OBJECTIVES)}"))
         out += _positive(self, ("truck_capacity_t", "shift_s", "trips_per_truck",
                                 "harvest_peak_days", "detour_factor", "max_snap_m",
                                 "siting_time_limit_s", "routing_time_limit_s",
@@ -249,20 +232,36 @@ class Scenario:
                                     "unload_s", "stored_produce_kg_per_rural_capita",
                                     "province_budget_yuan", "truck_subsidy_yuan"))
         if self.detour_factor < 1:
-            out.append(f"detour_factor {self.detour_factor}: a road is never shorter than "
-                       "the straight line (expected >= 1)")
+            out.append(Reason("detour_factor", f"detour_factor {self.detour_factor}: a road "
+                              "is never shorter than the straight line (expected >= 1)"))
         if self.siting_engine not in ENGINES:
-            out.append(f"siting_engine {self.siting_engine!r}: expected one of "
-                       f"{', '.join(ENGINES)}")
-        out += _non_negative(self, ("county_min_stores",))
+            out.append(Reason("siting_engine", f"siting_engine {self.siting_engine!r}: "
+                              f"expected one of {', '.join(ENGINES)}"))
+        return out + _non_negative(self, ("county_min_stores",))
+
+    def _county_problems(self) -> list[Reason]:
+        out = []
         for code, low, high in self.county_stores:
             if not re.fullmatch(r"62\d{4}", code):
                 out.append(f"county_stores {code!r}: expected a 6-digit Gansu county code")
             if low < 0 or (high is not None and high < low):
                 out.append(f"county_stores {code!r}: expected 0 <= min <= max, got "
                            f"min {low}, max {high}")
-        if self.seasons:
-            out += _season_problems(self.seasons)
+        return [Reason("county_stores", m) for m in out]
+
+    def _season_problems(self) -> list[Reason]:
+        """The harvest calendar's problems (:func:`optimize.crops.check_calendar`)."""
+        if not self.seasons:
+            return []
+        try:
+            check_calendar(self.seasons)
+        except SpecificationError as exc:
+            return [Reason(SEASONS_KEY, r if r.startswith("season") else f"seasons: {r}")
+                    for r in exc.reasons]
+        return []
+
+    def _tier_problems(self) -> list[Reason]:
+        out = []
         if not self.tiers:
             out.append("tiers: at least one store size tier is needed")
         for i, tier in enumerate(self.tiers, start=1):
@@ -271,7 +270,7 @@ class Scenario:
                            "the programme's 100 t minimum")
             if tier.build_cost_yuan < 0 or tier.subsidy_yuan < 0:
                 out.append(f"tiers[{i}] {tier.name!r}: costs must be >= 0")
-        return out
+        return [Reason("tiers", m) for m in out]
 
     # -- description for plans ------------------------------------------------------
     def describe(self) -> dict[str, dict[str, Any]]:
@@ -292,8 +291,10 @@ class Scenario:
             "assumption": bool(self.county_stores)}
         if not self.county_min_stores:
             out["county_min_stores"]["assumption"] = False
+        # the default's label keeps its old module name so plan.json stays byte-identical
         out["seasons"] = {
-            "value": list(self.seasons) or "default Gansu calendar (optimize.seasons)",
+            "value": [s.to_mapping() for s in self.seasons]
+            or "default Gansu calendar (optimize.seasons)",
             "unit": "", "source": SEASONS_PARAM.source, "assumption": True}
         out["tiers"] = {"value": [dataclasses.asdict(t) for t in self.tiers],
                         "unit": TIERS_PARAM.unit, "source": TIERS_PARAM.source,
@@ -317,31 +318,36 @@ class Scenario:
         try:
             return cls.from_mapping(raw)
         except SpecificationError as exc:
-            raise SpecificationError([f"{path}: {r}" for r in exc.reasons]) from None
+            raise exc.prefixed(str(path)) from None
 
     @classmethod
     def from_mapping(cls, raw: dict[str, Any]) -> Scenario:
-        """Build a scenario from plain values (TOML, a web form), checking every type."""
+        """Build a scenario from plain values (TOML, a web form), checking every type.
+
+        ``[[seasons]]`` tables are read here, once, into :class:`optimize.crops.Season` s;
+        their calendar rules are checked with every other problem of the scenario.
+        """
         fields = {f.name: f for f in dataclasses.fields(cls)}
         unknown = sorted(set(raw) - set(fields))
         if unknown:
-            raise SpecificationError([f"unknown key {k!r}" for k in unknown])
+            raise SpecificationError([Reason(k, f"unknown key {k!r}") for k in unknown])
         values: dict[str, Any] = {}
-        errors: list[str] = []
+        errors: list[Reason] = []
+        season_errors: list[Reason] = []
         for key, value in raw.items():
             try:
-                if key == "tiers":
-                    values[key] = _tiers(value)
-                elif key == "county_stores":
-                    values[key] = _county_stores(value)
-                elif key == "seasons":
+                if key == SEASONS_KEY:
                     values[key] = _seasons(value)
                 else:
-                    values[key] = _coerce(key, value, fields[key].type)
+                    values[key] = _value(key, value, fields[key].type)
+            except SpecificationError as exc:  # a ValueError: caught first
+                season_errors += exc.details
             except (TypeError, ValueError) as exc:
-                errors.append(f"{key}: {exc}")
+                errors.append(Reason(key, f"{key}: {exc}"))
         if errors:
             raise SpecificationError(errors)
+        if season_errors:
+            raise SpecificationError(_with_season_errors(cls, values, season_errors))
         return cls(**values)
 
 
@@ -353,6 +359,36 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise SpecificationError([f"{path}: scenario file not found"]) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SpecificationError([f"{path}: not valid TOML: {exc}"]) from None
+
+
+def _value(key: str, value: Any, type_name: Any) -> Any:
+    """One scenario value read from plain data (tables parsed, scalars checked)."""
+    if key == "tiers":
+        return _tiers(value)
+    if key == "county_stores":
+        return _county_stores(value)
+    return _coerce(key, value, type_name)
+
+
+def _seasons(value: Any) -> tuple[Season, ...]:
+    """``[[seasons]]`` tables as seasons; a value that is no list of tables is a type error."""
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise TypeError("expected a list of [[seasons]] tables")
+    return read_seasons(value)
+
+
+def _with_season_errors(cls: type[Scenario], values: dict[str, Any],
+                        season_errors: list[Reason]) -> list[Reason]:
+    """Every problem of a scenario whose ``[[seasons]]`` could not be read, in the order
+    :meth:`Scenario.problems` lists them (the calendar's before the tiers')."""
+    try:
+        cls(**{k: v for k, v in values.items() if k != SEASONS_KEY})
+    except SpecificationError as exc:
+        others = list(exc.details)
+    else:
+        others = []
+    return ([r for r in others if r.field != "tiers"] + season_errors
+            + [r for r in others if r.field == "tiers"])
 
 
 def _coerce(key: str, value: Any, type_name: Any) -> Any:
@@ -373,7 +409,7 @@ def _coerce(key: str, value: Any, type_name: Any) -> Any:
     return value
 
 
-def _tiers(value: Any) -> tuple[Tier, ...]:
+def _tiers(value: Any) -> tuple[StoreTier, ...]:
     """Parse ``[[tiers]]`` tables: capacity_t, build_cost_yuan, subsidy_yuan (name optional)."""
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise TypeError("expected a list of [[tiers]] tables")
@@ -384,26 +420,8 @@ def _tiers(value: Any) -> tuple[Tier, ...]:
             raise ValueError(f"tier {i} lacks {', '.join(sorted(missing))}")
         numbers = {k: _coerce(k, item[k], "float") for k in
                    ("capacity_t", "build_cost_yuan", "subsidy_yuan")}
-        out.append(Tier(str(item.get("name", f"{numbers['capacity_t']:g} t")), **numbers))
+        out.append(StoreTier(str(item.get("name", f"{numbers['capacity_t']:g} t")), **numbers))
     return tuple(out)
-
-
-def _seasons(value: Any) -> tuple[dict[str, Any], ...]:
-    """``[[seasons]]`` tables kept as given; :func:`_season_problems` checks them."""
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise TypeError("expected a list of [[seasons]] tables")
-    return tuple(value)
-
-
-def _season_problems(seasons: tuple[dict[str, Any], ...]) -> list[str]:
-    """Every problem of the scenario's harvest calendar (``optimize.seasons`` reads it)."""
-    from optimize.seasons import seasons_from_mapping
-
-    try:
-        seasons_from_mapping(list(seasons))
-    except SpecificationError as exc:
-        return [r if r.startswith("season") else f"seasons: {r}" for r in exc.reasons]
-    return []
 
 
 def _county_stores(value: Any) -> tuple[tuple[str, int, int | None], ...]:
@@ -420,10 +438,11 @@ def _county_stores(value: Any) -> tuple[tuple[str, int, int | None], ...]:
     return tuple(out)
 
 
-def _positive(s: Scenario, keys: tuple[str, ...]) -> list[str]:
-    return [f"{k} = {getattr(s, k)}: must be > 0" for k in keys if not getattr(s, k) > 0]
+def _positive(s: Scenario, keys: tuple[str, ...]) -> list[Reason]:
+    return [Reason(k, f"{k} = {getattr(s, k)}: must be > 0") for k in keys
+            if not getattr(s, k) > 0]
 
 
-def _non_negative(s: Scenario, keys: tuple[str, ...]) -> list[str]:
-    return [f"{k} = {getattr(s, k)}: must be >= 0" for k in keys
+def _non_negative(s: Scenario, keys: tuple[str, ...]) -> list[Reason]:
+    return [Reason(k, f"{k} = {getattr(s, k)}: must be >= 0") for k in keys
             if getattr(s, k) is not None and not getattr(s, k) >= 0]

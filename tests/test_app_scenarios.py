@@ -9,7 +9,9 @@ import pytest
 from flask.testing import FlaskClient
 from openpyxl import Workbook
 
-from app.scenarios import parse_form, parse_tiers
+from app.scenarios import FormResult, form_key, parse_form, parse_tiers, validate
+from geodata.errors import Reason
+from optimize.errors import SpecificationError
 from tests.conftest import SCRIPT_NAME, csrf_of
 
 GOOD = {"name": "广河 test", "region_code": "622924", "siting_time_limit_s": "5",
@@ -32,6 +34,33 @@ def test_parse_form_and_tiers() -> None:
                                          "subsidy_yuan": 315000.0}
     with pytest.raises(ValueError, match="line 2"):
         parse_tiers("100,1,1\n100,x")
+
+
+def test_reasons_are_filed_by_their_field() -> None:
+    result = FormResult("x", {"name": "x", "crop": "durian", "stores": -3,
+                              "harvest_peak_days": 0})
+    validate(result, None)
+    assert sorted(result.errors) == ["_", "crop", "stores"]
+    assert result.errors["stores"] == ["stores = -3: must be >= 0"]
+    assert result.errors["_"] == ["harvest_peak_days = 0.0: must be > 0"]  # not on the form
+    unknown = FormResult("x", {"name": "x", "colour": 3})
+    validate(unknown, None)
+    assert unknown.errors == {"_": ["unknown key 'colour'"]}
+    assert (form_key("tiers"), form_key("seasons"), form_key(None)) == ("tiers", "_", "_")
+
+
+def test_reason_field_not_its_text_picks_the_form_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    from optimize.scenario import Scenario
+
+    def refuse(raw: object) -> None:
+        raise SpecificationError([Reason("crop", "不认识的作物 (unknown crop)"),
+                                  Reason(None, "crop: no field named")])
+
+    monkeypatch.setattr(Scenario, "from_mapping", staticmethod(refuse))
+    result = FormResult("x", {"name": "x"})
+    validate(result, None)
+    assert result.errors == {"crop": ["不认识的作物 (unknown crop)"],
+                             "_": ["crop: no field named"]}
 
 
 def test_create_list_edit_copy(planner: FlaskClient) -> None:

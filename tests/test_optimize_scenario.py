@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from optimize.crops import CROPS, Season
 from optimize.errors import SpecificationError
-from optimize.scenario import CROPS, DEFAULT_TIERS, PARAMS, Scenario
+from optimize.scenario import DEFAULT_TIERS, PARAMS, Scenario
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -106,7 +107,7 @@ def test_seasons_in_a_scenario_file_are_checked(tmp_path: Path) -> None:
                  '[[seasons.peaks]]\nregion = "*"\ncrop = "vegetables"\nshare = 1.0\n',
                  encoding="utf-8")
     s = Scenario.from_toml(f)
-    assert s.seasons[0]["name"] == "all year"
+    assert s.seasons[0].name == "all year" and isinstance(s.seasons[0], Season)
     assert s.describe()["seasons"]["assumption"] is True
     f.write_text(f.read_text(encoding="utf-8").replace('"vegetables"', '"mango"'),
                  encoding="utf-8")
@@ -114,3 +115,43 @@ def test_seasons_in_a_scenario_file_are_checked(tmp_path: Path) -> None:
         Scenario.from_toml(f)
     assert any(r.startswith(f"{f}: seasons[1] 'all year' peaks[1] crop 'mango'")
                for r in err.value.reasons), err.value.reasons
+
+
+def test_reasons_name_their_scenario_key(tmp_path: Path) -> None:
+    with pytest.raises(SpecificationError) as err:
+        Scenario(region_code="1101", crop="durian", stores=-1, detour_factor=0.5,
+                 county_stores=(("6203", 0, None),), tiers=())
+    fields = [r.field for r in err.value.details]
+    assert fields == ["region_code", "crop", "stores", "detour_factor", "county_stores",
+                      "tiers"]
+    with pytest.raises(SpecificationError) as err:
+        Scenario.from_mapping({"colour": 1, "trucks": 2})
+    assert [(r.field, r.message) for r in err.value.details] == [
+        ("colour", "unknown key 'colour'")]
+    f = tmp_path / "bad.toml"
+    f.write_text('trucks = "many"\n[[seasons]]\nname = "x"\nmonths = [13]\npeaks = []\n',
+                 encoding="utf-8")
+    with pytest.raises(SpecificationError) as err:
+        Scenario.from_toml(f)
+    assert [r.field for r in err.value.details] == ["trucks"]
+    assert err.value.reasons == [f"{f}: trucks: expected a whole number, got 'many'"]
+    f.write_text('crop = "durian"\n[[seasons]]\nname = "x"\nmonths = [13]\npeaks = []\n'
+                 "[[tiers]]\ncapacity_t = 50\nbuild_cost_yuan = 1\nsubsidy_yuan = 1\n",
+                 encoding="utf-8")
+    with pytest.raises(SpecificationError) as err:
+        Scenario.from_toml(f)
+    # every problem at once, in the order Scenario.problems lists them
+    assert [r.field for r in err.value.details] == ["crop", "seasons", "tiers"]
+    assert all(r.startswith(f"{f}: ") for r in err.value.reasons)
+
+
+def test_programme_figures_are_the_defaults() -> None:
+    from optimize import programme
+
+    s = Scenario()
+    assert (s.province_stores, s.province_trucks, s.province_budget_yuan) == (
+        programme.PROVINCE_STORES, programme.PROVINCE_TRUCKS, programme.PROVINCE_BUDGET_YUAN)
+    assert (s.detour_factor, s.truck_capacity_t, s.trips_per_truck) == (
+        programme.DETOUR_FACTOR, programme.TRUCK_CAPACITY_T, programme.TRIPS_PER_TRUCK)
+    assert "893 stores" in PARAMS["province_stores"].source
+    assert "500 M yuan" in PARAMS["province_budget_yuan"].source

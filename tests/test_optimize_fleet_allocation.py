@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimize.fleet import allocate_trucks, trucks_needed
+from optimize.fleet.allocation import allocate_trucks, trucks_needed
 
 
 def test_needs() -> None:

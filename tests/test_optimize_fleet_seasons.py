@@ -1,30 +1,15 @@
-"""Seasons and the shared fleet (optimize.seasons); every figure checked by hand."""
+"""The shared fleet across seasons (optimize.fleet.seasons); every figure checked by hand."""
 
 from __future__ import annotations
-
-import math
-import tomllib
 
 import numpy as np
 import pytest
 
+from optimize.crops import ANY_REGION, Peak, Season, default_gansu_seasons
 from optimize.errors import SpecificationError
-from optimize.scenario import CROPS
-from optimize.seasons import (
-    ANY_REGION,
-    GANSU_PREFECTURES,
-    Peak,
-    RegionDistances,
-    Season,
-    calendar_assumptions,
-    check_calendar,
-    default_gansu_seasons,
-    fleet_for_load,
-    region_distances,
-    seasonal_load,
-    seasons_from_mapping,
-    share_fleet,
-)
+from optimize.fleet.distances import RegionDistances, region_distances
+from optimize.fleet.seasons import fleet_for_load, seasonal_load, share_fleet
+from optimize.programme import GANSU_PREFECTURES
 
 H = 3600
 
@@ -182,35 +167,7 @@ def test_fleet_for_load_uses_tonnage_need() -> None:
     assert fleet.distances_approximate
 
 
-# -- default calendar ----------------------------------------------------------------------
-def test_default_calendar_follows_parameters_section_5() -> None:
-    seasons = default_gansu_seasons()
-    assert 3 <= len(seasons) <= 4
-    by_name = {s.name: s for s in seasons}
-    for s in seasons:
-        for p in s.peaks:
-            assert p.crop in CROPS
-            assert p.share_assumption  # the split over seasons is always assumed
-            if not p.assumption:
-                assert "PARAMETERS.md §5 row" in p.source
-            else:
-                assert "assumption" in p.source
-    cherry = [s.name for s in seasons for p in s.peaks if p.crop == "cherry"]
-    assert cherry == ["early summer"] and 6 in by_name["early summer"].months
-    apple_ts = [s for s in seasons for p in s.peaks if p.crop == "apple" and p.region == "6205"]
-    assert {9, 10} <= set(apple_ts[0].months)
-    assert any(p.region == "6212" and p.crop == "sichuan_pepper" for p in by_name["summer"].peaks)
-    autumn = {(p.region, p.crop) for p in by_name["autumn"].peaks}
-    assert {("6211", "potato"), ("6201", "lily"), ("6208", "apple"), ("6210", "apple"),
-            ("6211", "herbs"), ("6212", "herbs")} <= autumn
-    # regions with no calendar row: plateau vegetables, flagged
-    for s in seasons:
-        (veg,) = [p for p in s.peaks if p.region == ANY_REGION]
-        assert veg.crop == "vegetables" and veg.assumption
-    check_calendar(seasons, list(GANSU_PREFECTURES))  # every region's shares add up to 1
-    assert any("share" in a for a in calendar_assumptions(seasons))
-
-
+# -- default calendar --------------------------------------------------------------------
 def test_default_calendar_on_the_province() -> None:
     annual = {code: 10_000.0 for code in GANSU_PREFECTURES}
     load = seasonal_load(annual, default_gansu_seasons())
@@ -222,82 +179,3 @@ def test_default_calendar_on_the_province() -> None:
     fleet = fleet_for_load(load, region_distances(seats))
     assert fleet.trucks.sum(axis=1).tolist() == [720, 720, 720]
     assert len(fleet.transitions) == 3 and fleet.transitions[-1].wraps_year
-
-
-# -- reading seasons -----------------------------------------------------------------------
-GOOD = """
-[[seasons]]
-name = "cherries"
-months = [5, 6]
-[[seasons.peaks]]
-region = "6205"
-crop = "cherry"
-share = 0.4
-source = "PARAMETERS.md §5 row 'cherry, Tianshui'"
-[[seasons.peaks]]
-region = "*"
-crop = "vegetables"
-share = 0.5
-
-[[seasons]]
-name = "apples"
-months = [9, 10]
-peak_days = 45
-[[seasons.peaks]]
-region = "6205"
-crop = "apple"
-share = 0.6
-[[seasons.peaks]]
-region = "*"
-crop = "vegetables"
-share = 0.5
-"""
-
-
-def test_reads_seasons_from_toml_mapping() -> None:
-    seasons = seasons_from_mapping(tomllib.loads(GOOD))
-    assert [s.name for s in seasons] == ["cherries", "apples"]
-    assert seasons[1].days == 45 and seasons[0].days == 61
-    cherry, veg = seasons[0].peaks
-    assert not cherry.assumption and veg.assumption  # no source given -> assumption
-    assert cherry.share_assumption
-
-
-@pytest.mark.parametrize(("edit", "message"), [
-    (('crop = "cherry"', 'crop = "mango"'), "seasons[1] 'cherries' peaks[1] crop 'mango'"),
-    (("months = [9, 10]", "months = [9, 13]"), "seasons[2] 'apples' months"),
-    (("months = [9, 10]", "months = [6, 9]"), "month 6 is also in season 'cherries'"),
-    (("share = 0.6", 'share = "lots"'), "seasons[2] 'apples' peaks[1] share"),
-    (("share = 0.6", "share = 0.7"), "region '6205': shares over the seasons add up to 1.1"),
-    (("peak_days = 45", "peak_days = 0"), "seasons[2] 'apples' peak_days"),
-    (("peak_days = 45", "peak_dayz = 45"), "seasons[2] 'apples': unknown key 'peak_dayz'"),
-    (('region = "6205"\ncrop = "apple"', 'crop = "apple"'), "seasons[2] 'apples' peaks[1]: "
-                                                            "lacks region"),
-])
-def test_bad_season_spec_names_season_and_key(edit: tuple[str, str], message: str) -> None:
-    assert GOOD.count(edit[0]) == 1
-    raw = tomllib.loads(GOOD.replace(*edit))
-    with pytest.raises(SpecificationError) as info:
-        seasons_from_mapping(raw)
-    assert any(message in r for r in info.value.reasons), info.value.reasons
-
-
-def test_seasons_key_missing_or_not_tables() -> None:
-    with pytest.raises(SpecificationError, match="seasons: key not found"):
-        seasons_from_mapping({"name": "x"})
-    with pytest.raises(SpecificationError, match="list of \\[\\[seasons\\]\\] tables"):
-        seasons_from_mapping({"seasons": "summer"})
-
-
-# -- distances -----------------------------------------------------------------------------
-def test_region_distances_great_circle_times_detour() -> None:
-    # one degree of latitude = 6371.0088 x pi / 180 = 111.195 km; x 1.3 = 144.553 km
-    dist = region_distances({"B": (104.0, 36.0), "A": (104.0, 35.0)}, detour_factor=1.3)
-    assert dist.regions == ("A", "B")
-    assert dist.km[0, 1] == pytest.approx(6371.0088 * math.pi / 180 * 1.3)
-    assert dist.km[0, 0] == 0 and dist.km[1, 0] == dist.km[0, 1]
-    assert dist.approximate and "approximate" in dist.note
-    with pytest.raises(SpecificationError, match="detour_factor"):
-        region_distances({"A": (104.0, 35.0)}, detour_factor=0.9)
-    with pytest.raises(SpecificationError, match="seats\\['A'\\]"):
-        region_distances({"A": (35.0, 104.0)})
