@@ -108,9 +108,20 @@ def codec_of(hint: Any) -> Codec:
     return _identity, _identity
 
 
-@functools.cache
+#: Field codecs per Record class, built on first use.
+FIELD_CODECS: dict[type, tuple[FieldCodec, ...]] = {}
+
+
 def field_codecs(cls: type[Record]) -> tuple[FieldCodec, ...]:
     """The codecs of ``cls``'s declared fields, in declaration order (built once)."""
+    codecs = FIELD_CODECS.get(cls)
+    if codecs is None:
+        codecs = FIELD_CODECS[cls] = _build_field_codecs(cls)
+    return codecs
+
+
+def _build_field_codecs(cls: type[Record]) -> tuple[FieldCodec, ...]:
+    """The codecs of ``cls``'s declared fields, from its type hints."""
     hints = typing.get_type_hints(cls)
     out = []
     for f in dataclasses.fields(cls):
