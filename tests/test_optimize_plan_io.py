@@ -51,3 +51,14 @@ def test_load_rejects_other_schema(tmp_path: Path) -> None:
     (tmp_path / "plan.json").write_text('{"schema": "other/9"}', encoding="utf-8")
     with pytest.raises(ValueError, match="schema"):
         load_plan(tmp_path)
+
+
+def test_info_is_the_typed_meta_parsed_once(tmp_path: Path) -> None:
+    from tests.test_optimize_plan_model import prefecture_meta
+    meta = prefecture_meta()
+    plan = Plan(meta, **layers_of_four_villages())
+    assert plan.info is plan.info and plan.info.kpis.coverage_pct == 50.0
+    save_plan(plan, tmp_path / "p")
+    text = (tmp_path / "p" / "plan.json").read_text(encoding="utf-8")
+    assert text == json.dumps(meta, ensure_ascii=False, indent=1)  # meta written as given
+    assert load_plan(tmp_path / "p").info.to_json() == meta
