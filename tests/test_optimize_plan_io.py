@@ -12,6 +12,7 @@ from shapely.geometry import LineString, Point, box
 from optimize.plan.format import SCHEMA
 from optimize.plan.io import Plan, load_plan, save_plan
 from optimize.plan.kpis import compute_kpis
+from tests.test_optimize_plan_model import prefecture_meta
 
 
 def layers_of_four_villages() -> dict[str, gpd.GeoDataFrame]:
@@ -54,7 +55,6 @@ def test_load_rejects_other_schema(tmp_path: Path) -> None:
 
 
 def test_info_is_the_typed_meta_parsed_once(tmp_path: Path) -> None:
-    from tests.test_optimize_plan_model import prefecture_meta
     meta = prefecture_meta()
     plan = Plan(meta, **layers_of_four_villages())
     assert plan.info is plan.info and plan.info.kpis.coverage_pct == 50.0
