@@ -79,7 +79,7 @@ def get_counties(plan_id: str) -> ResponseReturnValue:
 def get_routes(plan_id: str) -> ResponseReturnValue:
     """Each truck's route sheet (trips and stops in order)."""
     return cached_json("routes", plan_id, lambda: {
-        "trucks": route_sheets(current_store().metadata(plan_id))})
+        "trucks": route_sheets(current_store().info(plan_id))})
 
 
 def search_settlements(layer: dict[str, Any], query: str,

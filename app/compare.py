@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, render_template, request
@@ -11,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from app.assets import missing_assets
 from app.pages import cached_map
 from app.plans import PlanNotFound, current_store
+from optimize.plan.model import Kpis
 
 bp = Blueprint("compare", __name__)
 KPI_KEYS = ("coverage_pct", "settlements_served", "supply_covered_t", "poor_covered_pct",
@@ -23,12 +23,13 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def kpi_diff(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """``{key, a, b, diff}`` per KPI; ``diff`` = b - a, ``None`` if either is missing."""
+def kpi_diff(a: Kpis, b: Kpis) -> list[dict[str, Any]]:
+    """``{key, a, b, diff}`` per KPI (:data:`KPI_KEYS`, fields of :class:`Kpis`);
+    ``diff`` = b - a, ``None`` if either is missing."""
     rows = []
     for key in KPI_KEYS:
-        va: Any = a.get(key)
-        vb: Any = b.get(key)
+        va: Any = getattr(a, key)
+        vb: Any = getattr(b, key)
         diff = vb - va if _is_number(va) and _is_number(vb) else None
         rows.append({"key": key, "a": va, "b": vb, "diff": diff})
     return rows
@@ -48,12 +49,12 @@ def compare_page() -> ResponseReturnValue:
     pair = _pair()
     if pair is None:
         return render_template("compare.html", plans=plans, pair=None)
-    metas = [store.metadata(pid) for pid in pair]
+    metas = [store.info(pid) for pid in pair]
     missing = missing_assets(current_app.config["VENDOR_DIR"])
     maps = [None, None] if missing else [cached_map(store, pid) for pid in pair]
     return render_template("compare.html", plans=plans, pair=pair, metas=metas, maps=maps,
                            header=_merged_header(maps),
-                           rows=kpi_diff(metas[0]["kpis"], metas[1]["kpis"]))
+                           rows=kpi_diff(metas[0].kpis, metas[1].kpis))
 
 
 def _merged_header(maps: list[Any]) -> str:
@@ -78,5 +79,5 @@ def api_compare() -> ResponseReturnValue:
     if pair is None:
         raise PlanNotFound("give two plans: /api/compare?a=PLAN&b=PLAN")
     store = current_store()
-    metas = [store.metadata(pid) for pid in pair]
-    return jsonify(a=pair[0], b=pair[1], kpis=kpi_diff(metas[0]["kpis"], metas[1]["kpis"]))
+    metas = [store.info(pid) for pid in pair]
+    return jsonify(a=pair[0], b=pair[1], kpis=kpi_diff(metas[0].kpis, metas[1].kpis))

@@ -12,15 +12,17 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template
 from flask.typing import ResponseReturnValue
 
-from app.pages import county_rows, kpi_rows, plan_view, route_sheets
-from app.plans import LAYERS, current_store
+from app.pages import county_rows, kpi_rows, plan_view, route_sheets, routes_in_sheet_order
+from app.plans import current_store
+from optimize.plan.format import LAYERS, SETTLEMENT_COLUMNS
+from optimize.plan.model import PlanMeta, Route
 
 bp = Blueprint("exports", __name__)
 FORMATS = {
@@ -29,9 +31,6 @@ FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
 }
-SETTLEMENT_COLUMNS = ("settlement_id", "name", "township_name", "county_code", "county_name",
-                      "poor", "supply_t", "store_id", "access_time_s", "location_method",
-                      "unserved_reason")
 STOP_COLUMNS = ("truck_id", "trip", "route_id", "store_id", "seq", "settlement_id", "name",
                 "arrival", "pickup_t", "load_after_t")
 
@@ -74,21 +73,19 @@ def _clock(seconds: Any) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def stop_rows(plan: Mapping[str, Any]) -> list[list[Any]]:
+def stop_rows(routes: Sequence[Route]) -> list[list[Any]]:
     """One row per truck stop, in truck, trip and visit order."""
     rows = []
-    for route in sorted(plan.get("routes") or [], key=lambda r: (str(r.get("truck_id")),
-                                                                 r.get("trip") or 0)):
-        for seq, stop in enumerate(route.get("stops") or [], start=1):
-            rows.append([_cell(route.get("truck_id")), route.get("trip"),
-                         _cell(route.get("route_id")), _cell(route.get("store_id")), seq,
-                         _cell(stop.get("settlement_id")), _cell(stop.get("name")),
-                         _clock(stop.get("arrival_s")), stop.get("pickup_t"),
-                         stop.get("load_after_t")])
+    for route in routes_in_sheet_order(routes):
+        for seq, stop in enumerate(route.stops, start=1):
+            rows.append([_cell(route.truck_id), route.trip, _cell(route.route_id),
+                         _cell(route.store_id), seq, _cell(stop.settlement_id),
+                         _cell(stop.name), _clock(stop.arrival_s), stop.pickup_t,
+                         stop.load_after_t])
     return rows
 
 
-def manifest_xlsx(plan: Mapping[str, Any]) -> bytes:
+def manifest_xlsx(plan: PlanMeta) -> bytes:
     """XLSX route manifests: a ``Routes`` summary sheet and a ``Stops`` sheet."""
     from openpyxl import Workbook
 
@@ -97,15 +94,13 @@ def manifest_xlsx(plan: Mapping[str, Any]) -> bytes:
     routes.title = "Routes"
     routes.append(["route_id", "truck_id", "store_id", "trip", "stops", "load_t",
                    "distance_km", "duration_min", "start", "end"])
-    for r in plan.get("routes") or []:
-        routes.append([_cell(r.get("route_id")), _cell(r.get("truck_id")),
-                       _cell(r.get("store_id")), r.get("trip"), r.get("stops_count"),
-                       r.get("load_t"), _div(r.get("distance_m"), 1000),
-                       _div(r.get("duration_s"), 60), _clock(r.get("start_s")),
-                       _clock(r.get("end_s"))])
+    for r in plan.routes:
+        routes.append([_cell(r.route_id), _cell(r.truck_id), _cell(r.store_id), r.trip,
+                       r.stops_count, r.load_t, _div(r.distance_m, 1000),
+                       _div(r.duration_s, 60), _clock(r.start_s), _clock(r.end_s)])
     stops = book.create_sheet("Stops")
     stops.append(list(STOP_COLUMNS))
-    for row in stop_rows(plan):
+    for row in stop_rows(plan.routes):
         stops.append(row)
     out = io.BytesIO()
     book.save(out)
@@ -145,7 +140,7 @@ def export(plan_id: str, fmt: str) -> ResponseReturnValue:
     if fmt not in FORMATS:
         abort(404, description=f"no export {fmt!r}; exports are {', '.join(FORMATS)}")
     store = current_store()
-    plan = store.metadata(plan_id)
+    plan = store.info(plan_id)
     mimetype, suffix = FORMATS[fmt]
     filename = f"{plan_id}.{suffix}"
     if fmt == "xlsx":
@@ -164,9 +159,9 @@ def export(plan_id: str, fmt: str) -> ResponseReturnValue:
 def report(plan_id: str) -> ResponseReturnValue:
     """A printable report: figures, counties, stores, route sheets, unserved list."""
     store = current_store()
-    plan = store.metadata(plan_id)
+    plan = store.info(plan_id)
     return render_template("report.html", plan=plan, view=plan_view(plan),
-                           kpis=kpi_rows(plan.get("kpis") or {}),
+                           kpis=kpi_rows(plan.kpis),
                            counties=county_rows(store.layer(plan_id, "counties")),
                            sheets=route_sheets(plan))
 
@@ -174,5 +169,5 @@ def report(plan_id: str) -> ResponseReturnValue:
 @bp.get("/plans/<plan_id>/routes")
 def routes_page(plan_id: str) -> ResponseReturnValue:
     """Each truck's route sheet, one printed page per truck."""
-    plan = current_store().metadata(plan_id)
+    plan = current_store().info(plan_id)
     return render_template("routes.html", plan=plan, sheets=route_sheets(plan))

@@ -32,6 +32,7 @@ from folium.elements import MacroElement
 from folium.template import Template
 
 from app.assets import MAP_CSS, MAP_JS
+from optimize.plan.model import PlanMeta
 
 AssetUrl = Callable[[str], str]
 TILES = ("none", "osm", "tianditu")
@@ -387,9 +388,9 @@ def legend_html(stores: Sequence[Mapping[str, Any]], max_stores: int = 20) -> st
     return "".join(rows)
 
 
-def _region_bounds(plan: Mapping[str, Any]) -> list[list[float]] | None:
+def _region_bounds(plan: PlanMeta) -> list[list[float]] | None:
     """``[[minlat, minlon], [maxlat, maxlon]]`` from ``region.bbox``, if it is usable."""
-    bbox = (plan.get("region") or {}).get("bbox")
+    bbox = plan.region.bbox
     if not (isinstance(bbox, list | tuple) and len(bbox) == 4):
         return None
     if not all(isinstance(v, int | float) for v in bbox):
@@ -430,7 +431,7 @@ def _tianditu(m: folium.Map, key: str) -> None:
 
 
 def plan_map(
-    plan: Mapping[str, Any],
+    plan: PlanMeta,
     layers: Mapping[str, Mapping[str, Any]],
     *,
     tiles: str = "none",
@@ -442,7 +443,7 @@ def plan_map(
     Parameters
     ----------
     plan
-        Parsed ``plan.json`` (``coldchain-plan/1``); only ``region.bbox`` is used.
+        The typed ``plan.json`` (``coldchain-plan/1``); only ``region.bbox`` is used.
     layers
         Parsed FeatureCollections ``counties``, ``settlements``, ``stores``, ``routes``
         (EPSG:4326); not modified.

@@ -18,6 +18,15 @@ from flask.typing import ResponseReturnValue
 from app.assets import missing_assets
 from app.maps import MapParts, map_parts, plan_map, safe_colour
 from app.plans import PlanStore, current_store
+from optimize.plan.model import (
+    Kpis,
+    PlanMeta,
+    Route,
+    ScenarioParam,
+    SeasonsReport,
+    SolverReport,
+    Unserved,
+)
 
 bp = Blueprint("pages", __name__)
 MAP_CACHE_KEY = "coldchain.maps"
@@ -35,12 +44,11 @@ def index() -> ResponseReturnValue:
 def plan_page(plan_id: str) -> ResponseReturnValue:
     """One plan: warnings, KPIs, map, stores, trucks, unserved settlements, sources."""
     store = current_store()
-    plan = store.metadata(plan_id)
+    plan = store.info(plan_id)
     missing = missing_assets(current_app.config["VENDOR_DIR"])
     parts = None if missing else cached_map(store, plan_id)
     return render_template("plan.html", plan=plan, view=plan_view(plan),
-                           map=parts, missing_assets=missing,
-                           cards=kpi_cards(plan.get("kpis") or {}),
+                           map=parts, missing_assets=missing, cards=kpi_cards(plan.kpis),
                            counties=county_rows(store.layer(plan_id, "counties")))
 
 
@@ -81,7 +89,7 @@ def cached_map(store: PlanStore, plan_id: str) -> MapParts:
     key = (store.signature(plan_id), tiles, url_for("pages.vendor", filename=""))
     parts = cache.get(key)
     if parts is None:
-        m = plan_map(store.metadata(plan_id), store.layers(plan_id), tiles=tiles,
+        m = plan_map(store.info(plan_id), store.layers(plan_id), tiles=tiles,
                      asset_url=lambda path: url_for("pages.vendor", filename=path),
                      tianditu_key=current_app.config.get("TIANDITU_KEY", ""))
         parts = map_parts(m)
@@ -128,114 +136,106 @@ def _hours(seconds: Any) -> str:
 # ---- the plan page's tables -------------------------------------------------------------
 
 
-def kpi_rows(kpis: Mapping[str, Any]) -> list[tuple[str, str]]:
+def kpi_rows(k: Kpis) -> list[tuple[str, str]]:
     """(label, value with unit) rows of the KPI table."""
-    k = kpis.get
     return [
-        ("覆盖率 Coverage (supply)", f"{num(k('coverage_pct'), 1)} %"),
-        ("覆盖村 Settlements served", f"{num(k('settlements_served'))} / {num(k('settlements'))}"),
+        ("覆盖率 Coverage (supply)", f"{num(k.coverage_pct, 1)} %"),
+        ("覆盖村 Settlements served", f"{num(k.settlements_served)} / {num(k.settlements)}"),
         ("贫困村覆盖 Poor settlements covered",
-         f"{num(k('poor_covered_pct'), 1)} % of {num(k('poor_settlements'))}"),
-        ("供应覆盖 Supply covered", f"{num(k('supply_covered_t'), 1)} / {num(k('supply_t'), 1)} t"),
-        ("冷库 Stores", num(k("stores"))),
-        ("库容 Storage capacity", f"{num(k('storage_capacity_t'))} t"),
-        ("建设成本 Build cost", f"{num(k('build_cost_yuan'))} yuan"),
-        ("补贴 / 预算 Subsidy / budget",
-         f"{num(k('subsidy_yuan'))} / {num(k('budget_yuan'))} yuan"),
+         f"{num(k.poor_covered_pct, 1)} % of {num(k.poor_settlements)}"),
+        ("供应覆盖 Supply covered", f"{num(k.supply_covered_t, 1)} / {num(k.supply_t, 1)} t"),
+        ("冷库 Stores", num(k.stores)),
+        ("库容 Storage capacity", f"{num(k.storage_capacity_t)} t"),
+        ("建设成本 Build cost", f"{num(k.build_cost_yuan)} yuan"),
+        ("补贴 / 预算 Subsidy / budget", f"{num(k.subsidy_yuan)} / {num(k.budget_yuan)} yuan"),
         ("到达时间 Access time mean / p95 / max",
-         f"{minutes(k('access_time_mean_s'))} / {minutes(k('access_time_p95_s'))} / "
-         f"{minutes(k('access_time_max_s'))} min"),
-        ("车辆 Trucks (used)", f"{num(k('trucks'))} ({num(k('trucks_used'))} used)"),
-        ("趟次 Truck trips", num(k("truck_trips"))),
+         f"{minutes(k.access_time_mean_s)} / {minutes(k.access_time_p95_s)} / "
+         f"{minutes(k.access_time_max_s)} min"),
+        ("车辆 Trucks (used)", f"{num(k.trucks)} ({num(k.trucks_used)} used)"),
+        ("趟次 Truck trips", num(k.truck_trips)),
         ("线路 Route distance / duration",
-         f"{_km(k('route_distance_m'))} km / {_hours(k('route_duration_s'))} h"),
+         f"{_km(k.route_distance_m)} km / {_hours(k.route_duration_s)} h"),
         ("日收集 Daily pickup routed",
-         f"{num(k('daily_pickup_routed_t'), 1)} / {num(k('daily_pickup_t'), 1)} t"),
-        ("公平性 County fairness (Jain, 1 = even)", num(k("county_fairness_jain"), 3)),
+         f"{num(k.daily_pickup_routed_t, 1)} / {num(k.daily_pickup_t, 1)} t"),
+        ("公平性 County fairness (Jain, 1 = even)", num(k.county_fairness_jain, 3)),
     ]
 
 
-def solver_rows(solver: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _text_or_dash(value: Any) -> str:
+    """``str(value)``, or an en dash for a value the plan does not give."""
+    return DASH if value is None else str(value)
+
+
+def solver_rows(solver: SolverReport) -> list[tuple[str, str]]:
     """(label, value) rows for the siting and routing solvers, including the gap."""
-    siting = solver.get("siting") or {}
-    routing = solver.get("routing") or {}
+    siting, routing = solver.siting, solver.routing
     rows = [
-        ("选址 Siting status", str(siting.get("status", DASH))),
-        ("选址 Siting engine", str(siting.get("engine", DASH))),
-        ("选址 Siting gap", f"{num(siting.get('gap_pct'), 2)} %"),
-        ("选址 Siting objective / bound",
-         f"{num(siting.get('objective'), 1)} / {num(siting.get('bound'), 1)}"),
-        ("选址 Siting time", f"{num(siting.get('time_s'), 1)} s"),
-        ("选址 Binding constraints", "; ".join(str(b) for b in siting.get("binding") or [])
-         or DASH),
+        ("选址 Siting status", _text_or_dash(siting.status)),
+        ("选址 Siting engine", _text_or_dash(siting.engine)),
+        ("选址 Siting gap", f"{num(siting.gap_pct, 2)} %"),
+        ("选址 Siting objective / bound", f"{num(siting.objective, 1)} / {num(siting.bound, 1)}"),
+        ("选址 Siting time", f"{num(siting.time_s, 1)} s"),
+        ("选址 Binding constraints", "; ".join(str(b) for b in siting.binding or ()) or DASH),
     ]
-    if siting.get("note"):  # e.g. what a province plan's combined bound bounds
-        rows.append(("选址 Siting note", str(siting["note"])))
+    if siting.note:  # e.g. what a province plan's combined bound bounds
+        rows.append(("选址 Siting note", str(siting.note)))
     return rows + [
-        ("路径 Routing status", str(routing.get("status", DASH))),
-        ("路径 Routing time", f"{num(routing.get('time_s'), 1)} s"),
+        ("路径 Routing status", _text_or_dash(routing.status)),
+        ("路径 Routing time", f"{num(routing.time_s, 1)} s"),
     ]
 
 
-def trucks_rows(plan: Mapping[str, Any]) -> list[dict[str, Any]]:
+def trucks_rows(plan: PlanMeta) -> list[dict[str, Any]]:
     """Trucks per depot, with the store's name where known."""
-    names = {s.get("store_id"): s.get("name") for s in plan.get("stores", [])}
-    return [{"store_id": row.get("store_id"), "name": names.get(row.get("store_id")),
-             "trucks": row.get("trucks")} for row in plan.get("trucks_per_depot", [])]
+    names = {s.store_id: s.name for s in plan.stores}
+    return [{"store_id": row.store_id, "name": names.get(row.store_id), "trucks": row.trucks}
+            for row in plan.trucks_per_depot]
 
 
-def unserved_reasons(unserved: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, int]]:
+def unserved_reasons(unserved: Sequence[Unserved]) -> list[tuple[str, str, int]]:
     """(stage, reason, count) for the unserved settlements, most frequent first."""
-    counts = Counter((str(u.get("stage", "")), str(u.get("reason", ""))) for u in unserved)
+    counts = Counter((str(u.stage), str(u.reason)) for u in unserved)
     return [(stage, reason, n) for (stage, reason), n in counts.most_common()]
 
 
-def plan_view(plan: Mapping[str, Any]) -> dict[str, Any]:
+def plan_view(plan: PlanMeta) -> dict[str, Any]:
     """Everything the plan template shows, computed once per request."""
-    unserved = plan.get("unserved") or []
-    road = plan.get("road_network") or {}
+    unserved = plan.unserved
     return {
-        "approximate": bool(road.get("approximate")),
-        "kpis": kpi_rows(plan.get("kpis") or {}),
-        "solver": solver_rows(plan.get("solver") or {}),
+        "approximate": bool(plan.road_network.approximate),
+        "kpis": kpi_rows(plan.kpis),
+        "solver": solver_rows(plan.solver),
         "trucks": trucks_rows(plan),
         "unserved_count": len(unserved),
         "unserved_shown": unserved[:UNSERVED_SHOWN],
         "unserved_reasons": unserved_reasons(unserved),
-        "scenario": _scenario_rows(plan.get("scenario") or {}),
-        "seasons": seasons_view(plan.get("seasons")),
+        "scenario": _scenario_rows(plan.scenario),
+        "seasons": seasons_view(plan.seasons),
     }
 
 
-def seasons_view(seasons: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def seasons_view(seasons: SeasonsReport | None) -> dict[str, Any] | None:
     """The shared fleet by season (province plans): one row per region with need and trucks
     per season, the moves between seasons, and which season the routes show."""
-    if not seasons:
+    if seasons is None:
         return None
-    names = [s["name"] for s in seasons.get("seasons", [])]
+    names = [s.name for s in seasons.seasons]
     regions: dict[str, dict[str, Any]] = {}
-    for cell in seasons.get("fleet", []):
-        row = regions.setdefault(cell["region"], {"region": cell["region"],
-                                                  "name": cell.get("region_name", ""),
-                                                  "cells": {}})
-        row["cells"][cell["season"]] = cell
-    return {"names": names, "routed": seasons.get("routed_season"),
+    for cell in seasons.fleet:
+        row = regions.setdefault(cell.region, {"region": cell.region,
+                                               "name": cell.region_name, "cells": {}})
+        row["cells"][cell.season] = cell
+    return {"names": names, "routed": seasons.routed_season,
             "rows": [regions[k] for k in sorted(regions)],
-            "totals": seasons.get("trucks_by_season", {}),
-            "moves": seasons.get("moves", []),
-            "truck_km": seasons.get("repositioning_truck_km"),
-            "rule": seasons.get("rule", ""), "distances": seasons.get("distances", "")}
+            "totals": seasons.trucks_by_season, "moves": seasons.moves,
+            "truck_km": seasons.repositioning_truck_km,
+            "rule": seasons.rule, "distances": seasons.distances}
 
 
-def _scenario_rows(scenario: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _scenario_rows(scenario: Mapping[str, ScenarioParam]) -> list[dict[str, Any]]:
     """Scenario parameters as rows (name, value, unit, source, assumption)."""
-    rows = []
-    for name, entry in scenario.items():
-        entry = entry if isinstance(entry, Mapping) else {"value": entry}
-        rows.append({"name": name, "value": entry.get("value"), "unit": entry.get("unit", ""),
-                     "source": entry.get("source", ""),
-                     "assumption": bool(entry.get("assumption"))})
-    return rows
+    return [{"name": name, "value": p.value, "unit": p.unit, "source": p.source,
+             "assumption": bool(p.assumption)} for name, p in scenario.items()]
 
 
 # ---- per-county table and route sheets (plan page, report, route sheets) ------------------
@@ -255,36 +255,38 @@ def _clock(seconds: Any) -> str:
     return f"{total // 60:02d}:{total % 60:02d}"
 
 
-def _trip(route: Mapping[str, Any]) -> dict[str, Any]:
+def _trip(route: Route) -> dict[str, Any]:
     """One trip of a route sheet with its stops in visit order."""
-    stops = [{"seq": i, "name": s.get("name"), "settlement_id": s.get("settlement_id"),
-              "arrival": _clock(s.get("arrival_s")), "pickup_t": s.get("pickup_t"),
-              "load_after_t": s.get("load_after_t")}
-             for i, s in enumerate(route.get("stops") or [], start=1)]
-    return {"route_id": route.get("route_id"), "trip": route.get("trip"),
-            "start": _clock(route.get("start_s")), "end": _clock(route.get("end_s")),
-            "distance_km": _km(route.get("distance_m")), "load_t": route.get("load_t"),
-            "duration_h": _hours(route.get("duration_s")), "stops": stops}
+    stops = [{"seq": i, "name": s.name, "settlement_id": s.settlement_id,
+              "arrival": _clock(s.arrival_s), "pickup_t": s.pickup_t,
+              "load_after_t": s.load_after_t}
+             for i, s in enumerate(route.stops, start=1)]
+    return {"route_id": route.route_id, "trip": route.trip,
+            "start": _clock(route.start_s), "end": _clock(route.end_s),
+            "distance_km": _km(route.distance_m), "load_t": route.load_t,
+            "duration_h": _hours(route.duration_s), "stops": stops}
 
 
-def route_sheets(plan: Mapping[str, Any]) -> list[dict[str, Any]]:
+def routes_in_sheet_order(routes: Sequence[Route]) -> list[Route]:
+    """Trips by truck, then trip number (the order of route sheets and manifests)."""
+    return sorted(routes, key=lambda r: (str(r.truck_id), r.trip or 0))
+
+
+def route_sheets(plan: PlanMeta) -> list[dict[str, Any]]:
     """One sheet per truck: its store and its trips in order."""
-    names = {s.get("store_id"): s.get("name") for s in plan.get("stores", [])}
+    names = {s.store_id: s.name for s in plan.stores}
     trucks: dict[str, dict[str, Any]] = {}
-    routes = sorted(plan.get("routes") or [], key=lambda r: (str(r.get("truck_id")),
-                                                             r.get("trip") or 0))
-    for route in routes:
-        sheet = trucks.setdefault(str(route.get("truck_id")), {
-            "truck_id": route.get("truck_id"), "store_id": route.get("store_id"),
-            "store_name": names.get(route.get("store_id")), "trips": []})
+    for route in routes_in_sheet_order(plan.routes):
+        sheet = trucks.setdefault(str(route.truck_id), {
+            "truck_id": route.truck_id, "store_id": route.store_id,
+            "store_name": names.get(route.store_id), "trips": []})
         sheet["trips"].append(_trip(route))
     return list(trucks.values())
 
 
-def kpi_cards(kpis: Mapping[str, Any]) -> list[tuple[str, str]]:
+def kpi_cards(k: Kpis) -> list[tuple[str, str]]:
     """The four headline figures shown as cards above the map."""
-    k = kpis.get
-    return [("coverage", f"{num(k('coverage_pct'), 1)} %"),
-            ("stores", num(k("stores"))),
-            ("trucks", f"{num(k('trucks_used'))} / {num(k('trucks'))}"),
-            ("access", f"{minutes(k('access_time_mean_s'))} min")]
+    return [("coverage", f"{num(k.coverage_pct, 1)} %"),
+            ("stores", num(k.stores)),
+            ("trucks", f"{num(k.trucks_used)} / {num(k.trucks)}"),
+            ("access", f"{minutes(k.access_time_mean_s)} min")]

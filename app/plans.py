@@ -20,14 +20,10 @@ from typing import Any
 
 from flask import current_app
 
-SCHEMA = "coldchain-plan/1"
-LAYERS = ("counties", "settlements", "stores", "routes")
+from optimize.plan.format import LAYERS, PLAN_FILE, PLAN_KEYS, SCHEMA, layer_path
+from optimize.plan.model import PlanMeta
+
 PLAN_ID_RE = re.compile(r"[a-z0-9_-]{1,128}")  # bounded: no ENAMETOOLONG from the OS
-PLAN_KEYS = (
-    "schema", "plan_id", "name", "created_at", "region", "scenario", "road_network",
-    "approximations", "assumptions", "kpis", "stores", "trucks_per_depot", "routes",
-    "unserved", "solver", "attributions",
-)
 EXTENSION_KEY = "coldchain.plans"
 
 
@@ -133,6 +129,20 @@ def validate_plan_meta(meta: Any, source: str) -> dict[str, Any]:
     return meta
 
 
+def parse_plan_meta(meta: dict[str, Any], source: str) -> PlanMeta:
+    """The typed view of a validated ``plan.json``.
+
+    Raises
+    ------
+    PlanFormatError
+        A key inside the plan is missing or of the wrong kind (the error names it).
+    """
+    try:
+        return PlanMeta.from_json(meta)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise PlanFormatError(f"{source}: plan.json does not follow {SCHEMA} ({exc})") from exc
+
+
 def validate_layer(data: Any, source: str) -> dict[str, Any]:
     """Check that a layer file is a GeoJSON FeatureCollection of features with properties."""
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
@@ -169,31 +179,40 @@ class PlanStore:
     def __init__(self, plans_dir: str | Path, max_entries: int = 64) -> None:
         self.plans_dir = Path(plans_dir).resolve()
         self._cache = _FileCache(max_entries)
+        self._infos = _FileCache(max_entries)
 
     def plan_dir(self, plan_id: str) -> Path:
         """The directory of ``plan_id``, checked to be a direct child of ``plans_dir``."""
         if not PLAN_ID_RE.fullmatch(plan_id):
             raise PlanNotFound(f"no plan {plan_id!r}", plan_id=plan_id)
         path = (self.plans_dir / plan_id).resolve()
-        if path.parent != self.plans_dir or not (path / "plan.json").is_file():
+        if path.parent != self.plans_dir or not (path / PLAN_FILE).is_file():
             raise PlanNotFound(f"no plan {plan_id!r}", plan_id=plan_id)
         return path
 
     def metadata(self, plan_id: str) -> dict[str, Any]:
-        """Parsed and validated ``plan.json`` of ``plan_id`` (shared: do not mutate)."""
-        path = self.plan_dir(plan_id) / "plan.json"
-        source = f"{plan_id}/plan.json"
+        """Parsed and validated ``plan.json`` of ``plan_id`` as served by the API (shared:
+        do not mutate); readers use :meth:`info`."""
+        path = self.plan_dir(plan_id) / PLAN_FILE
+        source = f"{plan_id}/{PLAN_FILE}"
         return self._read(path, lambda p: validate_plan_meta(read_json(p), source), plan_id)
+
+    def info(self, plan_id: str) -> PlanMeta:
+        """The typed ``plan.json`` of ``plan_id``, parsed once per version of the file."""
+        path = self.plan_dir(plan_id) / PLAN_FILE
+        source = f"{plan_id}/{PLAN_FILE}"
+        return self._read_with(self._infos, path, lambda p: parse_plan_meta(
+            self.metadata(plan_id), source), plan_id)
 
     def layer(self, plan_id: str, layer: str) -> dict[str, Any]:
         """Parsed FeatureCollection ``layers/<layer>.geojson`` (shared: do not mutate)."""
         if layer not in LAYERS:
             raise LayerNotFound(f"no layer {layer!r}; layers are {', '.join(LAYERS)}",
                                 plan_id=plan_id)
-        path = self.plan_dir(plan_id) / "layers" / f"{layer}.geojson"
+        path = self.plan_dir(plan_id) / layer_path(layer)
         if not path.is_file():
             raise LayerNotFound(f"plan {plan_id!r} has no {layer} layer", plan_id=plan_id)
-        source = f"{plan_id}/layers/{layer}.geojson"
+        source = f"{plan_id}/{layer_path(layer)}"
         return self._read(path, lambda p: validate_layer(read_json(p), source), plan_id)
 
     def layers(self, plan_id: str) -> dict[str, dict[str, Any]]:
@@ -203,7 +222,7 @@ class PlanStore:
     def signature(self, plan_id: str) -> tuple[tuple[str, int], ...]:
         """``(path, mtime_ns)`` of every file of the plan: a key for derived caches."""
         root = self.plan_dir(plan_id)
-        files = [root / "plan.json", *(root / "layers" / f"{n}.geojson" for n in LAYERS)]
+        files = [root / PLAN_FILE, *(root / layer_path(n) for n in LAYERS)]
         return tuple((str(f), f.stat().st_mtime_ns if f.is_file() else -1) for f in files)
 
     def list_plans(self) -> list[PlanSummary]:
@@ -211,29 +230,35 @@ class PlanStore:
         if not self.plans_dir.is_dir():
             return []
         ids = sorted(p.name for p in self.plans_dir.iterdir()
-                     if PLAN_ID_RE.fullmatch(p.name) and (p / "plan.json").is_file())
+                     if PLAN_ID_RE.fullmatch(p.name) and (p / PLAN_FILE).is_file())
         rows = [self._summary(plan_id) for plan_id in ids]
         return sorted(rows, key=lambda r: r.created_at, reverse=True)
 
     def _summary(self, plan_id: str) -> PlanSummary:
         """Summary of one plan, or a row naming its error."""
         try:
-            meta = self.metadata(plan_id)
+            info = self.info(plan_id)
         except PlanError as exc:
             return PlanSummary(plan_id, plan_id, "", "", None, False, error=exc.message)
         return PlanSummary(
             plan_id=plan_id,
-            name=str(meta["name"]),
-            region_name=str((meta.get("region") or {}).get("name", "")),
-            created_at=str(meta["created_at"]),
-            coverage_pct=(meta.get("kpis") or {}).get("coverage_pct"),
-            approximate=bool((meta.get("road_network") or {}).get("approximate")),
+            name=str(info.name),
+            region_name=str(info.region.name),
+            created_at=str(info.created_at),
+            coverage_pct=info.kpis.coverage_pct,
+            approximate=bool(info.road_network.approximate),
         )
 
     def _read(self, path: Path, parse: Callable[[Path], Any], plan_id: str) -> Any:
         """Cached parse; a file that vanished meanwhile is 'not found', not a crash."""
+        return self._read_with(self._cache, path, parse, plan_id)
+
+    @staticmethod
+    def _read_with(cache: _FileCache, path: Path, parse: Callable[[Path], Any],
+                   plan_id: str) -> Any:
+        """:meth:`_read` through ``cache``."""
         try:
-            return self._cache.get(path, parse)
+            return cache.get(path, parse)
         except FileNotFoundError as exc:
             raise PlanNotFound(f"no plan {plan_id!r}", plan_id=plan_id) from exc
         except OSError as exc:

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
 from app.exports import stop_rows
+from optimize.plan.model import Route, Stop
 from tests.conftest import SCRIPT_NAME
 
 
@@ -50,11 +51,12 @@ def test_xlsx_manifest(client: FlaskClient) -> None:
 
 
 def test_stop_rows_and_formula_quoting() -> None:
-    plan = {"routes": [{"truck_id": "T1", "trip": 1, "route_id": "R", "store_id": "S",
-                        "stops": [{"settlement_id": "1", "name": "=HYPERLINK(1)",
-                                   "arrival_s": 25_260, "pickup_t": 1.0,
-                                   "load_after_t": 1.0}]}]}
-    row = stop_rows(plan)[0]
+    stop = Stop(settlement_id="1", name="=HYPERLINK(1)", arrival_s=25_260, pickup_t=1.0,
+                load_after_t=1.0)
+    route = Route(route_id="R", truck_id="T1", store_id="S", trip=1, stops_count=1,
+                  load_t=1.0, distance_m=0.0, duration_s=0, start_s=0, end_s=0,
+                  colour="#000", approximate_geometry=False, stops=(stop,))
+    row = stop_rows([route])[0]
     assert row[6] == "'=HYPERLINK(1)" and row[7] == "07:01"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -20,17 +21,24 @@ from app.maps import (
     store_radius_px,
     tip_html,
 )
+from optimize.plan.model import PlanMeta
 
 Scan = Callable[[str], tuple[list[str], set[str]]]
 SCRIPT_NAME = "<script>alert(1)</script>"
 
 
-def _render(plan: dict[str, Any], layers: dict[str, Any], **kwargs: Any) -> str:
+@pytest.fixture
+def tiny_plan(tiny_plan: dict[str, Any]) -> PlanMeta:
+    """The tiny plan's typed plan.json (what the app passes to plan_map)."""
+    return PlanMeta.from_json(tiny_plan)
+
+
+def _render(plan: PlanMeta, layers: dict[str, Any], **kwargs: Any) -> str:
     """The whole rendered map document."""
     return plan_map(plan, layers, **kwargs).get_root().render()
 
 
-def test_layers_groups_and_control(tiny_plan: dict, plan_layers: dict) -> None:
+def test_layers_groups_and_control(tiny_plan: PlanMeta, plan_layers: dict) -> None:
     m = plan_map(tiny_plan, plan_layers)
     children = list(m._children.values())
     groups = [c for c in children if isinstance(c, folium.FeatureGroup)]
@@ -42,7 +50,7 @@ def test_layers_groups_and_control(tiny_plan: dict, plan_layers: dict) -> None:
 
 
 def test_offline_map_has_no_external_url(
-    tiny_plan: dict, plan_layers: dict, url_scan: Scan
+    tiny_plan: PlanMeta, plan_layers: dict, url_scan: Scan
 ) -> None:
     html = _render(tiny_plan, plan_layers)
     links, absolute = url_scan(html)
@@ -55,13 +63,13 @@ def test_offline_map_has_no_external_url(
     assert "tileLayer" not in html
 
 
-def test_asset_url_is_used(tiny_plan: dict, plan_layers: dict, url_scan: Scan) -> None:
+def test_asset_url_is_used(tiny_plan: PlanMeta, plan_layers: dict, url_scan: Scan) -> None:
     html = _render(tiny_plan, plan_layers, asset_url=lambda p: f"/x/{p}?v=1")
     links, _ = url_scan(html)
     assert "/x/leaflet/leaflet.js?v=1" in links
 
 
-def test_folium_defaults_are_not_mutated(tiny_plan: dict, plan_layers: dict) -> None:
+def test_folium_defaults_are_not_mutated(tiny_plan: PlanMeta, plan_layers: dict) -> None:
     before = list(folium.Map.default_js)
     plan_map(tiny_plan, plan_layers)
     assert folium.Map.default_js == before
@@ -69,7 +77,7 @@ def test_folium_defaults_are_not_mutated(tiny_plan: dict, plan_layers: dict) -> 
 
 
 def test_osm_tiles_only_add_tile_and_attribution_urls(
-    tiny_plan: dict, plan_layers: dict, url_scan: Scan
+    tiny_plan: PlanMeta, plan_layers: dict, url_scan: Scan
 ) -> None:
     html = _render(tiny_plan, plan_layers, tiles="osm")
     _, absolute = url_scan(html)
@@ -77,12 +85,12 @@ def test_osm_tiles_only_add_tile_and_attribution_urls(
     assert "OpenStreetMap\\u003c/a\\u003e contributors" in html  # © ... (JSON-escaped)
 
 
-def test_unknown_tiles_rejected(tiny_plan: dict, plan_layers: dict) -> None:
+def test_unknown_tiles_rejected(tiny_plan: PlanMeta, plan_layers: dict) -> None:
     with pytest.raises(ValueError, match="tiles"):
         plan_map(tiny_plan, plan_layers, tiles="satellite")
 
 
-def test_user_text_is_escaped(tiny_plan: dict, plan_layers: dict) -> None:
+def test_user_text_is_escaped(tiny_plan: PlanMeta, plan_layers: dict) -> None:
     html = _render(tiny_plan, plan_layers)
     assert SCRIPT_NAME not in html
     assert "<b>冷库</b>" not in html
@@ -104,7 +112,7 @@ def _embedded_collections(html: str) -> list[dict[str, Any]]:
     return out
 
 
-def test_tooltips_carry_what_the_brief_asks(tiny_plan: dict, plan_layers: dict) -> None:
+def test_tooltips_carry_what_the_brief_asks(tiny_plan: PlanMeta, plan_layers: dict) -> None:
     tips = [f["properties"]["tip"] for fc in _embedded_collections(
         _render(tiny_plan, plan_layers)) for f in fc["features"]]
     assert any("临夏县" in t and "coverage" in t and "66.7 %" in t for t in tips)
@@ -112,35 +120,35 @@ def test_tooltips_carry_what_the_brief_asks(tiny_plan: dict, plan_layers: dict) 
     assert any("no store within 240 min" in t for t in tips)
 
 
-def test_styles(tiny_plan: dict, plan_layers: dict) -> None:
+def test_styles(tiny_plan: PlanMeta, plan_layers: dict) -> None:
     html = _render(tiny_plan, plan_layers)
     for cls in ("cc-county", "cc-route", "cc-settlement", "cc-unserved", "cc-store"):
         assert cls in html
     assert UNSERVED_FILL in html and "#ff7f0e" in html and '"dashArray": "6 4"' in html
 
 
-def test_input_layers_are_not_modified(tiny_plan: dict, plan_layers: dict) -> None:
+def test_input_layers_are_not_modified(tiny_plan: PlanMeta, plan_layers: dict) -> None:
     before = copy.deepcopy(plan_layers)
     _render(tiny_plan, plan_layers)
     assert plan_layers == before
 
 
-def test_fit_to_region_bbox(tiny_plan: dict, plan_layers: dict) -> None:
+def test_fit_to_region_bbox(tiny_plan: PlanMeta, plan_layers: dict) -> None:
     html = _render(tiny_plan, plan_layers)
     assert "fitBounds" in html and "[[35.4, 103.0], [35.8, 103.8]]" in html
 
 
-def test_map_without_bbox_fits_data(tiny_plan: dict, plan_layers: dict) -> None:
-    plan = dict(tiny_plan, region={"name": "x"})
+def test_map_without_bbox_fits_data(tiny_plan: PlanMeta, plan_layers: dict) -> None:
+    plan = dataclasses.replace(tiny_plan, region=dataclasses.replace(tiny_plan.region, bbox=()))
     assert "fitBounds" in _render(plan, plan_layers)
 
 
-def test_legend_lists_stores(tiny_plan: dict, plan_layers: dict) -> None:
+def test_legend_lists_stores(tiny_plan: PlanMeta, plan_layers: dict) -> None:
     html = _render(tiny_plan, plan_layers)
     assert "cc-legend" in html and "临夏冷库 A" in html.encode().decode("unicode_escape")
 
 
-def test_map_parts_split(tiny_plan: dict, plan_layers: dict) -> None:
+def test_map_parts_split(tiny_plan: PlanMeta, plan_layers: dict) -> None:
     parts = map_parts(plan_map(tiny_plan, plan_layers))
     assert '<script src="/vendor/leaflet/leaflet.js">' in parts.header
     assert "http-equiv" not in parts.header
@@ -166,7 +174,7 @@ def test_tip_html_escapes_everything() -> None:
         "<b>&lt;i&gt;</b><br>a&amp;b: &quot;q&quot;<br>n: –")
 
 
-def test_thousands_of_settlements_stay_one_layer(tiny_plan: dict, plan_layers: dict) -> None:
+def test_thousands_of_settlements_stay_one_layer(tiny_plan: PlanMeta, plan_layers: dict) -> None:
     layers = copy.deepcopy(plan_layers)
     base = layers["settlements"]["features"]
     layers["settlements"]["features"] = [copy.deepcopy(base[i % 6]) for i in range(3000)]
@@ -177,7 +185,7 @@ def test_thousands_of_settlements_stay_one_layer(tiny_plan: dict, plan_layers: d
     assert len(parts.script) < 1_500_000
 
 
-def test_large_plans_are_clustered_and_escaped(tiny_plan: dict, plan_layers: dict) -> None:
+def test_large_plans_are_clustered_and_escaped(tiny_plan: PlanMeta, plan_layers: dict) -> None:
     from app.maps import CLUSTER_ABOVE
     layers = copy.deepcopy(plan_layers)
     base = layers["settlements"]["features"]
@@ -190,11 +198,11 @@ def test_large_plans_are_clustered_and_escaped(tiny_plan: dict, plan_layers: dic
     assert script.count('"cc-settlement cc-unserved"') == 1  # styles sent once
 
 
-def test_small_plans_are_not_clustered(tiny_plan: dict, plan_layers: dict) -> None:
+def test_small_plans_are_not_clustered(tiny_plan: PlanMeta, plan_layers: dict) -> None:
     assert "L.markerClusterGroup(" not in map_parts(plan_map(tiny_plan, plan_layers)).script
 
 
-def test_tianditu_tiles_need_a_key(tiny_plan: dict, plan_layers: dict) -> None:
+def test_tianditu_tiles_need_a_key(tiny_plan: PlanMeta, plan_layers: dict) -> None:
     html = _render(tiny_plan, plan_layers, tiles="tianditu", tianditu_key="0123abcd" * 4)
     assert "tianditu.gov.cn" in html and "tk=0123abcd" in html
     with pytest.raises(ValueError, match="Tianditu key"):

@@ -17,6 +17,7 @@ from app.plans import (
     validate_layer,
     validate_plan_meta,
 )
+from optimize.plan.model import PlanMeta
 
 
 def test_list_plans_newest_first(plans_dir: Path) -> None:
@@ -121,3 +122,32 @@ def test_nan_reads_as_null(tmp_path: Path, plan_writer: Callable[..., Path]) -> 
     path.write_text(path.read_text(encoding="utf-8").replace('"gap_pct": 0.0', '"gap_pct": NaN'),
                     encoding="utf-8")
     assert PlanStore(tmp_path).metadata("p1")["solver"]["siting"]["gap_pct"] is None
+
+
+def test_info_is_typed_and_parsed_once_per_version(
+    tmp_path: Path, plan_writer: Callable[..., Path]
+) -> None:
+    plan_dir = plan_writer(tmp_path, "p1", approximate=True, created_at="t")
+    store = PlanStore(tmp_path)
+    info = store.info("p1")
+    assert isinstance(info, PlanMeta) and store.info("p1") is info
+    assert info.kpis.coverage_pct == 83.3 and info.road_network.approximate is True
+    assert info.to_json() == store.metadata("p1")
+    path = plan_dir / "plan.json"
+    path.write_text(json.dumps(dict(store.metadata("p1"), name="renamed")), encoding="utf-8")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert store.info("p1").name == "renamed"
+
+
+def test_info_of_a_plan_with_a_broken_inner_key_is_a_format_error(
+    tmp_path: Path, plan_writer: Callable[..., Path]
+) -> None:
+    plan_dir = plan_writer(tmp_path, "p1", approximate=True, created_at="t")
+    path = plan_dir / "plan.json"
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    del meta["region"]["code"]
+    path.write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(PlanFormatError, match="does not follow coldchain-plan/1"):
+        PlanStore(tmp_path).info("p1")
+    assert PlanStore(tmp_path).list_plans()[0].error

@@ -8,9 +8,9 @@ import dataclasses
 import pytest
 
 from optimize.pipeline import build_plan
-from optimize.plan import Plan
+from optimize.plan.io import Plan
+from optimize.plan.verify import verify_plan
 from optimize.scenario import Scenario
-from optimize.verify import verify_plan
 
 
 @pytest.fixture(scope="module")

@@ -7,19 +7,16 @@ itself (the scenario as used is stored inside it), never the solvers.
 from __future__ import annotations
 
 import math
-from typing import Any
 
-from optimize.plan import Plan, compute_kpis
+from optimize.plan.io import Plan
+from optimize.plan.kpis import compute_kpis
+from optimize.plan.model import Route
 
 
 def verify_plan(plan: Plan) -> list[str]:
     """Every violation found in ``plan`` (an empty list means the plan checks out)."""
     return (_store_problems(plan) + _settlement_problems(plan) + _route_problems(plan)
             + _kpi_problems(plan))
-
-
-def _param(plan: Plan, name: str) -> Any:
-    return plan.meta["scenario"][name]["value"]
 
 
 def _store_problems(plan: Plan) -> list[str]:
@@ -33,8 +30,8 @@ def _store_problems(plan: Plan) -> list[str]:
         if not math.isclose(real, s.load_t, abs_tol=1e-2):
             out.append(f"store {s.store_id}: load_t {s.load_t} but its villages sum to {real:.3f}")
     subsidy = float(stores["subsidy_yuan"].sum()) if len(stores) else 0.0
-    budget = plan.meta["kpis"]["budget_yuan"]
-    if subsidy > budget + 1e-6:
+    budget = plan.info.kpis.budget_yuan
+    if budget is not None and subsidy > budget + 1e-6:
         out.append(f"subsidy {subsidy:,.0f} yuan exceeds the budget {budget:,.0f} yuan")
     unknown = set(settle["store_id"].dropna()) - set(stores["store_id"])
     if unknown:
@@ -44,7 +41,7 @@ def _store_problems(plan: Plan) -> list[str]:
 
 def _settlement_problems(plan: Plan) -> list[str]:
     out = []
-    limit = _param(plan, "max_access_time_s") or _param(plan, "freshness_limit_s")
+    limit = plan.info.param("max_access_time_s") or plan.info.param("freshness_limit_s")
     settle = plan.settlements
     served = settle[settle["store_id"].notna()]
     late = served[served["access_time_s"].astype(float) > limit]
@@ -58,37 +55,48 @@ def _settlement_problems(plan: Plan) -> list[str]:
 
 def _route_problems(plan: Plan) -> list[str]:
     out = []
-    capacity = _param(plan, "truck_capacity_t")
-    shift = _param(plan, "shift_s")
-    freshness = _param(plan, "freshness_limit_s")
+    capacity = plan.info.param("truck_capacity_t")
+    shift = plan.info.param("shift_s")
+    freshness = plan.info.param("freshness_limit_s")
     store_of = dict(zip(plan.settlements["settlement_id"], plan.settlements["store_id"],
                         strict=True))
-    for r in plan.meta["routes"]:
-        name = r["route_id"]
-        load = sum(s["pickup_t"] for s in r["stops"])
+    for r in plan.info.routes:
+        name = r.route_id
+        load = sum(s.pickup_t for s in r.stops)
         if load > capacity + 1e-6:
             out.append(f"route {name}: load {load:.3f} t exceeds truck capacity {capacity} t")
-        if r["end_s"] > shift:
-            out.append(f"route {name}: ends at {r['end_s']} s, after the {shift} s shift")
-        age = r["store_arrival_s"] - r["stops"][0]["arrival_s"] if r["stops"] else 0
-        limit = r.get("freshness_limit_s", freshness)  # a province route: its season's crop
+        if r.end_s > shift:
+            out.append(f"route {name}: ends at {r.end_s} s, after the {shift} s shift")
+        age = _first_pickup_age_s(r)
+        # a province route: its season's crop
+        limit = freshness if r.freshness_limit_s is None else r.freshness_limit_s
         if age > limit:
             out.append(f"route {name}: first pickup rides {age} s to the store, "
                        f"limit {limit} s")
-        wrong = [s["settlement_id"] for s in r["stops"] if store_of.get(s["settlement_id"])
-                 != r["store_id"]]
+        wrong = [s.settlement_id for s in r.stops if store_of.get(s.settlement_id)
+                 != r.store_id]
         if wrong:
             out.append(f"route {name}: picks up at villages of another store: {wrong}")
     return out
 
 
+def _first_pickup_age_s(route: Route) -> int:
+    """Ride of the trip's first pickup to the store (0 for a trip without stops)."""
+    if not route.stops:
+        return 0
+    if route.store_arrival_s is None:
+        raise KeyError(f"route {route.route_id} lacks store_arrival_s")
+    return route.store_arrival_s - route.stops[0].arrival_s
+
+
 def _kpi_problems(plan: Plan) -> list[str]:
-    k = plan.meta["kpis"]
-    again = compute_kpis(plan.settlements, plan.stores, plan.routes, trucks=k["trucks"],
-                         budget_yuan=k["budget_yuan"], daily_pickup_t=k["daily_pickup_t"])
+    k = plan.info.kpis
+    again = compute_kpis(plan.settlements, plan.stores, plan.routes, trucks=k.trucks or 0,
+                         budget_yuan=k.budget_yuan or 0.0,
+                         daily_pickup_t=k.daily_pickup_t or 0.0)
     out = []
     for key, value in again.items():
-        saved = k.get(key)
+        saved = getattr(k, key, None)
         if isinstance(value, float) and math.isnan(value) and saved is None:
             continue  # NaN is written as null
         if isinstance(value, float) and isinstance(saved, int | float):

@@ -1,0 +1,453 @@
+"""The typed view of ``plan.json`` (``coldchain-plan/1``, see ``docs/PLAN-FORMAT.md``).
+
+Pure Python: the web app imports this without pandas or geopandas. Every class is a
+frozen :class:`~optimize.plan.record.Record`: ``PlanMeta.from_json(meta).to_json() ==
+meta`` for every plan written by ``save_plan`` (prefecture, county and whole-province
+plans). Fields with a default are keys some plans lack (older plans, synthetic benchmark
+plans, or keys only one plan kind writes); ``None`` there means "not in this plan" or a
+JSON ``null``.
+
+A whole-province plan (``region.level == "province"``) carries more top-level keys
+(``regions``, ``decomposition``, ``border_repair``, ``province_totals``, ``seasons``,
+``truck_budget``); they are read into :attr:`PlanMeta.province` (a
+:class:`ProvinceReport`) and written back at the top level.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from optimize.plan.record import Record, decode_record, encode_record
+
+PROVINCE_LEVEL = "province"
+
+
+@dataclasses.dataclass(frozen=True)
+class Region(Record):
+    """The planned region: NBS ``code``, ``level`` and WGS-84 ``bbox`` (minlon, minlat,
+    maxlon, maxlat); a province plan lists the ``prefectures`` it planned."""
+
+    level: str
+    code: str
+    name: str
+    bbox: tuple[float, ...]
+    prefectures: tuple[str, ...] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class ScenarioParam(Record):
+    """One scenario parameter as used: value, unit, source and whether it is assumed."""
+
+    value: Any
+    unit: str = ""
+    source: str = ""
+    assumption: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class RoadNetwork(Record):
+    """Where the travel times came from and how big the network was."""
+
+    source: str
+    approximate: bool
+    nodes: int
+    edges: int
+    note: str
+    dropped_nodes: int | None = None
+    off_network_settlements: int | None = None
+    snap_m_max: float | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Kpis(Record):
+    """The plan's key figures (``optimize.plan.kpis.compute_kpis``); ``None`` = not given
+    (or NaN, written as ``null``)."""
+
+    settlements: int | None = None
+    settlements_served: int | None = None
+    supply_t: float | None = None
+    supply_covered_t: float | None = None
+    coverage_pct: float | None = None
+    poor_settlements: int | None = None
+    poor_covered_pct: float | None = None
+    stores: int | None = None
+    storage_capacity_t: float | None = None
+    build_cost_yuan: float | None = None
+    subsidy_yuan: float | None = None
+    budget_yuan: float | None = None
+    access_time_mean_s: float | None = None
+    access_time_p95_s: float | None = None
+    access_time_max_s: float | None = None
+    county_fairness_jain: float | None = None
+    trucks: int | None = None
+    trucks_used: int | None = None
+    truck_trips: int | None = None
+    route_distance_m: float | None = None
+    route_duration_s: float | None = None
+    daily_pickup_t: float | None = None
+    daily_pickup_routed_t: float | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Store(Record):
+    """One opened store (the properties of ``stores.geojson``)."""
+
+    store_id: str
+    name: str
+    site_settlement_id: str
+    county_code: str
+    tier: str
+    capacity_t: float
+    build_cost_yuan: float
+    subsidy_yuan: float
+    load_t: float
+    settlements_served: int
+    trucks: int
+    colour: str
+    county_name: str | None = None
+    required_site: bool | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class DepotTrucks(Record):
+    """Trucks based at one store."""
+
+    store_id: str
+    trucks: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Stop(Record):
+    """One pickup of a truck trip."""
+
+    settlement_id: str
+    name: str
+    arrival_s: int
+    pickup_t: float
+    load_after_t: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Route(Record):
+    """One truck trip (``routes.geojson`` properties) with its stops in visit order and
+    the freshness limit it was planned to."""
+
+    route_id: str
+    truck_id: str
+    store_id: str
+    trip: int
+    stops_count: int
+    load_t: float
+    distance_m: float
+    duration_s: int
+    start_s: int
+    end_s: int
+    colour: str
+    approximate_geometry: bool
+    stops: tuple[Stop, ...]
+    store_arrival_s: int | None = None
+    max_age_s: int | None = None
+    freshness_limit_s: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Unserved(Record):
+    """A settlement no store serves, the stage that left it out and why; a province
+    plan adds the ``region`` (prefecture) it belongs to."""
+
+    settlement_id: str
+    name: str
+    county_code: str
+    stage: str
+    reason: str
+    region: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SitingStage(Record):
+    """One lexicographic stage (or the weighted sum) of the siting solve."""
+
+    name: str
+    objective: float | None
+    bound: float | None
+    gap_pct: float | None
+    status: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SitingReport(Record):
+    """The siting solve: status, objective, bound, gap, time, binding constraints, engine
+    and stages; a province plan adds a ``note`` on what its summed bound bounds."""
+
+    status: str
+    objective: float | None = None
+    bound: float | None = None
+    gap_pct: float | None = None
+    time_s: float | None = None
+    binding: tuple[str, ...] | None = None
+    engine: str | None = None
+    stages: tuple[SitingStage, ...] | None = None
+    note: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class RoutingReport(Record):
+    """The routing solves: joined status and summed time."""
+
+    status: str | None = None
+    time_s: float | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SolverReport(Record):
+    """``solver``: the siting and routing reports."""
+
+    siting: SitingReport
+    routing: RoutingReport
+
+
+@dataclasses.dataclass(frozen=True)
+class Attribution(Record):
+    """A data source to credit, with its licence."""
+
+    dataset: str
+    attribution: str
+    license: str | None = None
+
+
+# -- whole-province plans ------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class RegionSiting(Record):
+    """A prefecture's siting result inside a province plan."""
+
+    status: str
+    objective: float | None
+    bound: float | None
+    gap_pct: float | None
+    time_s: float | None
+
+
+@dataclasses.dataclass(frozen=True)
+class RegionRun(Record):
+    """One prefecture of a province plan: its quota, solve and coverage."""
+
+    code: str
+    name: str
+    villages: int
+    stores: int
+    trucks: int
+    budget_yuan: float
+    apportioning: str
+    siting_time_limit_s: float
+    siting: RegionSiting
+    routing_status: str
+    wall_clock_cap: bool
+    coverage_pct: float
+    time_s: float
+    harvest_peak_days: float | None = None
+    crop: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class BorderMove(Record):
+    """One village reassigned across a prefecture border."""
+
+    settlement_id: str
+    from_store: str | None
+    to_store: str
+    time_before_s: int | None
+    time_after_s: int
+    supply_t: float
+
+
+@dataclasses.dataclass(frozen=True)
+class BorderRepair(Record):
+    """The border repair of a province plan (``moves`` only in the top-level copy)."""
+
+    moved: int
+    from_unserved: int
+    closer_store: int
+    moved_supply_t: float
+    stores_rerouted: int
+    served_before: int
+    served_after: int
+    time_s: float
+    rule: str
+    moves: tuple[BorderMove, ...] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Decomposition(Record):
+    """How the province was split, what the summed bound means, which caps fired."""
+
+    rule: str
+    bound_note: str
+    wall_clock_caps_fired: tuple[str, ...]
+    border_repair: BorderRepair | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class ProvinceTotals(Record):
+    """The province programme's stores, trucks and budget."""
+
+    stores: int
+    trucks: int
+    budget_yuan: float
+
+
+@dataclasses.dataclass(frozen=True)
+class TruckBudget(Record):
+    """Trucks and store budget of the prefectures planned."""
+
+    trucks: int
+    store_budget_yuan: float
+
+
+@dataclasses.dataclass(frozen=True)
+class SeasonSpan(Record):
+    """A season of the harvest calendar and its length in days."""
+
+    name: str
+    days: int
+
+
+@dataclasses.dataclass(frozen=True)
+class SeasonLoad(Record):
+    """What one prefecture collects in one season."""
+
+    season: str
+    region: str
+    region_name: str
+    crops: str
+    share: float
+    daily_pickup_t: float
+    freshness_limit_s: int
+    strictest_crop: str | None
+    freshness_assumption: bool | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class FleetCell(Record):
+    """Trucks one prefecture needs and gets in one season, and why."""
+
+    season: str
+    region: str
+    region_name: str
+    need: int
+    trucks: int
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SeasonMove(Record):
+    """Trucks re-based from one prefecture to another between two seasons."""
+
+    from_season: str
+    to_season: str
+    origin: str
+    destination: str
+    trucks: int
+    distance_km: float
+    truck_km: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Shortfall(Record):
+    """A (season, prefecture) that got fewer trucks than it needs."""
+
+    season: str
+    region: str
+    need: int
+    got: int
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SeasonsReport(Record):
+    """The shared fleet by season (``optimize/seasons.py``) of a province plan."""
+
+    routed_season: str
+    seasons: tuple[SeasonSpan, ...]
+    load: tuple[SeasonLoad, ...]
+    fleet: tuple[FleetCell, ...]
+    trucks_by_season: Mapping[str, int]
+    moves: tuple[SeasonMove, ...]
+    repositioning_truck_km: float
+    shortfalls: tuple[Shortfall, ...]
+    rule: str
+    distances: str
+    annual_t: Mapping[str, float]
+    assumptions: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class ProvinceReport(Record):
+    """The top-level keys only a whole-province plan has (``seasons`` may be ``null``)."""
+
+    decomposition: Decomposition
+    regions: tuple[RegionRun, ...]
+    seasons: SeasonsReport | None
+    province_totals: ProvinceTotals
+    truck_budget: TruckBudget
+    border_repair: BorderRepair | None = None
+
+
+# -- the whole plan.json -------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class PlanMeta(Record):
+    """Everything in ``plan.json``, typed (see ``docs/PLAN-FORMAT.md``)."""
+
+    schema: str
+    plan_id: str
+    name: str
+    created_at: str
+    region: Region
+    scenario: Mapping[str, ScenarioParam]
+    road_network: RoadNetwork
+    approximations: tuple[str, ...]
+    assumptions: tuple[str, ...]
+    kpis: Kpis
+    stores: tuple[Store, ...]
+    trucks_per_depot: tuple[DepotTrucks, ...]
+    routes: tuple[Route, ...]
+    unserved: tuple[Unserved, ...]
+    solver: SolverReport
+    attributions: tuple[Attribution, ...]
+    apportioning: str | None = None
+    province: ProvinceReport | None = None
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> PlanMeta:
+        """Read ``plan.json``; a province plan's extra top-level keys go to ``province``."""
+        keys = [f.name for f in dataclasses.fields(ProvinceReport)
+                if f.name not in ("extra", "absent")]
+        if "decomposition" not in d:
+            return decode_record(cls, d)
+        rest = {k: v for k, v in d.items() if k not in keys}
+        province = decode_record(ProvinceReport, {k: d[k] for k in keys if k in d})
+        return dataclasses.replace(decode_record(cls, rest), province=province)
+
+    def to_json(self) -> dict[str, Any]:
+        """``plan.json`` as read (province keys at the top level again)."""
+        out = encode_record(self)
+        out.pop("province", None)
+        if self.province is not None:
+            out.update(self.province.to_json())
+        return out
+
+    @property
+    def is_province(self) -> bool:
+        """True for a whole-province plan (``optimize/province.py``)."""
+        return self.province is not None or self.region.level == PROVINCE_LEVEL
+
+    @property
+    def seasons(self) -> SeasonsReport | None:
+        """The shared fleet by season (province plans with a harvest calendar)."""
+        return self.province.seasons if self.province is not None else None
+
+    def param(self, name: str) -> Any:
+        """The value of scenario parameter ``name`` as used (``KeyError`` if unknown)."""
+        return self.scenario[name].value
+
