@@ -240,7 +240,7 @@ def form_values(params: dict[str, Any]) -> dict[str, str]:
 def _render_form(values: dict[str, str], errors: dict[str, list[str]],
                  scenario: dict[str, Any] | None, status: int = 200) -> ResponseReturnValue:
     from optimize.crops import CROPS
-    from optimize.location import OBJECTIVES
+    from optimize.siting.problem import OBJECTIVES
     from optimize.scenario import PARAMS, Scenario
 
     defaults = Scenario()

@@ -26,7 +26,7 @@ from typing import Any
 from geodata.errors import Reason
 from optimize.crops import CROPS, HOUR_S, SEASONS_KEY, Season, check_calendar, read_seasons
 from optimize.errors import SpecificationError
-from optimize.location import ENGINES, OBJECTIVES, StoreTier
+from optimize.siting.problem import ENGINES, OBJECTIVES, StoreTier
 from optimize.programme import (
     DETOUR_FACTOR,
     PROVINCE_BUDGET_YUAN,

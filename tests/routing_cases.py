@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from optimize.routing import RoutingProblem
+from optimize.routing.problem import RoutingProblem
 
 MIN = 60
 HOUR = 3600

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimize.fleet import dhondt
+from optimize.fleet.allocation import dhondt
 from optimize.routing.bounds import trucks_needed_lower_bound, workload_lower_bound_s
 from optimize.routing.problem import RoutingProblem, RoutingResult
 from optimize.routing.solve import solve_routing
