@@ -42,7 +42,7 @@ from geodata.cache import CACHE_FORMAT, cached_graph, graph_cache_key
 from geodata.cache import cache_dir as cache_dir_for
 from geodata.errors import RoadDataError
 from geodata.geometry import CRS, route_geometry
-from geodata.osm_reader import SPEED_TAGS, RoadReader, reader_for
+from geodata.osm_reader import SPEED_TAGS, check_suffix, read_road_segments
 from geodata.road_graph import (
     checked_speeds,
     clipped_segments,
@@ -84,9 +84,9 @@ def road_graph_from_osm(
     Parameters
     ----------
     path
-        The extract. PBF is read with pyrosm; XML with a streaming parser here (osmnx's
-        ``graph_from_xml`` keeps every way, buildings included, fails on ways whose nodes
-        lie outside the file, and reads its tag list from global settings).
+        The extract, any format, read by one streaming pyosmium reader
+        (:mod:`geodata.osm_reader`; osmnx's ``graph_from_xml`` keeps every way, buildings
+        included, fails on ways whose nodes lie outside the file, and reads no PBF).
     clip_polygon
         Optional shapely (Multi)Polygon in EPSG:4326: only road segments with both end
         nodes inside (or on the boundary) are kept.
@@ -117,12 +117,12 @@ def road_graph_from_osm(
         or no strongly connected part with an edge; the message names the file.
     """
     path = Path(path)
-    reader = reader_for(path)
+    check_suffix(path)
     class_speed_kph = checked_speeds(speeds, path)
     if not path.is_file():
         raise RoadDataError("OSM file not found", path=path)
     if not cache:
-        return _build_osm_graph(path, reader, clip_polygon, speeds, simplify)
+        return _build_osm_graph(path, clip_polygon, speeds, simplify)
     key = graph_cache_key(
         path,
         speed_profile=speed_profile_name(speeds),
@@ -131,20 +131,19 @@ def road_graph_from_osm(
         simplify=simplify,
     )
     return cached_graph(
-        key, lambda: _build_osm_graph(path, reader, clip_polygon, speeds, simplify), cache_dir
+        key, lambda: _build_osm_graph(path, clip_polygon, speeds, simplify), cache_dir
     )
 
 
 def _build_osm_graph(
     path: Path,
-    reader: RoadReader,
     clip_polygon: BaseGeometry | None,
     speeds: Mapping[str, float] | None,
     simplify: bool,
 ) -> nx.MultiDiGraph:
     """:func:`road_graph_from_osm` without the cache (arguments already checked)."""
     class_speed_kph = checked_speeds(speeds, path)
-    nodes, edges = reader(path, clip_polygon)
+    nodes, edges = read_road_segments(path)
     if clip_polygon is not None:
         nodes, edges = clipped_segments(nodes, edges, clip_polygon)
     if edges.empty:
