@@ -1,7 +1,7 @@
 """Approximate road network over settlement points, for when no OSM extract exists.
 
 :func:`approximate_graph` joins neighbouring settlements by straight links lengthened by a
-detour factor (:data:`DEFAULT_DETOUR_FACTOR`, the programme's one declaration of it) and
+detour factor (:data:`geodata.speeds.DEFAULT_DETOUR_FACTOR` by default) and
 timed by the kinds of their ends. The graph follows the convention of
 :mod:`geodata.roads` and is flagged ``approximate`` with its assumptions.
 """
@@ -23,12 +23,12 @@ from scipy.spatial import Delaunay, QhullError, cKDTree
 
 from geodata.errors import RoadDataError
 from geodata.geometry import CRS, great_circle_m
-from geodata.speeds import CLASS_SPEED_KPH, SPEED_TABLE_NAME, TERTIARY_CONSERVATIVE_KPH
-
-DEFAULT_DETOUR_FACTOR = 1.3
-"""Road length / great-circle length of the approximate network (dimensionless), an
-ASSUMPTION not measured for Gansu; the one declaration every default detour factor of the
-programme (scenario, region distances, synthetic cases) should import."""
+from geodata.speeds import (
+    CLASS_SPEED_KPH,
+    DEFAULT_DETOUR_FACTOR,
+    SPEED_TABLE_NAME,
+    TERTIARY_CONSERVATIVE_KPH,
+)
 
 APPROXIMATE_CLASS_BY_KIND: Mapping[str, str] = {"county_seat": "secondary"}
 """Road class of an approximate link by endpoint kind: ``secondary`` (县道) joins two county

@@ -37,7 +37,7 @@ import requests
 from osmnx._errors import InsufficientResponseError
 from shapely.geometry.base import BaseGeometry
 
-from geodata.approximate import DEFAULT_DETOUR_FACTOR, approximate_graph
+from geodata.approximate import approximate_graph
 from geodata.cache import CACHE_FORMAT, cached_graph, graph_cache_key
 from geodata.cache import cache_dir as cache_dir_for
 from geodata.errors import RoadDataError
@@ -54,7 +54,6 @@ from geodata.road_graph import (
 )
 
 __all__ = [
-    "DEFAULT_DETOUR_FACTOR",
     "approximate_graph",
     "road_graph_from_osm",
     "road_graph_from_place",

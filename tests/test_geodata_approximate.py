@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from geodata.approximate import DEFAULT_DETOUR_FACTOR, approximate_graph
+from geodata.approximate import approximate_graph
 from geodata.errors import RoadDataError
+from geodata.speeds import DEFAULT_DETOUR_FACTOR
 from tests.test_geodata_roads import haversine_m
 
 # --- approximate network ---------------------------------------------------------------------
