@@ -81,3 +81,31 @@ def test_unknown_extension_and_unreadable_file_raise(tmp_path: Path) -> None:
     bad.write_bytes(b"not a pbf" * 20)
     with pytest.raises(RoadDataError, match="garbage.osm.pbf"):
         read_road_segments(bad)
+
+
+def test_place_nodes_keep_named_places_of_the_wanted_kinds(tmp_path: Path) -> None:
+    import osmium
+
+    from geodata.osm_reader import read_place_nodes
+
+    path = tmp_path / "places.osm.pbf"
+    nodes = [
+        (1, {"place": "village", "name": "石那奴村", "name:zh": "石那奴"}),
+        (2, {"place": "hamlet", "name": "下庄"}),
+        (3, {"place": "city", "name": "临夏市"}),  # not a wanted kind
+        (4, {"place": "village"}),  # no name
+        (5, {"highway": "crossing"}),  # not a place
+    ]
+    with osmium.SimpleWriter(str(path)) as writer:
+        for node_id, tags in nodes:
+            writer.add_node(osmium.osm.mutable.Node(
+                id=node_id, location=(103.0 + node_id / 100, 35.5), tags=tags, version=1))
+    places = read_place_nodes(path, {"village", "hamlet"})
+    assert places.columns.tolist() == ["osm_id", "name", "place", "lon_deg", "lat_deg"]
+    assert places[["osm_id", "name", "place"]].values.tolist() == [
+        [1, "石那奴", "village"], [2, "下庄", "hamlet"]]
+    assert places["lon_deg"].tolist() == pytest.approx([103.01, 103.02])
+    bad = tmp_path / "garbage.osm.pbf"
+    bad.write_bytes(b"not a pbf" * 20)
+    with pytest.raises(RoadDataError, match="cannot read OSM places"):
+        read_place_nodes(bad, {"village"})
