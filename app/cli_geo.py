@@ -88,7 +88,8 @@ def _cmd_matrix(args: argparse.Namespace) -> int:
 
 
 def _run_matrix(args: argparse.Namespace) -> int:
-    from geodata.matrix import graph_to_csr, travel_time_matrix
+    from geodata.csr import graph_to_csr
+    from geodata.matrix import travel_time_matrix
     from geodata.roads import road_graph_from_osm
 
     if args.cutoff_min is not None and not args.cutoff_min >= 0:

@@ -40,7 +40,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from app.cli_geo import write_graphml  # noqa: E402
-from geodata.matrix import graph_to_csr, travel_time_matrix  # noqa: E402
+from geodata.csr import graph_to_csr  # noqa: E402
+from geodata.matrix import travel_time_matrix  # noqa: E402
 from geodata.roads import road_graph_from_osm  # noqa: E402
 from geodata.snap import snap_points, snap_report  # noqa: E402
 from geodata.synth import GANSU_BBOX, write_synthetic_roads  # noqa: E402

@@ -18,57 +18,42 @@ threads gave no reliable speed-up over one, so processes are used. Measured on a
 SYNTHETIC 300,348-node network (``benchmarks/matrix.py``): 17,718 x 1,403 with a 3 h
 cutoff in about 13 s on 2 cores.
 
-Points can also lie *on* an edge (:func:`edge_travel_time_matrix`, with
-:func:`geodata.snap.snap_points_to_edges`): the partial edge to the road's ends is added
+Points can also lie *on* an edge (:func:`geodata.edge_matrix.edge_travel_time_matrix`,
+with :func:`geodata.snap.snap_points_to_edges`): the partial edge to the road's ends is added
 exactly, see that function for the model.
 """
+
 
 from __future__ import annotations
 
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any
 
 import networkx as nx
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
 
-from geodata.errors import RoadDataError
-
-if TYPE_CHECKING:
-    from geodata.snap import EdgeSnapResult
+from geodata.csr import (
+    CsrGraph,
+    edge_keys,
+    graph_to_csr,
+    node_positions,
+    reversed_csr,
+    sorted_positions,
+)
 
 BLOCK_ENTRIES = 1 << 21
 """Dijkstra works on blocks of sources x all nodes of about this many entries (some 100 MB
 of work arrays), so a province graph with a cutoff runs in bounded memory."""
 
 _NO_PREDECESSOR = -9999  # scipy.sparse.csgraph's marker
-
-
-class CsrGraph(NamedTuple):
-    """A road graph exported for matrix work; build it once, reuse it for many matrices.
-
-    Attributes
-    ----------
-    time_s
-        (n, n) CSR array: travel time (s) of the fastest edge ``u -> v`` (the least
-        ``travel_time`` among parallel edges; explicit zeros are zero-time edges).
-    length_m
-        (n, n) CSR array with the same structure: the length (m) of that same edge.
-    node_index
-        Graph node id -> row/column index, in the graph's node order.
-    """
-
-    time_s: csr_array
-    length_m: csr_array
-    node_index: Mapping[Hashable, int]
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,50 +116,6 @@ class TravelMatrix:
         return dense
 
 
-def graph_to_csr(graph: nx.MultiDiGraph) -> CsrGraph:
-    """Export ``graph`` (edge ``travel_time`` s, ``length`` m) to CSR arrays.
-
-    Parallel edges collapse to the fastest (ties: the shorter), keeping its length, so
-    distances stay those of the fastest path.
-
-    Raises
-    ------
-    RoadDataError
-        An edge lacks ``travel_time``/``length`` or has a negative or non-finite one.
-    """
-    node_index = {node: i for i, node in enumerate(graph.nodes)}
-    u, v, time_s, length_m = _edge_arrays(graph, node_index)
-    order = np.lexsort((length_m, time_s, v, u))
-    u, v, time_s, length_m = u[order], v[order], time_s[order], length_m[order]
-    first = np.ones(len(u), dtype=bool)
-    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
-    u, v, time_s, length_m = u[first], v[first], time_s[first], length_m[first]
-    n = len(node_index)
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(u, minlength=n))])
-    shape = (n, n)
-    return CsrGraph(
-        time_s=csr_array((time_s, v, indptr), shape=shape),
-        length_m=csr_array((length_m, v, indptr), shape=shape),
-        node_index=node_index,
-    )
-
-
-def _edge_arrays(
-    graph: nx.MultiDiGraph, node_index: Mapping[Hashable, int]
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
-    """Index of both ends, travel time (s) and length (m) of every edge."""
-    rows = [
-        (node_index[a], node_index[b], data.get("travel_time"), data.get("length"))
-        for a, b, data in graph.edges(data=True)
-    ]
-    if any(time is None or length is None for _, _, time, length in rows):
-        raise RoadDataError("road graph edges lack travel_time or length")
-    table = np.array(rows, dtype=float).reshape(-1, 4)
-    bad = ~np.isfinite(table[:, 2:]).all(axis=1) | (table[:, 2:] < 0).any(axis=1)
-    if bad.any():
-        raise RoadDataError(f"{int(bad.sum())} edges with negative or non-finite time/length")
-    return table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), table[:, 2], table[:, 3]
-
 
 def travel_time_matrix(
     graph: nx.MultiDiGraph | CsrGraph,
@@ -232,35 +173,38 @@ def travel_time_matrix(
     if direction not in ("auto", "forward", "reverse"):
         raise ValueError(f"direction must be auto, forward or reverse, got {direction!r}")
     csr = graph if isinstance(graph, CsrGraph) else graph_to_csr(graph)
-    sources = _node_positions(csr.node_index, source_nodes, "source")
-    targets = _node_positions(csr.node_index, target_nodes, "target")
+    sources = node_positions(csr.node_index, source_nodes, "source")
+    targets = node_positions(csr.node_index, target_nodes, "target")
     limit = np.inf if cutoff_s is None else float(cutoff_s)
-    source_idx, target_idx, time_s, length_m = _position_pairs(
+    source_idx, target_idx, time_s, length_m = position_pairs(
         csr, sources, targets, limit, workers, direction
     )
     matrix_order = np.lexsort((target_idx, source_idx))
     return TravelMatrix(
-        source_idx=_frozen(source_idx[matrix_order]),
-        target_idx=_frozen(target_idx[matrix_order]),
-        time_s=_frozen(np.rint(time_s[matrix_order])),
-        distance_m=_frozen(np.rint(length_m[matrix_order])),
+        source_idx=frozen_int32(source_idx[matrix_order]),
+        target_idx=frozen_int32(target_idx[matrix_order]),
+        time_s=frozen_int32(np.rint(time_s[matrix_order])),
+        distance_m=frozen_int32(np.rint(length_m[matrix_order])),
         n_sources=len(sources),
         n_targets=len(targets),
         cutoff_s=None if cutoff_s is None else float(cutoff_s),
     )
 
 
-_Pairs = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]
+PositionPairs = tuple[
+    NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]
+]
+"""(source position, target position, time s, length m) arrays of reachable pairs."""
 
 
-def _position_pairs(
+def position_pairs(
     csr: CsrGraph,
     sources: NDArray[np.int64],
     targets: NDArray[np.int64],
     limit: float,
     workers: int | None,
     direction: str,
-) -> _Pairs:
+) -> PositionPairs:
     """Reachable (source position, target position, time s, length m) of CSR node
     positions, searched from the side ``direction`` picks (unsorted, unrounded)."""
     reverse = direction == "reverse" or (
@@ -280,7 +224,7 @@ def _searched_pairs(
     others: NDArray[np.int64],
     limit: float,
     workers: int,
-) -> _Pairs:
+) -> PositionPairs:
     """Reachable pairs as (origin position, other position, time s, length m), searching
     from each distinct origin; repeated origins get a copy of their pairs."""
     unique_origins, origin_group = np.unique(origins, return_inverse=True)
@@ -291,31 +235,6 @@ def _searched_pairs(
     return origin_idx, col[expanded], time_s[expanded], length_m[expanded]
 
 
-def reversed_csr(csr: CsrGraph) -> CsrGraph:
-    """The CSR export of the reversed graph: edge ``v -> u`` for every ``u -> v``, same
-    time and length (explicit zeros kept), columns sorted within each row."""
-    n = csr.time_s.shape[0]
-    tail = np.repeat(np.arange(n, dtype=np.int64), np.diff(csr.time_s.indptr))
-    head = csr.time_s.indices.astype(np.int64)
-    order = np.lexsort((tail, head))
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(head, minlength=n))])
-    return CsrGraph(
-        time_s=csr_array((csr.time_s.data[order], tail[order], indptr), shape=(n, n)),
-        length_m=csr_array((csr.length_m.data[order], tail[order], indptr), shape=(n, n)),
-        node_index=csr.node_index,
-    )
-
-
-def _node_positions(
-    node_index: Mapping[Hashable, int], nodes: Iterable[Hashable], role: str
-) -> NDArray[np.int64]:
-    """CSR positions of ``nodes``; :class:`RoadDataError` naming any unknown id."""
-    nodes = list(nodes)
-    missing = [node for node in nodes if node not in node_index]
-    if missing:
-        raise RoadDataError(f"{role} nodes not in the road graph", item=missing[:10])
-    return np.array([node_index[node] for node in nodes], dtype=np.int64)
-
 
 def _unique_source_pairs(
     csr: CsrGraph,
@@ -323,7 +242,7 @@ def _unique_source_pairs(
     targets: NDArray[np.int64],
     limit: float,
     workers: int = 1,
-) -> _Pairs:
+) -> PositionPairs:
     """Reachable pairs as (row in ``sources``, target position, time s, length m).
 
     Blocks of sources run in ``workers`` forked processes when there is more than one
@@ -336,7 +255,7 @@ def _unique_source_pairs(
     if not starts:
         empty_i, empty_f = np.empty(0, np.int64), np.empty(0, float)
         return empty_i, empty_i, empty_f, empty_f
-    keys = _edge_keys(csr.length_m)
+    keys = edge_keys(csr.length_m)
     jobs = [(sources[start : start + block], start) for start in starts]
     if workers <= 1 or len(jobs) == 1 or not _may_fork():
         parts = [_block_pairs(csr, keys, chunk, targets, limit, start) for chunk, start in jobs]
@@ -363,7 +282,7 @@ def _parallel_blocks(
     targets: NDArray[np.int64],
     limit: float,
     workers: int,
-) -> list[_Pairs]:
+) -> list[PositionPairs]:
     """:func:`_block_pairs` of every job in a pool of forked processes, in job order."""
     _SHARED.update(csr=csr, keys=keys, targets=targets, limit=limit)
     try:
@@ -374,7 +293,7 @@ def _parallel_blocks(
         _SHARED.clear()
 
 
-def _shared_block_pairs(job: tuple[NDArray[np.int64], int]) -> _Pairs:
+def _shared_block_pairs(job: tuple[NDArray[np.int64], int]) -> PositionPairs:
     """:func:`_block_pairs` of one job on the inherited :data:`_SHARED` arrays."""
     chunk, start = job
     return _block_pairs(
@@ -421,7 +340,7 @@ def _tree_lengths_m(
     tail = predecessor[reached].astype(np.int64)
     head = reached % n
     length = edge_length_m[np.searchsorted(keys, tail * n + head)].astype(float)
-    ancestor = _positions(reached, reached - head + tail)
+    ancestor = sorted_positions(reached, reached - head + tail)
     active = np.flatnonzero(ancestor >= 0)
     while len(active):
         above = ancestor[active]
@@ -430,29 +349,12 @@ def _tree_lengths_m(
         active = active[ancestor[active] >= 0]
 
     def lookup(flat: NDArray[np.int64]) -> NDArray[np.float64]:
-        position = _positions(reached, flat)
+        position = sorted_positions(reached, flat)
         padded = np.append(length, 0.0)  # position -1 (a source itself) reads the 0 at the end
         return padded[position]
 
     return lookup
 
-
-def _positions(sorted_values: NDArray[np.int64], values: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Index of each of ``values`` in ``sorted_values``, -1 where absent."""
-    if len(sorted_values) == 0:
-        return np.full(len(values), -1, dtype=np.int64)
-    position = np.searchsorted(sorted_values, values)
-    clipped = np.minimum(position, len(sorted_values) - 1)
-    found = (position < len(sorted_values)) & (sorted_values[clipped] == values)
-    return np.where(found, position, -1).astype(np.int64)
-
-
-def _edge_keys(matrix: csr_array) -> NDArray[np.int64]:
-    """``row * n + column`` of every stored entry, ascending (CSR rows and columns are
-    sorted), to find the entry of an edge ``tail -> head`` by binary search."""
-    n = matrix.shape[0]
-    entry_row = np.repeat(np.arange(n, dtype=np.int64), np.diff(matrix.indptr))
-    return entry_row * n + matrix.indices.astype(np.int64)
 
 
 def _expand_duplicate_sources(
@@ -474,163 +376,10 @@ def _expand_duplicate_sources(
 _INT32_MAX = np.iinfo(np.int32).max
 
 
-def _frozen(values: NDArray[Any]) -> NDArray[np.int32]:
+def frozen_int32(values: NDArray[Any]) -> NDArray[np.int32]:
     """``values`` (whole numbers) as a read-only int32 array; never silently wrapped."""
     if len(values) and values.max() > _INT32_MAX:
         raise OverflowError(f"{values.max():.0f} does not fit the int32 matrix")
     array = np.ascontiguousarray(values, dtype=np.int32)
     array.flags.writeable = False
     return array
-
-
-# ---------------------------------------------------------------------------------------
-# Points snapped onto edges
-# ---------------------------------------------------------------------------------------
-
-
-def edge_travel_time_matrix(
-    graph: nx.MultiDiGraph | CsrGraph,
-    sources: EdgeSnapResult,
-    targets: EdgeSnapResult,
-    *,
-    cutoff_s: float | None = None,
-    workers: int | None = None,
-) -> TravelMatrix:
-    """Fastest travel times between points snapped onto road edges
-    (:func:`geodata.snap.snap_points_to_edges`).
-
-    The model, exact within it: a point at ``fraction`` f along edge ``a -> b`` lies on
-    the road between ``a`` and ``b``; a truck covers any part of that road at the edge's
-    speed, so a share ``s`` of the edge costs ``s`` times the time and length of the
-    fastest ``a -> b`` edge, and it may drive only where the graph has an edge (``a -> b``;
-    back towards ``a`` only if ``b -> a`` exists). A trip leaves a source by one of its
-    road's ends (``b`` at ``(1 - f)`` of ``a -> b``, or ``a`` at ``f`` of ``b -> a``),
-    follows the fastest node-to-node path (:func:`travel_time_matrix`, same cutoff), and
-    enters the target's road from one of its ends the same way; the fastest combination is
-    kept, or the direct drive along the road when both points lie on the same one.
-    Off-network points (``off_network``) get no entries. The walk from a point to its
-    road (``snap_m``) is not part of the time.
-
-    Parameters
-    ----------
-    graph
-        Road graph or its :func:`graph_to_csr` export.
-    sources, targets
-        Edge snaps of the source and target points.
-    cutoff_s
-        Longest travel time kept (s), inclusive; ``None`` for no limit.
-    workers
-        Processes for the node-to-node matrix (:func:`travel_time_matrix`).
-
-    Returns
-    -------
-    TravelMatrix
-        Indexed by point position in ``sources`` / ``targets``.
-    """
-    if cutoff_s is not None and not cutoff_s >= 0:
-        raise ValueError(f"cutoff_s must be >= 0 or None, got {cutoff_s}")
-    csr = graph if isinstance(graph, CsrGraph) else graph_to_csr(graph)
-    limit = np.inf if cutoff_s is None else float(cutoff_s)
-    keys = _edge_keys(csr.time_s)
-    exits = _road_ends(csr, keys, sources, leaving=True)
-    entries = _road_ends(csr, keys, targets, leaving=False)
-    candidates = [
-        _via_nodes(csr, exits, entries, limit, workers),
-        _along_one_road(csr, keys, sources, targets),
-    ]
-    best = pd.concat(candidates, ignore_index=True)
-    best = best[best["time_s"] <= limit].sort_values(["i", "j", "time_s", "length_m"])
-    best = best.drop_duplicates(["i", "j"], keep="first")
-    return TravelMatrix(
-        source_idx=_frozen(best["i"].to_numpy()),
-        target_idx=_frozen(best["j"].to_numpy()),
-        time_s=_frozen(np.rint(best["time_s"].to_numpy())),
-        distance_m=_frozen(np.rint(best["length_m"].to_numpy())),
-        n_sources=len(sources.u),
-        n_targets=len(targets.u),
-        cutoff_s=None if cutoff_s is None else float(cutoff_s),
-    )
-
-
-def _edge_share(
-    csr: CsrGraph, keys: NDArray[np.int64], tail: NDArray[np.int64], head: NDArray[np.int64],
-    share: NDArray[np.float64],
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Time (s) and length (m) of ``share`` of the fastest edge ``tail -> head``; NaN
-    where the graph has no such edge."""
-    n = csr.time_s.shape[0]
-    position = _positions(keys, tail * n + head)
-    found = position >= 0
-    time_s = np.where(found, csr.time_s.data[position] * share, np.nan)
-    length_m = np.where(found, csr.length_m.data[position] * share, np.nan)
-    return time_s, length_m
-
-
-def _road_ends(
-    csr: CsrGraph, keys: NDArray[np.int64], snap: EdgeSnapResult, *, leaving: bool
-) -> pd.DataFrame:
-    """Per on-network point, the road ends it can leave by (``leaving``) or be reached
-    from, with the partial time (s) and length (m): columns point, node, time_s, length_m."""
-    point = np.flatnonzero(~np.asarray(snap.off_network))
-    a = _node_positions(csr.node_index, snap.u[point], "snapped")
-    b = _node_positions(csr.node_index, snap.v[point], "snapped")
-    f = np.asarray(snap.fraction, dtype=float)[point]
-    if leaving:  # to b along a -> b, or to a along b -> a
-        options = [(b, *_edge_share(csr, keys, a, b, 1 - f)), (a, *_edge_share(csr, keys, b, a, f))]
-    else:  # from a along a -> b, or from b along b -> a
-        options = [(a, *_edge_share(csr, keys, a, b, f)), (b, *_edge_share(csr, keys, b, a, 1 - f))]
-    frame = pd.concat(
-        [pd.DataFrame({"point": point, "node": node, "time_s": t, "length_m": m})
-         for node, t, m in options],
-        ignore_index=True,
-    )
-    return frame.dropna()
-
-
-def _via_nodes(
-    csr: CsrGraph, exits: pd.DataFrame, entries: pd.DataFrame, limit: float, workers: int | None
-) -> pd.DataFrame:
-    """Trips exit -> fastest node path -> entry, columns i, j, time_s, length_m."""
-    out_nodes = np.unique(exits["node"].to_numpy())
-    in_nodes = np.unique(entries["node"].to_numpy())
-    si, ti, time_s, length_m = _position_pairs(csr, out_nodes, in_nodes, limit, workers, "auto")
-    pairs = pd.DataFrame({"node": out_nodes[si], "to": in_nodes[ti], "t": time_s, "m": length_m})
-    trips = exits.merge(pairs, on="node").merge(
-        entries.rename(columns={"node": "to", "point": "j", "time_s": "t_in", "length_m": "m_in"}),
-        on="to",
-    )
-    return pd.DataFrame({
-        "i": trips["point"].to_numpy(), "j": trips["j"].to_numpy(),
-        "time_s": (trips["time_s"] + trips["t"] + trips["t_in"]).to_numpy(),
-        "length_m": (trips["length_m"] + trips["m"] + trips["m_in"]).to_numpy(),
-    })
-
-
-def _along_one_road(
-    csr: CsrGraph, keys: NDArray[np.int64], sources: EdgeSnapResult, targets: EdgeSnapResult
-) -> pd.DataFrame:
-    """Direct drives between points on the same road (either direction of one edge pair),
-    columns i, j, time_s, length_m."""
-    src, dst = _road_positions(csr, sources), _road_positions(csr, targets)
-    both = src.merge(dst, on=["low", "high"], suffixes=("_i", "_j"))
-    low, high = both["low"].to_numpy(), both["high"].to_numpy()
-    ahead = (both["at_j"] - both["at_i"]).to_numpy()
-    up_s, up_m = _edge_share(csr, keys, low, high, np.abs(ahead))
-    down_s, down_m = _edge_share(csr, keys, high, low, np.abs(ahead))
-    forward = ahead >= 0
-    frame = pd.DataFrame({
-        "i": both["point_i"].to_numpy(), "j": both["point_j"].to_numpy(),
-        "time_s": np.where(forward, up_s, down_s), "length_m": np.where(forward, up_m, down_m),
-    })
-    return frame.dropna()
-
-
-def _road_positions(csr: CsrGraph, snap: EdgeSnapResult) -> pd.DataFrame:
-    """On-network points by road: lower and higher end position, and the point's place
-    along the road measured from the lower end (0..1)."""
-    point = np.flatnonzero(~np.asarray(snap.off_network))
-    a = _node_positions(csr.node_index, snap.u[point], "snapped")
-    b = _node_positions(csr.node_index, snap.v[point], "snapped")
-    f = np.asarray(snap.fraction, dtype=float)[point]
-    return pd.DataFrame({"point": point, "low": np.minimum(a, b), "high": np.maximum(a, b),
-                         "at": np.where(a <= b, f, 1 - f)})

@@ -2,7 +2,7 @@
 
 :func:`snap_points` snaps to nodes (what the pipeline and ``coldchain matrix`` use, on an
 unsimplified graph whose nodes follow the roads); :func:`snap_points_to_edges` projects
-onto the nearest edge, and :func:`geodata.matrix.edge_travel_time_matrix` times trips
+onto the nearest edge, and :func:`geodata.edge_matrix.edge_travel_time_matrix` times trips
 from and to such points; :func:`snap_report` summarises either for a planner.
 
 The nearest node is found with a KD-tree on unit-sphere coordinates, where the straight
@@ -28,7 +28,7 @@ from shapely import STRtree
 from shapely.geometry import LineString
 
 from geodata.errors import DataError, RoadDataError
-from geodata.roads import great_circle_m
+from geodata.geometry import great_circle_m
 
 
 @dataclass(frozen=True, eq=False)

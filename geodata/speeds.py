@@ -81,6 +81,13 @@ TERTIARY_CONSERVATIVE_KPH = 40.0
 of a JTG Class III road (PARAMETERS.md 1.4 "50; conservative 40"). Straight-line networks
 know nothing of surface or alignment, so they take the lower figure."""
 
+DEFAULT_DETOUR_FACTOR = 1.3
+"""Road length / great-circle length (dimensionless) of straight-line networks
+(:func:`geodata.approximate.approximate_graph`) and of every other distance the programme
+approximates from a straight line (scenario default, region distances, village legs):
+the one declaration to import. An ASSUMPTION, not measured for Gansu; it sits beside the
+approximate networks' speed because both stand in for roads nobody mapped."""
+
 TRACKTYPE_SPEED_KPH: Mapping[str, float] = MappingProxyType(
     {"grade1": 40.0, "grade2": 30.0, "grade3": 20.0, "grade4": 15.0, "grade5": 10.0}
 )

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import osmium
 import pandas as pd
 from shapely.geometry import Point
 
 from geodata.errors import RoadDataError
+from geodata.osm_reader import read_place_nodes
 
 #: OSM ``place`` values that name a settlement a village committee may stand for.
 PLACE_VALUES = frozenset({"village", "hamlet", "isolated_dwelling", "neighbourhood", "locality"})
@@ -64,19 +64,7 @@ def read_osm_places(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise RoadDataError("OSM file not found", path=str(path))
-    rows = []
-    try:
-        processor = osmium.FileProcessor(str(path), osmium.osm.NODE)
-        for obj in processor.with_filter(osmium.filter.KeyFilter("place")):
-            if not isinstance(obj, osmium.osm.Node):
-                continue
-            tags, where = obj.tags, obj.location
-            name = tags.get("name:zh") or tags.get("name")
-            if name and tags.get("place") in PLACE_VALUES and where.valid():
-                rows.append((obj.id, name, tags.get("place"), where.lon, where.lat))
-    except RuntimeError as exc:
-        raise RoadDataError(f"cannot read OSM places: {exc}", path=str(path)) from None
-    return pd.DataFrame(rows, columns=["osm_id", "name", "place", "lon_deg", "lat_deg"])
+    return read_place_nodes(path, PLACE_VALUES)
 
 
 def _distance_m(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray,
