@@ -2,10 +2,13 @@
 
 Each figure is declared here once; :class:`optimize.scenario.Scenario` uses them as its
 defaults (with their sources in ``optimize.scenario.PARAMS``) and the province's fleet
-across seasons (``optimize.fleet.seasons``) as its defaults. Pure constants: no imports.
+across seasons (``optimize.fleet.seasons``) as its defaults. Pure constants; the road
+network's detour factor belongs to the approximate network and is only re-exported here.
 """
 
 from __future__ import annotations
+
+from geodata.speeds import DEFAULT_DETOUR_FACTOR
 
 #: Cold stores of >= 100 t the programme builds in the province.
 PROVINCE_STORES = 893
@@ -13,8 +16,9 @@ PROVINCE_STORES = 893
 PROVINCE_TRUCKS = 720
 #: Poverty-alleviation funds of the programme, yuan.
 PROVINCE_BUDGET_YUAN = 500_000_000.0
-#: Road / straight-line distance on the approximate network (an assumption).
-DETOUR_FACTOR = 1.3
+#: Road / straight-line distance on the approximate network (an assumption), declared once
+#: in :mod:`geodata.speeds`.
+DETOUR_FACTOR = DEFAULT_DETOUR_FACTOR
 #: Payload of a 4.2 m box reefer, t (docs §2; an upper bound, an assumption).
 TRUCK_CAPACITY_T = 3.0
 #: Most collection trips a truck makes in a shift (a model cap, an assumption).

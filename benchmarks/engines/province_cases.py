@@ -19,13 +19,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from geodata.speeds import DEFAULT_DETOUR_FACTOR
 from optimize.routing.problem import RoutingProblem
 
 HOUR_S = 3600
 #: Freshness limits by crop, seconds (PARAMETERS.md §4).
 CROP_LIMIT_S = {"leafy vegetables": 2 * HOUR_S, "cherry": 4 * HOUR_S, "grape": 12 * HOUR_S,
                 "apple": 48 * HOUR_S}
-DETOUR = 1.3
+DETOUR = DEFAULT_DETOUR_FACTOR
 SPEED_KPH = 40.0
 
 
