@@ -151,8 +151,8 @@ def test_a_province_job_runs_on_dask(job_app: Flask) -> None:
     job_id = db.run("INSERT INTO jobs (scenario_id, scenario_name, plan_id, state, created_by,"
                     " created_at, updated_at) VALUES (1, 'Gansu job', 'job-p', 'queued',"
                     " 'pete', ?, ?)", (now, now))
-    params = {"name": "Gansu job", "region_code": "62", "siting_time_limit_s": "10",
-              "routing_time_limit_s": "0.3"}
+    params = {"name": "Gansu job", "region_code": "62", "siting_time_limit_s": 10.0,
+              "routing_time_limit_s": 0.3}
     proc = multiprocessing.get_context("spawn").Process(
         target=run_job, daemon=True, args=(str(db.path), job_id, params,
                                            job_app.config["PLANS_DIR"], None, ["6202"]))
