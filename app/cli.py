@@ -12,17 +12,11 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from optimize.plan import Plan, save_plan_atomically
-
-if TYPE_CHECKING:
-    from optimize.scenario import Scenario
-
-PROVINCE_CODE = "62"  # optimize.province.PROVINCE_CODE, without importing the solvers
+from optimize.plan import save_plan_atomically
 
 EXIT_BAD_INPUT = 2
 
@@ -77,22 +71,21 @@ def plan_id_for(out: Path) -> str:
 def _cmd_plan(args: argparse.Namespace) -> int:
     from geodata.errors import DataError
     from optimize.errors import InfeasibleError, SpecificationError
-    from optimize.pipeline import build_plan
+    from optimize.pipeline.entry import plan_for
     from optimize.scenario import Scenario
 
     console = Console(stderr=True)
     try:
         scenario = Scenario.from_toml(args.scenario)
+        if args.workers < 1:
+            raise SpecificationError([f"--workers {args.workers}: at least one worker is "
+                                      "needed"])
+        regions = [r.strip() for r in args.regions.split(",") if r.strip()] \
+            if args.regions else None
         with _progress(console, args.quiet) as report:
-            if scenario.region_code == PROVINCE_CODE:
-                plan = _plan_province(scenario, args, report)
-            elif args.scheduler or args.regions:
-                raise SpecificationError([f"--scheduler / --regions: only for the whole "
-                                          f"province (region_code = \"{PROVINCE_CODE}\"), "
-                                          f"not {scenario.region_code!r}"])
-            else:
-                plan = build_plan(scenario, data_dir=args.data_dir, osm_path=args.osm,
-                                  plan_id=plan_id_for(args.out), progress=report)
+            plan = plan_for(scenario, data_dir=args.data_dir, osm_path=args.osm,
+                            plan_id=plan_id_for(args.out), progress=report,
+                            workers=args.workers, scheduler=args.scheduler, regions=regions)
     except (SpecificationError, InfeasibleError) as exc:
         return _fail("cannot plan", exc.reasons)
     except DataError as exc:
@@ -101,21 +94,6 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     print(plan.summary())
     print(f"plan written to {args.out}")
     return 0
-
-
-def _plan_province(scenario: Scenario, args: argparse.Namespace,
-                   report: Callable[[str, float], None]) -> Plan:
-    """The whole province: prefectures solved on Dask (``optimize.province``)."""
-    from optimize.errors import SpecificationError
-    from optimize.province import plan_province
-
-    if args.workers < 1:
-        raise SpecificationError([f"--workers {args.workers}: at least one worker is needed"])
-    regions = [r.strip() for r in args.regions.split(",") if r.strip()] if args.regions \
-        else None
-    return plan_province(scenario, data_dir=args.data_dir,
-                         scheduler=args.scheduler, n_workers=args.workers, progress=report,
-                         regions=regions, plan_id=plan_id_for(args.out), osm_path=args.osm)
 
 
 def _fail(what: str, reasons: list[str]) -> int:

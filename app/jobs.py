@@ -3,9 +3,10 @@
 A job row moves ``queued -> running -> done | failed | cancelled``; a job the server
 lost (its process died with a restart) becomes ``interrupted`` and stays listed. The
 worker process (``spawn``: a clean interpreter, no threads or locks inherited from the
-web server) calls :func:`optimize.pipeline.build_plan`, writes every progress report to
-the job row, and saves the plan atomically into ``PLANS_DIR/job-<id>``. The web process
-never imports OR-Tools: only the worker does, through the pipeline.
+web server) calls :func:`optimize.pipeline.entry.plan_for` (one region, or the whole
+province on a local Dask cluster of :data:`JOB_WORKERS` processes), writes every progress
+report to the job row, and saves the plan atomically into ``PLANS_DIR/job-<id>``. The web
+process never imports OR-Tools: only the worker does, through the pipeline.
 
 Cancel terminates the worker (SIGTERM); the row is set to ``cancelled`` first, and the
 worker only ever moves a job out of ``running``, so a late finish cannot undo a cancel.
@@ -18,6 +19,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Sequence
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,8 @@ from app.db import EXTENSION_KEY as DB_KEY
 bp = Blueprint("jobs", __name__)
 RUNNER_KEY = "coldchain.jobs"
 PROGRESS_EVERY_S = 0.2
+#: Dask worker processes of a whole-province job (as the CLI's default).
+JOB_WORKERS = 2
 
 
 class JobLimitError(RuntimeError):
@@ -161,13 +165,20 @@ class JobRunner:
 
 
 def run_job(db_path: str, job_id: int, params: dict[str, Any], plans_dir: str,
-            data_dir: str | None) -> None:
-    """Worker entry point: build the plan, report progress, save it, set the final state."""
+            data_dir: str | None, regions: Sequence[str] | None = None) -> None:
+    """Worker entry point: build the plan, report progress, save it, set the final state.
+
+    ``regions``: a whole-province job planned for these prefectures only (default all).
+    """
     db = Database(db_path)
     if not db.update_job(job_id, state="running", stage="starting", only_if=("queued",)):
         return  # cancelled before it began
+    # A whole-province job starts Dask worker processes, and a daemonic process may not
+    # have children. The server still sees this worker as daemonic (it is terminated when
+    # the server exits); the Dask workers exit when their parent goes.
+    multiprocessing.current_process().daemon = False
     try:
-        plan = _build(db, job_id, params, data_dir)
+        plan = _build(db, job_id, params, data_dir, regions)
         from optimize.plan import save_plan_atomically
 
         save_plan_atomically(plan, Path(plans_dir) / f"job-{job_id}")
@@ -177,9 +188,10 @@ def run_job(db_path: str, job_id: int, params: dict[str, Any], plans_dir: str,
     db.update_job(job_id, state="done", stage="done", fraction=1.0, only_if=("running",))
 
 
-def _build(db: Database, job_id: int, params: dict[str, Any], data_dir: str | None) -> Any:
+def _build(db: Database, job_id: int, params: dict[str, Any], data_dir: str | None,
+           regions: Sequence[str] | None = None) -> Any:
     """Validate the scenario and run the pipeline, writing progress to the job row."""
-    from optimize.pipeline import build_plan
+    from optimize.pipeline.entry import plan_for
     from optimize.scenario import Scenario
 
     scenario = Scenario.from_mapping(params)
@@ -192,7 +204,8 @@ def _build(db: Database, job_id: int, params: dict[str, Any], data_dir: str | No
             db.update_job(job_id, stage=stage, fraction=float(fraction),
                           only_if=("running",))
 
-    return build_plan(scenario, data_dir=data_dir, plan_id=f"job-{job_id}", progress=progress)
+    return plan_for(scenario, data_dir=data_dir, plan_id=f"job-{job_id}", progress=progress,
+                    workers=JOB_WORKERS, regions=regions)
 
 
 def _reason(exc: Exception) -> str:

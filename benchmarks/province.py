@@ -1,16 +1,18 @@
 """Whole-province plan: wall time and peak memory against villages and Dask workers.
 
-Each run is ``optimize.province.plan_province`` in a child process (a fresh LocalCluster of
-N single-threaded workers); the parent samples the summed RSS of the child and all its
-descendants (the Dask client, scheduler thread and worker processes) with psutil every
-0.25 s. Sizes are counted in NBS village-level units (Gansu has 17,718; the plan's
-settlements are the rural ones among them):
+Each run is a whole-province plan (``optimize.pipeline.entry.plan_for``) in a child
+process (a fresh LocalCluster of N single-threaded workers); the parent samples the summed
+RSS of the child and all its descendants (the Dask client, scheduler thread and worker
+processes) with psutil every 0.25 s. Sizes are counted in NBS village-level units (Gansu
+has 17,718; the plan's settlements are the rural ones among them):
 
 - ``1000``: prefectures 6203 + 6204 (1,042 units), real data;
 - ``5000``: 6201 + 6203 + 6204 + 6207 + 6229 + 6230 (5,047 units), real data;
 - ``17718``: the whole province, real data;
 - ``100000``: SYNTHETIC, the whole province with every village split into about 5.6
-  jittered copies (``optimize.province.split_villages``), supply divided among them.
+  jittered copies (:func:`split_villages`, here), supply divided among them; the run
+  composes the province's public stages itself (:func:`synthetic_plan`) with the
+  regions' and the province's ``Region`` replaced by their synthetic villages.
 
 Solver settings come from ``scenarios/gansu.toml`` (the province's siting budget is
 shared by village count, so a prefecture gets the same budget in every size).
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import functools
 import json
 import math
@@ -35,11 +38,24 @@ import time
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+import numpy as np
+import pandas as pd
 import psutil
 
+from geodata import datasets, places
+from optimize.pipeline.entry import plan_for
+from optimize.pipeline.province.merge import merge_plans
+from optimize.pipeline.province.network import province_network
+from optimize.pipeline.province.repair import repair_borders
+from optimize.pipeline.province.seasons import seasonal_fleet
+from optimize.pipeline.province.solve import solve_loaded_region, solve_on_dask
+from optimize.pipeline.province.tasks import region_tasks
+from optimize.pipeline.region import PROVINCE_CODE, load_region
+from optimize.plan import Plan
+from optimize.scenario import Scenario
+
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 
 SIZES: dict[int, dict[str, Any]] = {
     1000: {"regions": ["6203", "6204"], "units": 1042, "synthetic": False},
@@ -89,7 +105,7 @@ def _measure(size: int, workers: int, scenario: Path) -> dict[str, Any]:
     """One run in a child process, with its wall time and peak summed RSS."""
     with tempfile.TemporaryDirectory() as tmp:
         result = Path(tmp) / "result.json"
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--scenario", str(scenario),
+        cmd = [sys.executable, "-m", "benchmarks.province", "--scenario", str(scenario),
                "--one", str(size), str(workers), str(result)]
         started = time.perf_counter()
         child = subprocess.Popen(cmd, cwd=REPO)
@@ -123,16 +139,16 @@ def _sample_until_done(child: subprocess.Popen[bytes]) -> int:
 
 def _one(args: argparse.Namespace) -> int:
     """The child: one province plan; writes its figures to RESULT."""
-    from optimize.province import plan_province, split_villages
-    from optimize.scenario import Scenario
-
     size, workers, result = int(args.one[0]), int(args.one[1]), Path(args.one[2])
     spec = SIZES[size]
     scenario = Scenario.from_toml(args.scenario)
-    hook = functools.partial(split_villages, total=size) if spec["synthetic"] else None
     started = time.perf_counter()
-    plan = plan_province(scenario, regions=spec["regions"], n_workers=workers,
-                         plan_id=f"bench-{size}", villages_hook=hook)
+    if spec["synthetic"]:
+        plan = synthetic_plan(scenario, total=size, workers=workers, plan_id=f"bench-{size}",
+                              regions=spec["regions"])
+    else:
+        plan = plan_for(scenario, regions=spec["regions"], workers=workers,
+                        plan_id=f"bench-{size}")
     plan_s = time.perf_counter() - started
     meta = plan.meta
     result.write_text(json.dumps({
@@ -146,6 +162,93 @@ def _one(args: argparse.Namespace) -> int:
         "kpis": plan.kpis,
     }, ensure_ascii=False, default=float))
     return 0
+
+
+# -- synthetic villages ----------------------------------------------------------------
+def synthetic_plan(scenario: Scenario, *, total: int, workers: int, plan_id: str,
+                   regions: list[str] | None = None) -> Plan:
+    """SYNTHETIC: the whole-province plan with every village split into jittered copies
+    (:func:`split_villages`, ``total`` copies in the whole province), composed of the
+    province's public stages as ``plan_province`` composes them: the regions' solves and
+    the border repair's network see the copies; apportioning and seasons the real data."""
+    root = datasets.data_dir(None)
+    tasks = region_tasks(scenario, root, regions)
+    seasons = seasonal_fleet(scenario, root, tasks)
+    tasks = [seasons.task_for(t, scenario) for t in tasks]
+    solve = functools.partial(solve_synthetic_region, data_dir=str(root), total=total)
+    results = solve_on_dask(tasks, solve, scheduler=None, n_workers=workers,
+                            report=lambda stage, fraction: None, plan_id=plan_id)
+    merged = merge_plans(scenario, results, plan_id=plan_id, seasons=seasons)
+    province = load_region(PROVINCE_CODE, root)
+    province = dataclasses.replace(province,
+                                   villages=split_villages(province.villages, total=total))
+    net = province_network(scenario, province, [t.code for t in tasks])
+    return repair_borders(merged, scenario, net)
+
+
+def solve_synthetic_region(scenario: Scenario, plan_id: str, *, data_dir: str,
+                           total: int) -> tuple[Plan, float]:
+    """One region's solve (a Dask task) on its synthetic villages; plan and wall time."""
+    started = time.perf_counter()
+    region = load_region(scenario.region_code, Path(data_dir))
+    region = dataclasses.replace(region, villages=split_villages(region.villages, total=total))
+    plan = solve_loaded_region(scenario, region, plan_id)
+    return plan, round(time.perf_counter() - started, 2)
+
+
+def split_villages(villages: gpd.GeoDataFrame, *, total: int, jitter_m: float = 300.0,
+                   seed: int = 0) -> gpd.GeoDataFrame:
+    """SYNTHETIC: each village split into jittered copies, ``total`` copies in all.
+
+    Copies are spread evenly (in village-code order, the first ones get one more); each
+    copy sits within ``jitter_m`` of its village's point, gets the code
+    ``{village_code}{k}`` and the name ``{name} #k`` and ``location_method = "synthetic"``.
+    The pipeline's supply estimate spreads a county's rural population over its villages,
+    so each copy carries its share of the village's supply. Deterministic: the jitter of a
+    copy depends only on ``seed`` and the copy's position in the *whole province's* table,
+    so a prefecture's copies are the same whichever table they are cut from.
+    """
+    province = len(villages) if total <= 0 else total
+    ordered = villages.sort_values("village_code").reset_index(drop=True)
+    base, extra = divmod(province, max(_PROVINCE_VILLAGES, 1))
+    rank = ordered["village_code"].map(_province_rank()).to_numpy()
+    copies = base + (rank < extra).astype(int)
+    rows = ordered.loc[ordered.index.repeat(copies)].reset_index(drop=True)
+    k = np.concatenate([np.arange(c) for c in copies]) if len(copies) else np.zeros(0, int)
+    key = np.repeat(rank, copies).astype(np.uint64) * np.uint64(64) + k.astype(np.uint64)
+    angle = 2 * np.pi * _uniform(key, seed, 1)
+    radius = jitter_m * np.sqrt(_uniform(key, seed, 2))
+    lat = rows.geometry.y.to_numpy()
+    dx = radius * np.cos(angle) / (111_320.0 * np.cos(np.radians(lat)))
+    dy = radius * np.sin(angle) / 110_540.0
+    rows["village_code"] = rows["village_code"] + pd.Series(k).astype(str)
+    rows["village_name"] = rows["village_name"] + " #" + pd.Series(k).astype(str)
+    rows["location_method"] = "synthetic"
+    return gpd.GeoDataFrame(rows, geometry=gpd.points_from_xy(
+        rows.geometry.x.to_numpy() + dx, lat + dy), crs=4326)
+
+
+def _uniform(key: np.ndarray, seed: int, stream: int) -> np.ndarray:
+    """Uniform [0, 1) numbers from integer keys (splitmix64), the same for the same key."""
+    with np.errstate(over="ignore"):
+        z = key + np.uint64((seed * 1_000_003 + stream) * 0x9E3779B97F4A7C15 % 2**64)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) / float(2**53)
+
+
+_PROVINCE_VILLAGES = 17_718  # village-level units of Gansu in the NBS 2023 lists
+_RANKS: dict[str, int] = {}
+
+
+def _province_rank() -> dict[str, int]:
+    """Position of every Gansu village code in code order (loaded once per process)."""
+    if not _RANKS:
+        codes = sorted(places.load_villages(datasets.data_dir(None), PROVINCE_CODE)
+                       ["village_code"])
+        _RANKS.update({c: i for i, c in enumerate(codes)})
+    return _RANKS
 
 
 def scaling(runs: list[dict[str, Any]]) -> dict[str, Any]:

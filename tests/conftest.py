@@ -25,8 +25,13 @@ from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.assets import VENDOR_FILES, install_assets
+from optimize.plan import Plan
+from optimize.scenario import Scenario
 
 REPO = Path(__file__).resolve().parents[1]
+#: 广河县 (622924), a real county with short solver limits: the regional pipeline's tests.
+GUANGHE = Scenario(name="广河县 test", region_code="622924", siting_time_limit_s=10.0,
+                   routing_time_limit_s=0.5)
 PASSWORD = "correct-horse-9"
 ROLE_USERS = {"viewer": "vera", "planner": "pete", "admin": "ada"}
 
@@ -337,3 +342,15 @@ def url_scan() -> Callable[[str], tuple[list[str], set[str]]]:
 def plan_writer() -> Callable[..., Path]:
     """:func:`write_plan` for tests that need their own plan directories."""
     return write_plan
+
+
+@pytest.fixture(scope="session")
+def guanghe_plan() -> Plan:
+    """The 广河县 plan (:data:`GUANGHE`), built once; its progress reports rise to 1."""
+    from optimize.pipeline.regional import build_plan
+
+    stages: list[tuple[str, float]] = []
+    p = build_plan(GUANGHE, plan_id="guanghe", progress=lambda s, f: stages.append((s, f)))
+    fractions = [f for _, f in stages]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    return p

@@ -36,6 +36,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "plans"
 
 
+@pytest.mark.slow
 def test_plan_command_writes_a_verified_plan(built: Path) -> None:
     plan = load_plan(built / "guanghe")
     assert plan.meta["plan_id"] == "guanghe"
@@ -45,6 +46,7 @@ def test_plan_command_writes_a_verified_plan(built: Path) -> None:
     assert not [p for p in built.iterdir() if p.name.startswith(".")]  # no temp left
 
 
+@pytest.mark.slow
 def test_bad_scenario_exits_2_and_keeps_the_old_plan(built: Path, tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.toml"
@@ -81,6 +83,21 @@ def test_serve_refuses_a_missing_directory(tmp_path: Path) -> None:
 def test_plan_ids_are_directory_safe() -> None:
     assert plan_id_for(Path("/x/Linxia 2020!")) == "linxia-2020"
     assert plan_id_for(Path("/x/临夏")) == "plan"
+
+
+def test_cli_names_bad_province_options(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = tmp_path / "gansu.toml"
+    scenario.write_text('region_code = "62"\n', encoding="utf-8")
+    out = str(tmp_path / "out")
+    assert main(["plan", str(scenario), "--out", out, "--quiet", "--workers", "0"]) == 2
+    assert "--workers 0: at least one worker is needed" in capsys.readouterr().err
+    assert main(["plan", str(scenario), "--out", out, "--quiet", "--regions", "6299"]) == 2
+    assert "region '6299': not a Gansu prefecture-level code" in capsys.readouterr().err
+    linxia = tmp_path / "linxia.toml"
+    linxia.write_text('region_code = "6229"\n', encoding="utf-8")
+    assert main(["plan", str(linxia), "--out", out, "--quiet", "--regions", "6229"]) == 2
+    assert "only for the whole province" in capsys.readouterr().err
 
 
 @pytest.mark.browser

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import subprocess
 import time
 from pathlib import Path
@@ -13,7 +14,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.db import EXTENSION_KEY as DB_KEY
-from app.jobs import RUNNER_KEY
+from app.jobs import RUNNER_KEY, run_job
 from tests.conftest import csrf_of, login
 
 SCENARIO = {"name": "广河县 job", "region_code": "622924", "siting_time_limit_s": "5",
@@ -140,3 +141,27 @@ def test_a_reused_pid_is_not_a_worker(job_app: Flask) -> None:
     from app.jobs import _pid_alive
     assert _pid_alive(os.getpid()) is False  # pytest is alive but is no job worker
     assert _pid_alive(_dead_pid()) is False and _pid_alive(None) is False
+
+
+@pytest.mark.slow
+def test_a_province_job_runs_on_dask(job_app: Flask) -> None:
+    # As JobRunner.start runs it: a daemonic spawned worker, which starts Dask workers
+    db = job_app.extensions[DB_KEY]
+    now = time.time()
+    job_id = db.run("INSERT INTO jobs (scenario_id, scenario_name, plan_id, state, created_by,"
+                    " created_at, updated_at) VALUES (1, 'Gansu job', 'job-p', 'queued',"
+                    " 'pete', ?, ?)", (now, now))
+    params = {"name": "Gansu job", "region_code": "62", "siting_time_limit_s": 10.0,
+              "routing_time_limit_s": 0.3}
+    proc = multiprocessing.get_context("spawn").Process(
+        target=run_job, daemon=True, args=(str(db.path), job_id, params,
+                                           job_app.config["PLANS_DIR"], None, ["6202"]))
+    proc.start()
+    proc.join(300)
+    job = db.job(job_id)
+    assert job["state"] == "done", job["message"]
+    assert job["fraction"] == 1.0
+    client = login(job_app.test_client(), "viewer")
+    plan = client.get(f"/api/plans/job-{job_id}").get_json()
+    assert plan["region"]["level"] == "province"
+    assert plan["region"]["prefectures"] == ["6202"]

@@ -1,0 +1,322 @@
+"""The plan's layers and metadata from the stages' results.
+
+:func:`plan_meta` is the one builder of ``plan.json``'s dict (key order fixed by
+:data:`META_KEYS`); the regional pipeline and the province's merge both use it.
+:func:`trip_records` turns a store's routes into route rows and their metadata, for the
+regional pipeline and the province's border repair alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from optimize.location import LocationResult
+from optimize.pipeline.network import Network
+from optimize.pipeline.region import Region, Share
+from optimize.pipeline.routing import StoreRoutes
+from optimize.plan import SCHEMA, Plan, compute_kpis
+from optimize.scenario import Scenario
+
+ENGINE_NAMES = {"cpsat": "CP-SAT, lexicographic stages (optimize.location)",
+                "lagrange": "Lagrangian bound + heuristics, weighted sum "
+                            "(optimize.location_lagrange)"}
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39",
+           "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363")
+ROUTE_COLUMNS = ["route_id", "truck_id", "store_id", "trip", "stops_count", "load_t",
+                 "distance_m", "duration_s", "start_s", "store_arrival_s", "end_s",
+                 "max_age_s", "colour", "approximate_geometry", "geometry"]
+STORE_COLUMNS = ["store_id", "name", "site_settlement_id", "county_code", "county_name",
+                 "tier", "capacity_t", "build_cost_yuan", "subsidy_yuan", "load_t",
+                 "settlements_served", "trucks", "required_site", "colour", "geometry"]
+#: The keys of ``plan.json`` in their order; a plan has the ones it needs.
+META_KEYS = ("schema", "plan_id", "name", "created_at", "region", "scenario", "apportioning",
+             "decomposition", "regions", "road_network", "seasons", "approximations",
+             "assumptions", "kpis", "stores", "trucks_per_depot", "routes", "unserved",
+             "solver", "attributions", "province_totals", "truck_budget")
+
+
+# -- plan.json --------------------------------------------------------------------------
+def plan_meta(scenario: Scenario, plan_id: str, stores: gpd.GeoDataFrame,
+              **sections: Any) -> dict[str, Any]:
+    """``plan.json``'s dict: header (schema, id, name, time, scenario), the store lists
+    from ``stores``, and ``sections`` (any other :data:`META_KEYS`), in key order."""
+    unknown = sorted(set(sections) - set(META_KEYS))
+    if unknown:
+        raise ValueError(f"not plan.json keys: {unknown}")
+    meta = {"schema": SCHEMA, "plan_id": plan_id, "name": scenario.name,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "scenario": scenario.describe(), **store_lists(stores), **sections}
+    return {k: meta[k] for k in META_KEYS if k in meta}
+
+
+def store_lists(stores: gpd.GeoDataFrame) -> dict[str, Any]:
+    """``meta["stores"]`` and ``meta["trucks_per_depot"]`` from the stores layer."""
+    return {"stores": stores.drop(columns="geometry").to_dict("records"),
+            "trucks_per_depot": [{"store_id": s, "trucks": int(t)} for s, t in
+                                 zip(stores["store_id"], stores["trucks"], strict=True)]}
+
+
+def road_meta(graph: nx.MultiDiGraph, net: Network) -> dict[str, Any]:
+    """``meta["road_network"]``: source, size, snapping of the region's graph."""
+    approx = bool(graph.graph.get("approximate", False))
+    off = int(net.off_network.sum())
+    note = ("approximate network over township centres: straight lines x detour factor, "
+            "speeds by class" if approx else "OpenStreetMap roads, truck speeds by class")
+    return {"source": graph.graph.get("source", "unknown"), "approximate": approx,
+            "nodes": graph.number_of_nodes(), "edges": graph.number_of_edges(),
+            "dropped_nodes": int(graph.graph.get("dropped_nodes", 0)),
+            "off_network_settlements": off,
+            "snap_m_max": float(np.max(net.settle_snap_m)) if len(net.settle_snap_m) else 0.0,
+            "note": note}
+
+
+def approximations(graph: nx.MultiDiGraph, settle: gpd.GeoDataFrame,
+                   scenario: Scenario) -> list[str]:
+    """``meta["approximations"]``: every estimate the plan rests on, in words."""
+    out = []
+    if graph.graph.get("approximate", False):
+        out.append(f"Road network is approximate: no OSM extract was loaded; travel times use "
+                   f"straight-line distance x {scenario.detour_factor} (detour factor, an "
+                   "assumption) at class speeds between township centres.")
+    at_township = int((settle["location_method"] == "township_centre").sum())
+    if at_township:
+        out.append(f"{at_township} villages have no coordinates of their own (NBS code lists); "
+                   "they are placed at their township centre, and each trip between a village "
+                   "and the centre is the expected distance over the township's area (its "
+                   "Voronoi cell, x the detour factor) at village-road speed.")
+    at_osm = int((settle["location_method"] == "osm_place").sum())
+    if at_osm:
+        out.append(f"{at_osm} villages are at their OSM place node, matched by name within "
+                   "15 km of their township (geodata.village_points); a namesake match "
+                   "cannot be ruled out.")
+    if not scenario.supply_file:
+        out.append(f"Supply is an estimate: 2020 county rural population x "
+                   f"{scenario.stored_produce_kg_per_rural_capita} kg per rural resident, "
+                   "spread evenly over each county's villages; no crop production data by "
+                   "village.")
+    return out
+
+
+def solver_meta(siting: LocationResult, store_routes: list[StoreRoutes]) -> dict[str, Any]:
+    """``meta["solver"]``: siting status, objective, bound and stages; routing status."""
+    s = siting
+    statuses = sorted({r.result.status for r in store_routes})
+    return {"siting": {"status": s.status, "objective": float(s.objective),
+                       "bound": float(s.bound), "gap_pct": float(s.gap_pct),
+                       "time_s": round(float(s.time_s), 2), "binding": list(s.binding),
+                       "engine": ENGINE_NAMES.get(s.engine, s.engine),
+                       "stages": [{"name": r.name, "objective": float(r.objective),
+                                   "bound": float(r.bound), "gap_pct": float(r.gap_pct),
+                                   "status": r.status} for r in s.stages]},
+            "routing": {"status": ", ".join(statuses) if statuses else "no stores",
+                        "time_s": round(sum(r.result.time_s for r in store_routes), 2)}}
+
+
+def osm_attribution(graph: nx.MultiDiGraph) -> list[dict[str, str]]:
+    """The OSM attribution when the graph is OSM data."""
+    if graph.graph.get("approximate", False):
+        return []
+    return [{"dataset": f"road network ({graph.graph.get('source', 'OSM')})",
+             "attribution": "© OpenStreetMap contributors", "license": "ODbL 1.0"}]
+
+
+# -- layers -----------------------------------------------------------------------------
+def stores_layer(scenario: Scenario, sites: gpd.GeoDataFrame, siting: LocationResult,
+                 settlements: gpd.GeoDataFrame, fleet: np.ndarray) -> gpd.GeoDataFrame:
+    """One row per open store: site, tier, load, trucks, colour."""
+    rows = []
+    for n, (j, k) in enumerate(zip(siting.open_sites, siting.site_tier, strict=True)):
+        tier = scenario.tiers[int(k)]
+        members = siting.assignment == j
+        site = sites.iloc[int(j)]
+        rows.append({
+            "store_id": f"S{n + 1:03d}", "name": site["name"],
+            "site_settlement_id": site["village_code"], "county_code": site["county_code"],
+            "county_name": site["county_name"], "tier": tier.name,
+            "capacity_t": tier.capacity_t, "build_cost_yuan": tier.build_cost_yuan,
+            "subsidy_yuan": tier.subsidy_yuan,
+            "load_t": round(float(settlements.loc[members, "supply_t"].sum()), 3),
+            "settlements_served": int(members.sum()), "trucks": int(fleet[n]),
+            "required_site": bool(site["required"]),
+            "colour": PALETTE[n % len(PALETTE)], "geometry": site.geometry,
+        })
+    return gpd.GeoDataFrame(pd.DataFrame(rows, columns=STORE_COLUMNS), geometry="geometry",
+                            crs=4326)
+
+
+def settlements_layer(settlements: gpd.GeoDataFrame, net: Network, siting: LocationResult,
+                      stores: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One row per rural village: its store, access time, placement and why unserved."""
+    store_of_site = dict(zip(siting.open_sites.tolist(), stores["store_id"], strict=True))
+    arc_time = {(d, s): t for d, s, t in
+                net.arcs[["demand", "site", "time_s"]].itertuples(index=False)}
+    store_ids, times = [], []
+    for i, j in enumerate(siting.assignment):
+        store_ids.append(store_of_site.get(int(j)) if j >= 0 else None)
+        times.append(arc_time.get((i, int(j))) if j >= 0 else None)
+    reasons = [None if r is None else off_network_reason(i, r, net)
+               for i, r in enumerate(siting.unserved_reason)]
+    return gpd.GeoDataFrame({
+        "settlement_id": settlements["village_code"], "name": settlements["village_name"],
+        "township_name": settlements["township_name"],
+        "county_code": settlements["county_code"], "county_name": settlements["county_name"],
+        "poor": settlements["poor"], "supply_t": settlements["supply_t"],
+        "store_id": store_ids, "access_time_s": pd.array(times, dtype="Int64"),
+        "location_method": settlements["location_method"], "snap_m": net.settle_snap_m.round(1),
+        "unserved_reason": reasons,
+    }, geometry=list(settlements.geometry), crs=4326)
+
+
+def off_network_reason(i: int, reason: str, net: Network) -> str:
+    """Settlement ``i``'s reason for being unserved, naming its snap distance if off-road."""
+    if net.off_network[i]:
+        return (f"off the road network: {net.settle_snap_m[i] / 1000:.1f} km from the "
+                "nearest road node")
+    return reason
+
+
+def routes_layer(store_routes: list[StoreRoutes], graph: nx.MultiDiGraph,
+                 freshness_s: int) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
+    """Every trip of the region: trucks numbered ``T001`` ... across the stores."""
+    rows, meta = [], []
+    truck_no = 0
+    approximate = bool(graph.graph.get("approximate", False))
+    for n, r in enumerate(store_routes):
+        trucks = {t.truck for t in r.result.trips}
+        numbering = {t: truck_no + k + 1 for k, t in enumerate(sorted(trucks))}
+        truck_no += len(trucks)
+        r_rows, r_meta = trip_records(r, f"S{n + 1:03d}", numbering,
+                                      lambda k: f"T{k:03d}", approximate, freshness_s)
+        rows.extend(r_rows)
+        meta.extend(r_meta)
+    return routes_frame(rows), meta
+
+
+def trip_records(r: StoreRoutes, store_id: str, numbering: dict[int, int],
+                 truck_name: Callable[[int], str], approximate: bool,
+                 freshness_s: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Route rows (with geometry) and ``meta["routes"]`` items of one store's trips.
+
+    ``numbering`` maps the solver's truck index to the truck's number, which names it
+    (``truck_name``) and picks its colour.
+    """
+    rows, meta = [], []
+    for trip, geom in zip(r.result.trips, r.geometries, strict=True):
+        number = numbering[trip.truck]
+        truck_id = truck_name(number)
+        row = {
+            "route_id": f"{truck_id}-{trip.trip + 1}", "truck_id": truck_id,
+            "store_id": store_id, "trip": trip.trip + 1, "stops_count": len(trip.stops),
+            "load_t": round(float(r.pickups["pickup_t"].iloc[list(trip.stops)].sum()), 3),
+            "distance_m": int(trip.distance_m), "duration_s": int(trip.end_s - trip.start_s),
+            "start_s": int(trip.start_s), "store_arrival_s": int(trip.store_arrival_s),
+            "end_s": int(trip.end_s), "max_age_s": int(trip.max_age_s),
+            "colour": PALETTE[number % len(PALETTE)], "approximate_geometry": approximate,
+        }
+        rows.append({**row, "geometry": geom})
+        meta.append({**row, "stops": trip_stops(trip, r.pickups),
+                     "freshness_limit_s": freshness_s})
+    return rows, meta
+
+
+def routes_frame(rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    """The routes layer from route rows (:data:`ROUTE_COLUMNS`)."""
+    return gpd.GeoDataFrame(pd.DataFrame(rows, columns=ROUTE_COLUMNS), geometry="geometry",
+                            crs=4326)
+
+
+def trip_stops(trip: Any, pickups: pd.DataFrame) -> list[dict[str, Any]]:
+    """The stops of one trip: village, arrival, pickup and load after it."""
+    out = []
+    for stop, arrival, load in zip(trip.stops, trip.arrival_s, trip.load_after_t, strict=True):
+        out.append({"settlement_id": pickups["settlement_id"].iloc[stop],
+                    "name": pickups["name"].iloc[stop], "arrival_s": int(arrival),
+                    "pickup_t": round(float(pickups["pickup_t"].iloc[stop]), 3),
+                    "load_after_t": round(float(load), 3)})
+    return out
+
+
+def routing_unserved(r: StoreRoutes) -> list[dict[str, Any]]:
+    """The pickups one store's routing could not serve, with the solver's reason."""
+    return [{"settlement_id": r.pickups["settlement_id"].iloc[p],
+             "name": r.pickups["name"].iloc[p],
+             "county_code": r.pickups["county_code"].iloc[p],
+             "stage": "routing", "reason": reason} for p, reason in r.result.unserved]
+
+
+def unserved_list(settle: gpd.GeoDataFrame,
+                  store_routes: list[StoreRoutes]) -> list[dict[str, Any]]:
+    """``meta["unserved"]``: villages unserved at siting, then pickups left at routing."""
+    out = [{"settlement_id": r.settlement_id, "name": r.name, "county_code": r.county_code,
+            "stage": "siting", "reason": r.unserved_reason}
+           for r in settle[settle["unserved_reason"].notna()].itertuples()]
+    for r in store_routes:
+        out.extend(routing_unserved(r))
+    return out
+
+
+def counties_layer(counties: gpd.GeoDataFrame, settle: gpd.GeoDataFrame,
+                   stores: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """County polygons with settlements, supply, coverage, stores and mean access time."""
+    served = settle["store_id"].notna()
+    grouped = settle.assign(covered=settle["supply_t"].where(served, 0.0),
+                            t=settle["access_time_s"].astype("Float64"))
+    stats = grouped.groupby("county_code").agg(
+        poverty_county=("poor", "any"), settlements=("settlement_id", "count"),
+        supply_t=("supply_t", "sum"), covered_t=("covered", "sum"),
+        access_time_mean_s=("t", "mean"))
+    stats["stores"] = stores.groupby("county_code").size()
+    out = counties.merge(stats, left_on="county_code", right_index=True, how="left")
+    out["stores"] = out["stores"].fillna(0).astype(int)
+    out["settlements"] = out["settlements"].fillna(0).astype(int)
+    out["poverty_county"] = out["poverty_county"].fillna(False).astype(bool)
+    for col in ("supply_t", "covered_t"):
+        out[col] = out[col].fillna(0.0).astype(float).round(3)
+    out["coverage_pct"] = np.where(out["supply_t"] > 0,
+                                   (100 * out["covered_t"] / out["supply_t"]).round(2), 0.0)
+    out["access_time_mean_s"] = out["access_time_mean_s"].astype(float).round(0)
+    keep = ["county_code", "county_name", "poverty_county", "settlements", "supply_t",
+            "covered_t", "coverage_pct", "stores", "access_time_mean_s", "geometry"]
+    return gpd.GeoDataFrame(out[keep], geometry="geometry", crs=4326)
+
+
+# -- the regional plan ------------------------------------------------------------------
+def assemble_plan(scenario: Scenario, region: Region, share: Share, graph: nx.MultiDiGraph,
+                  net: Network, sites: gpd.GeoDataFrame, siting: LocationResult,
+                  routing: tuple[np.ndarray, list[StoreRoutes]], plan_id: str) -> Plan:
+    """The regional Plan: layers, KPIs and metadata from the stages' results."""
+    settlements = net.settlements
+    fleet, store_routes = routing
+    stores = stores_layer(scenario, sites, siting, settlements, fleet)
+    settle = settlements_layer(settlements, net, siting, stores)
+    routes, route_meta = routes_layer(store_routes, graph, scenario.freshness_s)
+    unserved = unserved_list(settle, store_routes)
+    counties = counties_layer(region.counties, settle, stores)
+    daily_total = float(settle.loc[settle["store_id"].notna(), "supply_t"].sum()) \
+        / scenario.harvest_peak_days
+    kpis = compute_kpis(settle, stores, routes, trucks=share.trucks,
+                        budget_yuan=share.budget_yuan, daily_pickup_t=daily_total)
+    meta = plan_meta(
+        scenario, plan_id, stores,
+        region={"level": "prefecture" if len(region.code) == 4 else "county",
+                "code": region.code, "name": region.name,
+                "bbox": [float(v) for v in counties.total_bounds]},
+        apportioning=share.rule,
+        road_network=road_meta(graph, net),
+        approximations=approximations(graph, settle, scenario),
+        assumptions=scenario.assumptions(),
+        kpis=kpis,
+        routes=route_meta,
+        unserved=unserved,
+        solver=solver_meta(siting, store_routes),
+        attributions=list(region.attributions) + osm_attribution(graph),
+    )
+    return Plan(meta, counties, settle, stores, routes)

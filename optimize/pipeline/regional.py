@@ -1,0 +1,94 @@
+"""One prefecture or county, end to end: the stages of the regional plan in order.
+
+Steps (each reported to ``progress``):
+
+1. region data: villages (NBS 2023, at their township's point), counties, census, poverty
+   (:mod:`optimize.pipeline.region`);
+2. the region's share of the province's stores, trucks and budget (``optimize.apportion``);
+3. supply per village: county rural population x kg per rural resident, spread evenly
+   over the county's rural villages (an estimate, labelled so);
+4. candidate sites: one slot per township (more when stores outnumber townships);
+5. road graph: an OSM extract, or the approximate network over township points;
+6. sparse travel-time matrix villages x sites within the access limit;
+7. siting (``optimize.location``), fleet allocation (``optimize.fleet``),
+   per-store routing (``optimize.routing``);
+8. the Plan with KPIs, provenance and every approximation named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from geodata import datasets
+from geodata.village_points import place_villages, read_osm_places
+from optimize.errors import SpecificationError
+from optimize.pipeline.assemble import assemble_plan
+from optimize.pipeline.network import network_frames, road_graph
+from optimize.pipeline.region import PROVINCE_CODE, Region, load_region, regional_share
+from optimize.pipeline.routing import route_all
+from optimize.pipeline.settlements import candidate_sites, site_rules, with_legs, with_supply
+from optimize.pipeline.siting import DEFAULT_WALL_SAFETY, site
+from optimize.plan import Plan
+from optimize.scenario import Scenario
+
+Progress = Callable[[str, float], None]
+
+
+def build_plan(
+    scenario: Scenario,
+    *,
+    data_dir: str | Path | None = None,
+    osm_path: str | Path | None = None,
+    plan_id: str = "plan",
+    progress: Progress | None = None,
+    wall_safety: float = DEFAULT_WALL_SAFETY,
+) -> Plan:
+    """Load the scenario's region and plan it (:func:`plan_region`)."""
+    if len(scenario.region_code) == len(PROVINCE_CODE):
+        raise SpecificationError([f"region_code {scenario.region_code!r} is the whole "
+                                  "province: it is planned by prefecture with "
+                                  "optimize.pipeline.province (plan_for, `coldchain plan`)"])
+    report = progress or (lambda stage, fraction: None)
+    report("loading reference data", 0.02)
+    region = load_region(scenario.region_code, datasets.data_dir(data_dir))
+    return plan_region(scenario, region, osm_path=osm_path, plan_id=plan_id,
+                       progress=report, wall_safety=wall_safety)
+
+
+def plan_region(
+    scenario: Scenario,
+    region: Region,
+    *,
+    osm_path: str | Path | None = None,
+    plan_id: str = "plan",
+    progress: Progress | None = None,
+    wall_safety: float = DEFAULT_WALL_SAFETY,
+) -> Plan:
+    """Run the stages on a loaded region and return the finished plan.
+
+    ``osm_path``: an OSM extract, clipped to the region, for the road graph and the
+    villages it maps as named places. ``wall_safety``: the solvers' wall-clock caps as a
+    multiple of their deterministic budgets.
+    """
+    report = progress or (lambda stage, fraction: None)
+    share = regional_share(scenario, region.census)
+    villages = region.villages
+    if osm_path is not None:
+        villages = place_villages(villages, read_osm_places(osm_path))
+    settlements = with_legs(with_supply(villages, region.census, scenario), region, scenario)
+    required, excluded = site_rules(settlements, scenario)
+    sites = candidate_sites(settlements, share.stores, required=required, excluded=excluded)
+    report("building the road network", 0.10)
+    graph = road_graph(scenario, region, osm_path)
+    report("snapping and travel-time matrix", 0.20)
+    net = network_frames(graph, settlements, sites, scenario)
+    report("siting cold stores (OR-Tools CP-SAT)", 0.30)
+    siting = site(scenario, net, sites, share, wall_safety=wall_safety)
+    report("allocating trucks and routing (OR-Tools)", 0.55)
+    routing = route_all(scenario, graph, net, sites, siting, share.trucks, report,
+                        wall_safety=wall_safety)
+    report("assembling the plan", 0.97)
+    plan = assemble_plan(scenario, region, share, graph, net, sites, siting, routing, plan_id)
+    report("done", 1.0)
+    return plan

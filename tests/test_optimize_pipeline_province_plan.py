@@ -1,0 +1,159 @@
+"""The whole-province plan end to end: Dask solves, merge, border repair, the page.
+
+The real runs use the two smallest prefectures, 6202 嘉峪关市 (10 rural villages, 1 store,
+1 truck by the province rule) and 6203 金昌市 (116 rural villages, 8 stores, 6 trucks), on
+a real local Dask cluster, with short solver budgets.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from app import create_app
+from optimize.pipeline.entry import plan_for
+from optimize.pipeline.province.plan import plan_province
+from optimize.plan import Plan, load_plan, save_plan
+from optimize.scenario import Scenario
+from optimize.verify import verify_plan
+from tests.conftest import login
+
+SMALL = ["6202", "6203"]
+
+
+def _scenario(**kw: object) -> Scenario:
+    return Scenario.from_mapping({"name": "Gansu test", "region_code": "62",
+                                  "siting_time_limit_s": 10.0, "routing_time_limit_s": 0.3,
+                                  **kw})
+
+
+@pytest.fixture(scope="module")
+def two_workers() -> Plan:
+    return plan_province(_scenario(), regions=SMALL, n_workers=2, plan_id="gansu-small")
+
+
+@pytest.mark.slow
+def test_two_workers_and_one_give_the_same_plan(two_workers: Plan) -> None:
+    one = plan_province(_scenario(), regions=SMALL, n_workers=1, plan_id="gansu-small")
+    assert one.kpis == two_workers.kpis
+    for layer in ("settlements", "stores"):
+        a, b = getattr(one, layer), getattr(two_workers, layer)
+        pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
+    assert [r["route_id"] for r in one.meta["routes"]] == \
+        [r["route_id"] for r in two_workers.meta["routes"]]
+
+
+@pytest.mark.slow
+def test_small_province_plan_has_the_apportioned_figures(two_workers: Plan) -> None:
+    k = two_workers.kpis
+    assert k["settlements"] == 10 + 116 and k["stores"] == 1 + 8 and k["trucks"] == 1 + 6
+    regions = {r["code"]: r for r in two_workers.meta["regions"]}
+    assert sorted(regions) == SMALL
+    assert (regions["6202"]["stores"], regions["6202"]["trucks"]) == (1, 1)
+    assert (regions["6203"]["stores"], regions["6203"]["trucks"]) == (8, 6)
+    assert k["budget_yuan"] == pytest.approx(regions["6202"]["budget_yuan"]
+                                             + regions["6203"]["budget_yuan"])
+    stores = two_workers.stores["store_id"]
+    assert stores.is_unique and set(stores.str[:4]) == set(SMALL)
+    assert two_workers.routes["route_id"].is_unique
+    assert verify_plan(two_workers) == []
+    siting = two_workers.meta["solver"]["siting"]
+    assert siting["objective"] == pytest.approx(sum(r["siting"]["objective"]
+                                                    for r in regions.values()))
+    assert "decomposed problem" in siting["note"]
+    assert two_workers.meta["border_repair"]["moved"] == 0  # the two do not touch
+    assert two_workers.meta["decomposition"]["wall_clock_caps_fired"] == []
+
+
+@pytest.mark.slow
+def test_merged_plan_page_renders(two_workers: Plan, tmp_path: Path,
+                                  stub_vendor_dir: Path) -> None:
+    save_plan(two_workers, tmp_path / "plans" / "gansu-small")
+    assert verify_plan(load_plan(tmp_path / "plans" / "gansu-small")) == []
+    app = create_app({"TESTING": True, "PLANS_DIR": str(tmp_path / "plans"),
+                      "VENDOR_DIR": str(stub_vendor_dir),
+                      "INSTANCE_DIR": str(tmp_path / "instance")})
+    client = login(app.test_client())
+    response = client.get("/plans/gansu-small")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "金川区" in html and "6203-S001" in html
+    assert "Seasons and the shared fleet" in html and "season-moves" in html
+    assert client.get("/api/plans/gansu-small").status_code == 200
+
+
+@pytest.mark.slow
+def test_existing_scheduler_runs_the_plan() -> None:
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0") as cluster:
+        plan = plan_province(_scenario(), regions=["6202"],
+                             scheduler=cluster.scheduler_address)
+    assert (plan.kpis["settlements"], plan.kpis["stores"], plan.kpis["trucks"]) == (10, 1, 1)
+    assert list(plan.stores["store_id"]) == ["6202-S001"]
+
+
+def _jiayuguan_osm(path: Path) -> Path:
+    """A hand-made OSM file for 6202 嘉峪关市 (NOT real OSM data): a chain of secondary
+    roads through its real township points and one village mapped as a place node."""
+    from geodata.places import load_villages
+
+    villages = load_villages(region_code="6202")
+    rural = villages[villages["is_village"]]
+    points = sorted({(round(q.x, 6), round(q.y, 6)) for q in
+                     villages.drop_duplicates("township_code").geometry})
+    nodes = "".join(f'<node id="{i + 1}" lat="{y}" lon="{x}"/>' for i, (x, y) in
+                    enumerate(points))
+    first = rural.iloc[0]
+    nodes += (f'<node id="900" lat="{first.geometry.y + 0.01}" lon="{first.geometry.x}">'
+              f'<tag k="place" v="village"/><tag k="name" v="{first.village_name}"/></node>')
+    chain = "".join(f'<nd ref="{i + 1}"/>' for i in range(len(points)))
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?><osm version="0.6">' + nodes
+                    + f'<way id="1">{chain}<tag k="highway" v="secondary"/></way></osm>',
+                    encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_province_regions_read_an_osm_extract(tmp_path: Path) -> None:
+    osm = _jiayuguan_osm(tmp_path / "jiayuguan-hand-made.osm")
+    plan = plan_province(_scenario(), regions=["6202"], n_workers=1, osm_path=osm)
+    assert plan.meta["road_network"]["approximate"] is False
+    assert plan.meta["road_network"]["source"].startswith("osm:")
+    placed = plan.settlements[plan.settlements["location_method"] == "osm_place"]
+    assert len(placed) == 1
+    assert verify_plan(plan) == []
+
+
+@pytest.mark.slow
+def test_seasons_share_one_fleet(two_workers: Plan) -> None:
+    seasons = two_workers.meta["seasons"]
+    names = [s["name"] for s in seasons["seasons"]]
+    assert len(names) >= 3 and seasons["routed_season"] in names
+    assert set(seasons["trucks_by_season"].values()) == {1 + 6}  # every season, all 7 trucks
+    # the regions are routed with their trucks of the routed season, adding up to the fleet
+    routed = {c["region"]: c["trucks"] for c in seasons["fleet"]
+              if c["season"] == seasons["routed_season"]}
+    assert {r["code"]: r["trucks"] for r in two_workers.meta["regions"]} == routed
+    assert two_workers.kpis["trucks"] == 7
+    # moves turn one season's allocation into the next one's (wrapping to the first)
+    trucks = {(c["season"], c["region"]): c["trucks"] for c in seasons["fleet"]}
+    for a, b in zip(names, names[1:] + names[:1], strict=True):
+        for region in ("6202", "6203"):
+            net = sum(m["trucks"] for m in seasons["moves"] if m["from_season"] == a
+                      and m["to_season"] == b and m["destination"] == region) - sum(
+                m["trucks"] for m in seasons["moves"] if m["from_season"] == a
+                and m["to_season"] == b and m["origin"] == region)
+            assert trucks.get((b, region), 0) - trucks.get((a, region), 0) == net
+    assert any("Routes are one day of the season" in a for a in
+               two_workers.meta["approximations"])
+
+
+@pytest.mark.slow
+def test_plan_for_picks_the_province_by_its_code() -> None:
+    plan = plan_for(_scenario(), regions=["6202"], workers=1, plan_id="gansu-6202")
+    assert plan.meta["region"]["level"] == "province"
+    assert list(plan.stores["store_id"]) == ["6202-S001"]
+    assert verify_plan(plan) == []
