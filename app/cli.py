@@ -16,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from optimize.plan import save_plan_atomically
+from optimize.plan.io import save_plan_atomically
 
 EXIT_BAD_INPUT = 2
 

@@ -179,7 +179,7 @@ def run_job(db_path: str, job_id: int, params: dict[str, Any], plans_dir: str,
     multiprocessing.current_process().daemon = False
     try:
         plan = _build(db, job_id, params, data_dir, regions)
-        from optimize.plan import save_plan_atomically
+        from optimize.plan.io import save_plan_atomically
 
         save_plan_atomically(plan, Path(plans_dir) / f"job-{job_id}")
     except Exception as exc:  # every failure is reported on the job, never lost

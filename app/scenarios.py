@@ -240,8 +240,8 @@ def form_values(params: dict[str, Any]) -> dict[str, str]:
 def _render_form(values: dict[str, str], errors: dict[str, list[str]],
                  scenario: dict[str, Any] | None, status: int = 200) -> ResponseReturnValue:
     from optimize.crops import CROPS
-    from optimize.siting.problem import OBJECTIVES
     from optimize.scenario import PARAMS, Scenario
+    from optimize.siting.problem import OBJECTIVES
 
     defaults = Scenario()
     return render_template("scenario_form.html", values=values, errors=errors,

@@ -49,6 +49,7 @@ import numpy as np
 
 from benchmarks.engines.cflp import CflpInstance, read_orlib_cap, solve_cflp
 from benchmarks.engines.pmedian import read_orlib_pmed, solve_pmedian
+from optimize.programme import PROVINCE_STORES, PROVINCE_TRUCKS
 from optimize.siting.lagrange import COVERAGE_FACTOR, solve_location_lagrange
 from optimize.siting.problem import LocationProblem, LocationResult, StoreTier
 from optimize.siting.solve import solve_location
@@ -213,8 +214,6 @@ def run_cap(path: Path, refs: dict[str, Any], args: argparse.Namespace) -> list[
 # --------------------------------------------------------------------------------------
 # Cold-store siting: the province instance and seeded capacity-binding instances
 # --------------------------------------------------------------------------------------
-PROVINCE_STORES = 893  # the Gansu 2020 programme
-PROVINCE_TRUCKS = 720
 PROVINCE_BUDGET_YUAN = 500_000_000.0
 
 
@@ -237,7 +236,7 @@ def build_province(time_limit_s: float, seed: int) -> tuple[LocationProblem, dic
     from geodata import boundaries, datasets, places
     from geodata.legs import township_areas_m2, village_leg_m
     from geodata.speeds import CLASS_SPEED_KPH
-    from optimize import pipeline
+    from optimize.pipeline.network import network_frames, township_graph
     from optimize.scenario import Scenario
 
     t0 = time.perf_counter()
@@ -259,13 +258,11 @@ def build_province(time_limit_s: float, seed: int) -> tuple[LocationProblem, dic
     units["leg_s"] = (units["leg_m"] / (CLASS_SPEED_KPH["unclassified"] / 3.6)).round(0)
     sites = units.groupby("township_code", sort=True).head(1).copy()
     sites = sites.sort_values("village_code").reset_index(drop=True)
-    region = {"villages": units, "seats": places.county_seats(root, "62")}
-    graph = pipeline._road_graph(scenario, region, None)
-    net = pipeline._network_frames(graph, units, sites, scenario)
+    graph = township_graph(units, places.county_seats(root, "62"), scenario.detour_factor)
+    net = network_frames(graph, units, sites, scenario)
     row = {code: i for i, code in enumerate(units["village_code"])}
     truck_subsidy = PROVINCE_TRUCKS * scenario.truck_subsidy_yuan
-    tiers = tuple(StoreTier(t.name, t.capacity_t, t.build_cost_yuan, t.subsidy_yuan)
-                  for t in scenario.tiers)
+    tiers = scenario.tiers
     problem = LocationProblem(
         supply_t=units["supply_t"].to_numpy(dtype=float),
         weight=units["weight"].to_numpy(dtype=float),

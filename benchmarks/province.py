@@ -52,7 +52,7 @@ from optimize.pipeline.province.seasons import seasonal_fleet
 from optimize.pipeline.province.solve import solve_loaded_region, solve_on_dask
 from optimize.pipeline.province.tasks import region_tasks
 from optimize.pipeline.region import PROVINCE_CODE, load_region
-from optimize.plan import Plan
+from optimize.plan.io import Plan
 from optimize.scenario import Scenario
 
 REPO = Path(__file__).resolve().parents[1]

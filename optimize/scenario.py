@@ -26,7 +26,6 @@ from typing import Any
 from geodata.errors import Reason
 from optimize.crops import CROPS, HOUR_S, SEASONS_KEY, Season, check_calendar, read_seasons
 from optimize.errors import SpecificationError
-from optimize.siting.problem import ENGINES, OBJECTIVES, StoreTier
 from optimize.programme import (
     DETOUR_FACTOR,
     PROVINCE_BUDGET_YUAN,
@@ -35,6 +34,7 @@ from optimize.programme import (
     TRIPS_PER_TRUCK,
     TRUCK_CAPACITY_T,
 )
+from optimize.siting.problem import ENGINES, OBJECTIVES, StoreTier
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ TIERS_PARAM = Param(
 #: Documentation of every scalar parameter (the dataclass fields carry the defaults).
 PARAMS: dict[str, Param] = {
     "region_code": Param("NBS code", "4-digit prefecture or 6-digit county code; \"62\" = "
-                          "all of Gansu (planned by prefecture, optimize.province)"),
+                          "all of Gansu (planned by prefecture, optimize.pipeline.province)"),
     "province_stores": Param(
         "stores", f"the Gansu 2020 programme: {PROVINCE_STORES} stores of >= 100 t"),
     "province_trucks": Param(
@@ -294,7 +294,7 @@ class Scenario:
         # the default's label keeps its old module name so plan.json stays byte-identical
         out["seasons"] = {
             "value": [s.to_mapping() for s in self.seasons]
-            or "default Gansu calendar (optimize.seasons)",
+            or "default Gansu calendar (optimize.crops)",
             "unit": "", "source": SEASONS_PARAM.source, "assumption": True}
         out["tiers"] = {"value": [dataclasses.asdict(t) for t in self.tiers],
                         "unit": TIERS_PARAM.unit, "source": TIERS_PARAM.source,

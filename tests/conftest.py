@@ -25,7 +25,7 @@ from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.assets import VENDOR_FILES, install_assets
-from optimize.plan import Plan
+from optimize.plan.io import Plan
 from optimize.scenario import Scenario
 
 REPO = Path(__file__).resolve().parents[1]
@@ -210,7 +210,7 @@ def plan_meta(plan_id: str, approximate: bool, created_at: str) -> dict[str, Any
         "solver": {"siting": {"status": "OPTIMAL", "objective": 123.4, "bound": 123.4,
                               "gap_pct": 0.0, "time_s": 0.2,
                               "binding": ["store count (=2)", "capacity at 1 sites"],
-                              "engine": "CP-SAT, lexicographic stages (optimize.location)"},
+                              "engine": "CP-SAT, lexicographic stages (optimize.siting.cpsat)"},
                    "routing": {"status": "SUCCESS", "time_s": 1.0}},
         "attributions": [{"dataset": "OpenStreetMap", "license": "ODbL-1.0",
                           "attribution": "© OpenStreetMap contributors"}],

@@ -12,8 +12,8 @@ import pytest
 
 from app import create_app
 from app.cli import main, plan_id_for
-from optimize.plan import load_plan
-from optimize.verify import verify_plan
+from optimize.plan.io import load_plan
+from optimize.plan.verify import verify_plan
 from tests.browser import chromium_page, live_server, requires_chromium
 from tests.conftest import browser_login
 

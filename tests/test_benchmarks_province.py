@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.province import split_villages, synthetic_plan
+from optimize.plan.verify import verify_plan
 from optimize.scenario import Scenario
-from optimize.verify import verify_plan
 
 
 def test_synthetic_split_is_labelled_and_consistent() -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from optimize.plan import load_plan, save_plan
-from optimize.verify import verify_plan
+from optimize.plan.io import load_plan, save_plan
+from optimize.plan.verify import verify_plan
 
 
 @pytest.fixture

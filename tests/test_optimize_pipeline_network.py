@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from optimize.pipeline.regional import build_plan
-from optimize.verify import verify_plan
+from optimize.plan.verify import verify_plan
 from tests.conftest import GUANGHE
 
 

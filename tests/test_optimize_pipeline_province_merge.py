@@ -11,7 +11,7 @@ from optimize.errors import SpecificationError
 from optimize.pipeline.province.merge import merge_plans
 from optimize.pipeline.province.solve import RegionResult
 from optimize.pipeline.region import Share
-from optimize.plan import Plan
+from optimize.plan.io import Plan
 from optimize.scenario import Scenario
 
 

@@ -15,9 +15,9 @@ import pytest
 from app import create_app
 from optimize.pipeline.entry import plan_for
 from optimize.pipeline.province.plan import plan_province
-from optimize.plan import Plan, load_plan, save_plan
+from optimize.plan.io import Plan, load_plan, save_plan
+from optimize.plan.verify import verify_plan
 from optimize.scenario import Scenario
-from optimize.verify import verify_plan
 from tests.conftest import login
 
 SMALL = ["6202", "6203"]

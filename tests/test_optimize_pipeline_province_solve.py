@@ -31,15 +31,38 @@ def test_bad_scheduler_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFi
     assert "Traceback" not in err and not (tmp_path / "out").exists()
 
 
-def test_wall_safety_is_raised_only_inside_a_regional_solve() -> None:
-    from optimize import location, routing
-    from optimize.pipeline.province.solve import _wall_safety
+class _Captured(Exception):
+    """Stops a regional solve once the problem it would solve has been seen."""
 
-    before = (location.WALL_SAFETY, routing.WALL_SAFETY)
-    with _wall_safety(10.0):
-        assert (location.WALL_SAFETY, routing.WALL_SAFETY) == (10.0, 10.0)
-    assert before == (3.0, 3.0)
-    assert (location.WALL_SAFETY, routing.WALL_SAFETY) == (3.0, 3.0)
+
+def test_regional_solves_hand_their_wall_safety_to_both_problems(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from geodata import datasets
+    from optimize.pipeline.province.solve import WALL_SAFETY, solve_loaded_region
+    from optimize.pipeline.region import load_region
+    from optimize.scenario import Scenario
+
+    seen: dict[str, float] = {}
+
+    def capture_routing(problem):  # type: ignore[no-untyped-def]
+        seen["routing"] = problem.wall_safety
+        raise _Captured
+
+    monkeypatch.setattr("optimize.pipeline.routing.solve_routing", capture_routing)
+    scenario = Scenario(region_code="6202", siting_time_limit_s=2.0)
+    region = load_region("6202", datasets.data_dir(None))
+    import optimize.pipeline.siting as siting_stage
+    solve = siting_stage.solve_location
+
+    def capture_siting(problem):  # type: ignore[no-untyped-def]
+        seen["siting"] = problem.wall_safety
+        return solve(problem)
+
+    monkeypatch.setattr(siting_stage, "solve_location", capture_siting)
+    with pytest.raises(_Captured):
+        solve_loaded_region(scenario, region, "p")
+    assert WALL_SAFETY == 10.0
+    assert seen == {"siting": 10.0, "routing": 10.0}
 
 
 def test_scheduler_without_workers_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,8 +13,8 @@ from geodata.errors import DataError
 from optimize.errors import SpecificationError
 from optimize.pipeline.region import regional_share
 from optimize.pipeline.regional import build_plan
+from optimize.plan.verify import verify_plan
 from optimize.scenario import Scenario
-from optimize.verify import verify_plan
 from tests.conftest import GUANGHE
 
 

@@ -12,8 +12,8 @@ from optimize.errors import SpecificationError
 from optimize.pipeline.region import regional_share
 from optimize.pipeline.regional import build_plan
 from optimize.pipeline.settlements import candidate_sites
+from optimize.plan.verify import verify_plan
 from optimize.scenario import Scenario
-from optimize.verify import verify_plan
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from optimize.pipeline import build_plan
+from optimize.pipeline.regional import build_plan
 from optimize.plan.io import Plan
 from optimize.plan.verify import verify_plan
 from optimize.scenario import Scenario

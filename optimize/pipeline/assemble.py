@@ -17,16 +17,18 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from optimize.location import LocationResult
 from optimize.pipeline.network import Network
 from optimize.pipeline.region import Region, Share
 from optimize.pipeline.routing import StoreRoutes
-from optimize.plan import SCHEMA, Plan, compute_kpis
+from optimize.plan.format import SCHEMA
+from optimize.plan.io import Plan
+from optimize.plan.kpis import compute_kpis
 from optimize.scenario import Scenario
+from optimize.siting.problem import LocationResult
 
-ENGINE_NAMES = {"cpsat": "CP-SAT, lexicographic stages (optimize.location)",
+ENGINE_NAMES = {"cpsat": "CP-SAT, lexicographic stages (optimize.siting.cpsat)",
                 "lagrange": "Lagrangian bound + heuristics, weighted sum "
-                            "(optimize.location_lagrange)"}
+                            "(optimize.siting.lagrange)"}
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39",
            "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363")

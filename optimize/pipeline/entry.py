@@ -14,7 +14,7 @@ from optimize.errors import SpecificationError
 from optimize.pipeline.province.plan import plan_province
 from optimize.pipeline.region import PROVINCE_CODE
 from optimize.pipeline.regional import build_plan
-from optimize.plan import Plan
+from optimize.plan.io import Plan
 from optimize.scenario import Scenario
 
 #: Dask worker processes of a whole-province plan unless told otherwise.

@@ -19,7 +19,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from geodata.matrix import CsrGraph, graph_to_csr, travel_time_matrix
+from geodata.csr import CsrGraph, graph_to_csr
+from geodata.matrix import travel_time_matrix
 from geodata.roads import approximate_graph, road_graph_from_osm
 from geodata.snap import snap_points
 from optimize.pipeline.region import Region

@@ -10,7 +10,7 @@ Steps (each reported to ``progress``):
 4. candidate sites: one slot per township (more when stores outnumber townships);
 5. road graph: an OSM extract, or the approximate network over township points;
 6. sparse travel-time matrix villages x sites within the access limit;
-7. siting (``optimize.location``), fleet allocation (``optimize.fleet``),
+7. siting (``optimize.siting``), fleet allocation (``optimize.fleet``),
    per-store routing (``optimize.routing``);
 8. the Plan with KPIs, provenance and every approximation named.
 """
@@ -29,7 +29,7 @@ from optimize.pipeline.region import PROVINCE_CODE, Region, load_region, regiona
 from optimize.pipeline.routing import route_all
 from optimize.pipeline.settlements import candidate_sites, site_rules, with_legs, with_supply
 from optimize.pipeline.siting import DEFAULT_WALL_SAFETY, site
-from optimize.plan import Plan
+from optimize.plan.io import Plan
 from optimize.scenario import Scenario
 
 Progress = Callable[[str, float], None]

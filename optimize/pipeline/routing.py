@@ -19,14 +19,15 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString
 
-from geodata.matrix import CsrGraph
+from geodata.csr import CsrGraph
 from geodata.roads import route_geometry
-from optimize.fleet import allocate_trucks
-from optimize.location import LocationResult
+from optimize.fleet.allocation import allocate_trucks
 from optimize.pipeline.network import Network, leg_matrices
 from optimize.pipeline.siting import DEFAULT_WALL_SAFETY
-from optimize.routing import RoutingProblem, RoutingResult, solve_routing
+from optimize.routing.problem import RoutingProblem, RoutingResult
+from optimize.routing.solve import solve_routing
 from optimize.scenario import Scenario
+from optimize.siting.problem import LocationResult
 
 #: Columns of a store's candidate pickups (before :func:`split_pickups`), one per village.
 MEMBER_COLUMNS = ["settlement_id", "name", "county_code", "node", "leg_s", "leg_m", "daily_t"]
@@ -97,7 +98,7 @@ def route_store(scenario: Scenario, graph: nx.MultiDiGraph, csr: CsrGraph, depot
         unload_s=scenario.unload_s,
         time_limit_s=scenario.routing_time_limit_s,
         seed=scenario.seed,
-        # MERGE: wall_safety=wall_safety,
+        wall_safety=wall_safety,
     )
     result = solve_routing(problem)
     geoms = tuple(route_geometry(graph, [depot.node, *pickups["node"].iloc[list(t.stops)],

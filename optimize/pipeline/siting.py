@@ -5,14 +5,17 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 
-from optimize.location import LocationProblem, LocationResult, StoreTier, solve_location
 from optimize.pipeline.network import Network
 from optimize.pipeline.region import Share
 from optimize.pipeline.settlements import county_quotas
 from optimize.scenario import Scenario
-
-#: Default wall-clock cap of the solvers, as a multiple of their deterministic budgets.
-DEFAULT_WALL_SAFETY = 3.0
+from optimize.siting.problem import (
+    DEFAULT_WALL_SAFETY,
+    LocationProblem,
+    LocationResult,
+    StoreTier,
+)
+from optimize.siting.solve import solve_location
 
 
 def site(scenario: Scenario, net: Network, sites: gpd.GeoDataFrame, share: Share, *,
@@ -41,7 +44,7 @@ def site(scenario: Scenario, net: Network, sites: gpd.GeoDataFrame, share: Share
         engine=scenario.siting_engine,
         time_limit_s=scenario.siting_time_limit_s,
         seed=scenario.seed,
-        # MERGE: wall_safety=wall_safety,
+        wall_safety=wall_safety,
         **county_quotas(scenario, net.settlements, sites),
     )
     return solve_location(problem)

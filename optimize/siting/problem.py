@@ -13,6 +13,8 @@ import numpy as np
 
 OBJECTIVES = ("coverage_then_time", "time", "cost")
 ENGINES = ("auto", "cpsat", "lagrange")
+#: A solve's default wall-clock cap, as a multiple of its deterministic budget.
+DEFAULT_WALL_SAFETY = 3.0
 LISTED_ITEMS = 10  # indices named in one message before "... (N in all)"
 
 REASON_NO_SITE = "no candidate site within the longest access time"
@@ -90,7 +92,7 @@ class LocationProblem:
         on any machine; the wall clock only guards against a pathological slowdown, at
         ``wall_safety * budget + 1`` s (CP-SAT stage) or ``wall_safety * time_limit_s + 1`` s
         (Lagrangian engine). A run stopped by it depends on machine speed. Raise it where
-        cores are shared (the province run does, with ``dataclasses.replace``).
+        cores are shared (the province's regional solves pass 10).
 
     ``eq=False``: problems hold arrays, compare them with ``numpy`` if needed.
     """
@@ -117,7 +119,7 @@ class LocationProblem:
     time_limit_s: float = 30.0
     seed: int = 0
     workers: int = 1
-    wall_safety: float = 3.0
+    wall_safety: float = DEFAULT_WALL_SAFETY
 
 
 @dataclass(frozen=True)

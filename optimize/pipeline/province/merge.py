@@ -22,7 +22,8 @@ from optimize.pipeline.assemble import counties_layer, plan_meta, store_lists
 from optimize.pipeline.province.seasons import SeasonPlan
 from optimize.pipeline.province.solve import WALL_SAFETY, RegionResult
 from optimize.pipeline.region import PROVINCE_CODE
-from optimize.plan import Plan, compute_kpis
+from optimize.plan.io import Plan
+from optimize.plan.kpis import compute_kpis
 from optimize.scenario import Scenario
 
 DECOMPOSITION_RULE = (

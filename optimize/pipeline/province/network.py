@@ -15,7 +15,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from geodata.matrix import CsrGraph, graph_to_csr, travel_time_matrix
+from geodata.csr import CsrGraph, graph_to_csr
+from geodata.matrix import travel_time_matrix
 from optimize.pipeline.network import township_graph
 from optimize.pipeline.region import Region
 from optimize.pipeline.settlements import with_legs

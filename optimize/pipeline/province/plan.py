@@ -14,7 +14,7 @@ from optimize.pipeline.province.seasons import seasonal_fleet
 from optimize.pipeline.province.solve import solve_on_dask, solve_region
 from optimize.pipeline.province.tasks import region_tasks
 from optimize.pipeline.region import PROVINCE_CODE, load_region
-from optimize.plan import Plan
+from optimize.plan.io import Plan
 from optimize.scenario import Scenario
 
 Progress = Callable[[str, float], None]

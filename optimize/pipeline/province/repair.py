@@ -25,7 +25,7 @@ from optimize.pipeline.assemble import routes_frame, routing_unserved, trip_reco
 from optimize.pipeline.province.merge import concat, refresh
 from optimize.pipeline.province.network import ProvinceNetwork, cross_times
 from optimize.pipeline.routing import Depot, route_store, split_pickups
-from optimize.plan import Plan
+from optimize.plan.io import Plan
 from optimize.scenario import Scenario
 
 #: A served village moves across a border only if that saves at least this much time.

@@ -1,6 +1,6 @@
 """Seasons and the shared fleet of a whole-province plan.
 
-The harvest calendar (``optimize.seasons``) applied to the chosen prefectures: seasonal
+The harvest calendar (``optimize.crops``) applied to the chosen prefectures: seasonal
 load, the fleet per season and prefecture, its moves between seasons, and the routed
 season whose trucks, daily pickup and crop each regional solve runs with.
 """
@@ -16,19 +16,12 @@ from typing import Any
 import numpy as np
 
 from geodata import datasets, places
+from optimize.crops import calendar_assumptions, default_gansu_seasons
+from optimize.fleet.distances import region_distances
+from optimize.fleet.seasons import SeasonalFleet, SeasonalLoad, fleet_for_load, seasonal_load
 from optimize.pipeline.province.tasks import RegionTask
 from optimize.pipeline.region import PROVINCE_CODE, rural_weights
 from optimize.scenario import Scenario
-from optimize.seasons import (
-    SeasonalFleet,
-    SeasonalLoad,
-    calendar_assumptions,
-    default_gansu_seasons,
-    fleet_for_load,
-    region_distances,
-    seasonal_load,
-    seasons_from_mapping,
-)
 
 
 @dataclass(frozen=True)
@@ -36,7 +29,7 @@ class SeasonPlan:
     """The harvest calendar applied to the province: load, fleet and moves per season.
 
     The stores are sited once (for the year's stored produce). The 720 trucks are one
-    fleet: :func:`optimize.seasons.fleet_for_load` bases them per season and prefecture
+    fleet: :func:`optimize.fleet.seasons.fleet_for_load` bases them per season and prefecture
     (tonnage need first, spare trucks by D'Hondt on the day's pickup) and moves them between
     seasons at least truck-km. The plan's routes are those of the **routed season**, the
     season with the largest province-wide daily pickup: each prefecture is routed with its
@@ -66,7 +59,7 @@ class SeasonPlan:
                                   harvest_peak_days=round(days, 3), crop=crop,
                                   max_access_time_s=scenario.access_limit_s, seasons=())
         rule = (f"{task.share.rule}; trucks: {trucks} of the shared fleet in the routed "
-                f"season {self.load.seasons[s]!r} (optimize.seasons); store budget: the "
+                f"season {self.load.seasons[s]!r} (optimize.fleet.seasons); store budget: the "
                 "region's rural-population share of the province budget after all trucks")
         share = dataclasses.replace(task.share, trucks=trucks, budget_yuan=budget, rule=rule)
         return dataclasses.replace(task, scenario=sub, share=share)
@@ -103,8 +96,7 @@ def seasonal_fleet(scenario: Scenario, root: Path, tasks: Sequence[RegionTask]) 
     """Apply the scenario's harvest calendar (default: :func:`default_gansu_seasons`) to the
     chosen prefectures: annual stored produce from the census (as the regional plans
     estimate it), seasonal load, the fleet per season and its moves."""
-    calendar = (seasons_from_mapping(list(scenario.seasons)) if scenario.seasons
-                else default_gansu_seasons())
+    calendar = scenario.seasons or default_gansu_seasons()
     census = datasets.load_census(root)
     weights = rural_weights(census, 4)
     pop = {k[:4]: float(v) for k, v in weights.items()}

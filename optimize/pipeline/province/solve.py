@@ -21,7 +21,7 @@ from optimize.errors import InfeasibleError, SpecificationError
 from optimize.pipeline.province.tasks import RegionTask
 from optimize.pipeline.region import Region, Share, load_region
 from optimize.pipeline.regional import plan_region
-from optimize.plan import Plan
+from optimize.plan.io import Plan
 from optimize.scenario import Scenario
 
 Progress = Callable[[str, float], None]
@@ -70,31 +70,8 @@ def solve_loaded_region(scenario: Scenario, region: Region, plan_id: str, *,
     solvers' default 3 x cap fired in normal runs and made them machine-dependent; the
     regional solves run with ``wall_safety`` (:data:`WALL_SAFETY`) instead.
     """
-    with _wall_safety(wall_safety):  # MERGE: drop; plan_region hands wall_safety down
-        return plan_region(scenario, region, osm_path=osm_path, plan_id=plan_id,
-                           wall_safety=wall_safety)
-
-
-@contextlib.contextmanager
-def _wall_safety(factor: float) -> Iterator[None]:
-    """Temporarily set the siting and routing wall-clock caps to ``factor`` x budget.
-
-    Until the problems carry ``wall_safety`` (MERGE), the cap is module-level in
-    ``optimize.location`` / ``optimize.routing`` (read at each solve), so it is raised
-    here, in the worker process only, and restored afterwards.
-    """
-    from optimize import location, routing
-
-    name = "WALL_SAFETY"
-    modules = [m for m in (location, routing) if hasattr(m, name)]
-    saved = [float(getattr(m, name)) for m in modules]
-    for m, value in zip(modules, saved, strict=True):
-        setattr(m, name, max(factor, value))
-    try:
-        yield
-    finally:
-        for m, value in zip(modules, saved, strict=True):
-            setattr(m, name, value)
+    return plan_region(scenario, region, osm_path=osm_path, plan_id=plan_id,
+                       wall_safety=wall_safety)
 
 
 def solve_on_dask(tasks: list[RegionTask], solve: RegionSolve, *, scheduler: str | None,
