@@ -165,3 +165,6 @@ def test_a_province_job_runs_on_dask(job_app: Flask) -> None:
     plan = client.get(f"/api/plans/job-{job_id}").get_json()
     assert plan["region"]["level"] == "province"
     assert plan["region"]["prefectures"] == ["6202"]
+    page = client.get(f"/plans/job-{job_id}")
+    assert page.status_code == 200
+    assert "嘉峪关市" in page.get_data(as_text=True)  # the one prefecture's summary row
