@@ -137,14 +137,20 @@ def routed_plan(root: Path, plan_writer: Callable[..., Path]) -> Path:
     return plan_dir
 
 
+def routed_plan_app(tmp_path: Path, plan_writer: Callable[..., Path],
+                    vendor_dir: Path) -> Flask:
+    """An app over :func:`routed_plan` only, with its own instance folder."""
+    routed_plan(tmp_path / "plans", plan_writer)
+    return create_app({"TESTING": True, "PLANS_DIR": str(tmp_path / "plans"),
+                       "VENDOR_DIR": str(vendor_dir),
+                       "INSTANCE_DIR": str(tmp_path / "instance")})
+
+
 @pytest.fixture
 def routed_app(tmp_path: Path, plan_writer: Callable[..., Path],
                stub_vendor_dir: Path) -> Flask:
     """An app over the routed tiny plan only."""
-    routed_plan(tmp_path / "plans", plan_writer)
-    return create_app({"TESTING": True, "PLANS_DIR": str(tmp_path / "plans"),
-                       "VENDOR_DIR": str(stub_vendor_dir),
-                       "INSTANCE_DIR": str(tmp_path / "instance")})
+    return routed_plan_app(tmp_path, plan_writer, stub_vendor_dir)
 
 
 def test_list_cards_and_report_show_the_same_truth(routed_app: Flask) -> None:
