@@ -11,8 +11,16 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, render_template, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 
 from app.assets import missing_assets
@@ -313,3 +321,12 @@ def kpi_cards(plan: PlanMeta) -> list[dict[str, str]]:
          "value": f"{num(k.trucks_used)} / {num(k.trucks)}", "note": ""},
         {"key": "access", "label": "平均到达 Mean access",
          "value": f"{minutes(k.access_time_mean_s)} min", "note": ""}]
+
+
+@bp.app_template_global()
+def lang_switch_url() -> str:
+    """The current page in the other language, its query (e.g. the compared plans
+    ``a`` and ``b``) kept: for the language link of ``base.html``."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    args.append(("lang", "en" if current_lang() == "zh" else "zh"))
+    return f"{request.path}?{urlencode(args)}"
