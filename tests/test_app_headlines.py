@@ -175,3 +175,22 @@ def test_county_rows_count_trucks(routed_app: Flask) -> None:
     cells = [row for row in table.split("<tr>") if "<td>" in row]
     assert '<td class="num">1</td><td class="num">0</td>' in cells[0]  # 临夏县
     assert '<td class="num">2</td><td class="num">1</td>' in cells[1]  # 东乡族自治县
+
+
+def test_map_layer_carries_each_village_state(routed_app: Flask,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.pages as pages
+    seen: list[dict[str, Any]] = []
+    draw = pages.plan_map
+
+    def spy(plan: PlanMeta, layers: dict[str, Any], **kw: Any) -> Any:
+        seen.append(layers)
+        return draw(plan, layers, **kw)
+
+    monkeypatch.setattr(pages, "plan_map", spy)
+    assert login(routed_app.test_client()).get("/plans/routed").status_code == 200
+    props = {f["properties"]["settlement_id"]: f["properties"]
+             for f in seen[0]["settlements"]["features"]}
+    assert props["622926100003"]["state"] == NO_TRUCK
+    assert props["622926100003"]["unserved_reason"] == NO_BASE
+    assert props["622921100001"]["state"] == TRUCK
