@@ -1,16 +1,26 @@
-"""Compare two saved plans: KPI differences and both maps side by side."""
+"""Compare two saved plans: headline figures and KPIs with labels and units, both maps.
+
+The page shows what each plan really does first (:func:`app.headlines.plan_headlines`:
+villages a truck visits, daily pickup collected, villages left), then the KPIs, each
+with a label in the page language, in minutes, hours, km, t or yuan; counts as whole
+numbers. The pair ``a``/``b`` is remembered in a cookie so that the language switch,
+which links to ``/compare?lang=..``, comes back to the same two plans.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from app.assets import missing_assets
+from app.headlines import Headlines, plan_headlines
+from app.i18n import LANGS, current_lang
 from app.pages import cached_map
-from app.plans import PlanNotFound, current_store
-from optimize.plan.model import Kpis
+from app.plans import PLAN_ID_RE, PlanNotFound, current_store
+from optimize.plan.model import Kpis, PlanMeta
 
 bp = Blueprint("compare", __name__)
 KPI_KEYS = ("coverage_pct", "settlements_served", "supply_covered_t", "poor_covered_pct",
@@ -19,8 +29,76 @@ KPI_KEYS = ("coverage_pct", "settlements_served", "supply_covered_t", "poor_cove
             "route_distance_m", "daily_pickup_routed_t", "county_fairness_jain")
 
 
+PAIR_COOKIE = "compare_pair"
+
+#: kind -> (scale from the stored unit, decimals, unit zh, unit en)
+KINDS: dict[str, tuple[float, int, str, str]] = {
+    "count": (1, 0, "", ""),
+    "pct": (1, 1, "%", "%"),
+    "t": (1, 1, "吨", "t"),
+    "t_day": (1, 1, "吨/日", "t/day"),
+    "yuan": (1, 0, "元", "yuan"),
+    "minutes": (1 / 60, 1, "分钟", "min"),
+    "hours": (1 / 3600, 1, "小时", "h"),
+    "km": (1 / 1000, 1, "公里", "km"),
+    "ratio": (1, 3, "", ""),
+}
+#: (key, where it comes from: headlines or kpis, kind, label zh, label en), in page order.
+ROWS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("within_reach", "h", "count", "有冷库可达的村", "Villages with a store within reach"),
+    ("with_truck", "h", "count", "有车收集的村", "Villages a truck visits"),
+    ("left", "h", "count", "无车收集的村", "Villages left without a truck"),
+    ("collected_pct", "h", "pct", "日收集比例", "Daily pickup collected"),
+    ("daily_collected_t", "h", "t_day", "车辆日收集量", "Daily pickup collected by trucks"),
+    ("daily_needed_t", "h", "t_day", "日应收量", "Daily pickup to collect"),
+    ("coverage_pct", "k", "pct", "有冷库可达的供应（选址）",
+     "Supply with a store within reach (siting)"),
+    ("poor_covered_pct", "k", "pct", "有冷库可达的贫困村",
+     "Poor villages with a store within reach"),
+    ("stores", "k", "count", "冷库", "Stores"),
+    ("storage_capacity_t", "k", "t", "库容", "Storage capacity"),
+    ("build_cost_yuan", "k", "yuan", "建设成本", "Build cost"),
+    ("subsidy_yuan", "k", "yuan", "补贴", "Subsidy"),
+    ("access_time_mean_s", "k", "minutes", "平均到达时间", "Mean access time"),
+    ("access_time_p95_s", "k", "minutes", "到达时间 p95", "Access time p95"),
+    ("trucks_used", "k", "count", "使用车辆", "Trucks used"),
+    ("truck_trips", "k", "count", "趟次", "Truck trips"),
+    ("route_distance_m", "k", "km", "线路总里程", "Route distance"),
+    ("route_duration_s", "k", "hours", "线路总时长", "Route duration"),
+    ("county_fairness_jain", "k", "ratio", "县间公平性（Jain，1＝均衡）",
+     "County fairness (Jain, 1 = even)"),
+)
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def shown(value: Any, kind: str, signed: bool = False) -> str:
+    """``value`` (as stored: s, m, t ...) in the unit of ``kind``: counts as whole numbers,
+    ``+`` on a positive difference; an en dash if missing."""
+    if not _is_number(value):
+        return "–"
+    scale, digits = KINDS[kind][:2]
+    text = f"{value * scale:,.{digits}f}"
+    return f"+{text}" if signed and value * scale >= 0.5 * 10 ** -digits else text
+
+
+def compare_rows(plans: tuple[PlanMeta, PlanMeta], lang: str) -> list[dict[str, str]]:
+    """One row per :data:`ROWS` entry: label, unit, both plans' values and B − A."""
+    heads = [plan_headlines(p) for p in plans]
+    get: dict[str, Callable[[int, str], Any]] = {
+        "h": lambda i, key: getattr(heads[i], key),
+        "k": lambda i, key: getattr(plans[i].kpis, key)}
+    rows = []
+    for key, source, kind, zh, en in ROWS:
+        a, b = get[source](0, key), get[source](1, key)
+        diff = b - a if _is_number(a) and _is_number(b) else None
+        unit = KINDS[kind][2] if lang == "zh" else KINDS[kind][3]
+        rows.append({"key": key, "label": zh if lang == "zh" else en, "unit": unit,
+                     "a": shown(a, kind), "b": shown(b, kind),
+                     "diff": shown(diff, kind, signed=True)})
+    return rows
 
 
 def kpi_diff(a: Kpis, b: Kpis) -> list[dict[str, Any]]:
@@ -41,20 +119,33 @@ def _pair() -> tuple[str, str] | None:
     return (a, b) if a and b else None
 
 
+def remembered_pair() -> tuple[str, str] | None:
+    """The pair of the last comparison (cookie), if both are valid plan ids."""
+    a, _, b = request.cookies.get(PAIR_COOKIE, "").partition(",")
+    return (a, b) if PLAN_ID_RE.fullmatch(a) and PLAN_ID_RE.fullmatch(b) else None
+
+
 @bp.get("/compare")
 def compare_page() -> ResponseReturnValue:
-    """Pick two plans; with ``?a=&b=`` show their KPI differences and both maps."""
+    """Pick two plans; with ``?a=&b=`` show their figures side by side and both maps.
+
+    A language switch (``?lang=`` and no pair) returns to the pair compared last."""
     store = current_store()
+    pair, last, lang = _pair(), remembered_pair(), request.args.get("lang")
+    if pair is None and last is not None and lang in LANGS:
+        return redirect(url_for("compare.compare_page", a=last[0], b=last[1], lang=lang))
     plans = [p for p in store.list_plans() if p.error is None]
-    pair = _pair()
     if pair is None:
         return render_template("compare.html", plans=plans, pair=None)
-    metas = [store.info(pid) for pid in pair]
+    metas = (store.info(pair[0]), store.info(pair[1]))
     missing = missing_assets(current_app.config["VENDOR_DIR"])
     maps = [None, None] if missing else [cached_map(store, pid) for pid in pair]
-    return render_template("compare.html", plans=plans, pair=pair, metas=metas, maps=maps,
-                           header=_merged_header(maps),
-                           rows=kpi_diff(metas[0].kpis, metas[1].kpis))
+    response = current_app.make_response(render_template(
+        "compare.html", plans=plans, pair=pair, metas=metas, maps=maps,
+        header=_merged_header(maps), rows=compare_rows(metas, current_lang())))
+    response.set_cookie(PAIR_COOKIE, ",".join(pair), max_age=30 * 86400, httponly=True,
+                        samesite="Lax", path=url_for("compare.compare_page"))
+    return response
 
 
 def _merged_header(maps: list[Any]) -> str:
@@ -80,4 +171,6 @@ def api_compare() -> ResponseReturnValue:
         raise PlanNotFound("give two plans: /api/compare?a=PLAN&b=PLAN")
     store = current_store()
     metas = [store.info(pid) for pid in pair]
-    return jsonify(a=pair[0], b=pair[1], kpis=kpi_diff(metas[0].kpis, metas[1].kpis))
+    heads: list[Headlines] = [plan_headlines(m) for m in metas]
+    return jsonify(a=pair[0], b=pair[1], kpis=kpi_diff(metas[0].kpis, metas[1].kpis),
+                   headlines={"a": heads[0].as_dict(), "b": heads[1].as_dict()})

@@ -3,25 +3,41 @@
 ``GET /plans/<plan_id>/export/<fmt>`` with ``fmt`` one of :data:`FORMATS`; the plan id
 goes through :class:`app.plans.PlanStore` (``[a-z0-9_-]+``, a direct child of
 ``PLANS_DIR``) and the format is a fixed name, so no request can name a file: ``../``
-anywhere is a 404. Files are built in memory (or a temporary directory for the
-GeoPackage) and never written next to the plan.
+anywhere is a 404. Files are built in memory and never written next to the plan; the
+GeoPackage (seconds to build for a prefecture) is kept under ``INSTANCE_DIR/exports``,
+one file per plan file version (see :func:`cached_export`), written atomically.
+
+Every export carries what the plan really does: settlements carry ``state`` (see
+:data:`app.headlines.STATES`) and the ``unserved_reason`` of ``plan.json`` (routing
+reasons too); the GeoJSON carries the plan's headline figures as a ``headlines`` member.
+
+The settlements CSV is UTF-8 with a BOM (Excel then reads Chinese names), and every code
+made of digits only (12-digit village codes, 6-digit county codes) is written as
+``="620103101201"``: Excel, WPS and LibreOffice show that as the text
+``620103101201`` instead of ``6.20103E+11``. A program reading the CSV strips the
+``="`` and ``"`` around such a code.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
+import os
+import re
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, current_app, render_template, send_file
 from flask.typing import ResponseReturnValue
 
-from app.pages import county_rows, kpi_rows, plan_view, route_sheets, routes_in_sheet_order
-from app.plans import current_store
-from optimize.plan.format import LAYERS, SETTLEMENT_COLUMNS
+from app.headlines import layers_with_state, plan_headlines
+from app.pages import county_rows, plan_view, route_sheets, routes_in_sheet_order
+from app.plans import PlanStore, current_store
+from optimize.plan.format import LAYERS, PLAN_FILE, SETTLEMENT_COLUMNS, layer_path
 from optimize.plan.model import PlanMeta, Route
 
 bp = Blueprint("exports", __name__)
@@ -31,31 +47,50 @@ FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
 }
+#: Bump when what an export holds changes: cached files of older versions are not served.
+EXPORT_VERSION = "2"
+CACHE_DIR = "exports"
+CSV_COLUMNS = (*SETTLEMENT_COLUMNS, "state", "lon", "lat")
+_DIGITS = re.compile(r"[0-9]+")
 STOP_COLUMNS = ("truck_id", "trip", "route_id", "store_id", "seq", "settlement_id", "name",
                 "arrival", "pickup_t", "load_after_t")
 
 
-def combined_geojson(layers: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """One FeatureCollection of every layer; each feature's ``layer`` property names it."""
+def combined_geojson(layers: Mapping[str, Mapping[str, Any]],
+                     headlines: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """One FeatureCollection of every layer; each feature's ``layer`` property names it;
+    ``headlines`` (the plan's figures) travel as a foreign member of that name."""
     features = []
     for name in LAYERS:
         for feature in layers[name].get("features", []):
             props = dict(feature.get("properties") or {}, layer=name)
             features.append({"type": "Feature", "geometry": feature.get("geometry"),
                              "properties": props})
-    return {"type": "FeatureCollection", "features": features}
+    out: dict[str, Any] = {"type": "FeatureCollection", "features": features}
+    if headlines is not None:
+        out["headlines"] = dict(headlines)
+    return out
 
 
 def settlements_csv(layers: Mapping[str, Mapping[str, Any]]) -> bytes:
-    """Settlements with their store and access time, UTF-8 with BOM (opens in Excel)."""
+    """Settlements with their store, access time and state: UTF-8 with BOM, codes as
+    Excel text (``="..."``, see the module docstring)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([*SETTLEMENT_COLUMNS, "lon", "lat"])
+    writer.writerow(CSV_COLUMNS)
     for feature in layers["settlements"].get("features", []):
         p = feature.get("properties") or {}
         coords = (feature.get("geometry") or {}).get("coordinates") or [None, None]
-        writer.writerow([_cell(p.get(c)) for c in SETTLEMENT_COLUMNS] + list(coords[:2]))
+        writer.writerow([_code_cell(p.get(c)) for c in CSV_COLUMNS[:-2]]
+                        + list(coords[:2]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _code_cell(value: Any) -> Any:
+    """A CSV cell: a code of digits only as ``="digits"`` (Excel text), else :func:`_cell`."""
+    if isinstance(value, str) and _DIGITS.fullmatch(value):
+        return f'="{value}"'
+    return _cell(value)
 
 
 def _cell(value: Any) -> Any:
@@ -134,6 +169,44 @@ def _download(data: bytes | str, mimetype: str, filename: str) -> Response:
     return response
 
 
+def plan_version(store: PlanStore, plan_id: str) -> str:
+    """A short hash of the plan files' names, sizes and mtimes and of
+    :data:`EXPORT_VERSION`: it changes whenever a plan file or the export code does."""
+    root = store.plan_dir(plan_id)
+    parts = [EXPORT_VERSION]
+    for f in (root / PLAN_FILE, *(root / layer_path(n) for n in LAYERS)):
+        st = f.stat() if f.is_file() else None
+        parts.append(f"{f.name}:{st.st_size}:{st.st_mtime_ns}" if st else f"{f.name}:-")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
+
+
+def cached_export(folder: Path, plan_id: str, version: str, suffix: str,
+                  build: Callable[[], bytes]) -> Path:
+    """``folder/<plan_id>.<version>.<suffix>``, built by ``build()`` only if missing.
+
+    Written to a temporary file in the same folder (mode 0600) and renamed into place,
+    so a reader never sees half a file; older versions of the plan's export are removed.
+    Plan ids hold no dot, so ``<plan_id>.*`` names only this plan's files.
+    """
+    path = folder / f"{plan_id}.{version}.{suffix}"
+    if path.is_file():
+        return path
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data = build()
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{plan_id}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    for old in folder.glob(f"{plan_id}.*.{suffix}"):
+        if old != path:
+            old.unlink(missing_ok=True)
+    return path
+
+
 @bp.get("/plans/<plan_id>/export/<fmt>")
 def export(plan_id: str, fmt: str) -> ResponseReturnValue:
     """Download the plan as ``geojson``, ``gpkg``, ``csv`` (settlements) or ``xlsx``."""
@@ -145,14 +218,18 @@ def export(plan_id: str, fmt: str) -> ResponseReturnValue:
     filename = f"{plan_id}.{suffix}"
     if fmt == "xlsx":
         return _download(manifest_xlsx(plan), mimetype, f"{plan_id}-routes.xlsx")
-    layers = store.layers(plan_id)
+    if fmt == "gpkg":
+        folder = Path(current_app.config["INSTANCE_DIR"]) / CACHE_DIR
+        path = cached_export(folder, plan_id, plan_version(store, plan_id), suffix,
+                             lambda: geopackage(layers_with_state(plan,
+                                                                  store.layers(plan_id))))
+        return send_file(path, mimetype=mimetype, as_attachment=True,
+                         download_name=filename, max_age=0)
+    layers = layers_with_state(plan, store.layers(plan_id))
     if fmt == "geojson":
-        import json
-        return _download(json.dumps(combined_geojson(layers), ensure_ascii=False),
-                         mimetype, filename)
-    if fmt == "csv":
-        return _download(settlements_csv(layers), mimetype, f"{plan_id}-settlements.csv")
-    return _download(geopackage(layers), mimetype, filename)
+        body = combined_geojson(layers, plan_headlines(plan).as_dict())
+        return _download(json.dumps(body, ensure_ascii=False), mimetype, filename)
+    return _download(settlements_csv(layers), mimetype, f"{plan_id}-settlements.csv")
 
 
 @bp.get("/plans/<plan_id>/report")
@@ -161,8 +238,7 @@ def report(plan_id: str) -> ResponseReturnValue:
     store = current_store()
     plan = store.info(plan_id)
     return render_template("report.html", plan=plan, view=plan_view(plan),
-                           kpis=kpi_rows(plan.kpis),
-                           counties=county_rows(store.layer(plan_id, "counties")),
+                           counties=county_rows(store.layer(plan_id, "counties"), plan),
                            sheets=route_sheets(plan))
 
 

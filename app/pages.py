@@ -8,14 +8,31 @@ file version, so a large plan is drawn once, not on every request.
 from __future__ import annotations
 
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, render_template, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 
 from app.assets import missing_assets
+from app.headlines import (
+    county_truck_counts,
+    headline_cards,
+    headline_rows,
+    headline_sentence,
+    layers_with_state,
+    plan_headlines,
+)
+from app.i18n import current_lang
 from app.maps import MapParts, map_parts, plan_map, safe_colour
 from app.plans import PlanStore, current_store
 from optimize.plan.model import (
@@ -25,7 +42,6 @@ from optimize.plan.model import (
     ScenarioParam,
     SeasonsReport,
     SolverReport,
-    Unserved,
 )
 
 bp = Blueprint("pages", __name__)
@@ -37,7 +53,11 @@ DASH = "–"
 @bp.get("/")
 def index() -> ResponseReturnValue:
     """List of saved plans, newest first."""
-    return render_template("index.html", plans=current_store().list_plans())
+    store = current_store()
+    plans = store.list_plans()
+    headlines = {p.plan_id: plan_headlines(store.info(p.plan_id))
+                 for p in plans if p.error is None}
+    return render_template("index.html", plans=plans, headlines=headlines)
 
 
 @bp.get("/plans/<plan_id>")
@@ -48,8 +68,8 @@ def plan_page(plan_id: str) -> ResponseReturnValue:
     missing = missing_assets(current_app.config["VENDOR_DIR"])
     parts = None if missing else cached_map(store, plan_id)
     return render_template("plan.html", plan=plan, view=plan_view(plan),
-                           map=parts, missing_assets=missing, cards=kpi_cards(plan.kpis),
-                           counties=county_rows(store.layer(plan_id, "counties")))
+                           map=parts, missing_assets=missing, cards=kpi_cards(plan),
+                           counties=county_rows(store.layer(plan_id, "counties"), plan))
 
 
 @bp.get("/vendor/<path:filename>")
@@ -89,7 +109,8 @@ def cached_map(store: PlanStore, plan_id: str) -> MapParts:
     key = (store.signature(plan_id), tiles, url_for("pages.vendor", filename=""))
     parts = cache.get(key)
     if parts is None:
-        m = plan_map(store.info(plan_id), store.layers(plan_id), tiles=tiles,
+        plan = store.info(plan_id)
+        m = plan_map(plan, layers_with_state(plan, store.layers(plan_id)), tiles=tiles,
                      asset_url=lambda path: url_for("pages.vendor", filename=path),
                      tianditu_key=current_app.config.get("TIANDITU_KEY", ""))
         parts = map_parts(m)
@@ -137,13 +158,14 @@ def _hours(seconds: Any) -> str:
 
 
 def kpi_rows(k: Kpis) -> list[tuple[str, str]]:
-    """(label, value with unit) rows of the KPI table."""
+    """(label, value with unit) rows of the KPI table below the headline rows; the
+    coverage figures say what they count: a store within reach (siting), not a truck."""
     return [
-        ("覆盖率 Coverage (supply)", f"{num(k.coverage_pct, 1)} %"),
-        ("覆盖村 Settlements served", f"{num(k.settlements_served)} / {num(k.settlements)}"),
-        ("贫困村覆盖 Poor settlements covered",
+        ("选址覆盖率 Supply with a store within reach (siting)", f"{num(k.coverage_pct, 1)} %"),
+        ("贫困村有冷库可达 Poor villages with a store within reach",
          f"{num(k.poor_covered_pct, 1)} % of {num(k.poor_settlements)}"),
-        ("供应覆盖 Supply covered", f"{num(k.supply_covered_t, 1)} / {num(k.supply_t, 1)} t"),
+        ("有冷库可达供应 Yearly supply with a store within reach",
+         f"{num(k.supply_covered_t, 1)} / {num(k.supply_t, 1)} t"),
         ("冷库 Stores", num(k.stores)),
         ("库容 Storage capacity", f"{num(k.storage_capacity_t)} t"),
         ("建设成本 Build cost", f"{num(k.build_cost_yuan)} yuan"),
@@ -155,8 +177,6 @@ def kpi_rows(k: Kpis) -> list[tuple[str, str]]:
         ("趟次 Truck trips", num(k.truck_trips)),
         ("线路 Route distance / duration",
          f"{_km(k.route_distance_m)} km / {_hours(k.route_duration_s)} h"),
-        ("日收集 Daily pickup routed",
-         f"{num(k.daily_pickup_routed_t, 1)} / {num(k.daily_pickup_t, 1)} t"),
         ("公平性 County fairness (Jain, 1 = even)", num(k.county_fairness_jain, 3)),
     ]
 
@@ -192,23 +212,19 @@ def trucks_rows(plan: PlanMeta) -> list[dict[str, Any]]:
             for row in plan.trucks_per_depot]
 
 
-def unserved_reasons(unserved: Sequence[Unserved]) -> list[tuple[str, str, int]]:
-    """(stage, reason, count) for the unserved settlements, most frequent first."""
-    counts = Counter((str(u.stage), str(u.reason)) for u in unserved)
-    return [(stage, reason, n) for (stage, reason), n in counts.most_common()]
-
-
 def plan_view(plan: PlanMeta) -> dict[str, Any]:
     """Everything the plan template shows, computed once per request."""
     unserved = plan.unserved
+    headlines = plan_headlines(plan)
     return {
         "approximate": bool(plan.road_network.approximate),
-        "kpis": kpi_rows(plan.kpis),
+        "sentence": headline_sentence(headlines, current_lang()),
+        "kpis": headline_rows(headlines) + kpi_rows(plan.kpis),
         "solver": solver_rows(plan.solver),
         "trucks": trucks_rows(plan),
         "unserved_count": len(unserved),
         "unserved_shown": unserved[:UNSERVED_SHOWN],
-        "unserved_reasons": unserved_reasons(unserved),
+        "unserved_reasons": [(r.stage, r.reason, r.count) for r in headlines.reasons],
         "scenario": _scenario_rows(plan.scenario),
         "seasons": seasons_view(plan.seasons),
     }
@@ -241,9 +257,20 @@ def _scenario_rows(scenario: Mapping[str, ScenarioParam]) -> list[dict[str, Any]
 # ---- per-county table and route sheets (plan page, report, route sheets) ------------------
 
 
-def county_rows(counties: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """One row per county of the counties layer, by county code."""
-    rows = [dict(f.get("properties") or {}) for f in counties.get("features", [])]
+def county_rows(counties: Mapping[str, Any],
+                plan: PlanMeta | None = None) -> list[dict[str, Any]]:
+    """One row per county of the counties layer, by county code; with ``plan``, each row
+    also counts its villages a truck visits (``truck``) and those left at routing
+    (``no_truck``), from ``plan.json``'s routes and unserved list."""
+    trucks = county_truck_counts(plan) if plan is not None else {}
+    listed = plan is not None and (any(r.stops for r in plan.routes) or not plan.routes)
+    rows = []
+    for feature in counties.get("features", []):
+        row = dict(feature.get("properties") or {})
+        if plan is not None:
+            row.update(trucks.get(str(row.get("county_code")), {"truck": 0, "no_truck": 0}))
+            row["truck"] = row["truck"] if listed else None
+        rows.append(row)
     return sorted(rows, key=lambda p: str(p.get("county_code", "")))
 
 
@@ -284,9 +311,22 @@ def route_sheets(plan: PlanMeta) -> list[dict[str, Any]]:
     return list(trucks.values())
 
 
-def kpi_cards(k: Kpis) -> list[tuple[str, str]]:
-    """The four headline figures shown as cards above the map."""
-    return [("coverage", f"{num(k.coverage_pct, 1)} %"),
-            ("stores", num(k.stores)),
-            ("trucks", f"{num(k.trucks_used)} / {num(k.trucks)}"),
-            ("access", f"{minutes(k.access_time_mean_s)} min")]
+def kpi_cards(plan: PlanMeta) -> list[dict[str, str]]:
+    """The headline cards above the map: reach, truck, collected, left (from
+    :func:`app.headlines.plan_headlines`), then stores, trucks and mean access."""
+    k = plan.kpis
+    return headline_cards(plan_headlines(plan)) + [
+        {"key": "stores", "label": "冷库 Stores", "value": num(k.stores), "note": ""},
+        {"key": "trucks", "label": "车辆 Trucks used",
+         "value": f"{num(k.trucks_used)} / {num(k.trucks)}", "note": ""},
+        {"key": "access", "label": "平均到达 Mean access",
+         "value": f"{minutes(k.access_time_mean_s)} min", "note": ""}]
+
+
+@bp.app_template_global()
+def lang_switch_url() -> str:
+    """The current page in the other language, its query (e.g. the compared plans
+    ``a`` and ``b``) kept: for the language link of ``base.html``."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    args.append(("lang", "en" if current_lang() == "zh" else "zh"))
+    return f"{request.path}?{urlencode(args)}"

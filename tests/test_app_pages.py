@@ -37,7 +37,7 @@ def test_factory_rejects_unknown_tiles() -> None:
 def test_plan_page_extras(client: FlaskClient) -> None:
     html = client.get("/plans/tiny-linxia").get_data(as_text=True)
     assert 'id="counties"' in html and "东乡族自治县" in html and "66.7 %" in html
-    assert 'id="village-search"' in html and 'class="card card-coverage"' in html
+    assert 'id="village-search"' in html and 'class="card card-truck"' in html
     for fmt in ("geojson", "gpkg", "csv", "xlsx"):
         assert f"/plans/tiny-linxia/export/{fmt}" in html
     assert "/plans/tiny-linxia/report" in html and "/plans/tiny-linxia/routes" in html
@@ -46,7 +46,8 @@ def test_plan_page_extras(client: FlaskClient) -> None:
 def test_index_lists_plans(client: FlaskClient) -> None:
     html = client.get("/").get_data(as_text=True)
     assert html.index("tiny-linxia") < html.index("tiny-osm")
-    assert "临夏回族自治州" in html and "83.3 %" in html and "近似 approximate" in html
+    assert "临夏回族自治州" in html and "5 / 6" in html and "近似 approximate" in html
+    assert "1 (16.7 %)" in html  # one village left: no store within reach
     assert 'href="/plans/tiny-linxia"' in html
 
 
@@ -65,7 +66,7 @@ def test_plan_page_content(client: FlaskClient) -> None:
                  "83.3 %", "50.0 / 60.0 t", "2,500 t", "2,500,000 yuan",
                  "750,000 / 3,000,000 yuan", "22.0 / 37.0 / 40.0 min", "2 (2 used)",
                  "50.0 km / 2.0 h", "0.980", "0.00 %", "OPTIMAL", "临夏冷库 A",
-                 "no store within 240 min", "Unserved settlements (1)",
+                 "no store within 240 min", "Villages without a truck (1)",
                  "© OpenStreetMap contributors", "ODbL-1.0", "truck_capacity_t"):
         assert text in html, text
     assert 'class="folium-map"' in html and "L.map(" in html
