@@ -21,6 +21,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from app.headlines import settlements_with_state
 from app.pages import MapCache, county_rows, route_sheets
 from app.plans import current_store
 
@@ -64,8 +65,16 @@ def get_plan(plan_id: str) -> ResponseReturnValue:
 def get_layer(plan_id: str, layer: str) -> ResponseReturnValue:
     """One layer (counties, settlements, stores, routes) as GeoJSON."""
     current_store().layer(plan_id, layer)  # 404 for an unknown layer before caching
-    return cached_json(f"layer:{layer}", plan_id,
-                       lambda: current_store().layer(plan_id, layer), GEOJSON_MIMETYPE)
+    return cached_json(f"layer:{layer}", plan_id, lambda: _layer(plan_id, layer),
+                       GEOJSON_MIMETYPE)
+
+
+def _layer(plan_id: str, layer: str) -> dict[str, Any]:
+    """A layer as served: settlements carry each village's real state (app.headlines)."""
+    store = current_store()
+    data = store.layer(plan_id, layer)
+    return settlements_with_state(store.info(plan_id), data) if layer == "settlements" \
+        else data
 
 
 @bp.get("/plans/<plan_id>/counties")
@@ -96,7 +105,8 @@ def search_settlements(layer: dict[str, Any], query: str,
             lon, lat = (feature["geometry"].get("coordinates") or [None, None])[:2]
             hits.append({"settlement_id": p.get("settlement_id"), "name": p.get("name"),
                          "county_name": p.get("county_name"), "store_id": p.get("store_id"),
-                         "unserved_reason": p.get("unserved_reason"), "lon": lon, "lat": lat})
+                         "state": p.get("state"), "unserved_reason": p.get("unserved_reason"),
+                         "lon": lon, "lat": lat})
             if len(hits) >= limit:
                 break
     return hits
@@ -105,7 +115,7 @@ def search_settlements(layer: dict[str, Any], query: str,
 @bp.get("/plans/<plan_id>/search")
 def search(plan_id: str) -> ResponseReturnValue:
     """Find settlements by name (``?q=``; at most 20)."""
-    layer = current_store().layer(plan_id, "settlements")
+    layer = _layer(plan_id, "settlements")
     return jsonify(results=search_settlements(layer, request.args.get("q", "")[:100]))
 
 

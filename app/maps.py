@@ -32,6 +32,7 @@ from folium.elements import MacroElement
 from folium.template import Template
 
 from app.assets import MAP_CSS, MAP_JS
+from app.headlines import NO_TRUCK
 from optimize.plan.model import PlanMeta
 
 AssetUrl = Callable[[str], str]
@@ -53,6 +54,8 @@ COVERAGE_CLASSES = ((25.0, "#fee5d9"), (50.0, "#fcae91"), (75.0, "#a1d99b"),
 CLUSTER_ABOVE = 2000
 UNSERVED_FILL = "#9e9e9e"
 UNSERVED_RING = "#d32f2f"
+#: Ring of a village a store can reach but no truck collects from (state in app.headlines).
+NO_TRUCK_RING = "#ff8f00"
 COUNTY_LINE = "#37474f"
 FALLBACK_COLOUR = "#607d8b"
 _COLOUR_RE = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
@@ -206,6 +209,8 @@ def _settlement_tip(stores: Mapping[str, Mapping[str, Any]]) -> Callable[[Mappin
             store = stores.get(str(p["store_id"])) or {}
             rows.append(("冷库 store", store.get("name") or p["store_id"]))
             rows.append(("时间 access", minutes(p.get("access_time_s"))))
+            if p.get("state") == NO_TRUCK:
+                rows.append(("无车收集 no truck", p.get("unserved_reason")))
         return tip_html(p.get("name"), rows)
     return tip
 
@@ -218,6 +223,10 @@ def _settlement_style(stores: Mapping[str, Mapping[str, Any]]) -> Callable[[Mapp
                     "fillColor": UNSERVED_FILL, "fillOpacity": 0.9,
                     "className": "cc-settlement cc-unserved"}
         colour = safe_colour((stores.get(str(p["store_id"])) or {}).get("colour"))
+        if p.get("state") == NO_TRUCK:  # a store within reach, but no truck collects
+            return {"radius": 3, "fill": True, "color": NO_TRUCK_RING, "weight": 2,
+                    "fillColor": colour, "fillOpacity": 0.85,
+                    "className": "cc-settlement cc-no-truck"}
         return {"radius": 3, "fill": True, "color": colour, "weight": 1, "fillColor": colour,
                 "fillOpacity": 0.85, "className": "cc-settlement"}
     return style
@@ -376,6 +385,8 @@ def legend_html(stores: Sequence[Mapping[str, Any]], max_stores: int = 20) -> st
         rows.append(f"<div>… +{len(stores) - max_stores} stores</div>")
     rows.append(row(f"background:{UNSERVED_FILL};border:2px solid {UNSERVED_RING}",
                     "unserved village 未覆盖村"))
+    rows.append(row(f"background:#bbb;border:2px solid {NO_TRUCK_RING}",
+                    "store within reach, no truck 有冷库无车收集"))
     rows.append(row("background:#555", "truck trip 车辆线路 (dashed 虚线 = approximate)",
                     "cc-line"))
     rows.append(row(f"border:1.5px solid {COUNTY_LINE};border-radius:0", "county 县界"))

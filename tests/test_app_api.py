@@ -100,3 +100,17 @@ def test_counties_routes_and_search(client: FlaskClient) -> None:
     hits = client.get("/api/plans/tiny-linxia/search?q=SCRIPT").get_json()["results"]
     assert [h["name"] for h in hits] == ["<script>alert(1)</script>"]
     assert client.get("/api/plans/tiny-linxia/search?q=").get_json()["results"] == []
+
+
+def test_settlements_layer_and_search_carry_each_village_state(client: FlaskClient) -> None:
+    layer = client.get("/api/plans/tiny-linxia/layers/settlements.geojson").get_json()
+    states = {f["properties"]["settlement_id"]: f["properties"]["state"]
+              for f in layer["features"]}
+    assert len(states) == 6
+    assert states["622921100003"] == "no_store_within_reach"  # unserved at siting
+    assert set(states.values()) <= {"store_within_reach+truck", "store_within_reach_no_truck",
+                                     "store_within_reach_nothing_to_collect",
+                                     "store_within_reach_truck_unknown",
+                                     "no_store_within_reach"}
+    hits = client.get("/api/plans/tiny-linxia/search?q=SCRIPT").get_json()["results"]
+    assert [h["state"] for h in hits] == ["no_store_within_reach"]

@@ -213,3 +213,10 @@ def test_county_choropleth() -> None:
     from app.maps import coverage_colour
     assert coverage_colour(10) == "#fee5d9" and coverage_colour(100) == "#006d2c"
     assert coverage_colour(None) == "#90a4ae"
+
+
+def test_legend_names_villages_with_a_store_but_no_truck() -> None:
+    from app.maps import NO_TRUCK_RING, legend_html
+
+    html = legend_html([{"name": "S1", "colour": "#123456", "capacity_t": 100}])
+    assert "no truck 有冷库无车收集" in html and NO_TRUCK_RING in html
