@@ -198,8 +198,10 @@ def session_account(db: Database, token: str, oldest: float) -> Account | None:
     return None if row is None else Account(row, token)
 
 
-def _load_account(token: str) -> Account | None:
+def _load_account(token: object) -> Account | None:
     """Flask-Login's user loader: the session's account if the session is still live."""
+    if not isinstance(token, str):
+        return None
     lifetime = current_app.permanent_session_lifetime.total_seconds()
     return session_account(current_db(), token, time.time() - lifetime)
 
