@@ -63,6 +63,25 @@ ACCOUNT_LABELS: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "event_user_enabled": ("启用账户", "account enabled"),
     "event_user_deleted": ("删除账户", "account deleted"),
     "event_password_reset": ("重置密码", "password reset"),
+    "event_password_changed": ("修改密码", "password changed"),
+    "change_password": ("修改密码", "Change password"),
+    "current_password": ("当前密码", "Current password"),
+    "new_password_field": ("新密码", "New password"),
+    "repeat_password": ("再次输入新密码", "New password again"),
+    "password_rule": ("至少 {n} 个字符", "at least {n} characters"),
+    "must_change_password": ("请先设置您自己的新密码（管理员重置后的密码只能使用一次）。",
+                             "Choose your own new password first (a password reset by an "
+                             "administrator is good for one login only)."),
+    "password_changed": ("密码已修改；其他设备上的登录已退出", "Password changed; your other "
+                         "sessions have been logged out"),
+    "wrong_current_password": ("当前密码错误", "The current password is wrong"),
+    "passwords_differ": ("两次输入的新密码不一致", "The two new passwords differ"),
+    "password_too_short": ("新密码至少需要 {n} 个字符", "The new password needs at least {n} "
+                           "characters"),
+    "password_same": ("新密码不能与当前密码相同", "The new password must differ from the "
+                      "current one"),
+    "password_locked": ("失败次数过多，已暂时锁定，请 15 分钟后重试",
+                        "Too many failures: locked for now, try again in 15 min"),
 }
 
 

@@ -50,6 +50,8 @@ from app.i18n import t
 
 bp = Blueprint("accounts", __name__)
 PUBLIC_ENDPOINTS = frozenset({"accounts.login", "static", "pages.vendor", "api.openapi"})
+#: what an account that must replace a generated password may still reach
+PASSWORD_ENDPOINTS = PUBLIC_ENDPOINTS | {"password.change", "accounts.logout"}
 MIN_PASSWORD = 8
 NAME_MAX = 64
 LOGIN_KEYS = ("_user_id", "_fresh", "_id")  # what Flask-Login keeps in the session
@@ -153,12 +155,22 @@ def delete_user(db: Database, user_id: int) -> None:
 
 
 def set_password(db: Database, user_id: int, password: str | None = None) -> str:
-    """Set a new password (a generated one if ``None``); end every session; return it."""
-    password = password if password is not None else secrets.token_urlsafe(12)
+    """Set a new password; end every session of the account; return the password.
+
+    Without ``password`` a random one is generated, which is good for one login only:
+    the account must then choose its own (``/account/password``) before anything else.
+    """
+    generated = password is None
+    password = secrets.token_urlsafe(12) if password is None else password
     _check_password(password)
     db.run("UPDATE users SET password_hash = ? WHERE id = ?",
            (generate_password_hash(password), user_id))
     revoke_sessions(db, user_id)
+    if generated:
+        db.run("INSERT OR IGNORE INTO password_change_required (user_id) VALUES (?)",
+               (user_id,))
+    else:
+        db.run("DELETE FROM password_change_required WHERE user_id = ?", (user_id,))
     return password
 
 
@@ -190,7 +202,8 @@ def revoke_sessions(db: Database, user_id: int) -> None:
 
 def session_account(db: Database, token: str, oldest: float) -> Account | None:
     """The account of a live session token created after ``oldest``, else ``None``."""
-    row = db.one("SELECT u.id, u.name, u.role FROM login_sessions s"
+    row = db.one("SELECT u.id, u.name, u.role, u.id IN (SELECT user_id FROM"
+                 " password_change_required) AS must_change FROM login_sessions s"
                  " JOIN users u ON u.id = s.user_id"
                  " WHERE s.token_hash = ? AND s.created_at > ?"
                  " AND u.id NOT IN (SELECT user_id FROM disabled_users)",
@@ -232,6 +245,11 @@ def load_user() -> ResponseReturnValue | None:
     if g.user is None:
         for key in LOGIN_KEYS:  # a revoked session: drop it from the cookie too
             session.pop(key, None)
+    if g.user is not None and g.user["must_change"] \
+            and request.endpoint not in PASSWORD_ENDPOINTS:
+        if request.path.startswith("/api/"):
+            abort(403, description="choose a new password first (请先修改密码)")
+        return redirect(url_for("password.change"))
     if g.user is not None or request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if request.path.startswith("/api/"):
@@ -334,12 +352,14 @@ def register_cli(subparsers: Any) -> None:
 def init_accounts(app: Flask) -> None:
     """Register the blueprints, Flask-Login, the login check and ``has_role``."""
     from app.admin import bp as admin_bp
+    from app.password import bp as password_bp
 
     manager = LoginManager()
     manager.user_loader(_load_account)
     manager.init_app(app)
     app.register_blueprint(bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(password_bp)
     app.before_request(load_user)
     app.jinja_env.globals["has_role"] = lambda role: has_role(g.get("user"), role)
     install_labels()

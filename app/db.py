@@ -221,6 +221,9 @@ CREATE TABLE IF NOT EXISTS login_lockouts (
     key TEXT PRIMARY KEY,
     until REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS password_change_required (
+    user_id INTEGER PRIMARY KEY
+);
 CREATE TABLE IF NOT EXISTS audit_log (
     id INTEGER PRIMARY KEY,
     at REAL NOT NULL,

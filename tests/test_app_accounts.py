@@ -299,3 +299,59 @@ def test_users_cli_delete_asks_first(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert _cli("delete", "lan", "--instance", str(tmp_path)) == 1
     monkeypatch.setattr("builtins.input", lambda prompt: "y")
     assert _cli("delete", "lan", "--instance", str(tmp_path)) == 0
+
+
+# ---- changing one's own password -------------------------------------------------------
+
+
+def _change(client: FlaskClient, current: str, new: str, repeat: str | None = None) -> object:
+    return client.post("/account/password", data={
+        "current_password": current, "new_password": new,
+        "repeat_password": new if repeat is None else repeat, "csrf_token": csrf_of(client)})
+
+
+def test_password_change_ends_the_other_sessions_only(app: Flask) -> None:
+    from app.audit import recent
+    here, there = login(app.test_client(), "viewer"), login(app.test_client(), "viewer")
+    old_cookie = _session_cookie(here)
+    assert here.get("/account/password").status_code == 200
+    response = _change(here, PASSWORD, "my-own-new-one")
+    assert response.status_code == 302
+    assert "密码已修改" in here.get(response.location).get_data(as_text=True)
+    assert here.get("/").status_code == 200
+    assert there.get("/").status_code == 302 and _reuse(app, old_cookie).get("/").status_code \
+        == 302
+    db = app.extensions[DB_KEY]
+    assert authenticate(db, "vera", "my-own-new-one") is not None
+    assert recent(db)[0]["event"] == "password_changed"
+
+
+@pytest.mark.parametrize(("current", "new", "repeat", "text"), [
+    ("wrong-one-1", "my-own-new-one", None, "当前密码错误"),
+    (PASSWORD, "my-own-new-one", "my-own-new-two", "不一致"),
+    (PASSWORD, "short", None, "至少需要 8 个字符"),
+    (PASSWORD, PASSWORD, None, "不能与当前密码相同"),
+])
+def test_password_change_refusals(client: FlaskClient, current: str, new: str,
+                                  repeat: str | None, text: str) -> None:
+    response = _change(client, current, new, repeat)
+    assert response.status_code == 400 and text in response.get_data(as_text=True)
+    assert client.get("/").status_code == 200
+
+
+def test_a_generated_password_must_be_replaced_first(app: Flask) -> None:
+    from app.accounts import find_user, set_password
+    old_session = login(app.test_client(), "planner")  # creates pete
+    db = app.extensions[DB_KEY]
+    generated = set_password(db, find_user(db, "pete")["id"])
+    assert old_session.get("/").status_code == 302
+    client = app.test_client()
+    assert client.post("/login", data={"name": "pete", "password": generated,
+                                       "csrf_token": csrf_of(client)}).status_code == 302
+    response = client.get("/scenarios")
+    assert response.status_code == 302 and response.location == "/account/password"
+    assert client.get("/api/jobs").status_code == 403
+    page = client.get("/account/password").get_data(as_text=True)
+    assert "只能使用一次" in page
+    assert _change(client, generated, "pete-chose-this").status_code == 302
+    assert client.get("/scenarios").status_code == 200
