@@ -182,9 +182,13 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
-def open_session(db: Database, user_id: int) -> str:
-    """Record a new login session of ``user_id``; return its random token."""
+def open_session(db: Database, user_id: int, lifetime_s: float = 86400.0) -> str:
+    """Record a new login session of ``user_id``; return its random token.
+
+    Sessions older than ``lifetime_s`` (of any account) are dropped on the way.
+    """
     token = secrets.token_urlsafe(32)
+    db.run("DELETE FROM login_sessions WHERE created_at <= ?", (time.time() - lifetime_s,))
     db.run("INSERT INTO login_sessions (token_hash, user_id, created_at) VALUES (?, ?, ?)",
            (_token_hash(token), user_id, time.time()))
     return token
@@ -297,7 +301,8 @@ def login() -> ResponseReturnValue:
     throttle.register_success(db, name)
     session.clear()
     session.permanent = True
-    login_user(Account(user, open_session(db, user["id"])))
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    login_user(Account(user, open_session(db, user["id"], lifetime)))
     audit.record(db, "login", name, actor=name, address=address, now=now)
     return redirect(safe_next(request.args.get("next")))
 

@@ -44,6 +44,7 @@ def register_failure(db: Database, name: str, address: str, now: float) -> list[
             db.run("DELETE FROM login_failures WHERE key = ?", (key,))
             locked.append(key)
     db.run("DELETE FROM login_failures WHERE at <= ?", (now - WINDOW_S,))
+    db.run("DELETE FROM login_lockouts WHERE until <= ?", (now,))
     return locked
 
 
