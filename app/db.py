@@ -195,3 +195,43 @@ def current_db() -> Database:
     """The :class:`Database` of the running app."""
     db: Database = current_app.extensions[EXTENSION_KEY]
     return db
+
+
+# ---- accounts: login sessions, disabled accounts, login throttling, audit log ----------
+# (used by app/accounts.py, app/throttle.py and app/audit.py; appended to SCHEMA so that
+# every Database() creates them)
+
+ACCOUNT_SCHEMA = """
+CREATE TABLE IF NOT EXISTS login_sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_sessions_user ON login_sessions (user_id);
+CREATE TABLE IF NOT EXISTS disabled_users (
+    user_id INTEGER PRIMARY KEY,
+    disabled_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS login_failures (
+    key TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures (key, at);
+CREATE TABLE IF NOT EXISTS login_lockouts (
+    key TEXT PRIMARY KEY,
+    until REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS password_change_required (
+    user_id INTEGER PRIMARY KEY
+);
+CREATE TABLE IF NOT EXISTS audit_log (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    event TEXT NOT NULL,
+    account TEXT NOT NULL DEFAULT '',
+    actor TEXT NOT NULL DEFAULT '',
+    address TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT ''
+);
+"""
+SCHEMA += ACCOUNT_SCHEMA

@@ -1,31 +1,31 @@
-"""Request safety: the secret key, CSRF tokens, session cookie flags, response headers.
+"""Request safety: the secret key, CSRF protection, session cookie flags, response headers.
 
-CSRF: every state-changing request (POST, PUT, PATCH, DELETE) must carry the session's
-token, as the form field ``csrf_token`` or the header ``X-CSRF-Token`` (for the page's
-own ``fetch`` calls). The token is random per session and compared in constant time; a
-missing or wrong token is a 400 with a clear message, before any view runs. This is the
-synchroniser-token pattern (as Flask-WTF's ``CSRFProtect``) in a few lines, so the app
-needs no extra dependency.
+CSRF is Flask-WTF's :class:`~flask_wtf.csrf.CSRFProtect`: every state-changing request
+(POST, PUT, PATCH, DELETE) must carry a token of the session, as the form field
+``csrf_token`` (templates call ``csrf_token()``) or the header ``X-CSRFToken`` /
+``X-CSRF-Token`` (the page's own ``fetch`` calls). A missing or wrong token is a 400 with
+a clear bilingual message, before any view runs. Tokens stay valid for the whole session
+(``WTF_CSRF_TIME_LIMIT = None``): a form left open for an afternoon still submits.
 """
 
 from __future__ import annotations
 
-import hmac
 import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, Response, request, session
+from flask import Flask, Response
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError as WTFCSRFError
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import BadRequest
 
-CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "X-CSRF-Token"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 SECRET_FILE = "secret_key"
+CSRF_HEADERS = ["X-CSRFToken", "X-CSRF-Token"]
 
 
 class CSRFError(BadRequest):
-    """A state-changing request without the session's CSRF token."""
+    """A state-changing request without a valid CSRF token of the session."""
 
     description = ("CSRF token missing or wrong: reload the page and submit the form again "
                    "(表单已过期，请刷新页面后重新提交)")
@@ -44,24 +44,11 @@ def load_secret_key(instance_dir: Path) -> str:
     return key
 
 
-def csrf_token() -> str:
-    """The session's CSRF token (made on first use); templates call ``csrf_token()``."""
-    token = session.get(CSRF_FIELD)
-    if not isinstance(token, str):
-        token = secrets.token_urlsafe(32)
-        session[CSRF_FIELD] = token
-    return token
+def csrf_failed(exc: WTFCSRFError) -> ResponseReturnValue:
+    """Flask-WTF's CSRF error, answered by the app's one error handler in both languages."""
+    from app import handle_error
 
-
-def check_csrf() -> None:
-    """``before_request`` hook: refuse a state-changing request without a valid token."""
-    if request.method in SAFE_METHODS or request.routing_exception is not None:
-        return  # an unknown URL or method gets its own 404 / 405
-    expected = session.get(CSRF_FIELD)
-    sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD)
-    if not (isinstance(expected, str) and isinstance(sent, str)
-            and hmac.compare_digest(expected, sent)):
-        raise CSRFError()
+    return handle_error(CSRFError())
 
 
 def security_headers(response: Response) -> Response:
@@ -73,12 +60,13 @@ def security_headers(response: Response) -> Response:
 
 
 def init_security(app: Flask) -> None:
-    """Install the secret key, cookie flags and the CSRF / header hooks on ``app``."""
+    """Install the secret key, cookie flags, CSRF protection and the header hook."""
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(Path(app.config["INSTANCE_DIR"]))
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    app.before_request(check_csrf)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    app.config.setdefault("WTF_CSRF_HEADERS", CSRF_HEADERS)
+    CSRFProtect(app)
+    app.register_error_handler(WTFCSRFError, csrf_failed)
     app.after_request(security_headers)
-    app.jinja_env.globals["csrf_token"] = csrf_token

@@ -129,3 +129,61 @@ def test_no_route_answers_500_to_junk(app: Flask) -> None:
                 if status >= 500:
                     bad.append((method, url[:80], status))
     assert bad == []
+
+
+# ---- after login, only same-site paths (issue 16: tab trick, CR/LF 500) ----------------
+
+
+@pytest.mark.parametrize("next_url", [
+    "/%09/evil.example", "/%09%09/evil.example", "/%0a/evil.example", "/%0d/evil.example",
+    "%09//evil.example", "/%5Cevil.example", "%5C%5Cevil.example", "/%5C/evil.example",
+    "//evil.example", "///evil.example", "https://evil.example/x", "javascript:alert(1)",
+    "http:/evil.example", "evil.example", "/x%0d%0aSet-Cookie:%20a=b", "/%00", "/%7f/x",
+])
+def test_login_next_never_leaves_the_site(anon_client: FlaskClient, app: Flask,
+                                          next_url: str) -> None:
+    login(app.test_client(), "viewer")  # creates the user
+    response = anon_client.post(f"/login?next={next_url}", data={
+        "name": "vera", "password": "correct-horse-9", "csrf_token": csrf_of(anon_client)})
+    assert response.status_code == 302
+    assert response.location == "/"
+
+
+@pytest.mark.parametrize("next_url", ["/jobs", "/plans/tiny-linxia?lang=en",
+                                      "/scenarios/1/edit", "/%E6%96%B9%E6%A1%88"])
+def test_login_next_keeps_local_paths(anon_client: FlaskClient, app: Flask,
+                                      next_url: str) -> None:
+    from urllib.parse import unquote
+    login(app.test_client(), "viewer")
+    response = anon_client.post(f"/login?next={next_url}", data={
+        "name": "vera", "password": "correct-horse-9", "csrf_token": csrf_of(anon_client)})
+    assert response.status_code == 302 and unquote(response.location) == unquote(next_url)
+
+
+def test_control_characters_in_next_of_a_get_are_no_500(anon_client: FlaskClient) -> None:
+    assert anon_client.get("/login?next=/%0d%0a/x").status_code == 200
+    assert anon_client.get("/%0d%0ajobs").status_code in (302, 404)
+
+
+# ---- CSRF is Flask-WTF's ---------------------------------------------------------------
+
+
+def test_csrf_is_flask_wtf_with_both_headers(planner: FlaskClient) -> None:
+    from flask_wtf.csrf import CSRFProtect  # noqa: F401  (the dependency is there)
+    token = csrf_of(planner)
+    for header in ("X-CSRFToken", "X-CSRF-Token"):
+        response = planner.post("/api/jobs/99/cancel", headers={header: token})
+        assert response.status_code == 404, header
+    assert planner.application.config["WTF_CSRF_TIME_LIMIT"] is None
+
+
+def test_csrf_error_is_bilingual_json_on_the_api(planner: FlaskClient) -> None:
+    response = planner.post("/api/jobs/99/cancel", headers={"X-CSRF-Token": "forged"})
+    assert response.status_code == 400 and response.is_json
+    assert "CSRF" in response.json["message"] and "刷新" in response.json["message"]
+
+
+def test_csrf_token_of_another_session_is_refused(app: Flask) -> None:
+    one, two = login(app.test_client(), "planner"), login(app.test_client(), "planner")
+    response = two.post("/api/jobs/99/cancel", headers={"X-CSRF-Token": csrf_of(one)})
+    assert response.status_code == 400
