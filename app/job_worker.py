@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -94,13 +95,21 @@ def watch(db: Database, job_id: int, parent_pid: int, heartbeat_s: float,
     next_beat = 0.0
     while not stop.wait(min(PARENT_POLL_S, heartbeat_s)):
         if os.getppid() != parent_pid:
-            db.update_job(job_id, state="interrupted", only_if=("running",),
-                          message=SERVER_GONE)
+            _quietly(lambda: db.update_job(job_id, state="interrupted",
+                                           only_if=("running",), message=SERVER_GONE))
             stop_worker(1)
         if time.monotonic() >= next_beat:
             next_beat = time.monotonic() + heartbeat_s
-            if not db.beat_job(job_id) and not stop.is_set():
+            if _quietly(lambda: db.beat_job(job_id)) is False and not stop.is_set():
                 stop_worker(1)  # cancelled or interrupted: nobody waits for this plan
+
+
+def _quietly(write: Callable[[], bool]) -> bool | None:
+    """A database write of the watchdog; ``None`` if the database was busy (try later)."""
+    try:
+        return write()
+    except sqlite3.Error:
+        return None
 
 
 def stop_worker(code: int) -> None:

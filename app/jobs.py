@@ -169,6 +169,8 @@ class JobRunner:
     def take_up(self) -> None:
         """Once, when serving starts: lost running jobs become ``interrupted``, queued jobs
         of the last run start (as room allows), and the watcher runs while jobs wait."""
+        if self._taken_up:  # every request calls this: no lock once done
+            return
         with self._lock:
             if self._taken_up:
                 return
@@ -210,7 +212,7 @@ class JobRunner:
         with self._lock:
             self._reap()
             self._interrupt_stale()
-            while not self._stop.is_set():
+            while not self._stop.is_set() and self.db.queued_count():
                 job = self.db.claim_next_job(self.settings.max_running)
                 if job is None:
                     break
@@ -244,7 +246,12 @@ class JobRunner:
                   self.data_dir),
             kwargs={"builder": self.settings.builder,
                     "heartbeat_s": self.settings.heartbeat_s, "parent_pid": os.getpid()})
-        proc.start()
+        try:
+            proc.start()
+        except OSError as exc:  # no memory or process slots: say so on the job
+            self.db.update_job(job["id"], state="failed", only_if=("running",),
+                               message=f"the worker process could not start: {exc}")
+            return
         self._procs[job["id"]] = proc
         self.db.update_job(job["id"], pid=proc.pid, only_if=("running",))
 

@@ -364,3 +364,21 @@ def test_the_worker_ends_when_its_server_is_killed(gated_app: Flask) -> None:
         server.wait(10)
     row = db.job(job["id"])
     assert row["state"] == "interrupted" and "server stopped" in row["message"]
+
+
+def test_a_full_queue_refuses_a_run(tmp_path: Path, stub_vendor_dir: Path) -> None:
+    app = create_app(gated_config(tmp_path, VENDOR_DIR=str(stub_vendor_dir),
+                                  MAX_QUEUED_JOBS=1))
+    try:
+        client = login(app.test_client(), "planner")
+        sid = _scenario(client)
+        now = time.time()
+        app.extensions[DB_KEY].run(
+            "INSERT INTO jobs (scenario_id, scenario_name, plan_id, state, pid, created_by,"
+            " created_at, updated_at, heartbeat_at) VALUES (?, 's', 'job-y', 'running', ?,"
+            " 'p', ?, ?, ?)", (sid, os.getpid(), now, now, now))
+        assert _api(client, _run(client, sid))["queue_position"] == 1
+        response = client.post(f"/scenarios/{sid}/run", data={"csrf_token": csrf_of(client)})
+        assert response.status_code == 409 and "队列已满" in response.get_data(as_text=True)
+    finally:
+        app.extensions[RUNNER_KEY].shutdown()
