@@ -21,7 +21,8 @@ from app import create_app
 from app.db import EXTENSION_KEY as DB_KEY
 from app.db import Database
 from app.jobs import RUNNER_KEY, run_job
-from tests.conftest import csrf_of, login, write_plan
+from tests.browser import chromium_page, live_server, requires_chromium
+from tests.conftest import browser_login, csrf_of, login, write_plan
 
 SCENARIO = {"name": "广河县 job", "region_code": "622924", "siting_time_limit_s": "5",
             "routing_time_limit_s": "0.2"}
@@ -382,3 +383,26 @@ def test_a_full_queue_refuses_a_run(tmp_path: Path, stub_vendor_dir: Path) -> No
         assert response.status_code == 409 and "队列已满" in response.get_data(as_text=True)
     finally:
         app.extensions[RUNNER_KEY].shutdown()
+
+
+@pytest.mark.browser
+@requires_chromium
+def test_the_job_page_follows_the_queue(gated_app: Flask) -> None:
+    client = login(gated_app.test_client(), "planner")
+    sid = _scenario(client)
+    first = _run(client, sid)
+    until(lambda: _waiting(client, first), "the first job to run")
+    second = _run(client, sid)
+    errors: list[str] = []
+    with live_server(gated_app) as url, chromium_page() as page:
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        browser_login(page, url, gated_app, "viewer")
+        page.goto(f"{url}/jobs/{second}")
+        assert page.inner_text("#job-queue") == "排队位置：第 1 位"
+        release(first)  # the page's polling shows the start, then the end
+        page.wait_for_selector("#job-state[data-state=running]", timeout=60_000)
+        assert page.is_hidden("#job-queue")
+        release(second)
+        page.wait_for_selector("#job-state[data-state=done]", timeout=60_000)
+        assert page.is_visible("#job-plan-link")
+    assert errors == []
