@@ -121,11 +121,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from waitress import serve
 
     from app import create_app
+    from app.jobs import take_up_jobs
 
     if not args.plans.is_dir():
         print(f"coldchain serve: plans directory {args.plans} does not exist", file=sys.stderr)
         return EXIT_BAD_INPUT
     flask_app = create_app({"PLANS_DIR": str(args.plans.resolve()), "TILES": args.tiles})
+    take_up_jobs(flask_app)  # queued jobs of the last run start now, not at the first visit
     print(f"serving plans from {args.plans} at http://{args.host}:{args.port}/", flush=True)
     serve(flask_app, host=args.host, port=args.port, threads=8)
     return 0

@@ -54,12 +54,15 @@ CREATE TABLE IF NOT EXISTS jobs (
     pid INTEGER,
     created_by TEXT NOT NULL,
     created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    params TEXT,
+    heartbeat_at REAL
 );
 """
 
 
-ADDED_COLUMNS = {"scenarios": ("sites_file TEXT", "sites_name TEXT")}
+ADDED_COLUMNS = {"scenarios": ("sites_file TEXT", "sites_name TEXT"),
+                 "jobs": ("params TEXT", "heartbeat_at REAL")}
 
 
 def _add_missing_columns(conn: sqlite3.Connection) -> None:
@@ -184,6 +187,53 @@ class Database:
             sql += f" AND state IN ({', '.join('?' for _ in only_if)})"
             args += only_if
         return self.run(sql, args) > 0
+
+    def add_job(self, scenario: dict[str, Any], params: dict[str, Any], user: str) -> int:
+        """Queue a job for ``scenario`` (its ``params`` kept for a later start); its id."""
+        now = time.time()
+        job_id = self.run(
+            "INSERT INTO jobs (scenario_id, scenario_name, plan_id, state, created_by,"
+            " created_at, updated_at, params) VALUES (?, ?, '', 'queued', ?, ?, ?, ?)",
+            (scenario["id"], scenario["name"], user, now, now,
+             json.dumps(params, ensure_ascii=False)))
+        self.update_job(job_id, plan_id=f"job-{job_id}")
+        return job_id
+
+    def claim_next_job(self, max_running: int) -> dict[str, Any] | None:
+        """Move the oldest queued job to ``running`` if fewer than ``max_running`` run.
+
+        One statement, so two servers on the same file never start more than the limit.
+        The job's heartbeat starts now; its ``params`` come back parsed.
+        """
+        now = time.time()
+        with self.connect() as conn:
+            rows = conn.execute(
+                "UPDATE jobs SET state = 'running', stage = 'starting', heartbeat_at = ?,"
+                " updated_at = ? WHERE id = (SELECT id FROM jobs WHERE state = 'queued'"
+                " ORDER BY id LIMIT 1) AND (SELECT COUNT(*) FROM jobs"
+                " WHERE state = 'running') < ? RETURNING *", (now, now, max_running)).fetchall()
+        if not rows:
+            return None
+        job = dict(rows[0])
+        job["params"] = json.loads(job["params"] or "{}")
+        return job
+
+    def beat_job(self, job_id: int) -> bool:
+        """A running job's heartbeat; False if the job is no longer ``running``."""
+        return self.run("UPDATE jobs SET heartbeat_at = ? WHERE id = ? AND state = 'running'",
+                        (time.time(), job_id)) > 0
+
+    def queued_count(self) -> int:
+        """How many jobs wait in the queue."""
+        row = self.one("SELECT COUNT(*) AS n FROM jobs WHERE state = 'queued'")
+        return int(row["n"]) if row else 0
+
+    def queue_position(self, job_id: int) -> int | None:
+        """1 for the next queued job, 2 for the one after ...; ``None`` if not queued."""
+        row = self.one("SELECT (SELECT COUNT(*) FROM jobs q WHERE q.state = 'queued'"
+                       " AND q.id <= j.id) AS n FROM jobs j WHERE j.id = ? AND"
+                       " j.state = 'queued'", (job_id,))
+        return int(row["n"]) if row else None
 
 
 def _out_of_range(args: tuple[Any, ...]) -> bool:

@@ -1,14 +1,17 @@
-"""Background plan builds: one worker process per job, progress and state in SQLite.
+"""Background plan builds: a queue, one worker process per running job, state in SQLite.
 
-A job row moves ``queued -> running -> done | failed | cancelled``; a job the server
-lost (its process died with a restart) becomes ``interrupted`` and stays listed. The
-worker process (``spawn``: a clean interpreter, no threads or locks inherited from the
-web server) calls :func:`optimize.pipeline.entry.plan_for` (one region, or the whole
-province on a local Dask cluster of :data:`JOB_WORKERS` processes), writes every progress
-report to the job row, and saves the plan atomically into ``PLANS_DIR/job-<id>``. The web
-process never imports OR-Tools: only the worker does, through the pipeline.
+A job row moves ``queued -> running -> done | failed | cancelled``. A planner's run while
+``MAX_RUNNING_JOBS`` jobs run is queued (its position shown) and started, oldest first,
+when a running one ends; a queued job can be cancelled and then never starts. A job
+whose worker is gone becomes ``interrupted`` and stays listed: at start-up (the server
+stopped while it ran) or once its heartbeat is older than ``JOB_STALE_AFTER_S`` and no
+worker of this server runs it. Queued jobs survive a restart and are taken up again.
 
-Cancel terminates the worker (SIGTERM); the row is set to ``cancelled`` first, and the
+The worker (:mod:`app.job_worker`) writes progress and a heartbeat to the job row and
+ends itself when the server process is gone. The web process never imports OR-Tools.
+A watcher thread of the server reaps workers and starts queued jobs while jobs are active.
+
+Cancel sets the row to ``cancelled`` first, then terminates the worker (SIGTERM); the
 worker only ever moves a job out of ``running``, so a late finish cannot undo a cancel.
 """
 
@@ -19,7 +22,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Sequence
+from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
@@ -40,23 +43,77 @@ from flask.typing import ResponseReturnValue
 from app.accounts import require_role
 from app.db import ACTIVE_STATES, Database, current_db
 from app.db import EXTENSION_KEY as DB_KEY
+from app.i18n import current_lang
+from app.job_worker import DEFAULT_BUILDER, SERVER_GONE, run_job
+
+__all__ = ["JobLimitError", "JobRunner", "JobSettings", "run_job", "init_jobs"]
 
 bp = Blueprint("jobs", __name__)
 RUNNER_KEY = "coldchain.jobs"
-PROGRESS_EVERY_S = 0.2
-#: Dask worker processes of a whole-province job (as the CLI's default).
-JOB_WORKERS = 2
+STALE = "the job's worker stopped reporting (no heartbeat); run it again"
+CANCELLED = "cancelled by a user"
+#: Messages the server writes on jobs, in Chinese (English is the stored text).
+MESSAGES_ZH = {
+    SERVER_GONE: "服务在任务运行时停止；请重新运行",
+    STALE: "任务的计算进程已无响应（心跳超时）；请重新运行",
+    CANCELLED: "已被用户取消",
+}
+LABELS = {  # key: (zh, en), for the job pages
+    "queue_position": ("排队位置：第 {n} 位", "Position in the queue: {n}"),
+    "queue_full": ("任务队列已满（{n} 个排队），请稍后再试",
+                   "the job queue is full ({n} queued); try again later"),
+}
 
 
 class JobLimitError(RuntimeError):
-    """Too many jobs are running; the message says how many."""
+    """The queue is full; the message says how many wait."""
 
 
-def _pid_alive(pid: int | None) -> bool:
+@dataclass(frozen=True)
+class JobSettings:
+    """How jobs run (from the app config).
+
+    Attributes
+    ----------
+    max_running
+        Jobs solved at the same time (``MAX_RUNNING_JOBS``, default 1: each takes a core).
+    max_queued
+        Jobs allowed to wait (``MAX_QUEUED_JOBS``, default 20); one more is refused.
+    heartbeat_s
+        Seconds between a worker's heartbeats (``JOB_HEARTBEAT_S``, default 2).
+    stale_after_s
+        A running job without a heartbeat for this long, and no worker of this server,
+        is ``interrupted`` (``JOB_STALE_AFTER_S``, default 30).
+    poll_s
+        Seconds between the watcher's looks at the jobs (``JOB_POLL_S``, default 1).
+    builder
+        ``module:function`` that builds a plan in the worker (``JOB_BUILDER``).
+    """
+
+    max_running: int = 1
+    max_queued: int = 20
+    heartbeat_s: float = 2.0
+    stale_after_s: float = 30.0
+    poll_s: float = 1.0
+    builder: str = DEFAULT_BUILDER
+
+    @classmethod
+    def from_config(cls, config: Any) -> JobSettings:
+        """Settings from a Flask config (missing keys keep their defaults)."""
+        return cls(max_running=int(config.get("MAX_RUNNING_JOBS", 1)),
+                   max_queued=int(config.get("MAX_QUEUED_JOBS", 20)),
+                   heartbeat_s=float(config.get("JOB_HEARTBEAT_S", 2.0)),
+                   stale_after_s=float(config.get("JOB_STALE_AFTER_S", 30.0)),
+                   poll_s=float(config.get("JOB_POLL_S", 1.0)),
+                   builder=str(config.get("JOB_BUILDER", DEFAULT_BUILDER)))
+
+
+def pid_alive(pid: int | None) -> bool:
     """True if ``pid`` is a live job worker (signal 0 probes without touching it).
 
     Where ``/proc`` exists, a live process whose command line is not a multiprocessing
-    worker is a reused pid (e.g. after a reboot), so the job it names is gone.
+    worker is a reused pid (e.g. after a reboot), so the job it names is gone; so is a
+    zombie (its command line is empty).
     """
     if not pid:
         return False
@@ -74,7 +131,7 @@ def _pid_alive(pid: int | None) -> bool:
 
 
 class JobRunner:
-    """Starts, watches and cancels the worker processes of one app.
+    """Queues, starts, watches and cancels the worker processes of one app.
 
     Parameters
     ----------
@@ -84,136 +141,163 @@ class JobRunner:
         Where finished plans are written.
     data_dir
         Reference data for the pipeline (``None``: its default).
-    max_running
-        Jobs allowed to run at once.
+    settings
+        Limits and timings (:class:`JobSettings`).
     """
 
     def __init__(self, db: Database, plans_dir: str | Path, data_dir: str | None,
-                 max_running: int) -> None:
+                 settings: JobSettings) -> None:
         self.db = db
         self.plans_dir = Path(plans_dir)
         self.data_dir = data_dir
-        self.max_running = max_running
+        self.settings = settings
         self._procs: dict[int, BaseProcess] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self._taken_up = False
 
     def mark_lost_jobs(self) -> int:
-        """At start-up: active jobs whose process is gone become ``interrupted``."""
-        lost = [j for j in self.db.all("SELECT * FROM jobs WHERE state IN (?, ?)",
-                                       ACTIVE_STATES) if not _pid_alive(j["pid"])]
+        """At start-up: running jobs whose worker is gone become ``interrupted``."""
+        lost = [j for j in self.db.all("SELECT * FROM jobs WHERE state = 'running'")
+                if not pid_alive(j["pid"])]
         for job in lost:
-            self.db.update_job(job["id"], state="interrupted", only_if=ACTIVE_STATES,
-                               message="the server stopped while this job ran; run it again")
+            self.db.update_job(job["id"], state="interrupted", only_if=("running",),
+                               message=SERVER_GONE)
         return len(lost)
 
-    def start(self, scenario: dict[str, Any], params: dict[str, Any], user: str) -> int:
-        """Create a job row and its worker process; return the job id."""
+    def take_up(self) -> None:
+        """Once, when serving starts: lost running jobs become ``interrupted``, queued jobs
+        of the last run start (as room allows), and the watcher runs while jobs wait."""
+        if self._taken_up:  # every request calls this: no lock once done
+            return
         with self._lock:
+            if self._taken_up:
+                return
+            self._taken_up = True
+            self.mark_lost_jobs()
             self.refresh()
-            running = len(self.db.all("SELECT id FROM jobs WHERE state IN (?, ?)",
-                                      ACTIVE_STATES))
-            if running >= self.max_running:
-                raise JobLimitError(f"{running} job(s) already running (limit "
-                                    f"{self.max_running}); wait or cancel one")
-            now = time.time()
-            job_id = self.db.run(
-                "INSERT INTO jobs (scenario_id, scenario_name, plan_id, state, created_by,"
-                " created_at, updated_at) VALUES (?, ?, '', 'queued', ?, ?, ?)",
-                (scenario["id"], scenario["name"], user, now, now))
-            plan_id = f"job-{job_id}"
-            self.db.update_job(job_id, plan_id=plan_id)
-            proc = multiprocessing.get_context("spawn").Process(
-                target=run_job, daemon=True, name=f"coldchain-job-{job_id}",
-                args=(str(self.db.path), job_id, params, str(self.plans_dir), self.data_dir))
-            proc.start()
-            self._procs[job_id] = proc
-            self.db.update_job(job_id, pid=proc.pid)
+            if self._procs or self.db.queued_count():
+                self.watch()
+
+    def start(self, scenario: dict[str, Any], params: dict[str, Any], user: str) -> int:
+        """Queue a job (started at once if there is room); return the job id."""
+        with self._lock:
+            waiting = self.db.queued_count()
+            if waiting >= self.settings.max_queued:
+                raise JobLimitError(label("queue_full").format(n=waiting))
+            job_id = self.db.add_job(scenario, params, user)
+            self.refresh()
+            self.watch()
         return job_id
 
     def cancel(self, job_id: int) -> bool:
         """Cancel an active job (terminate its worker); False if it was not active."""
         job = self.db.job(job_id)
         if job is None or not self.db.update_job(job_id, state="cancelled",
-                                                 only_if=ACTIVE_STATES,
-                                                 message="cancelled by a user"):
+                                                 only_if=ACTIVE_STATES, message=CANCELLED):
             return False
-        proc = self._procs.pop(job_id, None)
+        with self._lock:
+            proc = self._procs.pop(job_id, None)
         if proc is not None:
             proc.terminate()
             proc.join(timeout=5)
-        elif _pid_alive(job["pid"]):
+        elif job["state"] == "running" and pid_alive(job["pid"]):
             os.kill(job["pid"], signal.SIGTERM)
+        self.refresh()
         return True
 
     def refresh(self) -> None:
-        """Reap finished workers; an active job whose worker died becomes ``failed``."""
+        """Reap finished workers, interrupt stale jobs, start queued jobs if there is room."""
+        with self._lock:
+            self._reap()
+            self._interrupt_stale()
+            while not self._stop.is_set() and self.db.queued_count():
+                job = self.db.claim_next_job(self.settings.max_running)
+                if job is None:
+                    break
+                self._spawn(job)
+
+    def _reap(self) -> None:
+        """A worker of ours that ended with its job still active: the job ``failed``."""
         for job_id, proc in list(self._procs.items()):
             if proc.is_alive():
                 continue
+            proc.join()
             self._procs.pop(job_id, None)
             self.db.update_job(job_id, state="failed", only_if=ACTIVE_STATES,
                                message=f"the worker process stopped (exit code "
                                        f"{proc.exitcode})")
 
+    def _interrupt_stale(self) -> None:
+        """Running jobs of no worker of ours whose heartbeat is too old: ``interrupted``."""
+        limit = time.time() - self.settings.stale_after_s
+        for job in self.db.all("SELECT * FROM jobs WHERE state = 'running'"):
+            beat = job["heartbeat_at"] or job["updated_at"]
+            if job["id"] not in self._procs and beat < limit:
+                self.db.update_job(job["id"], state="interrupted", only_if=("running",),
+                                   message=STALE)
+
+    def _spawn(self, job: dict[str, Any]) -> None:
+        """Start the worker process of a claimed job."""
+        proc = multiprocessing.get_context("spawn").Process(
+            target=run_job, daemon=True, name=f"coldchain-job-{job['id']}",
+            args=(str(self.db.path), job["id"], job["params"], str(self.plans_dir),
+                  self.data_dir),
+            kwargs={"builder": self.settings.builder,
+                    "heartbeat_s": self.settings.heartbeat_s, "parent_pid": os.getpid()})
+        try:
+            proc.start()
+        except OSError as exc:  # no memory or process slots: say so on the job
+            self.db.update_job(job["id"], state="failed", only_if=("running",),
+                               message=f"the worker process could not start: {exc}")
+            return
+        self._procs[job["id"]] = proc
+        self.db.update_job(job["id"], pid=proc.pid, only_if=("running",))
+
+    def watch(self) -> None:
+        """Run the watcher thread (if not running): it refreshes while jobs are active."""
+        with self._lock:
+            if self._watcher is None and not self._stop.is_set():
+                self._watcher = threading.Thread(target=self._watch_loop, daemon=True,
+                                                 name="coldchain-job-watcher")
+                self._watcher.start()
+
+    def _watch_loop(self) -> None:
+        while not self._stop.wait(self.settings.poll_s):
+            self.refresh()
+            with self._lock:
+                if not self._procs and not self.db.all(
+                        "SELECT id FROM jobs WHERE state IN (?, ?)", ACTIVE_STATES):
+                    self._watcher = None
+                    return
+
     def shutdown(self) -> None:
-        """Terminate every worker (tests, server exit)."""
+        """Stop the watcher and terminate every worker of ours (tests, server exit)."""
+        self._stop.set()
+        watcher = self._watcher
+        if watcher is not None:
+            watcher.join()
         for job_id in list(self._procs):
             self.cancel(job_id)
 
 
-# ---- the worker process -----------------------------------------------------------------
-
-
-def run_job(db_path: str, job_id: int, params: dict[str, Any], plans_dir: str,
-            data_dir: str | None, regions: Sequence[str] | None = None) -> None:
-    """Worker entry point: build the plan, report progress, save it, set the final state.
-
-    ``regions``: a whole-province job planned for these prefectures only (default all).
-    """
-    db = Database(db_path)
-    if not db.update_job(job_id, state="running", stage="starting", only_if=("queued",)):
-        return  # cancelled before it began
-    # A whole-province job starts Dask worker processes, and a daemonic process may not
-    # have children. The server still sees this worker as daemonic (it is terminated when
-    # the server exits); the Dask workers exit when their parent goes.
-    multiprocessing.current_process().daemon = False
+def label(key: str) -> str:
+    """A job-page label in the request's language (English outside a request)."""
+    zh, en = LABELS[key]
     try:
-        plan = _build(db, job_id, params, data_dir, regions)
-        from optimize.plan.io import save_plan_atomically
-
-        save_plan_atomically(plan, Path(plans_dir) / f"job-{job_id}")
-    except Exception as exc:  # every failure is reported on the job, never lost
-        db.update_job(job_id, state="failed", only_if=("running",), message=_reason(exc))
-        return
-    db.update_job(job_id, state="done", stage="done", fraction=1.0, only_if=("running",))
+        return zh if current_lang() == "zh" else en
+    except RuntimeError:  # no request: the CLI, tests
+        return en
 
 
-def _build(db: Database, job_id: int, params: dict[str, Any], data_dir: str | None,
-           regions: Sequence[str] | None = None) -> Any:
-    """Validate the scenario and run the pipeline, writing progress to the job row."""
-    from optimize.pipeline.entry import plan_for
-    from optimize.scenario import Scenario
-
-    scenario = Scenario.from_mapping(params)
-    last = [0.0]
-
-    def progress(stage: str, fraction: float) -> None:
-        now = time.monotonic()
-        if now - last[0] >= PROGRESS_EVERY_S or fraction >= 1.0:
-            last[0] = now
-            db.update_job(job_id, stage=stage, fraction=float(fraction),
-                          only_if=("running",))
-
-    return plan_for(scenario, data_dir=data_dir, plan_id=f"job-{job_id}", progress=progress,
-                    workers=JOB_WORKERS, regions=regions)
-
-
-def _reason(exc: Exception) -> str:
-    """A one-paragraph message for a failed job (every reason of a named error)."""
-    reasons = getattr(exc, "reasons", None)
-    if isinstance(reasons, list) and reasons:
-        return "; ".join(str(r) for r in reasons)
-    return f"{type(exc).__name__}: {exc}"
+def message_text(message: str) -> str:
+    """A message the server wrote on a job, in the request's language."""
+    try:
+        lang = current_lang()
+    except RuntimeError:
+        return message
+    return MESSAGES_ZH.get(message, message) if lang == "zh" else message
 
 
 # ---- views ------------------------------------------------------------------------------
@@ -230,6 +314,9 @@ def job_view(job: dict[str, Any]) -> dict[str, Any]:
     out = {k: job[k] for k in ("id", "scenario_id", "scenario_name", "plan_id", "state",
                                "stage", "fraction", "message", "created_by", "created_at",
                                "updated_at")}
+    out["message"] = message_text(job["message"])
+    out["queue_position"] = current_db().queue_position(job["id"]) \
+        if job["state"] == "queued" else None
     out["plan_url"] = (url_for("pages.plan_page", plan_id=job["plan_id"])
                        if job["state"] == "done" else None)
     return out
@@ -288,10 +375,22 @@ def api_cancel_job(job_id: int) -> ResponseReturnValue:
 
 
 def init_jobs(app: Flask) -> None:
-    """Create the app's runner, mark jobs lost by a restart, register the views."""
+    """Create the app's runner and register the views.
+
+    The runner takes up the jobs of the last run (:meth:`JobRunner.take_up`) at the first
+    request, or when ``coldchain serve`` starts: an app made for a CLI command such as
+    ``coldchain users add`` starts no worker.
+    """
     runner = JobRunner(app.extensions[DB_KEY], app.config["PLANS_DIR"],
-                       app.config.get("DATA_DIR"), int(app.config["MAX_RUNNING_JOBS"]))
-    runner.mark_lost_jobs()
+                       app.config.get("DATA_DIR"), JobSettings.from_config(app.config))
     app.extensions[RUNNER_KEY] = runner
+    app.before_request(runner.take_up)
     app.register_blueprint(bp)
     app.jinja_env.globals.setdefault("g", g)
+    app.jinja_env.globals["job_label"] = label
+
+
+def take_up_jobs(app: Flask) -> None:
+    """Take up the jobs of the last run now (``coldchain serve``): :meth:`JobRunner.take_up`."""
+    runner: JobRunner = app.extensions[RUNNER_KEY]
+    runner.take_up()

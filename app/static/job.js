@@ -12,6 +12,10 @@
     var state = document.getElementById("job-state");
     state.textContent = labels[job.state] || job.state;
     state.setAttribute("data-state", job.state);
+    var queue = document.getElementById("job-queue");
+    queue.hidden = !job.queue_position;
+    queue.textContent = job.queue_position ?
+      box.getAttribute("data-queue-label").replace("{n}", String(job.queue_position)) : "";
     document.getElementById("job-progress").value = job.fraction;
     document.getElementById("job-percent").textContent = Math.round(job.fraction * 100) + " %";
     document.getElementById("job-stage").textContent = job.stage;
