@@ -28,6 +28,24 @@ from app.assets import VENDOR_FILES, install_assets
 from optimize.plan.io import Plan
 from optimize.scenario import Scenario
 
+
+@pytest.fixture(autouse=True)
+def buffered_test_responses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test request reads its whole response and closes it.
+
+    A file response (static files, exports) otherwise keeps its file open until garbage
+    collection, which ``filterwarnings = ["error"]`` rightly reports as a ResourceWarning
+    in whatever test runs then. No test here streams a response.
+    """
+    original = FlaskClient.open
+
+    def open_buffered(self: FlaskClient, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(FlaskClient, "open", open_buffered)
+
+
 REPO = Path(__file__).resolve().parents[1]
 #: 广河县 (622924), a real county with short solver limits: the regional pipeline's tests.
 GUANGHE = Scenario(name="广河县 test", region_code="622924", siting_time_limit_s=10.0,

@@ -47,10 +47,9 @@ def test_api_needs_login(anon_client: FlaskClient, url: str) -> None:
 
 
 def test_public_files(anon_client: FlaskClient) -> None:
-    assert anon_client.get("/login").status_code == 200
-    assert anon_client.get("/vendor/leaflet/leaflet.js").status_code == 200
-    assert anon_client.get("/static/app.css").status_code == 200
-    assert anon_client.get("/api/openapi.json").status_code == 200
+    for url in ("/login", "/vendor/leaflet/leaflet.js", "/static/app.css", "/api/openapi.json"):
+        with anon_client.get(url) as response:  # closes the file a static response holds
+            assert response.status_code == 200, url
 
 
 def test_wrong_password_is_401(anon_client: FlaskClient, app: Flask) -> None:
