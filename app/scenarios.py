@@ -2,9 +2,15 @@
 
 A form is turned into the plain mapping :meth:`optimize.scenario.Scenario.from_mapping`
 takes (blank fields are left out, so the scenario's documented default applies), and
-that method's reasons are shown beside the field each names (``Reason.field``). A supply
-table upload is checked by :func:`geodata.supply.read_supply_table` before it is kept: its row-level
-message is shown with the file name the user chose (never the server's path).
+that method's reasons are shown beside the field each names (``Reason.field``). Numbers
+outside the form's :data:`BOUNDS` (1e30, a negative count, NaN) are refused beside their
+field first. Messages are Chinese unless the English switch is on.
+
+Uploaded tables are checked when the form is saved, not when the job runs: the reader of
+:mod:`geodata.supply` / :mod:`geodata.sites` (within its size limits), then every
+settlement against the rural villages of the form's region. Each message names the file
+the user chose and its rows, never the server's path. A refused form keeps no file it
+uploaded.
 """
 
 from __future__ import annotations

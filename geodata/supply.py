@@ -51,7 +51,7 @@ class Limits:
     rows: int = 20_000
     columns: int = 20
     unpacked_mb: float = 32.0
-    seconds: float = 30.0
+    seconds: float = 20.0
 
 
 LIMITS = Limits()
