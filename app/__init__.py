@@ -11,8 +11,9 @@ import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -60,6 +61,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         Largest request body (uploads) in MB; larger ones are refused with 413. Default 10.
     MAX_RUNNING_JOBS
         Plans solved at the same time (each takes a CPU core). Default 1.
+    CONTENT_SECURITY_POLICY
+        The ``Content-Security-Policy`` header of every response. Default:
+        :func:`csp_header` for the ``TILES`` setting.
+
+    The instance folder is made 0700 and its files 0600 (:func:`private_instance`).
 
     Returns
     -------
@@ -124,16 +130,90 @@ def _register(app: Flask) -> None:
     from app.security import init_security
 
     instance = Path(app.config["INSTANCE_DIR"])
-    app.extensions[DB_KEY] = Database(instance / "coldchain.sqlite3")
+    app.extensions[DB_KEY] = Database(private_instance(app, instance))
     init_accounts(app)
     init_security(app)
     init_i18n(app)
     init_jobs(app)
     for module in (pages, api, scenarios, exports, compare):
         app.register_blueprint(module.bp)
+    app.config.setdefault("CONTENT_SECURITY_POLICY", csp_header(app.config["TILES"]))
+    app.after_request(content_security_policy)
     app.register_error_handler(PlanError, handle_error)
     app.register_error_handler(HTTPException, handle_error)
     app.register_error_handler(Exception, handle_error)
+
+
+# ---- instance files: readable by the server's user only --------------------------------
+
+DATABASE_FILE = "coldchain.sqlite3"
+UPLOADS_DIR = "uploads"
+
+
+def private_instance(app: Flask, instance: Path) -> Path:
+    """Make the instance folder 0700 and its database, key and uploads 0600; return the
+    database path.
+
+    The database file is created 0600 before SQLite opens it, so its ``-wal`` and ``-shm``
+    files (SQLite gives them the database's mode) are private too; files of an older
+    install (0644) are tightened here. A folder we may not chmod (owned by another user)
+    is logged, not fatal.
+    """
+    database = instance / DATABASE_FILE
+    try:
+        instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not database.exists():
+            os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
+        for folder in (instance, instance / UPLOADS_DIR):
+            _chmod_tree(folder)
+    except OSError as exc:
+        app.logger.warning("instance files could not be made private: %s", exc)
+    return database
+
+
+def _chmod_tree(folder: Path) -> None:
+    """``folder`` 0700 and the files directly in it 0600 (a missing folder is skipped)."""
+    if not folder.is_dir():
+        return
+    folder.chmod(0o700)
+    for item in folder.iterdir():
+        if item.is_file() and not item.is_symlink():
+            item.chmod(0o600)
+
+
+# ---- Content-Security-Policy -------------------------------------------------------------
+
+
+def csp_header(tiles: str) -> str:
+    """The policy for every response: only this site's scripts, styles, fonts and fetches;
+    images also from ``data:``/``blob:`` (Leaflet) and the tile host when tiles are on;
+    no plugins, no framing, forms post only here.
+
+    Inline ``<script>`` / ``<style>`` stay allowed ('unsafe-inline'): folium writes its map
+    and header as inline code and the plan pages carry style attributes. Nonces would
+    need every inline script tag (maps.py, plan.html, compare.html) to carry one.
+    """
+    from app.maps import OSM_TILES, TIANDITU_TILES
+
+    hosts = {"osm": OSM_TILES, "tianditu": TIANDITU_TILES}
+    tile_host = hosts.get(tiles)
+    images = "'self' data: blob:"
+    if tile_host:
+        parts = urlsplit(tile_host)
+        labels = ["*" if "{" in label else label for label in parts.netloc.split(".")]
+        images += f" {parts.scheme}://{'.'.join(labels)}"  # t{s}.x -> *.x (subdomains)
+    return "; ".join((
+        "default-src 'self'", "script-src 'self' 'unsafe-inline'",
+        "style-src 'self' 'unsafe-inline'", f"img-src {images}", "font-src 'self' data:",
+        "connect-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'",
+        "frame-ancestors 'none'"))
+
+
+def content_security_policy(response: Response) -> Response:
+    """``after_request``: the ``CONTENT_SECURITY_POLICY`` setting (:func:`csp_header`)."""
+    response.headers.setdefault("Content-Security-Policy",
+                                current_app.config["CONTENT_SECURITY_POLICY"])
+    return response
 
 
 def handle_error(exc: Exception) -> ResponseReturnValue:

@@ -2,17 +2,25 @@
 
 A form is turned into the plain mapping :meth:`optimize.scenario.Scenario.from_mapping`
 takes (blank fields are left out, so the scenario's documented default applies), and
-that method's reasons are shown beside the field each names (``Reason.field``). A supply
-table upload is checked by :func:`geodata.supply.read_supply_table` before it is kept: its row-level
-message is shown with the file name the user chose (never the server's path).
+that method's reasons are shown beside the field each names (``Reason.field``). Numbers
+outside the form's :data:`BOUNDS` (1e30, a negative count, NaN) are refused beside their
+field first. Messages are Chinese unless the English switch is on.
+
+Uploaded tables are checked when the form is saved, not when the job runs: the reader of
+:mod:`geodata.supply` / :mod:`geodata.sites` (within its size limits), then every
+settlement against the rural villages of the form's region. Each message names the file
+the user chose and its rows, never the server's path. A refused form keeps no file it
+uploaded.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import (
     Blueprint,
@@ -32,10 +40,14 @@ from app.accounts import require_role
 from app.db import current_db
 from app.jobs import JobLimitError, current_runner
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 bp = Blueprint("scenarios", __name__)
 UPLOAD_SUFFIXES = (".csv", ".xlsx")
 XLSX_MAGIC = b"PK\x03\x04"
 NAME_MAX = 120
+REGION_CODE = re.compile(r"62(\d{2}|\d{4})?")
 # form field -> kind; order is the form's order
 FIELDS: dict[str, str] = {
     "region_code": "str", "stores": "int", "trucks": "int", "budget_yuan": "float",
@@ -47,6 +59,23 @@ FIELDS: dict[str, str] = {
 }
 # every key a reason may be shown beside (the others go to the form as a whole)
 FORM_KEYS = (*FIELDS, "tiers", "name", "supply_file", "sites_file")
+DAY_S = 86_400
+#: Form bounds (inclusive) of the numeric fields, in the field's unit. A value outside is
+#: refused beside its field before the scenario is built, so an absurd number (1e30, a
+#: negative count) never reaches a solver. Upper bounds are generous for Gansu: the
+#: province programme is 893 stores, 720 trucks and 500 M yuan; the longest crop
+#: freshness limit is 72 h. (The scenario itself only checks signs: these belong in
+#: ``optimize.scenario`` once it declares ranges; until then the web form keeps them.)
+BOUNDS: dict[str, tuple[float, float]] = {
+    "stores": (0, 2_000), "trucks": (0, 5_000), "budget_yuan": (0, 1e10),
+    "freshness_limit_s": (60, 7 * DAY_S), "max_access_time_s": (60, 7 * DAY_S),
+    "poverty_weight": (0, 100), "truck_capacity_t": (0.1, 50), "shift_s": (3_600, DAY_S),
+    "trips_per_truck": (1, 50), "siting_time_limit_s": (0.1, 6 * 3_600),
+    "routing_time_limit_s": (0.1, 600), "seed": (0, 2**31 - 1), "county_min_stores": (0, 100),
+}
+#: Bounds of a store tier's numbers: capacity (t) and either cost (yuan).
+TIER_BOUNDS = {"capacity_t": (0, 100_000), "build_cost_yuan": (0, 1e10),
+               "subsidy_yuan": (0, 1e10)}
 
 
 @dataclass
@@ -60,6 +89,30 @@ class FormResult:
     def add(self, key: str, message: str) -> None:
         """Record an error against a form field (``_`` = the form as a whole)."""
         self.errors.setdefault(key, []).append(message)
+
+
+def say(zh: str, en: str) -> str:
+    """A message in the request's language (Chinese by default, ``?lang=en``)."""
+    from flask import has_request_context
+
+    from app.i18n import current_lang
+
+    return en if has_request_context() and current_lang() == "en" else zh
+
+
+def _plain(value: float) -> str:
+    """A bound as people write it: ``10,000,000,000``, ``0.1``."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+
+def out_of_bounds(key: str, value: float, bounds: tuple[float, float]) -> str | None:
+    """The message for a value outside ``bounds`` (inclusive), or ``None``."""
+    low, high = bounds
+    if low <= value <= high:
+        return None
+    low_text, high_text = _plain(low), _plain(high)
+    return say(f"{key} = {value:g}：须在 {low_text} 到 {high_text} 之间",
+               f"{key} = {value:g}: must be between {low_text} and {high_text}")
 
 
 def _number(kind: str, text: str) -> int | float:
@@ -90,7 +143,12 @@ def parse_tiers(text: str) -> list[dict[str, float]]:
         except ValueError:
             raise ValueError(f"line {number}: expected 3 numbers "
                              "'capacity_t, build_cost_yuan, subsidy_yuan'") from None
-        tiers.append({"capacity_t": cap, "build_cost_yuan": cost, "subsidy_yuan": subsidy})
+        tier = {"capacity_t": cap, "build_cost_yuan": cost, "subsidy_yuan": subsidy}
+        for key, value in tier.items():
+            refused = out_of_bounds(key, value, TIER_BOUNDS[key])
+            if refused:
+                raise ValueError(f"line {number}: {refused}")
+        tiers.append(tier)
     return tiers
 
 
@@ -102,12 +160,8 @@ def parse_form(form: MultiDict[str, str]) -> FormResult:
         result.add("name", f"1 to {NAME_MAX} characters")
     for key, kind in FIELDS.items():
         text = form.get(key, "").strip()
-        if not text:
-            continue
-        try:
-            result.params[key] = text if kind == "str" else _number(kind, text)
-        except ValueError:
-            result.add(key, f"{text!r}: expected a {'whole ' if kind == 'int' else ''}number")
+        if text:
+            _read_field(result, key, kind, text)
     tiers_text = form.get("tiers", "").strip()
     if tiers_text:
         try:
@@ -117,14 +171,34 @@ def parse_form(form: MultiDict[str, str]) -> FormResult:
     return result
 
 
+def _read_field(result: FormResult, key: str, kind: str, text: str) -> None:
+    """One form field into ``result.params``, or its message (not a number, out of range)."""
+    if kind == "str":
+        result.params[key] = text
+        return
+    try:
+        value = _number(kind, text)
+    except ValueError:
+        result.add(key, say(f"{text!r}：应为{'整数' if kind == 'int' else '数字'}",
+                            f"{text!r}: expected a {'whole ' if kind == 'int' else ''}number"))
+        return
+    refused = out_of_bounds(key, value, BOUNDS[key])
+    if refused:
+        result.add(key, refused)
+    else:
+        result.params[key] = value
+
+
 def validate(result: FormResult, supply_file: str | None,
              sites_file: str | None = None) -> None:
-    """Check the mapping with ``Scenario.from_mapping``; file each reason under its key."""
+    """Check the mapping with ``Scenario.from_mapping``; file each reason under its key.
+
+    Runs even when some fields were refused already (those are left out of the mapping,
+    so they are not reported twice): the form then shows every problem at once.
+    """
     from optimize.errors import SpecificationError
     from optimize.scenario import Scenario
 
-    if result.errors:
-        return
     files = {"supply_file": supply_file, "sites_file": sites_file}
     params = dict(result.params, **{k: v for k, v in files.items() if v})
     try:
@@ -152,21 +226,17 @@ def save_upload(upload: FileStorage, upload_dir: Path,
     """Check and keep an uploaded table; return ``(server path, user's file name)``.
 
     ``kind`` is ``supply_file`` (checked by ``read_supply_table``) or ``sites_file``
-    (checked by ``read_sites_table``).
+    (checked by ``read_sites_table``); both read within ``geodata.supply.LIMITS``.
 
     The server picks the stored name (random, with the checked suffix), so a file name
-    like ``../../x.csv`` can never choose where the file goes.
+    like ``../../x.csv`` can never choose where the file goes. The file is written with
+    mode 0600 in a 0700 folder, and removed again if it is refused.
 
     Raises
     ------
     UploadError
-        Wrong type, unreadable content, or a row-level error from the supply reader.
+        Wrong type, unreadable content, or a row-level error from the table's reader.
     """
-    from geodata.errors import DataError
-    from geodata.sites import read_sites_table
-    from geodata.supply import read_supply_table
-
-    reader = read_sites_table if kind == "sites_file" else read_supply_table
     original = Path(upload.filename or "").name
     suffix = Path(original).suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
@@ -174,15 +244,35 @@ def save_upload(upload: FileStorage, upload_dir: Path,
                           "(仅接受 CSV 或 XLSX 文件)")
     data = upload.read()
     _check_content(original, suffix, data)
-    upload_dir.mkdir(parents=True, exist_ok=True)
+    upload_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    upload_dir.chmod(0o700)
     target = upload_dir / f"{secrets.token_hex(12)}{suffix}"
-    target.write_bytes(data)
+    with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+        out.write(data)
     try:
-        reader(target)
-    except DataError as exc:
+        read_table(kind, str(target), original)
+    except UploadError:
         target.unlink(missing_ok=True)
-        raise UploadError(str(exc).replace(str(target), original)) from None
+        raise
     return str(target), original
+
+
+def read_table(kind: str, path: str, name: str) -> pd.DataFrame:
+    """A kept table read by its reader; any refusal as an :class:`UploadError` that names
+    the user's file ``name``, never the server ``path``."""
+    from geodata.errors import DataError
+    from geodata.sites import read_sites_table
+    from geodata.supply import read_supply_table
+
+    reader = read_sites_table if kind == "sites_file" else read_supply_table
+    try:
+        return reader(path)
+    except DataError as exc:
+        raise UploadError(str(exc).replace(path, name)) from None
+    except Exception:  # a reader's unforeseen failure must not leave a 500 and a file
+        current_app.logger.exception("upload %s could not be read", name)
+        raise UploadError(say(f"{name}：无法读取该文件", f"{name}: the file cannot be read"))\
+            from None
 
 
 def _check_content(original: str, suffix: str, data: bytes) -> None:
@@ -218,6 +308,73 @@ def _file_from_request(result: FormResult, current: tuple[str | None, str | None
     return current
 
 
+@dataclass(frozen=True)
+class UploadRegion:
+    """The rural villages a scenario's tables may name: ``label`` e.g. ``622924 广河县``."""
+
+    label: str
+    villages: frozenset[str]
+
+
+def upload_region(result: FormResult) -> UploadRegion | None:
+    """The form's region (its default when blank) and its rural villages.
+
+    ``None`` when the code is malformed (the scenario check names that field) or the
+    region cannot be loaded (then a message is filed; server paths are never shown).
+    """
+    from geodata.errors import DataDirNotFound, DataError
+    from geodata.places import load_villages
+    from optimize.scenario import Scenario
+
+    code = str(result.params.get("region_code") or Scenario().region_code)
+    if not REGION_CODE.fullmatch(code):
+        return None
+    try:
+        villages = load_villages(current_app.config["DATA_DIR"], code)
+    except DataDirNotFound:
+        current_app.logger.exception("reference data missing: uploads cannot be checked")
+        result.add("_", say("服务器缺少参考数据，无法检查上传的表；请联系管理员",
+                            "the server lacks its reference data, so uploaded tables cannot "
+                            "be checked; ask the administrator"))
+        return None
+    except DataError:
+        result.add("region_code", say(f"地区 {code}：没有找到村", f"region {code}: no villages "
+                                      "found for this code"))
+        return None
+    names = {6: "county_name", 4: "prefecture_name"}
+    label = f"{code} {villages[names[len(code)]].iloc[0]}" if len(code) in names else code
+    return UploadRegion(label, frozenset(villages.loc[villages["is_village"], "village_code"]))
+
+
+def check_tables(result: FormResult, files: dict[str, tuple[str | None, str | None]]) -> None:
+    """Refuse a kept or uploaded table that names villages outside the form's region
+    (its rows listed, the user's file named): caught here, not when the job runs."""
+    from geodata.errors import DataError
+    from geodata.supply import check_in_region
+
+    present = {k: f for k, f in files.items() if f[0] and f[1] and k not in result.errors}
+    region = upload_region(result) if present else None
+    if region is None:
+        return
+    for kind, (path, name) in present.items():
+        assert path is not None and name is not None
+        try:
+            table = read_table(kind, path, name)
+            check_in_region(Path(path), table, region.villages, region.label)
+        except UploadError as exc:
+            result.add(kind, str(exc))
+        except DataError as exc:
+            result.add(kind, str(exc).replace(path, name))
+
+
+def remove_new_uploads(files: dict[str, tuple[str | None, str | None]],
+                       kept: dict[str, str | None]) -> None:
+    """Delete the files this refused form uploaded (never the scenario's kept ones)."""
+    for kind, (path, _) in files.items():
+        if path and path != kept[kind]:
+            Path(path).unlink(missing_ok=True)
+
+
 # ---- views ------------------------------------------------------------------------------
 
 
@@ -246,7 +403,8 @@ def _render_form(values: dict[str, str], errors: dict[str, list[str]],
     defaults = Scenario()
     return render_template("scenario_form.html", values=values, errors=errors,
                            scenario=scenario, fields=FIELDS, params=PARAMS, crops=CROPS,
-                           objectives=OBJECTIVES, defaults=defaults), status
+                           objectives=OBJECTIVES, defaults=defaults,
+                           ranges={k: "–".join(map(_plain, b)) for k, b in BOUNDS.items()}), status
 
 
 @bp.get("/scenarios")
@@ -277,16 +435,21 @@ def edit_scenario(scenario_id: int) -> ResponseReturnValue:
 
 def _save(row: dict[str, Any] | None, supply: tuple[str | None, str | None],
           sites: tuple[str | None, str | None]) -> ResponseReturnValue:
-    """Validate and store the posted form; re-show it with errors (422) if invalid."""
+    """Validate and store the posted form; re-show it with errors (422) if invalid (the
+    files it uploaded are then removed)."""
     result = parse_form(request.form)
-    supply = _file_from_request(result, supply, "supply_file")
-    sites = _file_from_request(result, sites, "sites_file")
-    validate(result, supply[0], sites[0])
+    kept = {"supply_file": supply[0], "sites_file": sites[0]}
+    files = {kind: _file_from_request(result, current, kind)
+             for kind, current in (("supply_file", supply), ("sites_file", sites))}
+    check_tables(result, files)
+    validate(result, files["supply_file"][0], files["sites_file"][0])
     if result.errors:
+        remove_new_uploads(files, kept)
         values = {k: v for k, v in request.form.items() if k != "csrf_token"}
         return _render_form(values, result.errors, row, 422)
     scenario_id = current_db().save_scenario(row["id"] if row else None, result.name,
-                                             result.params, supply, g.user["name"], sites)
+                                             result.params, files["supply_file"],
+                                             g.user["name"], files["sites_file"])
     return redirect(url_for("scenarios.list_scenarios", saved=scenario_id))
 
 

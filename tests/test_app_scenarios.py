@@ -4,6 +4,7 @@ errors."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -17,7 +18,7 @@ from tests.conftest import SCRIPT_NAME, csrf_of
 GOOD = {"name": "广河 test", "region_code": "622924", "siting_time_limit_s": "5",
         "routing_time_limit_s": "0.2", "crop": "potato", "stores": "3",
         "tiers": "100, 200000, 105000\n300, 450000, 315000"}
-VILLAGE = "622924100001"
+VILLAGE = "622924100201"  # a rural village of 广河县 622924
 
 
 def _post(client: FlaskClient, url: str, **fields: object) -> object:
@@ -84,11 +85,11 @@ def test_errors_are_shown_by_field(planner: FlaskClient) -> None:
         GOOD, stores="-3", crop="durian", truck_capacity_t="abc", tiers="50, 1, 1"))
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "truck_capacity_t" in html and "expected a number" in html
-    response = _post(planner, "/scenarios/new", **dict(GOOD, stores="-3", crop="durian",
-                                                       tiers="50, 1, 1"))
+    assert 'data-field="truck_capacity_t"' in html and "应为数字" in html  # Chinese first
+    response = _post(planner, "/scenarios/new?lang=en", **dict(
+        GOOD, stores="-3", crop="durian", tiers="50, 1, 1"))
     html = response.get_data(as_text=True)
-    assert 'data-field="stores"' in html and "must be &gt;= 0" in html
+    assert 'data-field="stores"' in html and "must be between 0 and 2,000" in html
     assert 'data-field="crop"' in html and "unknown" in html
     assert 'data-field="tiers"' in html and "100 t minimum" in html
     assert planner.get("/api/scenarios").get_json()["scenarios"] == []
@@ -163,3 +164,110 @@ def test_upload_type_is_checked(planner: FlaskClient, name: str, data: bytes,
 def test_unknown_scenario_is_404(planner: FlaskClient) -> None:
     assert planner.get("/scenarios/42/edit").status_code == 404
     assert planner.get("/api/scenarios/42").status_code == 404
+
+
+# ---- absurd values, the region at upload time, refused uploads removed ------------------
+
+
+def _uploads(planner: FlaskClient) -> list[Path]:
+    folder = Path(planner.application.config["INSTANCE_DIR"]) / "uploads"
+    return sorted(folder.iterdir()) if folder.is_dir() else []
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("truck_capacity_t", "1e30"), ("budget_yuan", "1e30"), ("shift_s", "-1"),
+    ("shift_s", "1e30"), ("stores", "100000000000000000000"), ("trucks", "-2"),
+    ("siting_time_limit_s", "nan"), ("routing_time_limit_s", "inf"),
+    ("trips_per_truck", "0"), ("seed", "-1"), ("poverty_weight", "-0.5"),
+    ("max_access_time_s", "999999999"), ("tiers", "1e30, 1, 1"),
+])
+def test_absurd_values_are_refused_beside_the_field(planner: FlaskClient, key: str,
+                                                    value: str) -> None:
+    response = _post(planner, "/scenarios/new", **dict(GOOD, **{key: value}))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f'<span class="error" data-field="{key}">' in html
+    assert "Traceback" not in html and "Error" not in html
+    assert planner.get("/api/scenarios").get_json()["scenarios"] == []
+
+
+def test_range_message_in_both_languages(planner: FlaskClient) -> None:
+    zh = _post(planner, "/scenarios/new", **dict(GOOD, truck_capacity_t="1e30"))
+    assert "truck_capacity_t = 1e+30：须在 0.1 到 50 之间" in zh.get_data(as_text=True)
+    en = _post(planner, "/scenarios/new?lang=en", **dict(GOOD, truck_capacity_t="1e30"))
+    assert "must be between 0.1 and 50" in en.get_data(as_text=True)
+
+
+def test_supply_outside_the_region_is_refused_on_upload(planner: FlaskClient) -> None:
+    csv = (f"settlement_id,supply_t\n{VILLAGE},1\n622921100201,2\n622924999999,3\n"
+           ).encode()
+    response = _post(planner, "/scenarios/new", **dict(
+        GOOD, supply_file=(io.BytesIO(csv), "我的 supply.csv")))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert '<span class="error" data-field="supply_file">我的 supply.csv: 2 settlement_id' in html
+    assert "622924 广河县" in html and "rows 3 (622921100201), 4 (622924999999)" in html
+    instance = planner.application.config["INSTANCE_DIR"]
+    assert "/uploads/" not in html and instance not in html
+    assert _uploads(planner) == []
+    assert planner.get("/api/scenarios").get_json()["scenarios"] == []
+
+
+def test_sites_outside_the_region_are_refused_on_upload(planner: FlaskClient) -> None:
+    csv = b"settlement_id,status\n622921100201,required\n"
+    response = _post(planner, "/scenarios/new", **dict(
+        GOOD, sites_file=(io.BytesIO(csv), "sites.csv")))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'data-field="sites_file">sites.csv: 1 settle' in html
+    assert _uploads(planner) == []
+
+
+def test_kept_table_is_checked_when_the_region_changes(planner: FlaskClient) -> None:
+    csv = f"settlement_id,supply_t\n{VILLAGE},1\n".encode()
+    assert _post(planner, "/scenarios/new", **dict(
+        GOOD, supply_file=(io.BytesIO(csv), "s.csv"))).status_code == 302
+    sid = planner.get("/api/scenarios").get_json()["scenarios"][0]["id"]
+    response = _post(planner, f"/scenarios/{sid}/edit", **dict(GOOD, region_code="622921"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "s.csv: 1 settlement_id" in html
+    assert "622921 临夏县" in html and "rows 2 (622924100201)" in html
+    assert len(_uploads(planner)) == 1  # the scenario's own file stays
+
+
+def test_refused_form_removes_the_files_it_uploaded(planner: FlaskClient) -> None:
+    good = f"settlement_id,supply_t\n{VILLAGE},1\n".encode()
+    sites = f"settlement_id,status\n{VILLAGE},excluded\n".encode()
+    response = _post(planner, "/scenarios/new", **dict(
+        GOOD, stores="abc", supply_file=(io.BytesIO(good), "s.csv"),
+        sites_file=(io.BytesIO(sites), "t.csv")))
+    assert response.status_code == 422 and _uploads(planner) == []
+    bad = f"settlement_id,supply_t\n{VILLAGE},-1\n".encode()
+    response = _post(planner, "/scenarios/new", **dict(
+        GOOD, supply_file=(io.BytesIO(bad), "s.csv")))
+    assert response.status_code == 422 and _uploads(planner) == []
+
+
+def test_xlsx_bomb_upload_is_refused_and_removed(planner: FlaskClient, tmp_path: Path) -> None:
+    from tests.test_geodata_supply import xlsx_bomb
+
+    bomb = xlsx_bomb(tmp_path / "b.xlsx", dimension="A1:B1048576", rows=30_000)
+    response = _post(planner, "/scenarios/new", **dict(
+        GOOD, supply_file=(io.BytesIO(bomb.read_bytes()), "产量.xlsx")))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "产量.xlsx: the sheet declares 1,048,576 rows" in html
+    assert _uploads(planner) == []
+
+
+def test_kept_upload_is_private(planner: FlaskClient) -> None:
+    csv = f"settlement_id,supply_t\n{VILLAGE},1\n".encode()
+    assert _post(planner, "/scenarios/new", **dict(
+        GOOD, supply_file=(io.BytesIO(csv), "s.csv"))).status_code == 302
+    (kept,) = _uploads(planner)
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert kept.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_form_shows_each_range(planner: FlaskClient) -> None:
+    html = planner.get("/scenarios/new").get_data(as_text=True)
+    assert '<span class="range" data-range="truck_capacity_t">范围 0.1–50</span>' in html
+    assert '<span class="range" data-range="budget_yuan">范围 0–10,000,000,000</span>' in html

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from geodata.errors import DataError
-from geodata.supply import read_supply_table
+from geodata.supply import Limits, read_supply_table
 
 
 def test_csv_and_xlsx_agree(tmp_path: Path) -> None:
@@ -59,3 +59,69 @@ def test_missing_column_wrong_type_and_missing_file(tmp_path: Path) -> None:
         read_supply_table(tmp_path / "fake.xlsx")
     with pytest.raises(DataError, match="not found"):
         read_supply_table(tmp_path / "none.csv")
+
+
+# ---- bounded XLSX reading: a small "bomb" is refused before it is read ------------------
+
+
+def xlsx_bomb(path: Path, *, rows: int = 0, dimension: str | None = "A1:B2",
+              tail: str = "", pad_mb: float = 0.0) -> Path:
+    """A real two-row workbook whose sheet is rewritten: ``dimension`` declared (None = no
+    tag), ``rows`` empty styled rows after the data, then ``tail`` (raw XML), and
+    ``pad_mb`` of whitespace; all compressed small."""
+    import re
+    import zipfile
+
+    pd.DataFrame({"settlement_id": ["622924100201"], "supply_t": [1.0]}).to_excel(
+        path, index=False)
+    with zipfile.ZipFile(path) as book:
+        parts = {name: book.read(name) for name in book.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    sheet = re.sub(r"<dimension [^>]*/>", "" if dimension is None
+                   else f'<dimension ref="{dimension}"/>', sheet)
+    empty = "".join(f'<row r="{r}" customFormat="1" ht="15"/>' for r in range(3, rows + 3))
+    sheet = sheet.replace("</sheetData>", empty + tail + " " * int(pad_mb * 2**20)
+                          + "</sheetData>")
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, data in parts.items():
+            book.writestr(name, data)
+    return path
+
+
+def test_declared_dimension_is_refused_before_reading(tmp_path: Path) -> None:
+    # the broken tail proves no row was read: reaching it would be an XML error
+    bomb = xlsx_bomb(tmp_path / "bomb.xlsx", dimension="A1:B1048576", tail="<row r=")
+    assert bomb.stat().st_size < 20_000
+    with pytest.raises(DataError, match=r"bomb\.xlsx.*declares 1,048,576 rows"):
+        read_supply_table(bomb)
+    wide = xlsx_bomb(tmp_path / "wide.xlsx", dimension="A1:XFD2", tail="<row r=")
+    with pytest.raises(DataError, match=r"wide\.xlsx.*more than 20 columns"):
+        read_supply_table(wide)
+
+
+def test_rows_beyond_a_false_dimension_stop_at_the_row_limit(tmp_path: Path) -> None:
+    bomb = xlsx_bomb(tmp_path / "rows.xlsx", dimension="A1:B2", rows=5000, tail="<row r=")
+    with pytest.raises(DataError, match=r"rows\.xlsx.*more than 100 data rows"):
+        read_supply_table(bomb, Limits(rows=100))
+    few = xlsx_bomb(tmp_path / "few.xlsx", dimension=None, rows=50)  # trailing empties
+    assert read_supply_table(few, Limits(rows=100))["supply_t"].tolist() == [1.0]
+
+
+def test_unpacked_size_is_checked_first(tmp_path: Path) -> None:
+    bomb = xlsx_bomb(tmp_path / "pad.xlsx", pad_mb=2)
+    assert bomb.stat().st_size < 50_000
+    with pytest.raises(DataError, match=r"pad\.xlsx.*unpacks to 2 MB"):
+        read_supply_table(bomb, Limits(unpacked_mb=1))
+
+
+def test_csv_row_limit_and_empty_sheet(tmp_path: Path) -> None:
+    f = tmp_path / "long.csv"
+    f.write_text("settlement_id,supply_t\n" + "".join(
+        f"622924100{i:03d},1\n" for i in range(6)), encoding="utf-8")
+    with pytest.raises(DataError, match=r"long\.csv.*more than 5 data rows"):
+        read_supply_table(f, Limits(rows=5))
+    from openpyxl import Workbook
+    Workbook().save(tmp_path / "blank.xlsx")
+    with pytest.raises(DataError, match=r"blank\.xlsx.*empty"):
+        read_supply_table(tmp_path / "blank.xlsx")
