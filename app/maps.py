@@ -1,10 +1,11 @@
 """A saved plan drawn as a folium map that works offline, embedded by components.
 
-:func:`plan_map` builds the map: county outlines, settlements coloured by their store,
-stores sized by capacity, truck routes, a legend and a layer switcher, fitted to the
-region's bounding box. :func:`map_parts` splits the rendered map into the pieces our own
-page template places (``<head>`` links and styles, the map ``<div>``, the script), so no
-iframe is used.
+:func:`plan_map` builds the map: an offline base layer (prefecture outlines and place
+names), county outlines, settlements coloured by their store (neighbouring stores in
+different colours), stores as small rings, truck routes, a collapsible legend, a metric
+scale and a layer switcher, fitted to the region's bounding box. :func:`map_parts`
+splits the rendered map into the pieces our own page template places (``<head>`` links
+and styles, the map ``<div>``, the script), so no iframe is used.
 
 Safety rules kept here:
 
@@ -19,10 +20,12 @@ Safety rules kept here:
 
 from __future__ import annotations
 
+import dataclasses
 import html
+import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +35,21 @@ from folium.elements import MacroElement
 from folium.template import Template
 
 from app.assets import MAP_CSS, MAP_JS
+from app.basemap import PALETTE, PREFECTURE_LINE, base_layer, simplified, store_colours
 from app.headlines import NO_TRUCK
+from app.map_controls import (
+    COUNTY_LINE,
+    COVERAGE_CLASSES,
+    NO_TRUCK_RING,
+    STORE_MIN_ZOOM,
+    STORES_BY_ZOOM_ABOVE,
+    UNSERVED_FILL,
+    UNSERVED_RING,
+    Legend,
+    MetricScale,
+    StoreZoom,
+    legend_html,
+)
 from optimize.plan.model import PlanMeta
 
 AssetUrl = Callable[[str], str]
@@ -46,17 +63,9 @@ TIANDITU_TILES = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQU
                   "&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
                   "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=")
 TIANDITU_ATTRIBUTION = '&copy; <a href="https://www.tianditu.gov.cn/">天地图 Tianditu</a>'
-#: Coverage classes of the county choropleth: (upper bound %, fill colour).
-COVERAGE_CLASSES = ((25.0, "#fee5d9"), (50.0, "#fcae91"), (75.0, "#a1d99b"),
-                    (90.0, "#41ab5d"), (100.0, "#006d2c"))
 #: Above this many settlements, they are clustered (Leaflet.markercluster) and drawn on
 #: a canvas from compact arrays instead of one SVG path and tooltip each.
 CLUSTER_ABOVE = 2000
-UNSERVED_FILL = "#9e9e9e"
-UNSERVED_RING = "#d32f2f"
-#: Ring of a village a store can reach but no truck collects from (state in app.headlines).
-NO_TRUCK_RING = "#ff8f00"
-COUNTY_LINE = "#37474f"
 FALLBACK_COLOUR = "#607d8b"
 _COLOUR_RE = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 _COORD_DIGITS = 5  # about 1 m: enough for a regional map, keeps the page small
@@ -95,9 +104,10 @@ def minutes(seconds: Any) -> str:
 
 
 def store_radius_px(capacity_t: Any) -> float:
-    """Circle radius in pixels growing with sqrt(capacity): 500 t -> ~10 px, 5000 t -> ~22."""
+    """Store ring radius in pixels, small so it never hides the villages around it:
+    4 px plus a little with sqrt(capacity) (500 t -> ~5 px), at most 7 px."""
     capacity = float(capacity_t) if isinstance(capacity_t, int | float) else 0.0
-    return round(min(30.0, 4.0 + 0.25 * math.sqrt(max(capacity, 0.0))), 1)
+    return round(min(7.0, 4.0 + 0.05 * math.sqrt(max(capacity, 0.0))), 1)
 
 
 def _round_coords(coords: Any, digits: int = _COORD_DIGITS) -> Any:
@@ -244,10 +254,11 @@ def _store_tip(p: Mapping[str, Any]) -> str:
 
 
 def _store_style(p: Mapping[str, Any]) -> dict[str, Any]:
-    """Store circle: its colour, radius by capacity, dark outline."""
-    return {"radius": store_radius_px(p.get("capacity_t")), "fill": True, "color": "#212121",
-            "weight": 2, "fillColor": safe_colour(p.get("colour")), "fillOpacity": 0.9,
-            "className": "cc-store"}
+    """Store ring: white centre, a thick ring in its colour (villages are filled dots),
+    small radius by capacity; drawn above the villages."""
+    return {"radius": store_radius_px(p.get("capacity_t")), "fill": True,
+            "color": safe_colour(p.get("colour")), "weight": 3, "fillColor": "#ffffff",
+            "fillOpacity": 1.0, "className": "cc-store"}
 
 
 def _route_tip(p: Mapping[str, Any]) -> str:
@@ -270,7 +281,7 @@ def _km(metres: Any) -> float | None:
 
 
 def _route_style(p: Mapping[str, Any]) -> dict[str, Any]:
-    """Route line in its truck colour; dashed when the geometry is approximate."""
+    """Route line in its store's colour; dashed when the geometry is approximate."""
     style = {"color": safe_colour(p.get("colour")), "weight": 3, "opacity": 0.85,
              "className": "cc-route"}
     if p.get("approximate_geometry"):
@@ -281,9 +292,12 @@ def _route_style(p: Mapping[str, Any]) -> dict[str, Any]:
 class ClusteredPoints(MacroElement):
     """Many points as clustered canvas circles, built in the browser from compact arrays.
 
-    Each point travels as ``[lat, lon, style index]``; the distinct styles once; tooltips
-    as pre-escaped HTML (:func:`tip_html`), one string per point, shown by one tooltip
-    bound to the whole cluster group. The group is kept in ``window.ccClusters``.
+    Each point travels as ``[lat, lon, style index, [tip part indices]]``; the distinct
+    styles once; tooltips as pre-escaped HTML (:func:`tip_html`) cut at ``<br>`` into
+    parts that are stored once each (a county, a store, a reason repeat over thousands
+    of villages) and joined again in the browser by one tooltip bound to the whole
+    cluster group. The JSON keeps non-ASCII text as is (:func:`script_json`). The group
+    is kept in ``window.ccClusters``.
     """
 
     _template = Template(
@@ -301,10 +315,12 @@ class ClusteredPoints(MacroElement):
                 markers[i].ccIndex = i;
             }
             group.addLayers(markers);
-            group.bindTooltip(function (layer) { return data.tips[layer.ccIndex] || ""; },
-                              {sticky: true});
+            group.bindTooltip(function (layer) {
+                var p = data.pts[layer.ccIndex];
+                return p ? p[3].map(function (k) { return data.parts[k]; }).join("<br>") : "";
+            }, {sticky: true});
             window.ccClusters = (window.ccClusters || []).concat([group]);
-        })({{ this.get_name() }}, {{ this.data|tojson }});
+        })({{ this.get_name() }}, {{ this.data_json }});
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
         {% endmacro %}
         """
@@ -315,14 +331,27 @@ class ClusteredPoints(MacroElement):
         super().__init__()
         self._name = "ClusteredPoints"
         self.data = _compact_points(layer, tip, style)
+        self.data_json = script_json(self.data)
+
+
+def script_json(value: Any) -> str:
+    """JSON to paste into a ``<script>``: non-ASCII kept (half the bytes of ``\\uXXXX``
+    for Chinese), ``< > & '`` escaped as ``\\u003c`` etc. like Jinja's ``tojson``, so no
+    ``</script>`` or HTML comment can occur in it."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                       ("'", "\\u0027")):
+        text = text.replace(char, code)
+    return text
 
 
 def _compact_points(layer: Mapping[str, Any], tip: Callable[[Mapping[str, Any]], str],
                     style: Callable[[Mapping[str, Any]], dict[str, Any]]) -> dict[str, Any]:
-    """``{"pts": [[lat, lon, style], ...], "styles": [...], "tips": [...]}`` of a layer."""
+    """``{"pts": [[lat, lon, style, [part, ...]], ...], "styles": [...], "parts": [...]}``."""
     styles: list[dict[str, Any]] = []
     index: dict[str, int] = {}
-    pts, tips = [], []
+    parts: dict[str, int] = {}
+    pts = []
     for feature in layer.get("features", []):
         lon, lat = feature["geometry"]["coordinates"][:2]
         props = feature["properties"]
@@ -331,72 +360,10 @@ def _compact_points(layer: Mapping[str, Any], tip: Callable[[Mapping[str, Any]],
         if key not in index:
             index[key] = len(styles)
             styles.append(st)
-        pts.append([round(lat, _COORD_DIGITS), round(lon, _COORD_DIGITS), index[key]])
-        tips.append(tip(props))
-    return {"pts": pts, "styles": styles, "tips": tips}
-
-
-class Legend(MacroElement):
-    """A Leaflet control in a map corner holding pre-escaped legend HTML."""
-
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-        <style>
-          .cc-legend { background: #fff; padding: 6px 8px; border-radius: 4px;
-                       box-shadow: 0 1px 4px rgba(0,0,0,.3); line-height: 1.5;
-                       max-height: 40vh; overflow-y: auto; font-size: 12px; }
-          .cc-legend i { display: inline-block; width: 12px; height: 12px;
-                         margin-right: 6px; vertical-align: middle; border-radius: 50%; }
-          .cc-legend i.cc-line { border-radius: 0; height: 3px; }
-        </style>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
-        {{ this.get_name() }}.onAdd = function () {
-            var div = L.DomUtil.create("div", "cc-legend");
-            div.innerHTML = {{ this.html|tojson }};
-            L.DomEvent.disableScrollPropagation(div);
-            return div;
-        };
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, legend_html: str, position: str = "bottomleft") -> None:
-        super().__init__()
-        self._name = "Legend"
-        self.html = legend_html
-        self.position = position
-
-
-def legend_html(stores: Sequence[Mapping[str, Any]], max_stores: int = 20) -> str:
-    """Legend HTML (escaped): store colours, unserved marker, routes, counties."""
-    def row(style: str, text: str, cls: str = "") -> str:
-        return f'<div><i class="{cls}" style="{style}"></i>{html.escape(text)}</div>'
-
-    rows = ["<b>图例 Legend</b>"]
-    for store in stores[:max_stores]:
-        colour = safe_colour(store.get("colour"))
-        rows.append(row(f"background:{colour}", f"{_text(store.get('name'))} "
-                        f"({_number(store.get('capacity_t'), 0)} t)"))
-    if len(stores) > max_stores:
-        rows.append(f"<div>… +{len(stores) - max_stores} stores</div>")
-    rows.append(row(f"background:{UNSERVED_FILL};border:2px solid {UNSERVED_RING}",
-                    "unserved village 未覆盖村"))
-    rows.append(row(f"background:#bbb;border:2px solid {NO_TRUCK_RING}",
-                    "store within reach, no truck 有冷库无车收集"))
-    rows.append(row("background:#555", "truck trip 车辆线路 (dashed 虚线 = approximate)",
-                    "cc-line"))
-    rows.append(row(f"border:1.5px solid {COUNTY_LINE};border-radius:0", "county 县界"))
-    rows.append("<div><b>覆盖率 coverage</b></div>")
-    lower = 0.0
-    for upper, colour in COVERAGE_CLASSES:
-        rows.append(row(f"background:{colour};border-radius:0", f"{lower:g}–{upper:g} %"))
-        lower = upper
-    rows.append("<div>circle size 圆大小 ∝ √capacity 容量</div>")
-    return "".join(rows)
+        tip_parts = [parts.setdefault(part, len(parts)) for part in tip(props).split("<br>")]
+        pts.append([round(lat, _COORD_DIGITS), round(lon, _COORD_DIGITS), index[key],
+                    tip_parts])
+    return {"pts": pts, "styles": styles, "parts": list(parts)}
 
 
 def _region_bounds(plan: PlanMeta) -> list[list[float]] | None:
@@ -418,7 +385,7 @@ def _base_map(bounds: list[list[float]] | None, tiles: str, asset_url: AssetUrl,
     centre = None
     if bounds:
         centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
-    m = folium.Map(location=centre, zoom_start=8, tiles=None, control_scale=True)
+    m = folium.Map(location=centre, zoom_start=8, tiles=None, control_scale=False)
     m.options["max_zoom"] = 18  # Leaflet.markercluster needs a maxZoom without tiles
     # Instance attributes shadow folium's CDN lists (which stay untouched for others).
     m.default_js = [(path, asset_url(path)) for path in MAP_JS]
@@ -470,32 +437,69 @@ def plan_map(
     Returns
     -------
     folium.Map
-        Four FeatureGroups (counties, routes, settlements, stores; drawn in that order),
-        a LayerControl and a legend, fitted to the region bbox.
+        Without tiles, first the offline base layer (prefecture outlines, place names
+        by zoom: :mod:`app.basemap`); then four FeatureGroups (counties, routes,
+        settlements, stores; drawn in that order, stores as small rings on top),
+        stores and villages in :func:`app.basemap.store_colours`' colours, a
+        LayerControl, a collapsible legend and a metric scale
+        (:mod:`app.map_controls`), fitted to the region bbox.
     """
     bounds = _region_bounds(plan)
-    clustered = len(layers["settlements"].get("features", [])) > CLUSTER_ABOVE
     m = _base_map(bounds, tiles, asset_url, tianditu_key)
-    store_features = layers["stores"].get("features", [])
-    stores = {str(f["properties"].get("store_id")): f["properties"] for f in store_features}
-    groups = [
-        ("县界 Counties", _geojson_layer(layers["counties"], _county_tip, _county_style)),
-        ("线路 Truck routes", _geojson_layer(layers["routes"], _route_tip, _route_style)),
-        ("村 Settlements", ClusteredPoints(layers["settlements"], _settlement_tip(stores),
-                                          _settlement_style(stores)) if clustered
-         else _geojson_layer(layers["settlements"], _settlement_tip(stores),
-                             _settlement_style(stores), marker=folium.CircleMarker(radius=3))),
-        ("冷库 Stores", _geojson_layer(layers["stores"], _store_tip, _store_style,
-                                      marker=folium.CircleMarker(radius=8))),
-    ]
-    for name, layer in groups:
+    colours = store_colours(layers["stores"].get("features", []))
+    store_layer = recoloured(layers["stores"], colours)
+    stores = {str(f["properties"].get("store_id")): f["properties"]
+              for f in store_layer["features"]}
+    if tiles == "none":  # no tiles: orientation from the plan's own boundaries and names
+        base_layer(plan, layers["counties"], layers["settlements"]).add_to(m)
+    for name, layer in _layer_groups(layers, store_layer, stores):
         group = folium.FeatureGroup(name=name)
         layer.add_to(group)
         group.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
-    Legend(legend_html(list(stores.values()))).add_to(m)
+    by_zoom = len(stores) > STORES_BY_ZOOM_ABOVE
+    if by_zoom:
+        StoreZoom(STORE_MIN_ZOOM).add_to(m)
+    Legend(legend_html(PALETTE[:4], prefecture_line=PREFECTURE_LINE if tiles == "none" else "",
+                       store_min_zoom=STORE_MIN_ZOOM if by_zoom else None)).add_to(m)
+    MetricScale().add_to(m)
     m.fit_bounds(bounds or _data_bounds(m))
+    m.cc_colours = colours  # type: ignore[attr-defined]  # read by map_parts
     return m
+
+
+def _layer_groups(layers: Mapping[str, Mapping[str, Any]], store_layer: Mapping[str, Any],
+                  stores: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, Any]]:
+    """The four named layers in drawing order: counties, routes, settlements, stores."""
+    settlements = layers["settlements"]
+    if len(settlements.get("features", [])) > CLUSTER_ABOVE:
+        villages: Any = ClusteredPoints(settlements, _settlement_tip(stores),
+                                        _settlement_style(stores))
+    else:
+        villages = _geojson_layer(settlements, _settlement_tip(stores),
+                                  _settlement_style(stores), marker=folium.CircleMarker(radius=3))
+    routes = recoloured(layers["routes"], {k: v["colour"] for k, v in stores.items()})
+    return [
+        ("县界 Counties", _geojson_layer(simplified(layers["counties"]), _county_tip,
+                                        _county_style)),
+        ("线路 Truck routes", _geojson_layer(routes, _route_tip, _route_style)),
+        ("村 Settlements", villages),
+        ("冷库 Stores", _geojson_layer(store_layer, _store_tip, _store_style,
+                                      marker=folium.CircleMarker(radius=5))),
+    ]
+
+
+def recoloured(layer: Mapping[str, Any], colours: Mapping[str, str]) -> dict[str, Any]:
+    """A copy of ``layer`` whose features take ``colour`` from ``colours[store_id]``
+    (features of an unknown store keep theirs); the input is not modified."""
+    features = []
+    for feature in layer.get("features", []):
+        props = dict(feature.get("properties") or {})
+        colour = colours.get(str(props.get("store_id")))
+        if colour is not None:
+            props["colour"] = colour
+        features.append({**feature, "properties": props})
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _data_bounds(m: folium.Map) -> list[list[float]]:
@@ -512,6 +516,9 @@ class MapParts:
 
     Attributes
     ----------
+    colours
+        ``{store_id: colour}`` as drawn (:func:`app.basemap.store_colours`), so tables
+        can show the same swatches.
     header
         ``<script src>`` / ``<link>`` / ``<style>`` tags for ``<head>``.
     html
@@ -524,6 +531,7 @@ class MapParts:
     html: str
     script: str
     name: str = ""
+    colours: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 def map_parts(m: folium.Map) -> MapParts:
@@ -533,4 +541,4 @@ def map_parts(m: folium.Map) -> MapParts:
     figure.header._children.pop("meta_http", None)  # our page has its own charset
     figure.render()
     return MapParts(figure.header.render(), figure.html.render(), figure.script.render(),
-                    m.get_name())
+                    m.get_name(), dict(getattr(m, "cc_colours", {})))

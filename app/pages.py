@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from flask import (
     Blueprint,
     current_app,
+    has_app_context,
     render_template,
     request,
     send_from_directory,
@@ -24,6 +25,14 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from app.assets import missing_assets
+from app.drilldown import (
+    in_scope,
+    merge_notes,
+    page_of,
+    prefecture_rows,
+    selected_code,
+    siting_engines,
+)
 from app.headlines import (
     county_truck_counts,
     headline_cards,
@@ -34,7 +43,7 @@ from app.headlines import (
 )
 from app.i18n import current_lang
 from app.maps import MapParts, map_parts, plan_map, safe_colour
-from app.plans import PlanStore, current_store
+from app.plans import PlanError, PlanStore, current_store
 from optimize.plan.model import (
     Kpis,
     PlanMeta,
@@ -62,14 +71,40 @@ def index() -> ResponseReturnValue:
 
 @bp.get("/plans/<plan_id>")
 def plan_page(plan_id: str) -> ResponseReturnValue:
-    """One plan: warnings, KPIs, map, stores, trucks, unserved settlements, sources."""
+    """One plan: warnings, KPIs, map, prefectures, counties, stores, unserved villages,
+    sources; ``?prefecture=``, ``?county=`` narrow the tables, ``?page=`` pages stores."""
     store = current_store()
     plan = store.info(plan_id)
     missing = missing_assets(current_app.config["VENDOR_DIR"])
     parts = None if missing else cached_map(store, plan_id)
+    counties = county_rows(store.layer(plan_id, "counties"), plan)
     return render_template("plan.html", plan=plan, view=plan_view(plan),
                            map=parts, missing_assets=missing, cards=kpi_cards(plan),
-                           counties=county_rows(store.layer(plan_id, "counties"), plan))
+                           counties=counties, drill=drill_view(plan, counties, parts))
+
+
+def drill_view(plan: PlanMeta, counties: list[dict[str, Any]],
+               parts: MapParts | None) -> dict[str, Any]:
+    """The page's drill-down (:mod:`app.drilldown`): prefectures, then the selected
+    prefecture's or county's counties, stores (paged) and villages without a truck."""
+    county = selected_code(request.args.get("county"), 6)
+    prefecture = county[:4] if county else selected_code(request.args.get("prefecture"), 4)
+    prefectures = prefecture_rows(plan, counties)
+    names = {r["code"]: r["name"] for r in prefectures}
+    county_names = {str(c.get("county_code")): c.get("county_name") for c in counties}
+    stores = [s for s in plan.stores if in_scope(s.county_code, prefecture, county)]
+    unserved = [u for u in plan.unserved if in_scope(u.county_code, prefecture, county)]
+    colours = dict(parts.colours) if parts is not None else {}
+    return {
+        "province": len(prefectures) > 1, "prefectures": prefectures,
+        "prefecture": prefecture, "prefecture_name": names.get(prefecture or ""),
+        "county": county, "county_name": county_names.get(county or ""),
+        "counties": [c for c in counties if in_scope(c.get("county_code"), prefecture, county)],
+        "stores": page_of(stores, request.args.get("page", 1)),
+        "colours": colours, "county_names": county_names,
+        "unserved_count": len(unserved), "unserved_shown": unserved[:UNSERVED_SHOWN],
+        "collapse": len(prefectures) > 1 and not prefecture,
+    }
 
 
 @bp.get("/vendor/<path:filename>")
@@ -186,12 +221,14 @@ def _text_or_dash(value: Any) -> str:
     return DASH if value is None else str(value)
 
 
-def solver_rows(solver: SolverReport) -> list[tuple[str, str]]:
-    """(label, value) rows for the siting and routing solvers, including the gap."""
+def solver_rows(solver: SolverReport, engine: str | None = None) -> list[tuple[str, str]]:
+    """(label, value) rows for the siting and routing solvers, including the gap;
+    ``engine`` as :func:`app.drilldown.siting_engines` finds it in the plan."""
     siting, routing = solver.siting, solver.routing
+    engine = engine or siting.engine
     rows = [
         ("选址 Siting status", _text_or_dash(siting.status)),
-        ("选址 Siting engine", _text_or_dash(siting.engine)),
+        ("选址 Siting engine", _text_or_dash(engine)),
         ("选址 Siting gap", f"{num(siting.gap_pct, 2)} %"),
         ("选址 Siting objective / bound", f"{num(siting.objective, 1)} / {num(siting.bound, 1)}"),
         ("选址 Siting time", f"{num(siting.time_s, 1)} s"),
@@ -220,7 +257,8 @@ def plan_view(plan: PlanMeta) -> dict[str, Any]:
         "approximate": bool(plan.road_network.approximate),
         "sentence": headline_sentence(headlines, current_lang()),
         "kpis": headline_rows(headlines) + kpi_rows(plan.kpis),
-        "solver": solver_rows(plan.solver),
+        "solver": solver_rows(plan.solver, siting_engines(plan)),
+        "notes": merge_notes(plan.approximations),
         "trucks": trucks_rows(plan),
         "unserved_count": len(unserved),
         "unserved_shown": unserved[:UNSERVED_SHOWN],
@@ -274,22 +312,45 @@ def county_rows(counties: Mapping[str, Any],
     return sorted(rows, key=lambda p: str(p.get("county_code", "")))
 
 
-def _clock(seconds: Any) -> str:
-    """Seconds after midnight as ``HH:MM`` (en dash if missing)."""
+#: Shown when a plan carries no shift start: route times count from the start of the
+#: shift, and 06:00 is a display default (flagged as an assumption on the sheets).
+SHIFT_START_DEFAULT_S = 6 * 3600
+SHIFT_START_PARAMS = ("shift_start_s", "shift_start")
+
+
+def shift_start(plan: PlanMeta) -> tuple[int, bool]:
+    """(seconds after midnight when the shift starts, whether that is assumed): the
+    scenario's ``shift_start_s`` if the plan carries it, else
+    :data:`SHIFT_START_DEFAULT_S` (assumed). Route times in a plan count from the shift
+    start, not from midnight."""
+    for name in SHIFT_START_PARAMS:
+        param = plan.scenario.get(name)
+        if param is not None and _is_number(param.value) and 0 <= param.value < 86400:
+            return int(param.value), False
+    return SHIFT_START_DEFAULT_S, True
+
+
+def clock(seconds: Any, start_s: int = 0) -> str:
+    """``start_s + seconds`` (seconds after midnight) as ``HH:MM``; en dash if missing;
+    a time past midnight shows as ``+1 HH:MM``."""
     if not _is_number(seconds):
         return DASH
-    total = int(seconds) // 60
-    return f"{total // 60:02d}:{total % 60:02d}"
+    total = (start_s + int(seconds)) // 60
+    day, minute = divmod(total, 24 * 60)
+    text = f"{minute // 60:02d}:{minute % 60:02d}"
+    return f"+{day} {text}" if day else text
 
 
-def _trip(route: Route) -> dict[str, Any]:
-    """One trip of a route sheet with its stops in visit order."""
+def _trip(route: Route, start_s: int, townships: Mapping[str, str]) -> dict[str, Any]:
+    """One trip of a route sheet with its stops in visit order, clock times from the
+    shift start and each village's township (village names repeat across townships)."""
     stops = [{"seq": i, "name": s.name, "settlement_id": s.settlement_id,
-              "arrival": _clock(s.arrival_s), "pickup_t": s.pickup_t,
+              "township": townships.get(str(s.settlement_id)),
+              "arrival": clock(s.arrival_s, start_s), "pickup_t": s.pickup_t,
               "load_after_t": s.load_after_t}
              for i, s in enumerate(route.stops, start=1)]
     return {"route_id": route.route_id, "trip": route.trip,
-            "start": _clock(route.start_s), "end": _clock(route.end_s),
+            "start": clock(route.start_s, start_s), "end": clock(route.end_s, start_s),
             "distance_km": _km(route.distance_m), "load_t": route.load_t,
             "duration_h": _hours(route.duration_s), "stops": stops}
 
@@ -299,16 +360,45 @@ def routes_in_sheet_order(routes: Sequence[Route]) -> list[Route]:
     return sorted(routes, key=lambda r: (str(r.truck_id), r.trip or 0))
 
 
-def route_sheets(plan: PlanMeta) -> list[dict[str, Any]]:
-    """One sheet per truck: its store and its trips in order."""
+def route_sheets(plan: PlanMeta,
+                 townships: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """One sheet per truck: its store, the shift start and its trips in order.
+
+    ``townships`` maps settlement id to township name; by default it is read from the
+    plan's settlements layer (:func:`plan_townships`)."""
+    if townships is None:
+        townships = plan_townships(plan.plan_id)
+    start_s, assumed = shift_start(plan)
     names = {s.store_id: s.name for s in plan.stores}
     trucks: dict[str, dict[str, Any]] = {}
     for route in routes_in_sheet_order(plan.routes):
         sheet = trucks.setdefault(str(route.truck_id), {
             "truck_id": route.truck_id, "store_id": route.store_id,
-            "store_name": names.get(route.store_id), "trips": []})
-        sheet["trips"].append(_trip(route))
+            "store_name": names.get(route.store_id), "trips": [],
+            "shift_start": clock(0, start_s), "shift_start_assumed": assumed})
+        sheet["trips"].append(_trip(route, start_s, townships))
     return list(trucks.values())
+
+
+def plan_townships(plan_id: str) -> dict[str, str]:
+    """``{settlement_id: township_name}`` from the plan's settlements layer, cached per
+    plan file version (empty outside a request or for a plan without the layer)."""
+    if not has_app_context():
+        return {}
+    store = current_store()
+    cache: MapCache = current_app.extensions.setdefault(MAP_CACHE_KEY, MapCache())
+    key = ("townships", store.signature(plan_id))
+    found = cache.get(key)
+    if found is None:
+        try:
+            layer = store.layer(plan_id, "settlements")
+        except PlanError:  # a plan without its layer: sheets without townships
+            return {}
+        found = {str((f.get("properties") or {}).get("settlement_id")):
+                 str((f.get("properties") or {}).get("township_name") or "")
+                 for f in layer.get("features", [])}
+        cache.put(key, found)
+    return found
 
 
 def kpi_cards(plan: PlanMeta) -> list[dict[str, str]]:

@@ -51,6 +51,8 @@ def test_plan_page_draws_offline(served: tuple[str, Flask]) -> None:
                   for cls in ("cc-county", "cc-settlement", "cc-unserved", "cc-store",
                               "cc-route")}
         legend = page.locator(".cc-legend").inner_text()
+        legend_open = page.evaluate("() => document.querySelector('details.cc-legend').open")
+        scale = page.locator(".leaflet-control-scale").inner_text()
         page.locator(".leaflet-overlay-pane path.cc-unserved").hover()
         tooltip = page.locator(".leaflet-tooltip").inner_text(timeout=5_000)
         page.screenshot(path=str(SCREENSHOT), full_page=True)
@@ -58,7 +60,9 @@ def test_plan_page_draws_offline(served: tuple[str, Flask]) -> None:
     assert errors == [] and dialogs == []
     assert counts == {"cc-county": 2, "cc-settlement": 6, "cc-unserved": 1, "cc-store": 2,
                       "cc-route": 2}
-    assert "临夏冷库 A" in legend and "东乡 <b>冷库</b> B" in legend  # shown as text
+    assert "图例 Legend" in legend and legend_open  # open on a large map
+    assert "临夏冷库 A" not in legend and len(legend.splitlines()) <= 14  # no row per store
+    assert scale.strip().endswith(("km", " m")) and "mi" not in scale and "ft" not in scale
     assert "<script>alert(1)</script>" in tooltip and "no store within 240 min" in tooltip
     hosts = {urlsplit(u).hostname for u in requests if not u.startswith("data:")}
     assert hosts == {"127.0.0.1"}, sorted(requests)
@@ -162,3 +166,44 @@ def test_synthetic_17718_settlements_page(vendor_dir: Path,
     assert errors == []
     assert total == GANSU_SETTLEMENTS
     assert "合成村 17717" in popup
+
+
+def test_legend_collapses_on_a_small_screen_and_scale_is_metric(
+        served: tuple[str, Flask]) -> None:
+    base_url, app = served
+    with chromium_page(viewport={"width": 390, "height": 740}) as page:
+        browser_login(page, base_url, app)
+        page.goto(f"{base_url}/plans/tiny-linxia", wait_until="networkidle")
+        page.wait_for_selector("details.cc-legend", timeout=10_000)
+        collapsed = page.evaluate("() => !document.querySelector('details.cc-legend').open")
+        scales = page.locator(".leaflet-control-scale-line").all_inner_texts()
+        page.click("details.cc-legend summary")
+        opened = page.evaluate("() => document.querySelector('details.cc-legend').open")
+    assert collapsed and opened
+    assert len(scales) == 1 and scales[0].strip().endswith(("km", " m"))
+
+
+GANSU = Path("/work/baseline/gansu")
+
+
+@pytest.mark.skipif(not GANSU.exists(), reason="the real Gansu plan is not on this machine")
+def test_gansu_page_reaches_map_and_prefectures_within_five_screens(
+        vendor_dir: Path, tmp_path: Path) -> None:
+    import shutil
+    shutil.copytree(GANSU, tmp_path / "plans" / "gansu")
+    app = create_app({"PLANS_DIR": str(tmp_path / "plans"), "VENDOR_DIR": str(vendor_dir),
+                      "INSTANCE_DIR": str(tmp_path / "inst")})
+    errors: list[str] = []
+    with live_server(app) as base_url, chromium_page(
+            viewport={"width": 1920, "height": 1080}) as page:
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        browser_login(page, base_url, app)
+        page.goto(f"{base_url}/plans/gansu", wait_until="load", timeout=120_000)
+        tops = page.evaluate("""() => ({
+            map: document.querySelector('.mapbox').getBoundingClientRect().top + scrollY,
+            prefectures: document.getElementById('prefectures').offsetTop,
+            rows: document.querySelectorAll('#prefecture-table tbody tr').length,
+            body: document.body.scrollHeight})""")
+    assert errors == []
+    assert tops["map"] < 5 * 1080 and tops["prefectures"] < 5 * 1080, tops
+    assert tops["rows"] == 14 and tops["body"] < 20 * 1080, tops

@@ -12,6 +12,7 @@ from typing import Any
 import folium
 import pytest
 
+from app.basemap import PALETTE
 from app.maps import (
     OSM_TILES,
     UNSERVED_FILL,
@@ -124,7 +125,9 @@ def test_styles(tiny_plan: PlanMeta, plan_layers: dict) -> None:
     html = _render(tiny_plan, plan_layers)
     for cls in ("cc-county", "cc-route", "cc-settlement", "cc-unserved", "cc-store"):
         assert cls in html
-    assert UNSERVED_FILL in html and "#ff7f0e" in html and '"dashArray": "6 4"' in html
+    assert UNSERVED_FILL in html and '"dashArray": "6 4"' in html
+    assert "#ff7f0e" not in html  # the plan's 10-colour cycle gives way to PALETTE's
+    assert PALETTE[0] in html and PALETTE[1] in html
 
 
 def test_input_layers_are_not_modified(tiny_plan: PlanMeta, plan_layers: dict) -> None:
@@ -143,9 +146,20 @@ def test_map_without_bbox_fits_data(tiny_plan: PlanMeta, plan_layers: dict) -> N
     assert "fitBounds" in _render(plan, plan_layers)
 
 
-def test_legend_lists_stores(tiny_plan: PlanMeta, plan_layers: dict) -> None:
-    html = _render(tiny_plan, plan_layers)
-    assert "cc-legend" in html and "临夏冷库 A" in html.encode().decode("unicode_escape")
+def test_legend_is_collapsible_and_lists_no_store(tiny_plan: PlanMeta,
+                                                 plan_layers: dict) -> None:
+    script = map_parts(plan_map(tiny_plan, plan_layers)).script
+    legend = script[script.index('"cc-legend"'):]
+    legend = legend[:legend.index(".addTo(")]
+    assert 'L.DomUtil.create("details", "cc-legend")' in script
+    assert "box.open = size.x >= 700" in legend  # collapsed on a small map
+    assert "\\u4e34\\u590f\\u51b7\\u5e93 A" not in legend and "临夏冷库 A" not in legend
+
+
+def test_scale_is_metric(tiny_plan: PlanMeta, plan_layers: dict) -> None:
+    script = map_parts(plan_map(tiny_plan, plan_layers)).script
+    assert "L.control.scale({metric: true, imperial: false" in script
+    assert "L.control.scale()" not in script
 
 
 def test_map_parts_split(tiny_plan: PlanMeta, plan_layers: dict) -> None:
@@ -165,7 +179,7 @@ def test_safe_colour() -> None:
 
 def test_store_radius_grows_with_sqrt_capacity() -> None:
     radii = [store_radius_px(c) for c in (0, 500, 2000, 5000, 10**9)]
-    assert radii == sorted(radii) and radii[0] == 4.0 and radii[-1] == 30.0
+    assert radii == sorted(radii) and radii[0] == 4.0 and radii[-1] == 7.0
     assert store_radius_px(None) == 4.0
 
 
@@ -195,6 +209,7 @@ def test_large_plans_are_clustered_and_escaped(tiny_plan: PlanMeta, plan_layers:
     assert "L.markerClusterGroup(" in script and "ccClusters" in script
     assert SCRIPT_NAME not in script  # tips are escaped HTML inside JSON (& as \\u0026)
     assert "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" in script
+    assert "马家村" in script  # non-ASCII kept as is: half the bytes of \\uXXXX
     assert script.count('"cc-settlement cc-unserved"') == 1  # styles sent once
 
 
@@ -216,7 +231,7 @@ def test_county_choropleth() -> None:
 
 
 def test_legend_names_villages_with_a_store_but_no_truck() -> None:
-    from app.maps import NO_TRUCK_RING, legend_html
+    from app.map_controls import NO_TRUCK_RING, legend_html
 
-    html = legend_html([{"name": "S1", "colour": "#123456", "capacity_t": 100}])
+    html = legend_html(("#123456",))
     assert "no truck 有冷库无车收集" in html and NO_TRUCK_RING in html

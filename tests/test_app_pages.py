@@ -122,7 +122,8 @@ def test_map_is_cached_per_plan_version(app: Flask) -> None:
 
 
 def test_vendor_files_served(client: FlaskClient) -> None:
-    assert client.get("/vendor/leaflet/leaflet.js").status_code == 200
+    with client.get("/vendor/leaflet/leaflet.js") as response:  # closes the served file
+        assert response.status_code == 200
 
 
 @pytest.mark.parametrize("url", [
