@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.plans import EXTENSION_KEY, PlanError, PlanStore
 
@@ -61,6 +62,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         Largest request body (uploads) in MB; larger ones are refused with 413. Default 10.
     MAX_RUNNING_JOBS
         Plans solved at the same time (each takes a CPU core). Default 1.
+    BEHIND_PROXY
+        The app runs behind one reverse proxy (``$COLDCHAIN_BEHIND_PROXY=1``): the client
+        address and scheme come from its ``X-Forwarded-For``/``-Proto`` headers, so the
+        login lockout counts people, not the proxy. Default False (never trust the
+        headers of a directly reachable server).
     CONTENT_SECURITY_POLICY
         The ``Content-Security-Policy`` header of every response. Default:
         :func:`csp_header` for the ``TILES`` setting.
@@ -96,6 +102,7 @@ def _defaults(app: Flask) -> dict[str, Any]:
         "DATA_DIR": env("COLDCHAIN_DATA_DIR") or None,
         "SECRET_KEY": env("COLDCHAIN_SECRET_KEY") or None,
         "MAX_UPLOAD_MB": 10,
+        "BEHIND_PROXY": env("COLDCHAIN_BEHIND_PROXY", "0") == "1",
         "MAX_RUNNING_JOBS": 1,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
     }
@@ -107,6 +114,8 @@ def _derived_config(app: Flask, given: dict[str, Any]) -> None:
         secure_env = os.environ.get("COLDCHAIN_COOKIE_SECURE", "1") != "0"
         app.config["SESSION_COOKIE_SECURE"] = secure_env and not app.testing
     app.config["MAX_CONTENT_LENGTH"] = int(float(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024)
+    if app.config["BEHIND_PROXY"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
 
 
 def _check_tiles(app: Flask) -> None:

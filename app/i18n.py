@@ -57,7 +57,7 @@ LABELS: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "state_done": ("完成", "done"),
     "state_failed": ("失败", "failed"),
     "state_cancelled": ("已取消", "cancelled"),
-    "state_interrupted": ("已中断（服务重启）", "interrupted (server restarted)"),
+    "state_interrupted": ("已中断", "interrupted"),
     "exports": ("导出", "Exports"),
     "report": ("打印报告", "Printable report"),
     "route_sheets": ("车辆路线单", "Route sheets"),

@@ -79,3 +79,33 @@ def test_an_older_install_is_tightened(plans_dir: Path, stub_vendor_dir: Path,
     assert _mode(instance) == _mode(instance / "uploads") == 0o700
     assert _mode(instance / "coldchain.sqlite3") == _mode(instance / "uploads" / "old.csv") \
         == 0o600
+
+
+
+def _failed_login_address(plans_dir: Path, stub_vendor_dir: Path, instance: Path,
+                          behind_proxy: bool) -> str:
+    """Fail one login with an X-Forwarded-For header; the address the audit log kept."""
+    import re
+
+    app = create_app({"TESTING": True, "PLANS_DIR": str(plans_dir),
+                      "VENDOR_DIR": str(stub_vendor_dir), "INSTANCE_DIR": str(instance),
+                      "BEHIND_PROXY": behind_proxy})
+    client = app.test_client()
+    forwarded = {"X-Forwarded-For": "203.0.113.9"}
+    page = client.get("/login", headers=forwarded).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token is not None
+    client.post("/login", headers=forwarded,
+                data={"name": "nobody", "password": "wrong-wrong", "csrf_token": token[1]})
+    with sqlite3.connect(instance / "coldchain.sqlite3") as db:
+        rows = db.execute("SELECT address FROM audit_log").fetchall()
+    assert len(rows) == 1
+    return str(rows[0][0])
+
+
+def test_client_address_is_the_proxys_header_only_behind_a_proxy(
+        plans_dir: Path, stub_vendor_dir: Path, tmp_path: Path) -> None:
+    assert _failed_login_address(plans_dir, stub_vendor_dir, tmp_path / "a", True) \
+        == "203.0.113.9"
+    assert _failed_login_address(plans_dir, stub_vendor_dir, tmp_path / "b", False) \
+        == "127.0.0.1"  # a directly reachable server never trusts the header
