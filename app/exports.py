@@ -35,7 +35,14 @@ from flask import Blueprint, Response, abort, current_app, render_template, send
 from flask.typing import ResponseReturnValue
 
 from app.headlines import layers_with_state, plan_headlines
-from app.pages import county_rows, plan_view, route_sheets, routes_in_sheet_order
+from app.pages import (
+    clock,
+    county_rows,
+    plan_view,
+    route_sheets,
+    routes_in_sheet_order,
+    shift_start,
+)
 from app.plans import PlanStore, current_store
 from optimize.plan.format import LAYERS, PLAN_FILE, SETTLEMENT_COLUMNS, layer_path
 from optimize.plan.model import PlanMeta, Route
@@ -100,29 +107,25 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _clock(seconds: Any) -> str:
-    """Seconds after midnight as ``HH:MM``."""
-    if not isinstance(seconds, int | float):
-        return ""
-    minutes = int(seconds) // 60
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def stop_rows(routes: Sequence[Route]) -> list[list[Any]]:
-    """One row per truck stop, in truck, trip and visit order."""
+def stop_rows(routes: Sequence[Route], start_s: int = 0) -> list[list[Any]]:
+    """One row per truck stop, in truck, trip and visit order; arrival as the clock time
+    ``start_s`` (the shift start, seconds after midnight) + the plan's seconds."""
     rows = []
     for route in routes_in_sheet_order(routes):
         for seq, stop in enumerate(route.stops, start=1):
             rows.append([_cell(route.truck_id), route.trip, _cell(route.route_id),
                          _cell(route.store_id), seq, _cell(stop.settlement_id),
-                         _cell(stop.name), _clock(stop.arrival_s), stop.pickup_t,
+                         _cell(stop.name), clock(stop.arrival_s, start_s), stop.pickup_t,
                          stop.load_after_t])
     return rows
 
 
 def manifest_xlsx(plan: PlanMeta) -> bytes:
-    """XLSX route manifests: a ``Routes`` summary sheet and a ``Stops`` sheet."""
+    """XLSX route manifests: a ``Routes`` summary sheet and a ``Stops`` sheet; clock
+    times from the shift start (:func:`app.pages.shift_start`), as on the route sheets."""
     from openpyxl import Workbook
+
+    start_s, assumed = shift_start(plan)
 
     book = Workbook()
     routes = book.active
@@ -132,11 +135,15 @@ def manifest_xlsx(plan: PlanMeta) -> bytes:
     for r in plan.routes:
         routes.append([_cell(r.route_id), _cell(r.truck_id), _cell(r.store_id), r.trip,
                        r.stops_count, r.load_t, _div(r.distance_m, 1000),
-                       _div(r.duration_s, 60), _clock(r.start_s), _clock(r.end_s)])
+                       _div(r.duration_s, 60), clock(r.start_s, start_s),
+                       clock(r.end_s, start_s)])
     stops = book.create_sheet("Stops")
     stops.append(list(STOP_COLUMNS))
-    for row in stop_rows(plan.routes):
+    for row in stop_rows(plan.routes, start_s):
         stops.append(row)
+    notes = book.create_sheet("Notes")
+    notes.append(["shift_start", clock(0, start_s),
+                  "assumed: the plan carries no shift start" if assumed else "from the plan"])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

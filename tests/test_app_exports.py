@@ -51,8 +51,10 @@ def test_csv_of_settlements(client: FlaskClient) -> None:
 def test_xlsx_manifest(client: FlaskClient) -> None:
     response = client.get("/plans/tiny-linxia/export/xlsx")
     book = load_workbook(io.BytesIO(response.get_data()))
-    assert book.sheetnames == ["Routes", "Stops"]
+    assert book.sheetnames == ["Routes", "Stops", "Notes"]
     assert book["Routes"].max_row == 3
+    shift = [c.value for c in book["Notes"][1]]
+    assert shift[:2] == ["shift_start", "06:00"] and shift[2].startswith("assumed")
 
 
 def test_stop_rows_and_formula_quoting() -> None:
@@ -63,6 +65,7 @@ def test_stop_rows_and_formula_quoting() -> None:
                   colour="#000", approximate_geometry=False, stops=(stop,))
     row = stop_rows([route])[0]
     assert row[6] == "'=HYPERLINK(1)" and row[7] == "07:01"
+    assert stop_rows([route], start_s=6 * 3600)[0][7] == "13:01"  # from a 06:00 shift start
 
 
 def test_report_and_route_sheets(client: FlaskClient) -> None:
