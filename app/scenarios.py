@@ -26,7 +26,9 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     g,
+    has_request_context,
     jsonify,
     redirect,
     render_template,
@@ -36,24 +38,39 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from app.accounts import require_role
+from app import scenario_admin
+from app.accounts import has_role, require_role
 from app.db import current_db
+from app.form_units import (
+    TIER_COST,
+    UNITS,
+    form_bounds,
+    number_text,
+    to_form,
+    to_scenario,
+    unit_label,
+)
 from app.jobs import JobLimitError, current_runner
+from app.regions import current_regions, region_name
 
 if TYPE_CHECKING:
     import pandas as pd
 
 bp = Blueprint("scenarios", __name__)
+bp.register_blueprint(scenario_admin.bp)
 UPLOAD_SUFFIXES = (".csv", ".xlsx")
 XLSX_MAGIC = b"PK\x03\x04"
 NAME_MAX = 120
 REGION_CODE = re.compile(r"62(\d{2}|\d{4})?")
 # form field -> kind; order is the form's order
+# (the kind is the scenario's; fields of app.form_units.UNITS are read as decimal numbers
+# in the form's unit and converted)
 FIELDS: dict[str, str] = {
     "region_code": "str", "stores": "int", "trucks": "int", "budget_yuan": "float",
     "crop": "str", "freshness_limit_s": "int", "max_access_time_s": "int",
     "objective": "str", "poverty_weight": "float", "truck_capacity_t": "float",
-    "shift_s": "int", "trips_per_truck": "int", "siting_time_limit_s": "float",
+    "shift_s": "int", "service_s": "int", "unload_s": "int", "trips_per_truck": "int",
+    "max_snap_m": "float", "siting_time_limit_s": "float",
     "routing_time_limit_s": "float", "seed": "int", "siting_engine": "str",
     "county_min_stores": "int",
 }
@@ -72,6 +89,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "poverty_weight": (0, 100), "truck_capacity_t": (0.1, 50), "shift_s": (3_600, DAY_S),
     "trips_per_truck": (1, 50), "siting_time_limit_s": (0.1, 6 * 3_600),
     "routing_time_limit_s": (0.1, 600), "seed": (0, 2**31 - 1), "county_min_stores": (0, 100),
+    "service_s": (0, 4 * 3_600), "unload_s": (0, 4 * 3_600), "max_snap_m": (100, 100_000),
 }
 #: Bounds of a store tier's numbers: capacity (t) and either cost (yuan).
 TIER_BOUNDS = {"capacity_t": (0, 100_000), "build_cost_yuan": (0, 1e10),
@@ -102,7 +120,7 @@ def say(zh: str, en: str) -> str:
 
 def _plain(value: float) -> str:
     """A bound as people write it: ``10,000,000,000``, ``0.1``."""
-    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:.4g}"
 
 
 def out_of_bounds(key: str, value: float, bounds: tuple[float, float]) -> str | None:
@@ -126,7 +144,7 @@ def _number(kind: str, text: str) -> int | float:
 
 
 def parse_tiers(text: str) -> list[dict[str, float]]:
-    """Tiers from lines ``capacity_t, build_cost_yuan, subsidy_yuan``.
+    """Tiers from lines ``capacity (t), build cost (万元), subsidy (万元)``, in yuan.
 
     Raises
     ------
@@ -141,11 +159,16 @@ def parse_tiers(text: str) -> list[dict[str, float]]:
         try:
             cap, cost, subsidy = (_number("float", p) for p in parts)
         except ValueError:
-            raise ValueError(f"line {number}: expected 3 numbers "
-                             "'capacity_t, build_cost_yuan, subsidy_yuan'") from None
-        tier = {"capacity_t": cap, "build_cost_yuan": cost, "subsidy_yuan": subsidy}
+            raise ValueError(say(f"第 {number} 行：应为 3 个数 '容量（吨）, 建设成本（万元）, "
+                                 "补贴（万元）'", f"line {number}: expected 3 numbers "
+                                 "'capacity (t), build cost (10,000 yuan), subsidy (10,000 "
+                                 "yuan)'")) from None
+        wan = TIER_COST.factor
+        tier = {"capacity_t": cap, "build_cost_yuan": cost * wan, "subsidy_yuan": subsidy * wan}
         for key, value in tier.items():
-            refused = out_of_bounds(key, value, TIER_BOUNDS[key])
+            factor = 1 if key == "capacity_t" else wan
+            refused = out_of_bounds(key, value / factor,
+                                    tuple(b / factor for b in TIER_BOUNDS[key]))  # type: ignore[arg-type]
             if refused:
                 raise ValueError(f"line {number}: {refused}")
         tiers.append(tier)
@@ -174,19 +197,42 @@ def parse_form(form: MultiDict[str, str]) -> FormResult:
 def _read_field(result: FormResult, key: str, kind: str, text: str) -> None:
     """One form field into ``result.params``, or its message (not a number, out of range)."""
     if kind == "str":
-        result.params[key] = text
+        if key == "region_code" and not known_region(text):
+            result.add(key, say(f"地区 {text}：不是甘肃省、市州或县区的代码",
+                                f"region {text}: not a code of Gansu, a prefecture or a county"))
+        else:
+            result.params[key] = text
         return
+    form_kind = "float" if key in UNITS else kind
     try:
-        value = _number(kind, text)
+        value = _number(form_kind, text)
     except ValueError:
-        result.add(key, say(f"{text!r}：应为{'整数' if kind == 'int' else '数字'}",
-                            f"{text!r}: expected a {'whole ' if kind == 'int' else ''}number"))
+        result.add(key, say(f"{text!r}：应为{'整数' if form_kind == 'int' else '数字'}",
+                            f"{text!r}: expected a {'whole ' if form_kind == 'int' else ''}number"))
         return
-    refused = out_of_bounds(key, value, BOUNDS[key])
+    refused = out_of_bounds(field_label(key), value, form_bounds(key, BOUNDS[key]))
     if refused:
         result.add(key, refused)
     else:
-        result.params[key] = value
+        result.params[key] = to_scenario(key, value)
+
+
+def field_label(key: str) -> str:
+    """A field as the form names it, with its unit: ``每班工作时长（小时）``."""
+    from app.i18n import current_lang, t
+
+    lang = current_lang() if has_request_context() else "zh"
+    label = t("f_" + key) if has_request_context() else key
+    unit = unit_label(key, lang)
+    return f"{label}（{unit}）" if unit and lang == "zh" else f"{label} ({unit})" if unit \
+        else label
+
+
+def known_region(code: str) -> bool:
+    """Whether ``code`` is in the region picker (any code of the right shape when the
+    reference boundaries cannot be read: the scenario check then judges it)."""
+    regions = current_regions() if has_request_context() else None
+    return code in regions.names if regions is not None else True
 
 
 def validate(result: FormResult, supply_file: str | None,
@@ -386,31 +432,53 @@ def _scenario_or_404(scenario_id: int) -> dict[str, Any]:
 
 
 def form_values(params: dict[str, Any]) -> dict[str, str]:
-    """A scenario's mapping as form text (tiers as lines)."""
-    values = {k: "" if v is None else str(v) for k, v in params.items() if k != "tiers"}
-    tiers = params.get("tiers") or []
-    values["tiers"] = "\n".join(f"{t['capacity_t']:g}, {t['build_cost_yuan']:g}, "
-                                f"{t['subsidy_yuan']:g}" for t in tiers)
+    """A scenario's mapping as form text in the form's units (tiers as lines, in 万元)."""
+    values = {}
+    for key, value in params.items():
+        shown = to_form(key, value)
+        values[key] = "" if shown is None else number_text(shown) \
+            if isinstance(shown, float) else str(shown)
+    wan = TIER_COST.factor
+    values["tiers"] = "\n".join(
+        f"{number_text(t['capacity_t'])}, {number_text(t['build_cost_yuan'] / wan)}, "
+        f"{number_text(t['subsidy_yuan'] / wan)}" for t in params.get("tiers") or [])
     return values
+
+
+def kept_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Settings the form does not show (a template's ``province_stores``, seasons): an
+    edit keeps them."""
+    return {k: v for k, v in params.items() if k not in FIELDS and k not in ("name", "tiers")}
 
 
 def _render_form(values: dict[str, str], errors: dict[str, list[str]],
                  scenario: dict[str, Any] | None, status: int = 200) -> ResponseReturnValue:
+    from app.i18n import current_lang
     from optimize.crops import CROPS
     from optimize.scenario import PARAMS, Scenario
     from optimize.siting.problem import OBJECTIVES
 
-    defaults = Scenario()
+    lang = current_lang()
+    defaults = form_values({k: getattr(Scenario(), k) for k in FIELDS})
+    defaults["region_code"] = region_name(defaults["region_code"])
+    ranges = {k: "–".join(_plain(v) for v in form_bounds(k, b)) for k, b in BOUNDS.items()}
     return render_template("scenario_form.html", values=values, errors=errors,
                            scenario=scenario, fields=FIELDS, params=PARAMS, crops=CROPS,
-                           objectives=OBJECTIVES, defaults=defaults,
-                           ranges={k: "–".join(map(_plain, b)) for k, b in BOUNDS.items()}), status
+                           objectives=OBJECTIVES, defaults=defaults, ranges=ranges,
+                           units={k: unit_label(k, lang) for k in FIELDS},
+                           regions=current_regions(),
+                           kept=kept_params(scenario["params"]) if scenario else {}), status
 
 
 @bp.get("/scenarios")
 def list_scenarios() -> ResponseReturnValue:
-    """Every scenario, most recently changed first."""
-    return render_template("scenarios.html", scenarios=current_db().scenarios())
+    """Every scenario, most recently changed first; the templates; plans (for admins)."""
+    from app.plans import current_store
+
+    plans = current_store().list_plans() if has_role(g.user, "admin") else []
+    return render_template("scenarios.html", scenarios=current_db().scenarios(),
+                           templates=scenario_admin.scenario_templates(), plans=plans,
+                           may_delete=scenario_admin.may_delete, region_name=region_name)
 
 
 @bp.route("/scenarios/new", methods=["GET", "POST"])
@@ -418,7 +486,7 @@ def list_scenarios() -> ResponseReturnValue:
 def new_scenario() -> ResponseReturnValue:
     """Create a scenario from the form."""
     if request.method == "GET":
-        return _render_form({"region_code": "622924"}, {}, None)
+        return _render_form({}, {}, None)
     return _save(None, (None, None), (None, None))
 
 
@@ -438,6 +506,8 @@ def _save(row: dict[str, Any] | None, supply: tuple[str | None, str | None],
     """Validate and store the posted form; re-show it with errors (422) if invalid (the
     files it uploaded are then removed)."""
     result = parse_form(request.form)
+    if row is not None:
+        result.params = {**kept_params(row["params"]), **result.params}
     kept = {"supply_file": supply[0], "sites_file": sites[0]}
     files = {kind: _file_from_request(result, current, kind)
              for kind, current in (("supply_file", supply), ("sites_file", sites))}
@@ -450,6 +520,7 @@ def _save(row: dict[str, Any] | None, supply: tuple[str | None, str | None],
     scenario_id = current_db().save_scenario(row["id"] if row else None, result.name,
                                              result.params, files["supply_file"],
                                              g.user["name"], files["sites_file"])
+    flash(say(f"已保存情景「{result.name}」", f"Saved the scenario “{result.name}”"))
     return redirect(url_for("scenarios.list_scenarios", saved=scenario_id))
 
 

@@ -17,7 +17,7 @@ from tests.conftest import SCRIPT_NAME, csrf_of
 
 GOOD = {"name": "广河 test", "region_code": "622924", "siting_time_limit_s": "5",
         "routing_time_limit_s": "0.2", "crop": "potato", "stores": "3",
-        "tiers": "100, 200000, 105000\n300, 450000, 315000"}
+        "tiers": "100, 20, 10.5\n300, 45, 31.5"}
 VILLAGE = "622924100201"  # a rural village of 广河县 622924
 
 
@@ -33,7 +33,7 @@ def test_parse_form_and_tiers() -> None:
     assert result.params["stores"] == 3 and result.params["siting_time_limit_s"] == 5.0
     assert result.params["tiers"][1] == {"capacity_t": 300.0, "build_cost_yuan": 450000.0,
                                          "subsidy_yuan": 315000.0}
-    with pytest.raises(ValueError, match="line 2"):
+    with pytest.raises(ValueError, match="第 2 行"):
         parse_tiers("100,1,1\n100,x")
 
 
@@ -71,7 +71,7 @@ def test_create_list_edit_copy(planner: FlaskClient) -> None:
     assert [s["name"] for s in listed] == ["广河 test"]
     sid = listed[0]["id"]
     form = planner.get(f"/scenarios/{sid}/edit").get_data(as_text=True)
-    assert 'value="622924"' in form and "300, 450000, 315000" in form
+    assert 'value="622924"' in form and "300, 45, 31.5" in form
     assert _post(planner, f"/scenarios/{sid}/edit", **dict(GOOD, stores="4")).status_code == 302
     assert planner.get(f"/api/scenarios/{sid}").get_json()["params"]["stores"] == 4
     copied = _post(planner, f"/scenarios/{sid}/copy")
@@ -193,9 +193,9 @@ def test_absurd_values_are_refused_beside_the_field(planner: FlaskClient, key: s
 
 def test_range_message_in_both_languages(planner: FlaskClient) -> None:
     zh = _post(planner, "/scenarios/new", **dict(GOOD, truck_capacity_t="1e30"))
-    assert "truck_capacity_t = 1e+30：须在 0.1 到 50 之间" in zh.get_data(as_text=True)
+    assert "冷藏车载重（吨） = 1e+30：须在 0.1 到 50 之间" in zh.get_data(as_text=True)
     en = _post(planner, "/scenarios/new?lang=en", **dict(GOOD, truck_capacity_t="1e30"))
-    assert "must be between 0.1 and 50" in en.get_data(as_text=True)
+    assert "Truck load (t) = 1e+30: must be between 0.1 and 50" in en.get_data(as_text=True)
 
 
 def test_supply_outside_the_region_is_refused_on_upload(planner: FlaskClient) -> None:
@@ -270,4 +270,6 @@ def test_kept_upload_is_private(planner: FlaskClient) -> None:
 def test_form_shows_each_range(planner: FlaskClient) -> None:
     html = planner.get("/scenarios/new").get_data(as_text=True)
     assert '<span class="range" data-range="truck_capacity_t">范围 0.1–50</span>' in html
-    assert '<span class="range" data-range="budget_yuan">范围 0–10,000,000,000</span>' in html
+    # in the form's units: 万元 and hours (the bounds are kept in yuan and seconds)
+    assert '<span class="range" data-range="budget_yuan">范围 0–1,000,000</span>' in html
+    assert '<span class="range" data-range="shift_s">范围 1–24</span>' in html
