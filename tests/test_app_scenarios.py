@@ -4,11 +4,13 @@ errors."""
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 from openpyxl import Workbook
+from werkzeug.test import TestResponse
 
 from app.scenarios import FormResult, form_key, parse_form, parse_tiers, validate
 from geodata.errors import Reason
@@ -21,7 +23,7 @@ GOOD = {"name": "广河 test", "region_code": "622924", "siting_time_limit_s": "
 VILLAGE = "622924100201"  # a rural village of 广河县 622924
 
 
-def _post(client: FlaskClient, url: str, **fields: object) -> object:
+def _post(client: FlaskClient, url: str, **fields: object) -> TestResponse:
     return client.post(url, data=dict(fields, csrf_token=csrf_of(client)),
                        content_type="multipart/form-data")
 
@@ -273,3 +275,202 @@ def test_form_shows_each_range(planner: FlaskClient) -> None:
     # in the form's units: 万元 and hours (the bounds are kept in yuan and seconds)
     assert '<span class="range" data-range="budget_yuan">范围 0–1,000,000</span>' in html
     assert '<span class="range" data-range="shift_s">范围 1–24</span>' in html
+
+
+# ---- the form for people: units, region picker, delete, templates -----------------------
+
+
+def test_units_convert_both_ways() -> None:
+    from werkzeug.datastructures import MultiDict
+
+    from app.form_units import to_form, to_scenario
+    from app.scenarios import form_values
+
+    assert (to_scenario("shift_s", 7.5), to_scenario("service_s", 15),
+            to_scenario("budget_yuan", 500), to_scenario("max_snap_m", 2.5)) \
+        == (27_000, 900, 5_000_000, 2_500)
+    assert isinstance(to_scenario("shift_s", 7.5), int) and to_scenario("stores", 3) == 3
+    assert (to_form("shift_s", 28_800), to_form("unload_s", 1_200), to_form("crop", "x")) \
+        == (8, 20, "x")
+    result = parse_form(MultiDict(dict(GOOD, shift_s="8", service_s="15", unload_s="20",
+                                       budget_yuan="500", freshness_limit_s="2.5",
+                                       max_access_time_s="90", max_snap_m="5")))
+    assert result.errors == {}
+    assert {k: result.params[k] for k in ("shift_s", "service_s", "unload_s", "budget_yuan",
+                                          "freshness_limit_s", "max_access_time_s",
+                                          "max_snap_m")} \
+        == {"shift_s": 28_800, "service_s": 900, "unload_s": 1_200, "budget_yuan": 5e6,
+            "freshness_limit_s": 9_000, "max_access_time_s": 5_400, "max_snap_m": 5_000}
+    shown = form_values(dict(result.params))
+    assert (shown["shift_s"], shown["service_s"], shown["budget_yuan"],
+            shown["freshness_limit_s"], shown["max_snap_m"]) == ("8", "15", "500", "2.5", "5")
+    assert shown["tiers"] == "100, 20, 10.5\n300, 45, 31.5"
+
+
+def test_a_shift_in_seconds_is_refused_in_hours(planner: FlaskClient) -> None:
+    """28800 typed as hours is out of range, named in hours beside its field."""
+    html = _post(planner, "/scenarios/new", **dict(GOOD, shift_s="28800")).get_data(
+        as_text=True)
+    assert "每班工作时长（小时） = 28800：须在 1 到 24 之间" in html
+
+
+def test_saved_scenario_keeps_seconds_and_shows_hours(planner: FlaskClient) -> None:
+    response = _post(planner, "/scenarios/new", **dict(GOOD, shift_s="10", service_s="12"))
+    assert response.status_code == 302
+    listed = planner.get(response.location).get_data(as_text=True)
+    assert "已保存情景「广河 test」" in listed  # the confirmation after saving
+    sid = planner.get("/api/scenarios").get_json()["scenarios"][0]["id"]
+    params = planner.get(f"/api/scenarios/{sid}").get_json()["params"]
+    assert (params["shift_s"], params["service_s"]) == (36_000, 720)
+    form = planner.get(f"/scenarios/{sid}/edit").get_data(as_text=True)
+    assert 'name="shift_s" value="10"' in form and 'name="service_s" value="12"' in form
+    assert '<label data-field-row="shift_s">每班工作时长 <span class="unit">(小时)</span>' in form
+
+
+def test_region_picker_lists_prefectures_and_their_counties(planner: FlaskClient) -> None:
+    from app.regions import current_regions
+
+    with planner.application.app_context():
+        regions = current_regions()
+    assert regions is not None and len(regions.prefectures) == 14
+    linxia = next(p for p in regions.prefectures if p.code == "6229")
+    assert linxia.name == "临夏回族自治州" and ("622924", "广河县") in linxia.counties
+    assert all(code.startswith(p.code) for p in regions.prefectures for code, _ in p.counties)
+    html = planner.get("/scenarios/new").get_data(as_text=True)
+    group = html.split('<optgroup label="6229 临夏回族自治州"')[1].split("</optgroup>")[0]
+    assert '<option value="622924">' in group and "广河县" in group
+    assert 'value="622924" selected' not in html  # no county is chosen for the planner
+    refused = _post(planner, "/scenarios/new", **dict(GOOD, region_code="629999"))
+    assert refused.status_code == 422
+    assert 'data-field="region_code">地区 629999：不是' in refused.get_data(as_text=True)
+
+
+def _scenario_of(app: object, owner: str) -> int:
+    from app.db import EXTENSION_KEY
+
+    db = app.extensions[EXTENSION_KEY]  # type: ignore[attr-defined]
+    return int(db.save_scenario(None, f"{owner}'s", {"name": f"{owner}'s"}, (None, None),
+                                owner, (None, None)))
+
+
+def test_planner_deletes_own_scenarios_only(planner: FlaskClient, client: FlaskClient) -> None:
+    app = planner.application
+    mine, theirs = _scenario_of(app, "pete"), _scenario_of(app, "someone")
+    assert planner.get(f"/scenarios/{theirs}/delete").status_code == 403
+    assert _post(planner, f"/scenarios/{theirs}/delete").status_code == 403
+    assert client.get(f"/scenarios/{mine}/delete").status_code == 403  # a viewer
+    assert _post(client, f"/scenarios/{mine}/delete").status_code == 403
+    listing = planner.get("/scenarios").get_data(as_text=True)
+    assert f"/scenarios/{mine}/delete" in listing and f"/scenarios/{theirs}/delete" not in listing
+    ask = planner.get(f"/scenarios/{mine}/delete").get_data(as_text=True)
+    assert "删除情景「pete&#39;s」？" in ask and 'id="confirm-delete"' in ask
+    assert planner.post(f"/scenarios/{mine}/delete").status_code == 400  # no CSRF token
+    done = _post(planner, f"/scenarios/{mine}/delete")
+    assert done.status_code == 302
+    assert "已删除情景「pete&#39;s」" in planner.get(done.location).get_data(as_text=True)
+    ids = [s["id"] for s in planner.get("/api/scenarios").get_json()["scenarios"]]
+    assert ids == [theirs]
+
+
+def test_admin_deletes_any_scenario_and_plans(app: object, tmp_path: Path,
+                                              plan_writer: object) -> None:
+    from app import create_app
+    from tests.conftest import login
+
+    plans = tmp_path / "plans"
+    for plan_id in ("doomed", "kept"):
+        plan_writer(plans, plan_id, approximate=True,  # type: ignore[operator]
+                    created_at="2025-06-02T08:00:00Z")
+    (tmp_path / "outside").mkdir()
+    (plans / "link").symlink_to(tmp_path / "outside")
+    own = create_app({"TESTING": True, "PLANS_DIR": str(plans),
+                      "INSTANCE_DIR": str(tmp_path / "inst")})
+    admin, planner = login(own.test_client(), "admin"), login(own.test_client(), "planner")
+    theirs = _scenario_of(own, "someone")
+    assert _post(admin, f"/scenarios/{theirs}/delete").status_code == 302
+    assert planner.get("/plans/doomed/delete").status_code == 403
+    assert _post(planner, "/plans/doomed/delete").status_code == 403
+    assert admin.get("/scenarios").get_data(as_text=True).count("/plans/doomed/delete") == 1
+    assert "永久删除方案 doomed" in admin.get("/plans/doomed/delete").get_data(as_text=True)
+    for bad in ("link", "..", "nope", "Doomed", "%2e%2e%2fplans"):
+        assert _post(admin, f"/plans/{bad}/delete").status_code == 404, bad
+    assert (tmp_path / "outside").is_dir()
+    done = _post(admin, "/plans/doomed/delete")
+    assert done.status_code == 302
+    assert sorted(p.name for p in plans.iterdir()) == ["kept", "link"]
+    assert "已删除方案 doomed" in admin.get(done.location).get_data(as_text=True)
+
+
+def test_plan_a_job_is_writing_is_not_deleted(app: object, tmp_path: Path,
+                                              plan_writer: object) -> None:
+    from app import create_app
+    from app.db import EXTENSION_KEY
+    from tests.conftest import login
+
+    plans = tmp_path / "plans"
+    plan_writer(plans, "busy", approximate=True,  # type: ignore[operator]
+                created_at="2025-06-02T08:00:00Z")
+    own = create_app({"TESTING": True, "PLANS_DIR": str(plans),
+                      "INSTANCE_DIR": str(tmp_path / "inst")})
+    admin = login(own.test_client(), "admin")  # serving has started: lost jobs marked
+    own.extensions[EXTENSION_KEY].run(
+        "INSERT INTO jobs (scenario_id, scenario_name, plan_id, state, created_by, created_at,"
+        " updated_at, heartbeat_at) VALUES (1, 'x', 'busy', 'running', 'ada', 0, 0, ?)",
+        (time.time() + 3_600,))  # a live worker's heartbeat
+    assert _post(admin, "/plans/busy/delete").status_code == 409
+    assert (plans / "busy" / "plan.json").is_file()
+
+
+def test_repository_scenarios_are_templates(planner: FlaskClient) -> None:
+    listing = planner.get("/scenarios").get_data(as_text=True)
+    assert "scenarios/linxia.toml" in listing and "scenarios/gansu.toml" in listing
+    assert "6229 临夏回族自治州" in listing and "62 甘肃省" in listing
+    made = _post(planner, "/scenarios/templates/gansu/copy")
+    assert made.status_code == 302 and made.location.endswith("/edit")
+    form = planner.get(made.location).get_data(as_text=True)
+    assert "已从模板 gansu.toml 新建情景" in form
+    assert '<option value="62" selected>' in form and "province_stores" in form
+    sid = int(made.location.split("/")[-2])
+    params = planner.get(f"/api/scenarios/{sid}").get_json()["params"]
+    assert params["region_code"] == "62" and params["province_stores"] == 893
+    # saving the form keeps what the form does not show
+    values = {k: v for k, v in _form_fields(form).items() if k != "csrf_token"}
+    assert _post(planner, f"/scenarios/{sid}/edit", **values).status_code == 302
+    again = planner.get(f"/api/scenarios/{sid}").get_json()["params"]
+    assert again["province_stores"] == 893 and again["siting_time_limit_s"] == 240
+    assert _post(planner, "/scenarios/templates/..%2fx/copy").status_code == 404
+    assert _post(planner, "/scenarios/templates/nope/copy").status_code == 404
+
+
+def test_templates_folder_is_configurable(tmp_path: Path, app: object) -> None:
+    from app import create_app
+    from tests.conftest import login
+
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    (folder / "mine.toml").write_text('name = "我的模板"\nregion_code = "622924"\n'
+                                      'supply_file = "/etc/passwd"\n', encoding="utf-8")
+    (folder / "broken.toml").write_text('crop = "durian"\n', encoding="utf-8")
+    own = create_app({"TESTING": True, "PLANS_DIR": str(tmp_path),
+                      "INSTANCE_DIR": str(tmp_path / "inst"),
+                      "SCENARIO_TEMPLATES_DIR": str(folder)})
+    planner = login(own.test_client(), "planner")
+    listing = planner.get("/scenarios").get_data(as_text=True)
+    assert "scenarios/mine.toml" in listing and "broken" not in listing
+    assert "linxia.toml" not in listing
+    made = _post(planner, "/scenarios/templates/mine/copy")
+    sid = int(made.location.split("/")[-2])
+    assert "supply_file" not in planner.get(f"/api/scenarios/{sid}").get_json()["params"]
+
+
+def _form_fields(html: str) -> dict[str, str]:
+    """The values a browser would send for the scenario form (inputs, selects, textarea)."""
+    import re
+
+    form = html.split('id="scenario-form"')[1].split("</form>")[0]
+    values = dict(re.findall(r'<input name="([^"]+)" value="([^"]*)"', form))
+    values.update(re.findall(r'<select name="([^"]+)"[^>]*>(?:(?!</select>).)*?'
+                             r'<option value="([^"]*)" selected', form, re.S))
+    tiers = re.search(r'<textarea name="tiers"[^>]*>([^<]*)</textarea>', form)
+    values["tiers"] = tiers.group(1) if tiers else ""
+    return values
