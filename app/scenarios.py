@@ -533,6 +533,7 @@ def copy_scenario(scenario_id: int) -> ResponseReturnValue:
     new_id = current_db().save_scenario(None, name, dict(row["params"], name=name),
                                         (row["supply_file"], row["supply_name"]),
                                         g.user["name"], (row["sites_file"], row["sites_name"]))
+    flash(say(f"已复制为「{name}」", f"Copied as “{name}”"))
     return redirect(url_for("scenarios.edit_scenario", scenario_id=new_id))
 
 

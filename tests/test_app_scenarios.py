@@ -78,6 +78,7 @@ def test_create_list_edit_copy(planner: FlaskClient) -> None:
     assert planner.get(f"/api/scenarios/{sid}").get_json()["params"]["stores"] == 4
     copied = _post(planner, f"/scenarios/{sid}/copy")
     assert copied.status_code == 302 and "/edit" in copied.location
+    assert "已复制为「广河 test (copy)」" in planner.get(copied.location).get_data(as_text=True)
     names = sorted(s["name"] for s in planner.get("/api/scenarios").get_json()["scenarios"])
     assert names == ["广河 test", "广河 test (copy)"]
 
@@ -474,3 +475,17 @@ def _form_fields(html: str) -> dict[str, str]:
     tiers = re.search(r'<textarea name="tiers"[^>]*>([^<]*)</textarea>', form)
     values["tiers"] = tiers.group(1) if tiers else ""
     return values
+
+
+def test_every_field_is_labelled_in_both_languages(planner: FlaskClient) -> None:
+    import re
+
+    from app.i18n import LABELS
+    from app.scenarios import FIELDS
+
+    assert all(f"{p}_{k}" in LABELS for k in FIELDS for p in ("f", "h"))
+    zh = planner.get("/scenarios/new").get_data(as_text=True)
+    en = planner.get("/scenarios/new?lang=en").get_data(as_text=True)
+    assert not re.search(r">\s*[fh]_[a-z_]+", zh + en)  # no label shown as its key
+    assert "服务时间" not in en and "Working shift <span class=\"unit\">(h)</span>" in en
+    assert "每村装货时间 <span class=\"unit\">(分钟)</span>" in zh and "(万元)" in zh
