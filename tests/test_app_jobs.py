@@ -94,7 +94,13 @@ def test_cancel_stops_the_worker(job_app: Flask) -> None:
 
 def test_failure_is_reported(job_app: Flask) -> None:
     client = login(job_app.test_client(), "planner")
-    job_id = _run(client, _scenario(client, region_code="629999"))
+    # The form now refuses an unknown region; a scenario saved before that check (or
+    # whose region vanished from the data) still fails in the job, with its reason.
+    db = job_app.extensions[DB_KEY]
+    sid = db.save_scenario(None, "x", {"name": "x", "region_code": "629999",
+                                       "siting_time_limit_s": 5, "routing_time_limit_s": 0.2},
+                           (None, None), "pete")
+    job_id = _run(client, sid)
     job = _wait(client, job_id, 60)
     assert job["state"] == "failed" and "629999" in job["message"]
     assert "failed" in client.get("/jobs").get_data(as_text=True)
