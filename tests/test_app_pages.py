@@ -156,3 +156,10 @@ def test_plan_page_shows_gap_and_binding_constraints(client: FlaskClient) -> Non
     assert "store count (=2); capacity at 1 sites" in html
     assert "CP-SAT, lexicographic stages" in html
     assert "Siting note" not in html  # only province plans carry one
+
+
+def test_only_admins_see_a_delete_link_on_the_plan_list(app: Flask) -> None:
+    link = "/plans/tiny-linxia/delete"
+    for role, shown in (("viewer", False), ("planner", False), ("admin", True)):
+        html = login(app.test_client(), role).get("/").get_data(as_text=True)
+        assert (link in html) is shown, role
