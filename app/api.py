@@ -22,7 +22,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from app.headlines import settlements_with_state
-from app.pages import MapCache, county_rows, route_sheets
+from app.pages import MapCache, county_rows, plan_townships, route_sheets
 from app.plans import current_store
 
 OPENAPI_FILE = Path(__file__).resolve().parent / "openapi.json"
@@ -88,7 +88,7 @@ def get_counties(plan_id: str) -> ResponseReturnValue:
 def get_routes(plan_id: str) -> ResponseReturnValue:
     """Each truck's route sheet (trips and stops in order)."""
     return cached_json("routes", plan_id, lambda: {
-        "trucks": route_sheets(current_store().info(plan_id))})
+        "trucks": route_sheets(current_store().info(plan_id), plan_townships(plan_id))})
 
 
 def search_settlements(layer: dict[str, Any], query: str,

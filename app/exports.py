@@ -38,6 +38,7 @@ from app.headlines import layers_with_state, plan_headlines
 from app.pages import (
     clock,
     county_rows,
+    plan_townships,
     plan_view,
     route_sheets,
     routes_in_sheet_order,
@@ -246,11 +247,12 @@ def report(plan_id: str) -> ResponseReturnValue:
     plan = store.info(plan_id)
     return render_template("report.html", plan=plan, view=plan_view(plan),
                            counties=county_rows(store.layer(plan_id, "counties"), plan),
-                           sheets=route_sheets(plan))
+                           sheets=route_sheets(plan, plan_townships(plan_id)))
 
 
 @bp.get("/plans/<plan_id>/routes")
 def routes_page(plan_id: str) -> ResponseReturnValue:
     """Each truck's route sheet, one printed page per truck."""
     plan = current_store().info(plan_id)
-    return render_template("routes.html", plan=plan, sheets=route_sheets(plan))
+    return render_template("routes.html", plan=plan,
+                           sheets=route_sheets(plan, plan_townships(plan_id)))

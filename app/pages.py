@@ -364,10 +364,9 @@ def route_sheets(plan: PlanMeta,
                  townships: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """One sheet per truck: its store, the shift start and its trips in order.
 
-    ``townships`` maps settlement id to township name; by default it is read from the
-    plan's settlements layer (:func:`plan_townships`)."""
-    if townships is None:
-        townships = plan_townships(plan.plan_id)
+    ``townships`` maps settlement id to township name (:func:`plan_townships` of the
+    plan's directory: the id in ``plan.json`` need not be the directory's name)."""
+    townships = townships or {}
     start_s, assumed = shift_start(plan)
     names = {s.store_id: s.name for s in plan.stores}
     trucks: dict[str, dict[str, Any]] = {}

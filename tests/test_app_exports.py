@@ -185,3 +185,22 @@ def test_cached_export_writes_atomically(tmp_path: Path) -> None:
     path = cached_export(tmp_path / "c", "p1", "v1", "gpkg", lambda: b"x")
     assert path.read_bytes() == b"x" and (path.stat().st_mode & 0o077) == 0
     assert cached_export(tmp_path / "c", "p1", "v1", "gpkg", broken) == path  # not rebuilt
+
+
+def test_a_renamed_plan_directory_still_serves_its_route_sheets(
+        plans_dir: Path, stub_vendor_dir: Path, tmp_path: Path) -> None:
+    # plan.json keeps the id the plan was built with; the directory is what the URL names
+    import shutil
+
+    from app import create_app
+
+    root = tmp_path / "plans"
+    shutil.copytree(plans_dir / "tiny-linxia", root / "renamed")
+    app = create_app({"TESTING": True, "PLANS_DIR": str(root),
+                      "VENDOR_DIR": str(stub_vendor_dir), "INSTANCE_DIR": str(tmp_path / "i")})
+    client = login(app.test_client(), "viewer")
+    for url in ("/api/plans/renamed/routes", "/plans/renamed/routes",
+                "/plans/renamed/report"):
+        assert client.get(url).status_code == 200, url
+    trucks = client.get("/api/plans/renamed/routes").get_json()["trucks"]
+    assert [t["truck_id"] for t in trucks] == ["T1", "T2"]
