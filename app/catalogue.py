@@ -45,13 +45,15 @@ REASONS: dict[str, str] = {
         "保鲜时限内到不了冷库：需要 {need} 分钟，时限 {limit} 分钟",
     "cannot reach the store within the freshness limit": "保鲜时限内到不了冷库",
     "load {load:n} t exceeds truck capacity {cap:n} t": "货量 {load} 吨超过冷藏车载重 {cap} 吨",
-    "delivery {load:n} t exceeds truck capacity {cap:n} t": "送货量 {load} 吨超过冷藏车载重 {cap} 吨",
+    "delivery {load:n} t exceeds truck capacity {cap:n} t":
+        "送货量 {load} 吨超过冷藏车载重 {cap} 吨",
     "load": "货量超过冷藏车载重",
     "delivery": "送货量超过冷藏车载重",
     "store -> pickup -> store with loading and unloading needs {need:n} min, longer than the "
     "shift of {shift:n} min":
         "冷库→村→冷库往返（含装卸）需要 {need} 分钟，超过 {shift} 分钟的班次",
-    "store -> pickup -> store with loading and unloading needs": "冷库→村→冷库往返（含装卸）超过班次",
+    "store -> pickup -> store with loading and unloading needs":
+        "冷库→村→冷库往返（含装卸）超过班次",
     "time window closes at {a:n} min into the shift, the drive from the store takes {b:n} min":
         "收货时段在班次开始后 {a} 分钟结束，而从冷库开过去要 {b} 分钟",
     "time window opens at {a:n} min into the shift, so a trip to it ends at {b:n} min, after the "
@@ -164,7 +166,7 @@ ASSUMPTIONS: dict[str, str] = {
     "harvest_peak_days = {v:n} days: days over which a store fills at the harvest peak "
     "(docs §5: ~2-month windows)":
         "收获高峰天数 harvest_peak_days = {v} 天：冷库在收获高峰期装满所用的天数（文档 §5："
-        "约两个月的收获期）",
+        "约 2 个月的收获期）",
     "poverty_weight = {v:n} weight: priority of produce from the 2020 poverty counties "
     "(policy choice)":
         "脱贫县权重 poverty_weight = {v}：2020 年脱贫县农产品的优先倍数（政策选择）",
