@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from app.catalogue import translate_message
 from optimize.plan.model import PlanMeta
 
 #: Per-village states (the ``state`` property of the settlements layer in maps and exports).
@@ -237,7 +238,8 @@ def stage_word(stage: str, lang: str) -> str:
 
 def reasons_text(h: Headlines, lang: str) -> str:
     """``stage: reason ×n; ...`` for the sentence (all reason kinds, most frequent first)."""
-    return "; ".join(f"{stage_word(r.stage, lang)}: {r.reason} ×{fmt(r.count)}"
+    return "; ".join(f"{stage_word(r.stage, lang)}: {translate_message(r.reason, lang)} "
+                     f"×{fmt(r.count)}"
                      for r in h.reasons)
 
 

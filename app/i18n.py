@@ -9,6 +9,9 @@ because planners share printouts across offices.
 from __future__ import annotations
 
 from flask import Flask, Response, g, request
+from markupsafe import Markup
+
+from app.catalogue import translate_message
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -172,8 +175,29 @@ def remember_lang(response: Response) -> Response:
     return response
 
 
+def tr(text: object) -> object:
+    """A plan's or a job's English text (reason, status, stage, note, assumption) in the
+    request's language (:mod:`app.catalogue`); unknown text stays as it is."""
+    try:
+        lang = current_lang()
+    except RuntimeError:  # no request: the CLI, tests
+        return text
+    return translate_message(text, lang)
+
+
+def tr_span(text: object) -> object:
+    """:func:`tr` for page text: the translation in a ``<span>`` whose ``title`` keeps the
+    plan's own English words (shown on hover, found by search); unknown text as it is."""
+    shown = tr(text)
+    if shown is text or not isinstance(text, str):
+        return text
+    return Markup('<span class="tr" lang="zh" title="{}">{}</span>').format(text, shown)
+
+
 def init_i18n(app: Flask) -> None:
-    """Template globals ``t`` and ``lang``; the cookie hook."""
+    """Template globals ``t`` and ``lang``, the filter ``tr``; the cookie hook."""
     app.jinja_env.globals["t"] = t
+    app.jinja_env.filters["tr"] = tr
+    app.jinja_env.filters["tr_span"] = tr_span
     app.jinja_env.globals["current_lang"] = current_lang
     app.after_request(remember_lang)

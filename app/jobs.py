@@ -41,6 +41,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from app.accounts import require_role
+from app.catalogue import translate_message
 from app.db import ACTIVE_STATES, Database, current_db
 from app.db import EXTENSION_KEY as DB_KEY
 from app.i18n import current_lang
@@ -297,7 +298,9 @@ def message_text(message: str) -> str:
         lang = current_lang()
     except RuntimeError:
         return message
-    return MESSAGES_ZH.get(message, message) if lang == "zh" else message
+    if lang != "zh" or not message:
+        return message
+    return MESSAGES_ZH.get(message) or str(translate_message(message, lang))
 
 
 # ---- views ------------------------------------------------------------------------------
@@ -315,6 +318,7 @@ def job_view(job: dict[str, Any]) -> dict[str, Any]:
                                "stage", "fraction", "message", "created_by", "created_at",
                                "updated_at")}
     out["message"] = message_text(job["message"])
+    out["stage_text"] = message_text(job["stage"])  # "stage" stays the optimizer's words
     out["queue_position"] = current_db().queue_position(job["id"]) \
         if job["state"] == "queued" else None
     out["plan_url"] = (url_for("pages.plan_page", plan_id=job["plan_id"])

@@ -18,7 +18,7 @@
       box.getAttribute("data-queue-label").replace("{n}", String(job.queue_position)) : "";
     document.getElementById("job-progress").value = job.fraction;
     document.getElementById("job-percent").textContent = Math.round(job.fraction * 100) + " %";
-    document.getElementById("job-stage").textContent = job.stage;
+    document.getElementById("job-stage").textContent = job.stage_text || job.stage;
     document.getElementById("job-message").textContent = job.message;
     if (job.plan_url) {
       document.getElementById("job-plan-link").setAttribute("href", job.plan_url);
