@@ -149,6 +149,9 @@ def test_seasons_share_one_fleet(two_workers: Plan) -> None:
             assert trucks.get((b, region), 0) - trucks.get((a, region), 0) == net
     assert any("Routes are one day of the season" in a for a in
                two_workers.meta["approximations"])
+    # the seasons' assumption is one sentence of the list, not one entry per character
+    assumptions = two_workers.meta["assumptions"]
+    assert assumptions and all(len(a) > 1 for a in assumptions)
 
 
 @pytest.mark.slow

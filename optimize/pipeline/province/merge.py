@@ -108,7 +108,7 @@ def _decomposition_sections(scenario: Scenario, results: Sequence[RegionResult],
         "approximations": _union([m["approximations"] for m in metas]) + (
             [] if seasons is None else [seasons.routes_note()]) + [BORDER_NOTE],
         "assumptions": _union([scenario.assumptions()] + [m["assumptions"] for m in metas]
-                              + ([] if seasons is None else [seasons.assumptions])),
+                              + ([] if seasons is None else [[seasons.assumptions]])),
     }
 
 
