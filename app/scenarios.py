@@ -314,11 +314,30 @@ def read_table(kind: str, path: str, name: str) -> pd.DataFrame:
     try:
         return reader(path)
     except DataError as exc:
-        raise UploadError(str(exc).replace(path, name)) from None
+        raise UploadError(row_message(str(exc).replace(path, name), name, exc.row,
+                                      exc.item)) from None
     except Exception:  # a reader's unforeseen failure must not leave a 500 and a file
         current_app.logger.exception("upload %s could not be read", name)
         raise UploadError(say(f"{name}：无法读取该文件", f"{name}: the file cannot be read"))\
             from None
+
+
+#: Chinese of the row-level refusals of the table readers (others stay as they are).
+ROW_REASONS = {"supply_t must be >= 0": "产量 supply_t 不能为负数",
+               "settlement listed twice": "同一个村列了两次"}
+
+
+def row_message(text: str, name: str, row: int | None, item: object) -> str:
+    """A reader's row-level refusal (``name, row 3, item -2.0: reason``) with the row
+    named in Chinese in the Chinese interface, the English kept beside it
+    (``name 第 3 行 (row 3)（值 -2.0）：中文 (reason)``)."""
+    where = ", ".join([name, f"row {row}"] + ([f"item {item!r}"] if item is not None else []))
+    if row is None or not text.startswith(f"{where}: "):
+        return text
+    reason = text[len(where) + 2:]
+    value = f"（值 {item!r}）" if item is not None else ""
+    zh = f"{ROW_REASONS[reason]} ({reason})" if reason in ROW_REASONS else reason
+    return say(f"{name} 第 {row} 行 (row {row}){value}：{zh}", text)
 
 
 def _check_content(original: str, suffix: str, data: bytes) -> None:
