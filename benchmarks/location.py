@@ -6,6 +6,9 @@ Usage::
         --time-limit 10 --peer spopt --out benchmarks/results/pmed-10s.json
     .venv/bin/python benchmarks/location.py --set cap --dir ../shared/benchmarks/cap-orlib \
         --time-limit 60 --out benchmarks/results/cap.json [--instances cap41,capa]
+    .venv/bin/python benchmarks/location.py --set pmed-tsplib \
+        --dir ../shared/benchmarks/pmed-tsplib --instances fl1400:50 --time-limit 20 \
+        --out benchmarks/results/pmed-tsplib.json
 
 Instances are the files ``pmedN.txt`` / ``capN.txt``, ``capX.txt`` (one letter) of
 ``--dir``; anything else there (optimum tables, PROVENANCE.md) is not an instance.
@@ -13,12 +16,24 @@ References come from ``pmedopt.txt`` / ``capopt.txt`` when present. capa/b/c hav
 capacity in the file: each is solved once per capacity listed in capopt (4 each), the
 ``case`` field is then ``capa/8000`` etc.
 
-Methods: ``pmed`` = :func:`benchmarks.engines.pmedian.solve_pmedian` (fast interchange
-ILS + Lagrangian bound), ``cap`` = :func:`benchmarks.engines.cflp.solve_cflp` (SCIP MIP,
-relative gap 1e-9, one thread). Every objective is recomputed here from the file and the
-written solution (``open`` 1-based as in the file; ``assign`` rows ``[customer, facility,
-fraction]``, 1-based) before it is written, and the solution is checked (p medians;
-every customer's fractions sum to 1, only open facilities serve, capacities hold).
+Methods: ``pmed`` = :func:`optimize.siting.solve.solve_location` (the engine the plans run)
+on the p-median as a ``LocationProblem`` (:func:`benchmarks.pmed_tsplib.pmedian_problem`:
+objective 'time', one zero-cost tier of capacity = total supply, no budget, exactly p
+stores, dense n x n arcs); ``--engine side`` runs the side engine
+:func:`benchmarks.engines.pmedian.solve_pmedian` instead, labelled ``side:pmedian``.
+``cap`` = the side engine :func:`benchmarks.engines.cflp.solve_cflp` (SCIP MIP, relative
+gap 1e-9, one thread), labelled ``side:cflp (no plan runs it)``: ``CAP_NOT_EXPRESSIBLE``
+says why a ``LocationProblem`` cannot state OR-Library cap. Every row names its
+``engine`` (and, for solve_location, its ``stages``). Every objective is recomputed here
+from the file and the written solution (``open`` 1-based as in the file; ``assign`` rows
+``[customer, facility, fraction]``, 1-based) before it is written, and the solution is
+checked (p medians; every customer's fractions sum to 1, only open facilities serve,
+capacities hold).
+
+``--set pmed-tsplib --dir DIR [--instances fl1400:50,...] [--k 50]``: the TSPLIB p-median
+set (:mod:`benchmarks.pmed_tsplib`; floor-Euclid, N = M) through solve_location on each
+point's k nearest candidates. That is a RESTRICTED problem: ``bound`` is not a bound of the
+full p-median; ``objective`` is recomputed from ``open`` on the full distances.
 
 ``--set province`` (no ``--dir``) builds the province-size cold-store siting instance from
 the reference data (``geodata.datasets.data_dir()``, i.e. ``../shared/data``) and solves
