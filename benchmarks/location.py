@@ -6,6 +6,9 @@ Usage::
         --time-limit 10 --peer spopt --out benchmarks/results/pmed-10s.json
     .venv/bin/python benchmarks/location.py --set cap --dir ../shared/benchmarks/cap-orlib \
         --time-limit 60 --out benchmarks/results/cap.json [--instances cap41,capa]
+    .venv/bin/python benchmarks/location.py --set pmed-tsplib \
+        --dir ../shared/benchmarks/pmed-tsplib --instances fl1400:50 --time-limit 20 \
+        --out benchmarks/results/pmed-tsplib.json
 
 Instances are the files ``pmedN.txt`` / ``capN.txt``, ``capX.txt`` (one letter) of
 ``--dir``; anything else there (optimum tables, PROVENANCE.md) is not an instance.
@@ -13,12 +16,24 @@ References come from ``pmedopt.txt`` / ``capopt.txt`` when present. capa/b/c hav
 capacity in the file: each is solved once per capacity listed in capopt (4 each), the
 ``case`` field is then ``capa/8000`` etc.
 
-Methods: ``pmed`` = :func:`benchmarks.engines.pmedian.solve_pmedian` (fast interchange
-ILS + Lagrangian bound), ``cap`` = :func:`benchmarks.engines.cflp.solve_cflp` (SCIP MIP,
-relative gap 1e-9, one thread). Every objective is recomputed here from the file and the
-written solution (``open`` 1-based as in the file; ``assign`` rows ``[customer, facility,
-fraction]``, 1-based) before it is written, and the solution is checked (p medians;
-every customer's fractions sum to 1, only open facilities serve, capacities hold).
+Methods: ``pmed`` = :func:`optimize.siting.solve.solve_location` (the engine the plans run)
+on the p-median as a ``LocationProblem`` (:func:`benchmarks.pmed_tsplib.pmedian_problem`:
+objective 'time', one zero-cost tier of capacity = total supply, no budget, exactly p
+stores, dense n x n arcs); ``--engine side`` runs the side engine
+:func:`benchmarks.engines.pmedian.solve_pmedian` instead, labelled ``side:pmedian``.
+``cap`` = the side engine :func:`benchmarks.engines.cflp.solve_cflp` (SCIP MIP, relative
+gap 1e-9, one thread), labelled ``side:cflp (no plan runs it)``: ``CAP_NOT_EXPRESSIBLE``
+says why a ``LocationProblem`` cannot state OR-Library cap. Every row names its
+``engine`` (and, for solve_location, its ``stages``). Every objective is recomputed here
+from the file and the written solution (``open`` 1-based as in the file; ``assign`` rows
+``[customer, facility, fraction]``, 1-based) before it is written, and the solution is
+checked (p medians; every customer's fractions sum to 1, only open facilities serve,
+capacities hold).
+
+``--set pmed-tsplib --dir DIR [--instances fl1400:50,...] [--k 50]``: the TSPLIB p-median
+set (:mod:`benchmarks.pmed_tsplib`; floor-Euclid, N = M) through solve_location on each
+point's k nearest candidates. That is a RESTRICTED problem: ``bound`` is not a bound of the
+full p-median; ``objective`` is recomputed from ``open`` on the full distances.
 
 ``--set province`` (no ``--dir``) builds the province-size cold-store siting instance from
 the reference data (``geodata.datasets.data_dir()``, i.e. ``../shared/data``) and solves
@@ -41,6 +56,7 @@ import platform
 import re
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,6 +65,14 @@ import numpy as np
 
 from benchmarks.engines.cflp import CflpInstance, read_orlib_cap, solve_cflp
 from benchmarks.engines.pmedian import read_orlib_pmed, solve_pmedian
+from benchmarks.pmed_tsplib import (
+    RESTRICTED_NOTE,
+    dense_arcs,
+    parse_rows,
+    pmedian_problem,
+    pmedian_row,
+    run_tsplib,
+)
 from optimize.programme import PROVINCE_STORES, PROVINCE_TRUCKS
 from optimize.siting.lagrange import COVERAGE_FACTOR, solve_location_lagrange
 from optimize.siting.problem import LocationProblem, LocationResult, StoreTier
@@ -57,6 +81,16 @@ from optimize.siting.solve import solve_location
 INSTANCE_RE = {"pmed": re.compile(r"pmed\d+"), "cap": re.compile(r"cap(\d+|[a-z])")}
 OPT_FILE = {"pmed": "pmedopt.txt", "cap": "capopt.txt"}
 CAP_TOL = 1e-6  # relative tolerance of the capacity and fraction checks
+SIDE_PMEDIAN = "side:pmedian (no plan runs it)"
+SIDE_CFLP = "side:cflp (no plan runs it)"
+CAP_NOT_EXPRESSIBLE = (
+    "OR-Library cap is not expressible as a LocationProblem: demand is splittable there "
+    "(LocationProblem is single-source); fixed costs are per site (cap41-134: 0 at some "
+    "sites, F at others; capa-c: 100 different values) while tiers are the same for every "
+    "site; the objective is fixed + assignment cost as one sum, while 'cost' minimises build "
+    "cost first and time second, lexicographically; per-unit assignment costs c_ij/d_j are "
+    "fractional while arc_time_s is whole seconds"
+)
 
 
 # --------------------------------------------------------------------------------------
@@ -135,27 +169,44 @@ def run_spopt(dist: np.ndarray, p: int, time_limit: float) -> dict[str, Any]:
 
 
 def run_pmed(path: Path, refs: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
-    """One pmed instance: ours (and spopt's if asked), checked and recomputed."""
+    """One pmed instance through ``solve_location`` (or the side engine with ``--engine
+    side``), and spopt's if asked; checked and recomputed."""
     t0 = time.perf_counter()
     dist, p = read_orlib_pmed(path)
     read_s = time.perf_counter() - t0
-    res = solve_pmedian(dist, p, time_limit_s=args.time_limit, seed=args.seed)
-    opened = [j + 1 for j in res.open]
-    objective = recompute_pmed(dist, p, opened)
-    if abs(objective - res.objective) > 1e-6 * max(1.0, objective):
-        raise AssertionError(f"{path.stem}: recomputed {objective} != reported {res.objective}")
     reference = refs.get(path.stem, [(None, None)])[0][0]
-    row: dict[str, Any] = {
-        "instance": path.stem, "n": dist.shape[0], "p": p, "objective": objective,
-        "reference": reference, "gap_pct": _gap(objective, reference), "bound": res.bound,
-        "bound_gap_pct": res.gap_pct, "time_s": res.time_s, "read_s": read_s,
-        "descents": res.descents, "lr_iterations": res.lr_iterations, "open": opened,
-    }
+    if args.engine == "side":
+        row = _run_pmed_side(path, dist, p, args)
+    else:
+        problem = pmedian_problem(*dense_arcs(dist), dist.shape[0], p, args.time_limit,
+                                  args.seed)
+        result = solve_location(problem)
+        row = pmedian_row(result, p, recompute_pmed(dist, p,
+                                                     (result.open_sites + 1).tolist()))
+        assigned = float(dist[np.arange(dist.shape[0]), result.assignment].sum())
+        row.update({"assignment_cost": assigned, "arcs": "dense n x n (the full p-median)"})
+    row.update({"instance": path.stem, "n": dist.shape[0], "p": p, "reference": reference,
+                "gap_pct": _gap(row["objective"], reference), "read_s": read_s})
     if args.peer == "spopt":
         peer = run_spopt(dist, p, args.time_limit)
         peer["gap_pct"] = _gap(peer["objective"], reference)
         row["spopt"] = peer
     return row
+
+
+def _run_pmed_side(path: Path, dist: np.ndarray, p: int,
+                   args: argparse.Namespace) -> dict[str, Any]:
+    """The side engine ``benchmarks.engines.pmedian`` (no plan runs it), for comparison."""
+    res = solve_pmedian(dist, p, time_limit_s=args.time_limit, seed=args.seed)
+    opened = [j + 1 for j in res.open]
+    objective = recompute_pmed(dist, p, opened)
+    if abs(objective - res.objective) > 1e-6 * max(1.0, objective):
+        raise AssertionError(f"{path.stem}: recomputed {objective} != reported {res.objective}")
+    return {
+        "engine": SIDE_PMEDIAN, "objective": objective, "bound": res.bound,
+        "bound_gap_pct": res.gap_pct, "time_s": res.time_s, "descents": res.descents,
+        "lr_iterations": res.lr_iterations, "open": opened,
+    }
 
 
 # --------------------------------------------------------------------------------------
@@ -201,7 +252,8 @@ def run_cap(path: Path, refs: dict[str, Any], args: argparse.Namespace) -> list[
         assign = [[int(j) + 1, int(i) + 1, float(x)] for j, i, x in res.assign]
         objective = recompute_cap(inst, capacity, opened, assign)
         out.append({
-            "instance": path.stem, "case": path.stem if cap is None else f"{path.stem}/{cap:g}",
+            "engine": SIDE_CFLP, "instance": path.stem,
+            "case": path.stem if cap is None else f"{path.stem}/{cap:g}",
             "capacity": cap, "m": inst.cost.shape[0], "n": inst.cost.shape[1],
             "objective": objective, "reference": reference,
             "gap_pct": _gap(objective, reference), "bound": res.bound,
@@ -441,19 +493,39 @@ def _summary(rows: list[dict[str, Any]], key: str = "") -> dict[str, Any]:
 
 def _print_row(row: dict[str, Any]) -> None:
     peer = row.get("spopt", {})
-    print(f"{row.get('case', row['instance']):>12} obj {row['objective']:.3f} "
-          f"ref {row['reference']} gap {row['gap_pct']} bound {row['bound']:.3f} "
-          f"{row['time_s']:.2f}s" + (f" | spopt {peer.get('objective')} "
-                                    f"{peer.get('time_s', 0):.1f}s" if peer else ""),
+    if row["objective"] is None:
+        print(f"{row['instance']:>12} p {row.get('p')} {row['engine']} no plan: "
+              f"{row.get('error')} {row['time_s']:.2f}s", flush=True)
+        return
+    print(f"{row.get('case', row['instance']):>12} p {row.get('p')} {row['engine']} "
+          f"obj {row['objective']:.3f} ref {row['reference']} gap {row['gap_pct']} "
+          f"bound {row['bound']:.3f} {row['time_s']:.2f}s"
+          + (f" | spopt {peer.get('objective')} {peer.get('time_s', 0):.1f}s" if peer else ""),
           flush=True)
+
+
+def _engine_note(args: argparse.Namespace) -> str:
+    """What solved the rows, said once per file (each row names its engine too)."""
+    if args.set == "cap":
+        return f"{SIDE_CFLP}: {CAP_NOT_EXPRESSIBLE}"
+    if args.set == "pmed" and args.engine == "side":
+        return f"{SIDE_PMEDIAN}: benchmarks.engines.pmedian, kept for comparison"
+    if args.set == "pmed":
+        return ("optimize.siting.solve.solve_location on a LocationProblem (p-median: "
+                "objective 'time', one uncapacitated zero-cost tier, no budget, dense arcs)")
+    if args.set == "pmed-tsplib":
+        return f"optimize.siting.solve.solve_location; {RESTRICTED_NOTE} (k = {args.k})"
+    return "optimize.siting (see each row's engine)"
 
 
 def _write(args: argparse.Namespace, rows: list[dict[str, Any]], done: bool) -> dict[str, Any]:
     payload = {
         "set": args.set, "dir": str(args.dir), "time_limit_s": args.time_limit,
         "seed": args.seed, "peer": args.peer, "command": " ".join(sys.argv), "complete": done,
+        "k_nearest": args.k if args.set == "pmed-tsplib" else None,
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "engine": _engine_note(args),
         "summary": _summary(rows),
         "summary_spopt": _summary(rows, "spopt") if args.peer else None,
         "results": rows,
@@ -465,14 +537,21 @@ def _write(args: argparse.Namespace, rows: list[dict[str, Any]], done: bool) -> 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--set", choices=("pmed", "cap", "province", "random"), required=True)
-    ap.add_argument("--dir", type=Path, default=None, help="instance folder (pmed, cap)")
+    ap.add_argument("--set", choices=("pmed", "cap", "pmed-tsplib", "province", "random"),
+                    required=True)
+    ap.add_argument("--dir", type=Path, default=None,
+                    help="instance folder (pmed, cap, pmed-tsplib)")
     ap.add_argument("--count", type=int, default=2, help="random: instances (seeds from --seed)")
     ap.add_argument("--budget-yuan", type=float, default=28e6, help="random: subsidy budget")
     ap.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance/case")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--peer", choices=("spopt",), default=None)
-    ap.add_argument("--instances", default="", help="comma-separated stems, e.g. pmed1,pmed7")
+    ap.add_argument("--engine", choices=("product", "side"), default="product",
+                    help="pmed: solve_location (product, default) or the side engine")
+    ap.add_argument("--k", type=int, default=50,
+                    help="pmed-tsplib: nearest candidates per point (restricted problem)")
+    ap.add_argument("--instances", default="",
+                    help="comma-separated stems (pmed7,cap41) or pmed-tsplib rows (fl1400:50)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     rows: list[dict[str, Any]] = []
@@ -484,19 +563,29 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({k: payload[k] for k in ("set", "time_limit_s", "complete")}))
         return 0
     if args.dir is None:
-        ap.error("--dir is required for --set pmed and cap")
-    only = [s.strip() for s in args.instances.split(",") if s.strip()] or None
-    refs = read_references(args.dir, args.set)
-    for path in find_instances(args.dir, args.set, only):
-        got = run_pmed(path, refs, args) if args.set == "pmed" else run_cap(path, refs, args)
-        for row in got if isinstance(got, list) else [got]:
-            rows.append(row)
-            _print_row(row)
-        _write(args, rows, done=False)  # after every file: a stopped run keeps its results
+        ap.error("--dir is required for --set pmed, cap and pmed-tsplib")
+    for row in _instance_rows(args):
+        rows.append(row)
+        _print_row(row)
+        _write(args, rows, done=False)  # after every row: a stopped run keeps its results
     payload = _write(args, rows, done=True)
     print(json.dumps({"summary": payload["summary"], "spopt": payload["summary_spopt"]}))
     return 0
 
+
+def _instance_rows(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
+    """The result rows of ``--set pmed``, ``cap`` or ``pmed-tsplib``, one at a time."""
+    if args.set == "pmed-tsplib":
+        yield from run_tsplib(args.dir, parse_rows(args.instances) or None, args.k,
+                              args.time_limit, args.seed)
+        return
+    only = [s.strip() for s in args.instances.split(",") if s.strip()] or None
+    refs = read_references(args.dir, args.set)
+    for path in find_instances(args.dir, args.set, only):
+        if args.set == "pmed":
+            yield run_pmed(path, refs, args)
+        else:
+            yield from run_cap(path, refs, args)
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -1,0 +1,136 @@
+"""benchmarks/location.py and benchmarks/pmed_tsplib.py: p-median as a LocationProblem."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks import location
+from benchmarks.pmed_tsplib import (
+    floor_euclid_objective,
+    knn_arcs,
+    parse_rows,
+    pmedian_problem,
+    read_tsp,
+    read_tsplib_references,
+)
+from optimize.siting.solve import solve_location
+
+# two clusters of three points on a line: the unique 2-median opens the middles
+SIX = [(0.0, 0.0), (1.0, 0.0), (2.0, 0.0), (10.0, 0.0), (11.0, 0.0), (12.0, 0.0)]
+
+TSP_TEXT = """NAME : six
+COMMENT : hand-made
+TYPE : TSP
+DIMENSION : 6
+EDGE_WEIGHT_TYPE : EUC_2D
+NODE_COORD_SECTION
+1 0.00000e+00 0.0
+2 1.0 0
+3 2 0.0
+4 1.00000e+01 0.0
+5 11.0 0.0
+6 12.0 0.0
+"""
+
+REFS_TEXT = """instance,n,p,value,proven_optimal,source
+six,6,2,4,yes,"hand-checked, a, b"
+six,6,1,30,no,hand
+"""
+
+
+def _write_six(folder: Path, eof: bool = True) -> None:
+    (folder / "six.tsp").write_text(TSP_TEXT + ("EOF\n" if eof else ""))
+    (folder / "references.csv").write_text(REFS_TEXT)
+
+
+@pytest.mark.parametrize("eof", [True, False])
+def test_read_tsp_reads_float64_points_with_or_without_eof(tmp_path: Path, eof: bool) -> None:
+    _write_six(tmp_path, eof)
+    pts = read_tsp(tmp_path / "six.tsp")
+    assert pts.name == "six"
+    assert pts.node.tolist() == [1, 2, 3, 4, 5, 6]
+    assert pts.coords.dtype == np.float64
+    assert pts.coords.tolist() == [list(p) for p in SIX]
+
+
+def test_read_tsp_rejects_a_wrong_dimension(tmp_path: Path) -> None:
+    (tmp_path / "bad.tsp").write_text(TSP_TEXT.replace("DIMENSION : 6", "DIMENSION : 7"))
+    with pytest.raises(ValueError, match="DIMENSION says 7"):
+        read_tsp(tmp_path / "bad.tsp")
+
+
+def test_read_references(tmp_path: Path) -> None:
+    _write_six(tmp_path)
+    refs = read_tsplib_references(tmp_path / "references.csv")
+    assert refs == {("six", 2): {"value": 4.0, "n": 6, "proven_optimal": True},
+                    ("six", 1): {"value": 30.0, "n": 6, "proven_optimal": False}}
+    assert parse_rows("six:2, fl1400:50,") == [("six", 2), ("fl1400", 50)]
+
+
+def test_floor_euclid_objective_by_hand() -> None:
+    coords = np.array([(0.0, 0.0), (3.0, 4.0), (1.0, 1.0), (0.0, 2.9), (10.0, 0.0)])
+    # open 0 and 4: 0 + floor(5) + floor(1.414) + floor(2.9) + 0 (point 1 is 8.06 from 4)
+    assert floor_euclid_objective(coords, [0, 4]) == 0 + 5 + 1 + 2 + 0
+    # open 1 only: 5 + 0 + floor(3.606) + floor(3.324) + floor(8.062)
+    assert floor_euclid_objective(coords, [1]) == 5 + 0 + 3 + 3 + 8
+    # a duplicate open index counts once
+    assert floor_euclid_objective(coords, [4, 0, 0]) == 8
+
+
+def test_knn_arcs_keep_each_point_itself_even_among_duplicates() -> None:
+    coords = np.array([(0.0, 0.0)] * 4 + [(5.0, 0.0)])
+    demand, site, dist = knn_arcs(coords, 2)
+    assert len(demand) == 10
+    for i in range(5):
+        assert i in site[demand == i]
+    assert dist.min() == 0 and dist.max() <= 5
+
+
+def test_six_point_pmedian_solves_to_the_hand_optimum_through_solve_location() -> None:
+    coords = np.array(SIX)
+    demand, site, dist = knn_arcs(coords, 6)  # all 36 pairs: the full problem
+    result = solve_location(pmedian_problem(demand, site, dist, 6, 2, time_limit_s=5.0))
+    assert result.open_sites.tolist() == [1, 4]
+    assert result.assignment.tolist() == [1, 1, 1, 4, 4, 4]
+    assert result.objective == pytest.approx(4.0)
+    assert result.status == "OPTIMAL"
+    assert floor_euclid_objective(coords, result.open_sites) == 4
+
+
+def test_pmedian_problem_rejects_fractional_costs() -> None:
+    with pytest.raises(ValueError, match="whole numbers"):
+        pmedian_problem(np.array([0]), np.array([0]), np.array([0.5]), 1, 1, 1.0)
+
+
+def test_pmed_tsplib_command_writes_checked_rows(tmp_path: Path) -> None:
+    _write_six(tmp_path)
+    out = tmp_path / "out.json"
+    assert location.main(["--set", "pmed-tsplib", "--dir", str(tmp_path), "--time-limit",
+                          "5", "--k", "4", "--out", str(out)]) == 0
+    payload = json.loads(out.read_text())
+    assert "RESTRICTED" in payload["engine"] and payload["k_nearest"] == 4
+    rows = {row["p"]: row for row in payload["results"]}
+    assert set(rows) == {1, 2}
+    two = rows[2]
+    assert two["instance"] == "six" and two["open"] == [2, 5]  # 1-based node numbers
+    assert two["objective"] == 4 and two["reference"] == 4.0 and two["gap_pct"] == 0.0
+    assert two["engine"].startswith("solve_location:") and two["stages"]
+    assert "not a bound of the full p-median" in two["bound_scope"]
+    assert {"time_s", "bound", "assignment"} <= set(two)
+    # p = 1 with 4 nearest: only x = 2 and x = 10 reach every point; both cost 30
+    assert rows[1]["objective"] == 30 and rows[1]["open"] in ([3], [4])
+
+
+def test_a_restricted_row_without_a_plan_is_kept_with_its_reason(tmp_path: Path) -> None:
+    _write_six(tmp_path)
+    out = tmp_path / "out.json"
+    # p = 1 with each point's 2 nearest only: no single point reaches all six
+    location.main(["--set", "pmed-tsplib", "--dir", str(tmp_path), "--instances", "six:1",
+                   "--time-limit", "5", "--k", "2", "--out", str(out)])
+    (row,) = json.loads(out.read_text())["results"]
+    assert row["objective"] is None and row["gap_pct"] is None and row["open"] == []
+    assert row["error"] and row["reference"] == 30.0
