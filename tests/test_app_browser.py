@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from app import create_app
 from tests.browser import chromium_page, live_server, requires_chromium
@@ -97,7 +98,7 @@ def test_whole_flow(flow_app: Flask) -> None:
         page.goto(f"{url}/scenarios")
         page.click("#new-scenario")
         page.fill("input[name=name]", "广河县 <b>browser</b>")
-        page.fill("input[name=region_code]", "622924")
+        page.select_option("select[name=region_code]", "622924")
         page.fill("input[name=siting_time_limit_s]", "5")
         page.fill("input[name=routing_time_limit_s]", "0.2")
         page.click("#save-scenario")
@@ -129,7 +130,8 @@ def test_whole_flow(flow_app: Flask) -> None:
         assert download.value.suggested_filename == f"{plan_id}-routes.xlsx"
         page.goto(f"{url}/compare?a={plan_id}&b=tiny-linxia")
         page.wait_for_selector("#kpi-diff")
-        page.wait_for_function("document.querySelectorAll('path.cc-store').length >= 3")
+        # no wait_for_function: the Content-Security-Policy forbids evaluating strings
+        expect(page.locator("path.cc-store").nth(2)).to_be_attached()
         maps = page.locator(".folium-map").count()
         page.goto(f"{url}/plans/{plan_id}/report")
         assert page.locator("section.sheet").count() >= 1

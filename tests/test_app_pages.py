@@ -163,3 +163,8 @@ def test_only_admins_see_a_delete_link_on_the_plan_list(app: Flask) -> None:
     for role, shown in (("viewer", False), ("planner", False), ("admin", True)):
         html = login(app.test_client(), role).get("/").get_data(as_text=True)
         assert (link in html) is shown, role
+
+
+def test_language_link_keeps_the_drill_down(client: FlaskClient) -> None:
+    html = client.get("/plans/tiny-linxia?county=622921").get_data(as_text=True)
+    assert 'class="lang" href="/plans/tiny-linxia?county=622921&amp;lang=en"' in html
