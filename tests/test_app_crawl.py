@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import re
+import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
@@ -118,6 +119,7 @@ class Crawl:
 
     def __init__(self, app: Flask, plans: Path) -> None:
         self.app, self.plans, self.requests = app, plans, 0
+        self.reader: sqlite3.Connection | None = None
         db = app.extensions[DB_KEY]
         runner = app.extensions[RUNNER_KEY]
         for hook in ("take_up", "refresh", "watch"):  # jobs are queued, never run
@@ -148,8 +150,11 @@ class Crawl:
         raise AssertionError("no page shows a CSRF token")
 
     def snapshot(self) -> dict[str, Any]:
-        db = self.app.extensions[DB_KEY]
-        state: dict[str, Any] = {t: sorted(map(repr, db.all(q))) for t, q in SNAPSHOT.items()}
+        """What no junk request may change: the users, scenarios, jobs and plans."""
+        if self.reader is None:  # one connection for the thousands of looks
+            self.reader = sqlite3.connect(self.app.extensions[DB_KEY].path)
+        state: dict[str, Any] = {t: sorted(self.reader.execute(q).fetchall())
+                                 for t, q in SNAPSHOT.items()}
         state["plans"] = sorted(p.name for p in self.plans.iterdir())
         return state
 
@@ -294,7 +299,10 @@ def crawl(tmp_path: Path, stub_vendor_dir: Path,
     app = create_app({"TESTING": True, "PLANS_DIR": str(plans),
                       "VENDOR_DIR": str(stub_vendor_dir),
                       "INSTANCE_DIR": str(tmp_path / "instance")})
-    yield Crawl(app, plans)
+    crawl = Crawl(app, plans)
+    yield crawl
+    if crawl.reader is not None:
+        crawl.reader.close()
     app.extensions[RUNNER_KEY].shutdown()
 
 
@@ -321,26 +329,41 @@ def _crawl_method(crawl: Crawl, rule: Rule, role: str, method: str, form: _FormV
     queries = QUERY_JUNK_CHANGING if changing else QUERY_JUNK
     for query in queries[:3] if light else queries:
         _check(crawl, role, method, f"{base}?{query}", "query", proper, **body)
-    if light:
-        return
-    client = crawl.clients[role]
+    if not light:
+        _crawl_cookies_and_headers(crawl, rule, role, method, proper)
+    _crawl_bodies(crawl, rule, role, method, form, fields)
+
+
+def _crawl_cookies_and_headers(crawl: Crawl, rule: Rule, role: str, method: str,
+                               proper: set[str] | None) -> None:
+    """The plain URL with each junk cookie, then with each junk header."""
+    client, base = crawl.clients[role], crawl.url(rule)
+    changing = method in STATE_CHANGING
     for name, value in COOKIE_JUNK:
         client.set_cookie(name, value)
-        _check(crawl, role, method, base, f"cookie {name}", proper, **body)
+        _check(crawl, role, method, base, f"cookie {name}", proper,
+               **({"data": {"csrf_token": crawl.tokens[role]}} if changing else {}))
         client.delete_cookie(name)
     if role != "anonymous":  # a junk session cookie logged the client out: again
         crawl.app.extensions[DB_KEY].run("DELETE FROM login_lockouts")  # junk logins
         login(client, role)
-        crawl.tokens[role] = token = Crawl.token(client)
+        crawl.tokens[role] = Crawl.token(client)
     for headers in HEADER_JUNK:
         _check(crawl, role, method, base, f"headers {sorted(headers)}", proper,
-               headers=headers, **({"data": {"csrf_token": token}} if changing else {}))
-    if not changing:
+               headers=headers,
+               **({"data": {"csrf_token": crawl.tokens[role]}} if changing else {}))
+
+
+def _crawl_bodies(crawl: Crawl, rule: Rule, role: str, method: str, form: _FormValues,
+                  fields: list[str]) -> None:
+    """The junk bodies of a state-changing method (nothing for the others)."""
+    if method not in STATE_CHANGING:
         return
+    base, token = crawl.url(rule), crawl.tokens[role]
     for label, kwargs in _bodies(fields, token):
         _check(crawl, role, method, base, label,
                _may_change(rule.endpoint, role, method, label), **kwargs)
-    if form.values and role == "planner":
+    if form.values and role in ("planner", "admin"):
         _crawl_one_field_at_a_time(crawl, rule, role, method, form)
 
 
