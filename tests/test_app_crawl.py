@@ -17,6 +17,7 @@ import io
 import re
 import sqlite3
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -83,11 +84,37 @@ GENERIC_FIELDS = ["name", "password", "current_password", "new_password", "repea
                   "plan_id", "confirm", "next"]
 UPLOAD_FIELDS = ["supply_file", "sites_file"]
 
+
+def _junk_xlsx() -> bytes:
+    """A ZIP that claims to be a workbook and holds junk."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<junk")
+        archive.writestr("xl/workbook.xml", "\x00" * 100)
+    return buffer.getvalue()
+
+
+#: Uploaded tables sent with an otherwise well-filled form: (file name, content).
+TABLE_JUNK = [
+    ("supply.csv", b"settlement_id,supply_t\n622921100001,1e308\n622921100002,NaN\n"
+                   b"622921100003,-1\n622926100001,inf\n"),
+    ("supply.csv", b"settlement_id,supply_t\n99999999999999999999,1e30\n"),
+    ("sites.csv", b"settlement_id,status\n622921100001,\x00\r\n6229211000011,open\n"),
+    ("bom.csv", "\ufeffsettlement_id,supply_t\r\n\u2028622921100001,1\r\n".encode()),
+    ("quote.csv", b'settlement_id,supply_t\n"622921100001,1\n'),
+    ("latin1.csv", b"settlement_id,supply_t\n\xff\xfe,1\n"),
+    ("zip.csv", b"PK\x03\x04" + b"\x00" * 100),
+    ("text.xlsx", b"settlement_id,supply_t\n622921100001,1\n"),
+    ("junk.xlsx", _junk_xlsx()),
+    ("x" * 300 + ".csv", b"settlement_id,supply_t\n622921100001,1\n"),
+    ("a\x00b.csv", b"settlement_id,supply_t\n622921100001,1\n"),
+]
+
 #: Tables (and the plans folder) an endpoint exists to change, on a proper request, by
 #: the last part of its name (``admin.do_action``, ``scenarios.copy_scenario`` ...).
 MAY_CHANGE = {"do_action": {"users", "disabled_users", "password_change_required"},
-              "copy": {"scenarios"}, "run": {"jobs"}, "cancel": {"jobs"},
-              "delete": {"scenarios", "plans", "jobs"}}
+              "copy": {"scenarios", "uploads"}, "run": {"jobs"}, "cancel": {"jobs"},
+              "delete": {"scenarios", "plans", "jobs", "uploads"}}
 #: Endpoints that save a form's scenario: a one-field change with acceptable junk (a name
 #: of 10,000 characters cut short, a blank number meaning the default) may be saved.
 SAVES_SCENARIO = {"scenarios.new_scenario", "scenarios.edit_scenario"}
@@ -156,6 +183,8 @@ class Crawl:
         state: dict[str, Any] = {t: sorted(self.reader.execute(q).fetchall())
                                  for t, q in SNAPSHOT.items()}
         state["plans"] = sorted(p.name for p in self.plans.iterdir())
+        uploads = Path(self.app.config["INSTANCE_DIR"]) / "uploads"
+        state["uploads"] = sorted(p.name for p in uploads.iterdir()) if uploads.is_dir() else []
         return state
 
     def url(self, rule: Rule, junk: dict[str, str] | None = None) -> str:
@@ -216,6 +245,8 @@ def _form_values(crawl: Crawl, path: str, methods: set[str]) -> _FormValues:
         parser.feed(crawl.clients["admin"].get(path).get_data(as_text=True))
     parser.values.pop("csrf_token", None)
     parser.values.pop("lang", None)
+    if parser.values.get("name") == "":  # a new form: named, so junk elsewhere is reached
+        parser.values["name"] = "crawl new"
     return parser
 
 
@@ -275,7 +306,7 @@ def _may_change(endpoint: str, role: str, method: str, label: str) -> set[str]:
     if label == "refused":
         return set()
     if endpoint in SAVES_SCENARIO and label == "one":
-        return {"scenarios"}
+        return {"scenarios", "uploads"}
     view = endpoint.rsplit(".", 1)[-1]
     return set().union(*(tables for word, tables in MAY_CHANGE.items() if word in view))
 
@@ -380,6 +411,13 @@ def _crawl_one_field_at_a_time(crawl: Crawl, rule: Rule, role: str, method: str,
             _check(crawl, role, method, base, f"{field}={value[:20]!r}",
                    _may_change(rule.endpoint, role, method, "refused" if refuse else "one"),
                    data=data)
+    for field in form.files:
+        for filename, content in TABLE_JUNK:
+            data = {**form.values, "csrf_token": token,
+                    field: (io.BytesIO(content), filename)}
+            _check(crawl, role, method, base, f"{field}={filename[:20]!r}",
+                   _may_change(rule.endpoint, role, method, "refused"), data=data,
+                   content_type="multipart/form-data")
 
 
 @pytest.mark.parametrize(("endpoint", "rule_text"), _params())
