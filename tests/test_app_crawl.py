@@ -413,10 +413,10 @@ def _crawl_one_field_at_a_time(crawl: Crawl, rule: Rule, role: str, method: str,
                    data=data)
     for field in form.files:
         for filename, content in TABLE_JUNK:
-            data = {**form.values, "csrf_token": token,
-                    field: (io.BytesIO(content), filename)}
+            upload: dict[str, Any] = {**form.values, "csrf_token": token,
+                                      field: (io.BytesIO(content), filename)}
             _check(crawl, role, method, base, f"{field}={filename[:20]!r}",
-                   _may_change(rule.endpoint, role, method, "refused"), data=data,
+                   _may_change(rule.endpoint, role, method, "refused"), data=upload,
                    content_type="multipart/form-data")
 
 
