@@ -33,7 +33,7 @@ from app import create_app
 from app.assets import VENDOR_FILES
 from app.db import EXTENSION_KEY as DB_KEY
 from app.jobs import RUNNER_KEY
-from tests.conftest import ensure_user, login
+from tests.conftest import PASSWORD, ROLE_USERS, ensure_user, login
 
 LONG = "A" * 10_000
 HUGE_INT = "99999999999999999999"
@@ -288,6 +288,8 @@ def _check(crawl: Crawl, role: str, method: str, url: str, label: str,
     before = crawl.snapshot() if may_change is not None else None
     response = crawl.clients[role].open(url, method=method, **kwargs)
     crawl.requests += 1
+    if label == "good login":
+        assert response.status_code == 302, f"{url[:200]}: the login failed"
     where = f"{role} {method} {url[:200]} [{label}]"
     assert response.status_code < 500, where
     assert b"Traceback (most recent call last)" not in response.data, where
@@ -438,4 +440,18 @@ def test_crawl_rule_with_junk(crawl: Crawl, endpoint: str, rule_text: str) -> No
         for method in sorted({"PUT", "PATCH", "DELETE", "POST"} - same_url):  # not allowed
             _check(crawl, role, method, crawl.url(rule), "not allowed", set(),
                    data={"csrf_token": crawl.tokens[role]})
+    if {"name", "password"} <= set(form.values) and "POST" in methods:
+        _crawl_good_logins(crawl, rule)
     assert crawl.requests > 0
+
+
+def _crawl_good_logins(crawl: Crawl, rule: Rule) -> None:
+    """A login form: the right name and password with each junk query (``next``) in a
+    fresh client, so the junk reaches the code that runs after a login succeeds."""
+    for query in QUERY_JUNK_CHANGING:
+        crawl.app.extensions[DB_KEY].run("DELETE FROM login_lockouts")  # junk logins
+        crawl.clients["fresh"] = client = crawl.app.test_client()
+        data = {"name": ROLE_USERS["planner"], "password": PASSWORD,
+                "csrf_token": Crawl.token(client)}
+        _check(crawl, "fresh", "POST", f"{crawl.url(rule)}?{query}", "good login", set(),
+               data=data)
