@@ -34,6 +34,8 @@ from app import create_app
 from app.db import EXTENSION_KEY as DB_KEY
 from app.db import Database
 from app.jobs import RUNNER_KEY
+from geodata import datasets
+from geodata.errors import DataDirNotFound
 from tests.browser import chromium_page, live_server, requires_chromium
 from tests.conftest import PASSWORD, browser_login, csrf_of, ensure_user, login, write_plan
 
@@ -92,8 +94,10 @@ def served(vendor_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
                           "INSTANCE_DIR": str(root / "instance"),
                           "JOB_BUILDER": f"{__name__}:story_build", "JOB_POLL_S": 0.05,
                           "JOB_HEARTBEAT_S": 0.2})
-        if not app.config.get("DATA_DIR"):
-            pytest.skip("COLDCHAIN_DATA_DIR is not set (the county list needs boundaries)")
+        try:  # the county list needs the boundaries: $COLDCHAIN_DATA_DIR or ../shared/data
+            datasets.data_dir(app.config.get("DATA_DIR"))
+        except DataDirNotFound:
+            pytest.skip("no reference data directory (the county list needs boundaries)")
         try:
             with live_server(app) as url:
                 yield url, app
