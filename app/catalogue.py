@@ -86,8 +86,8 @@ STATUSES: dict[str, str] = {
     "coverage": "覆盖率", "time": "车程", "cost": "成本",
     "CP-SAT, lexicographic stages (optimize.siting.cpsat)":
         "CP-SAT，按优先级分阶段求解（optimize.siting.cpsat）",
-    "Lagrangian bound + heuristics, weighted sum (optimize.location_lagrange)":
-        "拉格朗日下界 + 启发式，加权和（optimize.location_lagrange）",
+    "Lagrangian bound + heuristics, weighted sum (optimize.siting.lagrange)":
+        "拉格朗日下界 + 启发式，加权和（optimize.siting.lagrange）",
     "objective and bound are the sums of the regional final-stage objectives and proven "
     "bounds: a bound only for the decomposed problem (regional quotas of stores, trucks and "
     "budget fixed, no village served across a prefecture border), not for the province-wide "

@@ -47,6 +47,18 @@ def buffered_test_responses(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 REPO = Path(__file__).resolve().parents[1]
+#: Saved full-size plans (``linxia/``, ``gansu/``, as ``coldchain plan`` writes them) for the
+#: tests that parse and draw a real province; they skip when the variable is not set.
+REAL_PLANS_ENV = "COLDCHAIN_REAL_PLANS_DIR"
+
+
+def real_plan(name: str) -> Path:
+    """The saved real plan ``name`` under ``$COLDCHAIN_REAL_PLANS_DIR``; skip without it."""
+    root = os.environ.get(REAL_PLANS_ENV)
+    path = Path(root) / name if root else None
+    if path is None or not (path / "plan.json").is_file():
+        pytest.skip(f"no saved {name} plan: set {REAL_PLANS_ENV} to a folder of plans")
+    return path
 #: 广河县 (622924), a real county with short solver limits: the regional pipeline's tests.
 GUANGHE = Scenario(name="广河县 test", region_code="622924", siting_time_limit_s=10.0,
                    routing_time_limit_s=0.5)

@@ -6,7 +6,6 @@ import copy
 import json
 import math
 import random
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +20,7 @@ from app.basemap import (
 )
 from app.maps import map_parts, plan_map
 from optimize.plan.model import PlanMeta
-
-GANSU = Path("/work/baseline/gansu")
+from tests.conftest import real_plan
 
 
 @pytest.fixture
@@ -121,8 +119,8 @@ def test_many_stores_are_drawn_by_zoom(tiny: PlanMeta, plan_layers: dict) -> Non
         '"' + parts.script.split('body.innerHTML = "', 1)[1].split('";', 1)[0] + '"')
 
 
-@pytest.mark.skipif(not GANSU.exists(), reason="the real Gansu plan is not on this machine")
 def test_gansu_base_layer_names_all_prefectures() -> None:
+    GANSU = real_plan("gansu")  # noqa: N806
     plan = PlanMeta.from_json(json.loads((GANSU / "plan.json").read_text(encoding="utf-8")))
     counties = json.loads((GANSU / "layers" / "counties.geojson").read_text(encoding="utf-8"))
     outlines = prefecture_outlines(counties)

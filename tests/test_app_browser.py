@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from app import create_app
 from tests.browser import chromium_page, live_server, requires_chromium
-from tests.conftest import browser_login
+from tests.conftest import browser_login, real_plan
 
 SCREENSHOT = Path("/tmp/plan_page.png")
 
@@ -185,14 +185,10 @@ def test_legend_collapses_on_a_small_screen_and_scale_is_metric(
     assert len(scales) == 1 and scales[0].strip().endswith(("km", " m"))
 
 
-GANSU = Path("/work/baseline/gansu")
-
-
-@pytest.mark.skipif(not GANSU.exists(), reason="the real Gansu plan is not on this machine")
 def test_gansu_page_reaches_map_and_prefectures_within_five_screens(
         vendor_dir: Path, tmp_path: Path) -> None:
     import shutil
-    shutil.copytree(GANSU, tmp_path / "plans" / "gansu")
+    shutil.copytree(real_plan("gansu"), tmp_path / "plans" / "gansu")
     app = create_app({"PLANS_DIR": str(tmp_path / "plans"), "VENDOR_DIR": str(vendor_dir),
                       "INSTANCE_DIR": str(tmp_path / "inst")})
     errors: list[str] = []

@@ -1,6 +1,6 @@
 """The message catalogue: every English text a real plan or a job shows has its Chinese.
 
-The real plans (/work/baseline/{linxia,gansu}/plan.json, or ``COLDCHAIN_BASELINE_DIR``)
+The real plans (``$COLDCHAIN_REAL_PLANS_DIR``/{linxia,gansu}/plan.json)
 are read when present; their tests skip otherwise. The job stages are read from the
 optimizer's and the app's own source, so a new stage without Chinese fails here.
 """
@@ -8,7 +8,6 @@ optimizer's and the app's own source, so a new stage without Chinese fails here.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,9 +22,9 @@ from app.db import EXTENSION_KEY as DB_KEY
 from app.headlines import reason_kind
 from app.job_worker import SERVER_GONE
 from app.jobs import CANCELLED, STALE
+from tests.conftest import real_plan
 
 REPO = Path(__file__).resolve().parents[1]
-BASELINE = Path(os.environ.get("COLDCHAIN_BASELINE_DIR", "/work/baseline"))
 CJK = re.compile(r"[\u4e00-\u9fff]")
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -72,9 +71,7 @@ def plan_texts(plan: dict[str, Any]) -> set[str]:
 
 @pytest.mark.parametrize("region", ["linxia", "gansu"])
 def test_every_text_of_a_real_plan_is_translated(region: str) -> None:
-    path = BASELINE / region / "plan.json"
-    if not path.is_file():
-        pytest.skip(f"{path} is not here")
+    path = real_plan(region) / "plan.json"
     texts = plan_texts(json.loads(path.read_text(encoding="utf-8")))
     assert len(texts) > 10
     for text in sorted(texts):

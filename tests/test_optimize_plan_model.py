@@ -18,8 +18,8 @@ from optimize.plan.model import (
     Store,
 )
 from optimize.plan.record import Record, field_codecs
+from tests.conftest import real_plan
 
-BASELINE = Path("/work/baseline")
 REAL_PLANS = ("linxia", "gansu")
 
 
@@ -205,9 +205,7 @@ def test_every_model_class_has_a_codec() -> None:
 
 @pytest.mark.parametrize("name", REAL_PLANS)
 def test_real_plans_round_trip(name: str) -> None:
-    path = BASELINE / name / "plan.json"
-    if not path.is_file():
-        pytest.skip(f"no real plan at {path}")
+    path = real_plan(name) / "plan.json"
     meta = json.loads(path.read_text(encoding="utf-8"))
     info = PlanMeta.from_json(meta)
     assert info.to_json() == meta
@@ -228,3 +226,14 @@ def records_in(value: Any) -> list[Record]:
     if isinstance(value, dict):
         return [r for v in value.values() for r in records_in(v)]
     return []
+
+
+@pytest.mark.slow
+def test_a_plan_the_pipeline_builds_round_trips(guanghe_plan: Any, tmp_path: Path) -> None:
+    from optimize.plan.io import save_plan
+
+    save_plan(guanghe_plan, tmp_path / "guanghe")
+    meta = json.loads((tmp_path / "guanghe" / "plan.json").read_text(encoding="utf-8"))
+    info = PlanMeta.from_json(meta)
+    assert info.to_json() == meta
+    assert not info.is_province and info.routes and info.stores
