@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -26,27 +25,16 @@ from optimize.pipeline.province.merge import concat, refresh
 from optimize.pipeline.province.network import ProvinceNetwork, cross_times
 from optimize.pipeline.routing import Depot, route_store, split_pickups
 from optimize.plan.io import Plan
+from optimize.plan.model import BorderMove
 from optimize.scenario import Scenario
 
 #: A served village moves across a border only if that saves at least this much time.
 MIN_SAVING_S = 600
 
 
-@dataclass(frozen=True)
-class Move:
-    """One village reassigned across a prefecture border."""
-
-    settlement_id: str
-    from_store: str | None
-    to_store: str
-    time_before_s: int | None
-    time_after_s: int
-    supply_t: float
-
-
 def reassign_across_borders(settlements: pd.DataFrame, stores: pd.DataFrame,
                             times: pd.DataFrame, *, limit_s: int,
-                            min_saving_s: int = MIN_SAVING_S) -> list[Move]:
+                            min_saving_s: int = MIN_SAVING_S) -> list[BorderMove]:
     """Villages to move to an open store of another prefecture (greedy, deterministic).
 
     A village qualifies if it has supply and is either unserved at the siting stage (not
@@ -101,7 +89,7 @@ def reassign_across_borders(settlements: pd.DataFrame, stores: pd.DataFrame,
                 spare[store] -= supply
                 if current is not None:
                     spare[current] += supply
-                moves.append(Move(sid, current, str(store), before, int(t), supply))
+                moves.append(BorderMove(sid, current, str(store), before, int(t), supply))
                 break
     return moves
 
@@ -151,7 +139,7 @@ def repair_borders(plan: Plan, scenario: Scenario, net: ProvinceNetwork) -> Plan
                  "to an open store of another prefecture, move to the nearest such store "
                  f"within the access limit ({limit} s) that has spare capacity; times on "
                  "the province-wide approximate network"),
-        "moves": [dataclasses.asdict(m) for m in moves],
+        "moves": [m.to_json() for m in moves],
     }
     meta["decomposition"] = {**meta["decomposition"], "border_repair": {
         k: v for k, v in meta["border_repair"].items() if k != "moves"}}
