@@ -52,6 +52,20 @@ REPO = Path(__file__).resolve().parents[1]
 REAL_PLANS_ENV = "COLDCHAIN_REAL_PLANS_DIR"
 
 
+def wait_for_release(db: Any, job_id: int, gate_env: str) -> None:
+    """In a stand-in job builder: report the stage 'waiting' (half done), then wait until
+    the test creates ``release-<job id>`` in the folder ``$gate_env`` names (2 min at most)."""
+    import time
+
+    db.update_job(job_id, stage="waiting", fraction=0.5, only_if=("running",))
+    gate = Path(os.environ[gate_env]) / f"release-{job_id}"
+    deadline = time.monotonic() + 120
+    while not gate.exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"job {job_id} was never released")
+        time.sleep(0.02)
+
+
 def real_plan(name: str) -> Path:
     """The saved real plan ``name`` under ``$COLDCHAIN_REAL_PLANS_DIR``; skip without it."""
     root = os.environ.get(REAL_PLANS_ENV)

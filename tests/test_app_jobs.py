@@ -22,7 +22,7 @@ from app.db import EXTENSION_KEY as DB_KEY
 from app.db import Database
 from app.jobs import RUNNER_KEY, run_job
 from tests.browser import chromium_page, live_server, requires_chromium
-from tests.conftest import browser_login, csrf_of, login, write_plan
+from tests.conftest import browser_login, csrf_of, login, wait_for_release, write_plan
 
 SCENARIO = {"name": "广河县 job", "region_code": "622924", "siting_time_limit_s": "5",
             "routing_time_limit_s": "0.2"}
@@ -200,13 +200,7 @@ def gated_build(db: Database, job_id: int, params: dict[str, Any], data_dir: str
     """Worker-side stand-in for ``build_plan``: wait for ``release-<job id>``, then plan."""
     from optimize.plan.io import load_plan
 
-    db.update_job(job_id, stage="waiting", fraction=0.5, only_if=("running",))
-    gate = Path(os.environ[GATE_ENV]) / f"release-{job_id}"
-    deadline = time.monotonic() + 120
-    while not gate.exists():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"job {job_id} was never released")
-        time.sleep(0.02)
+    wait_for_release(db, job_id, GATE_ENV)
     root = Path(tempfile.mkdtemp(prefix="gated-"))
     return load_plan(write_plan(root, f"job-{job_id}", approximate=True,
                                 created_at="2025-06-03T08:00:00Z"))

@@ -37,7 +37,15 @@ from app.jobs import RUNNER_KEY
 from geodata import datasets
 from geodata.errors import DataDirNotFound
 from tests.browser import chromium_page, live_server, requires_chromium
-from tests.conftest import PASSWORD, browser_login, csrf_of, ensure_user, login, write_plan
+from tests.conftest import (
+    PASSWORD,
+    browser_login,
+    csrf_of,
+    ensure_user,
+    login,
+    wait_for_release,
+    write_plan,
+)
 
 pytestmark = [pytest.mark.browser, requires_chromium]
 
@@ -55,13 +63,7 @@ def story_build(db: Database, job_id: int, params: dict[str, Any], data_dir: str
     from optimize.plan.io import load_plan
     from tests.test_app_headlines import routed_plan
 
-    db.update_job(job_id, stage="waiting", fraction=0.5, only_if=("running",))
-    gate = Path(os.environ[GATE_ENV]) / f"release-{job_id}"
-    deadline = time.monotonic() + 120
-    while not gate.exists():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"job {job_id} was never released")
-        time.sleep(0.02)
+    wait_for_release(db, job_id, GATE_ENV)
     root = Path(tempfile.mkdtemp(prefix="story-"))
     plan_dir = routed_plan(root, write_plan)
     meta = json.loads((plan_dir / "plan.json").read_text(encoding="utf-8"))

@@ -11,9 +11,8 @@ import dataclasses
 import numpy as np
 
 from optimize.routing.check import check_trips
-from optimize.routing.problem import RoutingProblem, TruckType
 from optimize.routing.solve import solve_routing
-from tests.routing_cases import HOUR, MIN, line_problem
+from tests.routing_cases import BIG, MIN, SMALL, line_problem, windowed
 
 _line = line_problem
 
@@ -60,27 +59,18 @@ def test_check_trips_flags_totals_and_unknown_trucks() -> None:
     assert "no such truck" in check_trips(problem, dataclasses.replace(good, trips=(ghost,)))[0]
 
 
-SMALL = TruckType("small", 2.0, fixed_cost_yuan=100, cost_per_km_yuan=2)
 
 
-BIG = TruckType("big", 4.0, fixed_cost_yuan=150, cost_per_km_yuan=2, cost_per_h_yuan=30)
-
-
-def _windowed() -> RoutingProblem:
-    """A at 10 km must be reached by 15 min, B at 20 km not before 100 min; 60 min fresh."""
-    windows = np.array([[0, 15 * MIN], [100 * MIN, 8 * HOUR]])
-    return _line([10, 20], [1, 1], trips_per_truck=2, freshness_limit_s=60 * MIN,
-                 time_window_s=windows)
 
 
 def test_check_trips_catches_window_load_and_fleet_violations() -> None:
-    windowed = _windowed()
-    good = solve_routing(windowed)
+    problem = windowed()
+    good = solve_routing(problem)
     first, second = good.trips
     early = dataclasses.replace(  # B 10 min early, times consistent: only the window breaks
         second, start_s=70 * MIN, arrival_s=(90 * MIN,), store_arrival_s=110 * MIN,
         end_s=110 * MIN)
-    found = check_trips(windowed, dataclasses.replace(good, trips=(first, early)))
+    found = check_trips(problem, dataclasses.replace(good, trips=(first, early)))
     assert found == ["truck 0 trip 1: arrives at pickup 1 at 5400 s, outside its time "
                      "window 6000..28800 s"]
 

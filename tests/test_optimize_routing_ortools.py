@@ -17,10 +17,10 @@ import pytest
 from optimize.errors import SpecificationError
 from optimize.routing.bounds import default_drop_penalty
 from optimize.routing.check import check_trips
-from optimize.routing.problem import RoutingProblem, RoutingResult, TruckType
+from optimize.routing.problem import RoutingProblem, RoutingResult
 from optimize.routing.screen import screen_pickups
 from optimize.routing.solve import solve_routing
-from tests.routing_cases import HOUR, MIN, line_problem
+from tests.routing_cases import BIG, HOUR, MIN, SMALL, line_problem, pair_by_crop, windowed
 
 _line = line_problem
 
@@ -117,34 +117,24 @@ def test_chaining_drops_the_farthest_when_the_shift_is_a_minute_short() -> None:
 
 
 # -- freshness by crop -------------------------------------------------------------------
-def _pair_by_crop(limits_min: list[int]) -> RoutingProblem:
-    """Store 30 min from A and B, A-B 10 min, 15 min loading, per-pickup limits."""
-    minutes = np.array([[0, 30, 30], [30, 0, 10], [30, 10, 0]])
-    return RoutingProblem(
-        time_s=minutes * MIN, distance_m=minutes * 1000, pickup_t=np.array([1.0, 1.0]),
-        service_s=np.array([15 * MIN, 15 * MIN]), n_trucks=1, trips_per_truck=2,
-        truck_capacity_t=3.0, shift_s=8 * HOUR, freshness_limit_s=8 * HOUR, time_limit_s=1.0,
-        freshness_by_pickup_s=np.array(limits_min) * MIN)
 
 
 def test_a_tight_crop_is_picked_up_last() -> None:
     # One trip (70 km) brings the first pickup in after 70 min and the second after 45 min.
     # B (pickup 1) allows 60 min, so it must be the second: store-A-B-store.
-    problem = _pair_by_crop([80, 60])
+    problem = pair_by_crop([80, 60])
     result = solve_routing(problem)
     assert check_trips(problem, result) == []
     assert [t.stops for t in result.trips] == [(0, 1)]
     assert result.distance_m == 70_000
     # Both at 60 min: no order works, so two trips (120 km).
-    both = _pair_by_crop([60, 60])
+    both = pair_by_crop([60, 60])
     result = solve_routing(both)
     assert check_trips(both, result) == []
     assert result.distance_m == 120_000
 
 
 # -- mixed fleet -------------------------------------------------------------------------
-SMALL = TruckType("small", 2.0, fixed_cost_yuan=100, cost_per_km_yuan=2)
-BIG = TruckType("big", 4.0, fixed_cost_yuan=150, cost_per_km_yuan=2, cost_per_h_yuan=30)
 
 
 def test_mixed_fleet_picks_the_cheaper_big_truck() -> None:
@@ -183,11 +173,6 @@ def test_mixed_fleet_fixed_cost_once_per_truck_and_screening_by_largest() -> Non
 
 
 # -- time windows ------------------------------------------------------------------------
-def _windowed() -> RoutingProblem:
-    """A at 10 km must be reached by 15 min, B at 20 km not before 100 min; 60 min fresh."""
-    windows = np.array([[0, 15 * MIN], [100 * MIN, 8 * HOUR]])
-    return _line([10, 20], [1, 1], trips_per_truck=2, freshness_limit_s=60 * MIN,
-                 time_window_s=windows)
 
 
 def test_a_window_forces_a_later_trip() -> None:
@@ -195,7 +180,7 @@ def test_a_window_forces_a_later_trip() -> None:
     # route, and waiting 80 min at B would age A 110 min > 60 min anyway. So two trips:
     # A at 10 min (back at 20 min), then B leaving the store at 80 min to arrive at 100 min
     # (60 km). B first is impossible: it ends at 120 min, too late for A.
-    problem = _windowed()
+    problem = windowed()
     result = solve_routing(problem)
     assert check_trips(problem, result) == []
     assert [(t.stops, t.start_s, t.arrival_s) for t in result.trips] == [

@@ -13,10 +13,9 @@ import pytest
 
 from optimize.errors import SpecificationError
 from optimize.routing.check import check_trips
-from optimize.routing.problem import RoutingProblem, TruckType
 from optimize.routing.screen import screen_pickups
 from optimize.routing.solve import solve_routing
-from tests.routing_cases import HOUR, MIN, line_problem
+from tests.routing_cases import HOUR, MIN, line_problem, pair_by_crop
 
 _line = line_problem
 
@@ -58,18 +57,10 @@ def test_no_trucks_reason_for_every_pickup() -> None:
     assert check_trips(problem, result) == []
 
 
-def _pair_by_crop(limits_min: list[int]) -> RoutingProblem:
-    """Store 30 min from A and B, A-B 10 min, 15 min loading, per-pickup limits."""
-    minutes = np.array([[0, 30, 30], [30, 0, 10], [30, 10, 0]])
-    return RoutingProblem(
-        time_s=minutes * MIN, distance_m=minutes * 1000, pickup_t=np.array([1.0, 1.0]),
-        service_s=np.array([15 * MIN, 15 * MIN]), n_trucks=1, trips_per_truck=2,
-        truck_capacity_t=3.0, shift_s=8 * HOUR, freshness_limit_s=8 * HOUR, time_limit_s=1.0,
-        freshness_by_pickup_s=np.array(limits_min) * MIN)
 
 
 def test_crop_limits_screen_and_check() -> None:
-    problem = _pair_by_crop([40, 80])  # A alone needs 15 + 30 = 45 min > 40 min
+    problem = pair_by_crop([40, 80])  # A alone needs 15 + 30 = 45 min > 40 min
     assert screen_pickups(problem) == {
         0: "cannot reach the store within the freshness limit: needs 45 min, limit 40 min"}
     with pytest.raises(SpecificationError, match=r"freshness_by_pickup_s: expected shape"):
@@ -78,10 +69,6 @@ def test_crop_limits_screen_and_check() -> None:
         dataclasses.replace(problem, freshness_by_pickup_s=np.array([0, 60]))
 
 
-SMALL = TruckType("small", 2.0, fixed_cost_yuan=100, cost_per_km_yuan=2)
-
-
-BIG = TruckType("big", 4.0, fixed_cost_yuan=150, cost_per_km_yuan=2, cost_per_h_yuan=30)
 
 
 def test_window_screening_reasons() -> None:
