@@ -2,7 +2,7 @@
 
 Arrays in, frozen dataclasses out; no GIS here (the pipeline builds the sparse arcs).
 The model is a capacitated, single-source facility-location problem.
-:func:`solve_location` validates it and hands it to one of two engines:
+:func:`solve_location` hands it to one of two engines (each validates it first):
 :mod:`optimize.siting.cpsat` (OR-Tools CP-SAT, the lexicographic stages below, exact on
 small instances) or :mod:`optimize.siting.lagrange` (Lagrangian bound plus heuristic plans
 for province-size instances, a weighted sum of the same objectives); ``engine='auto'``
@@ -83,7 +83,6 @@ import numpy as np
 from optimize.siting.cpsat import solve_cpsat
 from optimize.siting.lagrange import solve_location_lagrange
 from optimize.siting.problem import LocationProblem, LocationResult
-from optimize.siting.validate import validate
 
 AUTO_LAGRANGE_ARCS = 10_000  # engine 'auto': Lagrangian engine from this many arcs up
 
@@ -94,7 +93,8 @@ def solve_location(problem: LocationProblem) -> LocationResult:
     Parameters
     ----------
     problem
-        The siting problem; validated first, then solved by :func:`engine_for`'s engine.
+        The siting problem, solved by :func:`engine_for`'s engine (which validates it
+        first, so each problem is checked once).
 
     Returns
     -------
@@ -109,7 +109,6 @@ def solve_location(problem: LocationProblem) -> LocationResult:
         Objective 'time' or 'cost' cannot serve every demand point (proven, with the
         constraint group at fault), or no such plan was found within the time limit.
     """
-    validate(problem)
     if engine_for(problem) == "lagrange":
         return solve_location_lagrange(problem)
     return solve_cpsat(problem)
