@@ -1,0 +1,140 @@
+"""Travel times and distances between ids (stores, truck bases, markets).
+
+A :class:`TravelTable` holds square matrices over a list of ids; ``nan`` means "no figure".
+The plan's road network gives store-to-store figures; markets outside the region's
+network (other prefectures' hubs, partner cities) have no road route in the plan, so
+:func:`approximate_travel` estimates them: great-circle distance x the project's detour
+factor (:data:`geodata.speeds.DEFAULT_DETOUR_FACTOR`, an assumption) at a stated speed.
+:func:`merged_travel` fills the road table's gaps with the estimate and marks those pairs
+``approximate``, so every run built on them is flagged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from geodata.geometry import great_circle_m
+from geodata.speeds import DEFAULT_DETOUR_FACTOR
+from optimize.errors import SpecificationError
+
+#: Speed (km/h) of a straight-line estimate within Gansu: the class default of 省道/县道
+#: (primary/secondary, ORS heavy-vehicle default, PARAMETERS.md §1.4). Applying it to a
+#: straight line x detour factor is an ASSUMPTION.
+APPROX_SPEED_KMH = 60.0
+#: Speed (km/h) of a straight-line estimate for long-haul legs to partner cities: the
+#: expressway class default (motorway, ORS heavy-vehicle, PARAMETERS.md §1.4). ASSUMPTION:
+#: the whole leg on expressways.
+LONG_HAUL_SPEED_KMH = 85.0
+
+
+@dataclass(frozen=True)
+class TravelTable:
+    """Travel time (s) and distance (m) between ids; ``nan`` = no figure.
+
+    Attributes
+    ----------
+    ids
+        Row/column ids, unique.
+    time_s, distance_m
+        ``(n, n)`` float arrays, row = from, column = to.
+    approximate
+        ``(n, n)`` bool: the pair's figure is a straight-line estimate.
+    """
+
+    ids: tuple[str, ...]
+    time_s: NDArray[np.float64]
+    distance_m: NDArray[np.float64]
+    approximate: NDArray[np.bool_]
+
+    def __post_init__(self) -> None:
+        n = len(self.ids)
+        if len(set(self.ids)) != n:
+            raise SpecificationError("travel table: ids must be unique", field="travel")
+        for name in ("time_s", "distance_m", "approximate"):
+            if getattr(self, name).shape != (n, n):
+                raise SpecificationError(f"travel table: {name} must be {n} x {n}",
+                                         field="travel")
+        object.__setattr__(self, "_index", {k: i for i, k in enumerate(self.ids)})
+
+    def index(self, item_id: str) -> int:
+        """Row of ``item_id``; :class:`SpecificationError` naming it when unknown."""
+        found: dict[str, int] = self.__dict__["_index"]
+        if item_id not in found:
+            raise SpecificationError(f"travel table: no row for id {item_id!r}",
+                                     field="travel")
+        return found[item_id]
+
+    def has(self, item_id: str) -> bool:
+        """Whether the table has a row for ``item_id``."""
+        return item_id in self.__dict__["_index"]
+
+    def leg(self, a: str, b: str) -> tuple[float, float]:
+        """``(time_s, distance_m)`` from ``a`` to ``b``; ``(inf, inf)`` without a figure."""
+        i, j = self.index(a), self.index(b)
+        t, d = float(self.time_s[i, j]), float(self.distance_m[i, j])
+        if np.isnan(t) or np.isnan(d):
+            return float("inf"), float("inf")
+        return t, d
+
+    def is_approximate(self, a: str, b: str) -> bool:
+        """Whether the leg ``a`` -> ``b`` is a straight-line estimate."""
+        return bool(self.approximate[self.index(a), self.index(b)])
+
+
+def approximate_travel(points: Mapping[str, tuple[float, float]],
+                       speed_kmh: float = APPROX_SPEED_KMH,
+                       detour_factor: float = DEFAULT_DETOUR_FACTOR) -> TravelTable:
+    """Straight-line estimate between every pair of ``points`` (id -> (lon, lat) degrees).
+
+    distance = great circle x ``detour_factor``; time = distance / ``speed_kmh``. Every pair
+    is flagged approximate.
+    """
+    if speed_kmh <= 0 or detour_factor < 1:
+        raise SpecificationError(f"approximate travel: speed {speed_kmh} km/h must be > 0 and "
+                                 f"detour factor {detour_factor} >= 1", field="travel")
+    ids = tuple(points)
+    lonlat = np.array([points[k] for k in ids], dtype=float).reshape(len(ids), 2)
+    lon, lat = lonlat[:, 0], lonlat[:, 1]
+    a, b = np.meshgrid(np.arange(len(ids)), np.arange(len(ids)), indexing="ij")
+    gc = great_circle_m(lon[a.ravel()], lat[a.ravel()], lon[b.ravel()], lat[b.ravel()]) \
+        if len(ids) else np.zeros(0)
+    distance = gc.reshape(len(ids), len(ids)) * detour_factor
+    time = distance / (speed_kmh / 3.6)
+    return TravelTable(ids, time, distance, np.ones((len(ids), len(ids)), dtype=bool))
+
+
+def merged_travel(road: TravelTable, fallback: TravelTable) -> TravelTable:
+    """Ids of both; the road figure where it exists, else the fallback's (flagged)."""
+    ids = tuple(dict.fromkeys(road.ids + fallback.ids))
+    n = len(ids)
+    time = np.full((n, n), np.nan)
+    dist = np.full((n, n), np.nan)
+    approx = np.zeros((n, n), dtype=bool)
+    for table in (fallback, road):   # road last: it wins where it has a figure
+        rows = np.array([ids.index(k) for k in table.ids], dtype=int)
+        r, c = rows[:, None], rows[None, :]
+        known = ~(np.isnan(table.time_s) | np.isnan(table.distance_m))
+        time[r, c] = np.where(known, table.time_s, time[r, c])
+        dist[r, c] = np.where(known, table.distance_m, dist[r, c])
+        approx[r, c] = np.where(known, table.approximate, approx[r, c])
+    return TravelTable(ids, time, dist, approx)
+
+
+def table_from_pairs(ids: Sequence[str], time_s: NDArray[np.float64],
+                     distance_m: NDArray[np.float64]) -> TravelTable:
+    """A road table (nothing approximate) from square matrices over ``ids``."""
+    n = len(ids)
+    return TravelTable(tuple(ids), np.asarray(time_s, dtype=float),
+                       np.asarray(distance_m, dtype=float), np.zeros((n, n), dtype=bool))
+
+
+def travel_assumptions(speed_kmh: float = APPROX_SPEED_KMH,
+                       detour_factor: float = DEFAULT_DETOUR_FACTOR) -> list[str]:
+    """The straight-line estimate in plain words (for a plan's assumptions)."""
+    return [f"legs without a road route in the plan: great circle x {detour_factor:g} "
+            f"(detour factor, assumption) at {speed_kmh:g} km/h (assumption); long-haul "
+            f"legs at {LONG_HAUL_SPEED_KMH:g} km/h (expressway class default, assumption)"]
