@@ -88,19 +88,20 @@ def leg_clock(truck: TruckTime, seq: Sequence[str], market: Market, travel: Trav
     clock = Clock(rules, truck.free_from_s, day_work_s=rules.work_s_per_day)
     here, arrivals, approx = truck.base_id, [], False
     outlet_arrival = 0.0
-    for stop in [*seq, market.market_id, truck.base_id]:
+    n_stores = len(seq)
+    for k, stop in enumerate([*seq, market.market_id, truck.base_id]):
         time_s, dist_m = travel.leg(here, stop)
         if not np.isfinite(time_s):
             return None
         approx |= travel.is_approximate(here, stop)
         clock.drive(time_s, dist_m)
-        if stop == market.market_id:
+        if k < n_stores:
+            arrivals.append(clock.t_s)
+            clock.stop(rules.load_s_per_stop)
+        elif k == n_stores:
             _wait_for_hours(clock, market)
             outlet_arrival = clock.t_s
             clock.stop(rules.unload_s)
-        elif stop != truck.base_id:
-            arrivals.append(clock.t_s)
-            clock.stop(rules.load_s_per_stop)
         here = stop
     return clock, arrivals, outlet_arrival, approx
 

@@ -1,0 +1,40 @@
+"""Travel tables: the straight-line estimate for pairs without a road route, and merging."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from geodata.speeds import DEFAULT_DETOUR_FACTOR
+from optimize.errors import SpecificationError
+from optimize.markets.travel import approximate_travel, merged_travel, table_from_pairs
+
+DEG_M = 2 * math.pi * 6_371_009.0 / 360      # one degree of a great circle (osmnx radius)
+
+
+def test_estimate_is_great_circle_times_detour_at_the_stated_speed() -> None:
+    table = approximate_travel({"a": (100.0, 0.0), "b": (101.0, 0.0)}, speed_kmh=60.0)
+    t, d = table.leg("a", "b")
+    assert d == pytest.approx(DEG_M * DEFAULT_DETOUR_FACTOR, rel=1e-9)
+    assert t == pytest.approx(d / (60 / 3.6), rel=1e-9)
+    assert table.is_approximate("a", "b") and table.leg("a", "a") == (0.0, 0.0)
+
+
+def test_road_figures_win_and_gaps_are_filled_and_flagged() -> None:
+    road = table_from_pairs(["s1", "s2"], np.array([[0, 100.0], [100.0, 0]]),
+                            np.array([[0, 2000.0], [2000.0, 0]]))
+    approx = approximate_travel({"s1": (104.0, 36.0), "m": (104.1, 36.0)})
+    both = merged_travel(road, approx)
+    assert both.leg("s1", "s2") == (100.0, 2000.0) and not both.is_approximate("s1", "s2")
+    assert both.leg("s1", "m") == approx.leg("s1", "m") and both.is_approximate("m", "s1")
+    assert both.leg("s2", "m") == (math.inf, math.inf)      # no figure either way
+
+
+def test_unknown_id_and_bad_speed_are_named() -> None:
+    table = approximate_travel({"a": (100.0, 30.0)})
+    with pytest.raises(SpecificationError, match="no row for id 'zz'"):
+        table.leg("a", "zz")
+    with pytest.raises(SpecificationError, match="speed 0"):
+        approximate_travel({"a": (100.0, 30.0)}, speed_kmh=0)
