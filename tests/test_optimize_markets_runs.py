@@ -180,3 +180,19 @@ def test_min_load_skips_a_tiny_run() -> None:
     flow = plan_market_runs([truck], [StoreStock("S1", {"apple": 0.2})], [_market()], travel,
                             options=RunOptions(min_load_t=0.5))
     assert flow.runs == [] and flow.left_for_buyers_t_by_store == {"S1": 0.2}
+
+
+def test_idle_trucks_go_long_haul_first_unless_told_otherwise() -> None:
+    travel = _travel(["S1", "M", "P"], {("S1", "M"): (H, 60), ("S1", "P"): (10 * H, 800),
+                                        ("M", "P"): (10 * H, 800)})
+    outlet = Market("P", "P", 118.0, 24.5, ("apple",), 100.0, 6 * H, 22 * H, "long_haul")
+    idle = TruckTime("T9", "S1", 6 * H, 14 * H, 6.0, has_collection=False)
+    stores = [StoreStock("S1", {"apple": 5.0})]
+    first = plan_market_runs([idle], stores, [_market(), outlet], travel)
+    assert [r.kind for r in first.runs] == ["long_haul"]
+    # the 3 t a day the leg leaves (6 t per 3 days) are not carried: the truck is away
+    assert first.delivered_t_by_market == {"M": 0.0, "P": pytest.approx(2.0)}
+    later = plan_market_runs([idle], stores, [_market(), outlet], travel,
+                             options=RunOptions(long_haul_first=False))
+    assert [r.kind for r in later.runs] == ["wholesale"]
+    assert later.lent_truck_ids == [] and later.delivered_t_by_market["M"] == 5.0
