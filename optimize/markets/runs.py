@@ -8,8 +8,8 @@ listed per store as left for buyers' own trucks.
 
 Algorithm (deterministic greedy, nearest stock first):
 
-1. Trucks in order of ``free_from_s`` (earliest free first), then ``truck_id``. Each truck
-   makes runs one after the other until no run fits its remaining time.
+1. The truck free earliest (``free_from_s``, then the end of its last run; ties by
+   ``truck_id``) makes the next run; a truck that no run fits any more drops out.
 2. A run starts at the store nearest (travel time) to the truck's base among the stores
    with stock a wholesale market still takes (at most ``candidate_stores`` tried); its
    market is the nearest such market (at most ``candidate_markets`` tried) that the truck
@@ -34,7 +34,8 @@ Algorithm (deterministic greedy, nearest stock first):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import heapq
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,9 +143,7 @@ def plan_market_runs(trucks: Sequence[TruckTime], stores: Sequence[StoreStock],
     lent = {r.truck_id for r in runs}
     day = _DayPlanner(travel, rules, options, ledger, names,
                       [m for m in markets if m.kind == "wholesale"])
-    for truck in sorted(trucks, key=lambda t: (t.free_from_s, t.truck_id)):
-        if truck.truck_id not in lent:
-            runs += list(day.truck_runs(truck))
+    runs += day.all_runs([t for t in trucks if t.truck_id not in lent])
     if not options.long_haul_first:
         runs += _lend(trucks, {r.truck_id for r in runs}, markets, ledger, travel, rules,
                       names, options)
@@ -272,20 +271,27 @@ class _DayPlanner:
                                     dtype=int)
         self.order: dict[str, list[Market]] = {}
 
-    def truck_runs(self, truck: TruckTime) -> Iterator[MarketRun]:
-        """The truck's runs, one after the other, each committed to the ledger."""
-        start = truck.free_from_s
-        while True:
-            run = self._next_run(truck, start)
+    def all_runs(self, trucks: Sequence[TruckTime]) -> list[MarketRun]:
+        """Runs of every truck: the truck free earliest makes the next run (ties: id)."""
+        queue = [(t.free_from_s, t.truck_id, k) for k, t in enumerate(trucks)]
+        heapq.heapify(queue)
+        runs: list[MarketRun] = []
+        while queue:
+            start, _, k = heapq.heappop(queue)
+            run = self._next_run(trucks[k], start)
             if run is None:
-                return
-            for stop in run.stops:
-                for crop, tonnes in stop.pickup_by_crop.items():
-                    self.ledger.take(stop.store_id, crop, tonnes)
-                self.left_t[self.position[stop.store_id]] = self.ledger.left_t(stop.store_id)
-            self.ledger.deliver(run.market_id, run.load_t)
-            yield run
-            start = run.end_s
+                continue                     # nothing fits this truck's time any more
+            self._commit(run)
+            runs.append(run)
+            heapq.heappush(queue, (run.end_s, trucks[k].truck_id, k))
+        return runs
+
+    def _commit(self, run: MarketRun) -> None:
+        for stop in run.stops:
+            for crop, tonnes in stop.pickup_by_crop.items():
+                self.ledger.take(stop.store_id, crop, tonnes)
+            self.left_t[self.position[stop.store_id]] = self.ledger.left_t(stop.store_id)
+        self.ledger.deliver(run.market_id, run.load_t)
 
     def _markets_by_time(self, store_id: str) -> list[Market]:
         """Wholesale markets reachable from the store, nearest first (cached)."""
