@@ -55,6 +55,7 @@ def test_two_stores_one_market_one_run_picks_up_both() -> None:
     assert run.distance_m == 150_000
     assert [s.load_after_t for s in run.stops] == [2.0, 4.0]
     assert run.breaks == ()
+    assert run.tonne_km == 30 * 2.0 + 60 * 4.0 and run.paid_s == 3 * H + 2400
     assert flow.delivered_t_by_market == {"M": 4.0}
     assert flow.left_for_buyers_t_by_store == {"S1": 0.0, "S2": 0.0}
 
@@ -143,6 +144,8 @@ def test_a_long_haul_leg_is_lent_an_idle_truck_and_counts_its_days() -> None:
     assert run.end_s == 2 * 86_400 + 11 * H + 3000
     assert run.days == 3 and flow.long_haul_truck_days == 3
     assert run.load_t == 6.0 and run.distance_m == 1_600_000
+    assert run.tonne_km == 6.0 * 800
+    assert run.paid_s == 20 * H + 3 * 1200 + 1200 + 1800   # drive, 3 rests, load, unload
     assert flow.delivered_t_by_market == {"P": pytest.approx(2.0)}      # 6 t / 3 days
     assert flow.left_for_buyers_t_by_store == {"S1": pytest.approx(3.0)}
 

@@ -9,7 +9,14 @@ import pytest
 
 from geodata.speeds import DEFAULT_DETOUR_FACTOR
 from optimize.errors import SpecificationError
-from optimize.markets.travel import approximate_travel, merged_travel, table_from_pairs
+from optimize.markets.table import Market
+from optimize.markets.travel import (
+    LONG_HAUL_SPEED_KMH,
+    approximate_travel,
+    merged_travel,
+    table_from_pairs,
+    travel_with_markets,
+)
 
 DEG_M = 2 * math.pi * 6_371_009.0 / 360      # one degree of a great circle (osmnx radius)
 
@@ -38,3 +45,18 @@ def test_unknown_id_and_bad_speed_are_named() -> None:
         table.leg("a", "zz")
     with pytest.raises(SpecificationError, match="speed 0"):
         approximate_travel({"a": (100.0, 30.0)}, speed_kmh=0)
+
+
+def test_markets_get_the_local_or_the_long_haul_speed() -> None:
+    road = table_from_pairs(["s1", "s2"], np.array([[0, 100.0], [100.0, 0]]),
+                            np.array([[0, 2000.0], [2000.0, 0]]))
+    markets = [Market("m", "m", 104.0, 36.0, ("apple",), 10.0),
+               Market("p", "p", 104.0, 37.0, ("apple",), 10.0, kind="long_haul")]
+    table = travel_with_markets(road, {"s1": (104.0, 35.0), "s2": (104.0, 35.1)}, markets)
+    assert table.leg("s1", "s2") == (100.0, 2000.0)
+    t_m, d_m = table.leg("s1", "m")
+    t_p, d_p = table.leg("s1", "p")
+    assert d_m == pytest.approx(DEG_M * DEFAULT_DETOUR_FACTOR, rel=1e-6)
+    assert t_m == pytest.approx(d_m / (60 / 3.6))
+    assert d_p == pytest.approx(2 * DEG_M * DEFAULT_DETOUR_FACTOR, rel=1e-6)
+    assert t_p == pytest.approx(d_p / (LONG_HAUL_SPEED_KMH / 3.6))

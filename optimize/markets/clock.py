@@ -79,6 +79,8 @@ class Clock:
         Totals driven so far.
     breaks
         Rests inserted by the 4 h rule.
+    legs_m
+        Distance of each leg driven, in order.
     day_work_s
         ``None`` for a day run; for a multi-day leg the working time per day: when the
         day's work (driving, rests, stops) reaches it, the truck stands overnight and goes
@@ -91,6 +93,7 @@ class Clock:
     drive_s: float = 0.0
     distance_m: float = 0.0
     breaks: list[Break] = field(default_factory=list)
+    legs_m: list[float] = field(default_factory=list)
     day_work_s: float | None = None
     nights: int = 0
     worked_s: float = 0.0
@@ -121,6 +124,7 @@ class Clock:
                 self.continuous_s = 0.0
         self.drive_s += float(time_s)
         self.distance_m += float(distance_m)
+        self.legs_m.append(float(distance_m))
 
     def _advance(self, seconds: float) -> None:
         self.t_s += seconds

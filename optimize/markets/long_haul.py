@@ -25,7 +25,14 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from optimize.markets.clock import Clock, DrivingRules
-from optimize.markets.model import EPS_T, Ledger, MarketRun, RunStop, TruckTime
+from optimize.markets.model import (
+    EPS_T,
+    Ledger,
+    MarketRun,
+    RunStop,
+    TruckTime,
+    loaded_tonne_km,
+)
 from optimize.markets.shelf import shelf_life_s
 from optimize.markets.table import DAY_S, Market
 from optimize.markets.travel import TravelTable
@@ -197,4 +204,7 @@ def _as_run(truck: TruckTime, market: Market, seq: Sequence[str],
     return MarketRun(truck.truck_id, truck.base_id, market.market_id, "long_haul",
                      tuple(stops), outlet_s, truck.free_from_s, clock.t_s, clock.distance_m,
                      clock.drive_s, tuple(clock.breaks), load, by_crop,
-                     days=_days(truck.free_from_s, clock.t_s), approximate=approx)
+                     days=_days(truck.free_from_s, clock.t_s), approximate=approx,
+                     tonne_km=loaded_tonne_km(clock.legs_m, stops),
+                     paid_s=clock.drive_s + clock.break_s + len(stops) * clock.rules.load_s_per_stop
+                     + clock.rules.unload_s)

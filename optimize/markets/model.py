@@ -77,7 +77,9 @@ class MarketRun:
     ``days`` is 1 for a day run; a long-haul leg takes ``days`` truck-days (out and back)
     and moves ``load_t`` once per cycle, i.e. ``daily_t = load_t / days`` a day in the
     steady state. Times are seconds from midnight of the season's day (a long-haul
-    ``end_s`` passes 86,400).
+    ``end_s`` passes 86,400). ``tonne_km`` is the loaded tonne-km (load on each leg x its
+    length); ``paid_s`` the driver's working time (a day run: start to end; a long-haul
+    leg: driving, rests, loading and unloading, not the nights).
     """
 
     truck_id: str
@@ -95,6 +97,8 @@ class MarketRun:
     load_by_crop: Mapping[str, float]
     days: int = 1
     approximate: bool = False
+    tonne_km: float = 0.0
+    paid_s: float = 0.0
 
     @property
     def daily_t(self) -> float:
@@ -123,6 +127,7 @@ class MarketRun:
                 "breaks": [{"start_s": b.start_s, "duration_s": b.duration_s}
                            for b in self.breaks],
                 "load_t": self.load_t, "days": self.days, "daily_t": self.daily_t,
+                "tonne_km": self.tonne_km, "paid_s": self.paid_s,
                 "approximate_travel": self.approximate}
 
 
@@ -163,3 +168,9 @@ class Ledger:
         """Use ``tonnes`` of the market's daily intake."""
         left = self.intake_left[market_id] - tonnes
         self.intake_left[market_id] = 0.0 if left < EPS_T else left
+
+
+def loaded_tonne_km(legs_m: Sequence[float], stops: Sequence[RunStop]) -> float:
+    """Tonne-km of a run base -> stops -> market -> base: leg ``k`` (``k >= 1``) leaves
+    stop ``k`` with that stop's ``load_after_t``; the first and last legs run empty."""
+    return sum(stop.load_after_t * legs_m[k + 1] / 1000.0 for k, stop in enumerate(stops))

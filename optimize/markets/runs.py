@@ -44,7 +44,15 @@ import numpy as np
 from optimize.errors import SpecificationError
 from optimize.markets.clock import Break, Clock, DrivingRules
 from optimize.markets.long_haul import plan_long_haul
-from optimize.markets.model import EPS_T, Ledger, MarketRun, RunStop, StoreStock, TruckTime
+from optimize.markets.model import (
+    EPS_T,
+    Ledger,
+    MarketRun,
+    RunStop,
+    StoreStock,
+    TruckTime,
+    loaded_tonne_km,
+)
 from optimize.markets.shelf import shelf_life_s
 from optimize.markets.table import Market
 from optimize.markets.travel import TravelTable
@@ -215,6 +223,7 @@ class Timeline:
     drive_s: float
     breaks: tuple[Break, ...]
     approximate: bool
+    legs_m: tuple[float, ...] = ()
 
 
 def day_timeline(truck: TruckTime, start_s: float, seq: Sequence[str], market: Market,
@@ -250,7 +259,7 @@ def day_timeline(truck: TruckTime, start_s: float, seq: Sequence[str], market: M
     if clock.t_s > truck.free_until_s:
         return None
     return Timeline(tuple(arrivals), arrival, clock.t_s, clock.distance_m, clock.drive_s,
-                    tuple(clock.breaks), approx)
+                    tuple(clock.breaks), approx, tuple(clock.legs_m))
 
 
 @dataclass
@@ -415,4 +424,6 @@ def _run(truck: TruckTime, market: Market, seq: Sequence[str],
     return MarketRun(truck.truck_id, truck.base_id, market.market_id, market.kind,
                      tuple(stops), timeline.market_arrival_s, start_s, timeline.end_s,
                      timeline.distance_m, timeline.drive_s, timeline.breaks, load, by_crop,
-                     approximate=timeline.approximate)
+                     approximate=timeline.approximate,
+                     tonne_km=loaded_tonne_km(timeline.legs_m, stops),
+                     paid_s=timeline.end_s - start_s)

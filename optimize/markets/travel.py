@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from geodata.geometry import great_circle_m
 from geodata.speeds import DEFAULT_DETOUR_FACTOR
 from optimize.errors import SpecificationError
+from optimize.markets.table import Market
 
 #: Speed (km/h) of a straight-line estimate within Gansu: the class default of 省道/县道
 #: (primary/secondary, ORS heavy-vehicle default, PARAMETERS.md §1.4). Applying it to a
@@ -122,6 +123,27 @@ def merged_travel(road: TravelTable, fallback: TravelTable) -> TravelTable:
         dist[r, c] = np.where(known, table.distance_m, dist[r, c])
         approx[r, c] = np.where(known, table.approximate, approx[r, c])
     return TravelTable(ids, time, dist, approx)
+
+
+def travel_with_markets(road: TravelTable | None,
+                        points: Mapping[str, tuple[float, float]],
+                        markets: Sequence[Market]) -> TravelTable:
+    """One table over stores/bases and markets for :func:`optimize.markets.runs.
+    plan_market_runs`.
+
+    ``road`` (may be ``None``) gives the plan's road figures between its ids; ``points``
+    (id -> (lon, lat)) places every store and base. Pairs without a road figure are
+    estimated (:func:`approximate_travel`): at :data:`APPROX_SPEED_KMH` among stores and
+    wholesale markets, at :data:`LONG_HAUL_SPEED_KMH` to and from long-haul outlets.
+    """
+    local = {**points, **{m.market_id: (m.lon, m.lat) for m in markets
+                          if m.kind != "long_haul"}}
+    far = {**points, **{m.market_id: (m.lon, m.lat) for m in markets
+                        if m.kind == "long_haul"}}
+    table = approximate_travel(local)
+    if road is not None:
+        table = merged_travel(road, table)
+    return merged_travel(table, approximate_travel(far, LONG_HAUL_SPEED_KMH))
 
 
 def table_from_pairs(ids: Sequence[str], time_s: NDArray[np.float64],
