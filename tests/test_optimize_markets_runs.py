@@ -199,3 +199,42 @@ def test_idle_trucks_go_long_haul_first_unless_told_otherwise() -> None:
                              options=RunOptions(long_haul_first=False))
     assert [r.kind for r in later.runs] == ["wholesale"]
     assert later.lent_truck_ids == [] and later.delivered_t_by_market["M"] == 5.0
+
+
+def test_invariants_on_a_seeded_random_day() -> None:
+    from optimize.markets.travel import travel_with_markets
+
+    rng = np.random.default_rng(3)
+    points = {f"S{k}": (103.0 + rng.uniform(0, 1.5), 35.0 + rng.uniform(0, 1.0))
+              for k in range(30)}
+    crops = ("apple", "vegetables", "potato")
+    stores = [StoreStock(s, {crops[k % 3]: float(rng.uniform(0, 12))}, s, "622901")
+              for k, s in enumerate(points)]
+    markets = [Market(f"M{k}", f"M{k}", 103.0 + rng.uniform(0, 1.5), 35.0 + rng.uniform(0, 1),
+                      crops[: 1 + k % 3], float(rng.uniform(5, 60)), int(rng.uniform(4, 10) * H),
+                      int(rng.uniform(15, 23) * H)) for k in range(5)]
+    markets.append(Market("P", "P", 118.09, 24.48, ("apple", "potato"), 30.0, 6 * H, 22 * H,
+                          "long_haul", serves_regions=("6229",)))
+    trucks = [TruckTime(f"T{k}", f"S{k}", float(rng.uniform(6, 15)) * H, 18 * H, 5.0,
+                        has_collection=k % 4 != 0) for k in range(12)]
+    flow = plan_market_runs(trucks, stores, markets, travel_with_markets(None, points, markets))
+    assert flow.runs and any(r.kind == "long_haul" for r in flow.runs)
+    supply = sum(sum(s.stock_t.values()) for s in stores)
+    assert flow.market_t + flow.left_for_buyers_t == pytest.approx(supply)
+    by_id = {m.market_id: m for m in markets}
+    for market_id, tonnes in flow.delivered_t_by_market.items():
+        assert tonnes <= by_id[market_id].daily_intake_t + 1e-9
+    free = {t.truck_id: t for t in trucks}
+    for run in flow.runs:
+        assert run.load_t <= free[run.truck_id].capacity_t + 1e-9
+        assert sum(s.pickup_t for s in run.stops) == pytest.approx(run.load_t)
+        if run.kind == "wholesale":
+            m = by_id[run.market_id]
+            assert m.open_s <= run.market_arrival_s <= m.close_s
+            assert free[run.truck_id].free_from_s <= run.start_s
+            assert run.end_s <= free[run.truck_id].free_until_s
+        else:
+            assert run.load_t == pytest.approx(5.0) and run.days > 1
+    for truck_id in free:
+        mine = sorted((r.start_s, r.end_s) for r in flow.runs if r.truck_id == truck_id)
+        assert all(a[1] <= b[0] for a, b in zip(mine, mine[1:], strict=False))
