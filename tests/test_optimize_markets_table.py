@@ -7,7 +7,13 @@ from shapely.geometry import Point
 
 from geodata.boundaries import load_province
 from optimize.crops import CROPS
-from optimize.markets.table import NAMED_MARKETS, PARTNERS, Market, default_markets
+from optimize.markets.table import (
+    NAMED_MARKETS,
+    PARTNERS,
+    Market,
+    default_markets,
+    markets_geojson,
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +55,12 @@ def test_a_region_keeps_its_county_markets_and_every_hub(markets: list[Market]) 
     assert len(counties) == 8 and all(m.market_id.startswith("C:6229") for m in counties)
     assert len(linxia) == len(NAMED_MARKETS) + 8 + len(PARTNERS)
     assert linxia[0].to_mapping()["kind"] == "wholesale"
+
+
+def test_markets_layer_has_one_point_per_market(markets: list[Market]) -> None:
+    layer = markets_geojson(markets)
+    assert len(layer["features"]) == len(markets)
+    first = layer["features"][0]
+    assert first["geometry"]["coordinates"] == [markets[0].lon, markets[0].lat]
+    assert first["properties"]["market_id"] == markets[0].market_id
+    assert first["properties"]["approximate_location"] is True

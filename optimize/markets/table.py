@@ -250,6 +250,14 @@ def _partner_market(spec: _Partner) -> Market:
                                "crops: the paired prefecture's crops (assumption)", _CENTRE))
 
 
+def markets_geojson(markets: Sequence[Market]) -> dict[str, Any]:
+    """``layers/markets.geojson``: one Point per market, its ``to_mapping()`` as properties."""
+    return {"type": "FeatureCollection",
+            "features": [{"type": "Feature",
+                          "geometry": {"type": "Point", "coordinates": [m.lon, m.lat]},
+                          "properties": m.to_mapping()} for m in markets]}
+
+
 def check_unique_ids(markets: Sequence[Market]) -> None:
     """Raise ``ValueError`` naming a market id used twice."""
     seen: set[str] = set()
