@@ -40,7 +40,7 @@ def test_csv_and_xlsx_read_alike(tmp_path: Path) -> None:
 def test_point_column_and_open_close_columns(tmp_path: Path) -> None:
     f = tmp_path / "p.csv"
     f.write_text("market_id,name,point,crops,daily_intake_t,open,close\n"
-                 "LX1,市场,\"103.21, 35.60\",potato,10,06:00,18:00\n", encoding="utf-8")
+                 "LX1,市场,\"103.21, 35.60\",potato,10,06:00,18:00:00\n", encoding="utf-8")
     (m,) = read_markets_table(f)
     assert (m.market_id, m.lon, m.lat, m.open_s, m.close_s) == ("LX1", 103.21, 35.6,
                                                                  21600, 64800)

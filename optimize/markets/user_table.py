@@ -225,7 +225,7 @@ def _crops(value: str, fail: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
-_CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::00)?")
 
 
 def _hours(text: dict[str, str], fail: Any) -> tuple[int, int]:
