@@ -45,6 +45,13 @@ from app.pages import (
     shift_start,
 )
 from app.plans import PlanStore, current_store
+from app.truck_plan import (
+    SEASON_KPI_KEYS,
+    TRUCK_COLUMNS,
+    season_kpi_table,
+    season_of,
+    truck_export_rows,
+)
 from optimize.plan.format import LAYERS, PLAN_FILE, SETTLEMENT_COLUMNS, layer_path
 from optimize.plan.model import PlanMeta, Route
 
@@ -116,7 +123,9 @@ def stop_rows(routes: Sequence[Route], start_s: int = 0) -> list[list[Any]]:
         for seq, stop in enumerate(route.stops, start=1):
             rows.append([_cell(route.truck_id), route.trip, _cell(route.route_id),
                          _cell(route.store_id), seq, _cell(stop.settlement_id),
-                         _cell(stop.name), clock(stop.arrival_s, start_s), stop.pickup_t,
+                         _cell(stop.name),  # truck-plan trips: seconds from midnight
+                         clock(stop.arrival_s, 0 if season_of(route) else start_s),
+                         stop.pickup_t,
                          stop.load_after_t])
     return rows
 
@@ -134,20 +143,40 @@ def manifest_xlsx(plan: PlanMeta) -> bytes:
     routes.append(["route_id", "truck_id", "store_id", "trip", "stops", "load_t",
                    "distance_km", "duration_min", "start", "end"])
     for r in plan.routes:
+        offset_s = 0 if season_of(r) else start_s  # truck-plan trips: from midnight
         routes.append([_cell(r.route_id), _cell(r.truck_id), _cell(r.store_id), r.trip,
                        r.stops_count, r.load_t, _div(r.distance_m, 1000),
-                       _div(r.duration_s, 60), clock(r.start_s, start_s),
-                       clock(r.end_s, start_s)])
+                       _div(r.duration_s, 60), clock(r.start_s, offset_s),
+                       clock(r.end_s, offset_s)])
     stops = book.create_sheet("Stops")
     stops.append(list(STOP_COLUMNS))
     for row in stop_rows(plan.routes, start_s):
         stops.append(row)
+    truck_plan_sheets(book, plan)
     notes = book.create_sheet("Notes")
     notes.append(["shift_start", clock(0, start_s),
                   "assumed: the plan carries no shift start" if assumed else "from the plan"])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def truck_plan_sheets(book: Any, plan: PlanMeta) -> None:
+    """Truck plan (issue 17): a ``Trucks`` sheet (every truck and season, as ``trucks``)
+    and a ``Seasons`` sheet (each season's ``kpis``); nothing for an older plan."""
+    meta = plan.to_json()
+    trucks = truck_export_rows(meta)
+    if trucks:
+        sheet = book.create_sheet("Trucks")
+        sheet.append(list(TRUCK_COLUMNS))
+        for row in trucks:
+            sheet.append([_cell(v) for v in row])
+    table = season_kpi_table(meta)
+    if table:
+        sheet = book.create_sheet("Seasons")
+        sheet.append(["season", *(k for k, _ in SEASON_KPI_KEYS)])
+        for season, kpis in table.items():
+            sheet.append([_cell(season), *(kpis[k] for k, _ in SEASON_KPI_KEYS)])
 
 
 def _div(value: Any, by: float) -> float | None:

@@ -25,7 +25,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +53,9 @@ from app.map_controls import (
 from optimize.plan.model import PlanMeta
 
 AssetUrl = Callable[[str], str]
+#: (groups, routes layer, stores by id) -> groups: see ``plan_map(regroup=...)``.
+Regroup = Callable[[list[tuple[str, Any]], Mapping[str, Any], Mapping[str, Mapping[str, Any]]],
+                   list[tuple[str, Any]]]
 TILES = ("none", "osm", "tianditu")
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = (
@@ -415,8 +418,7 @@ def plan_map(
     tiles: str = "none",
     asset_url: AssetUrl = default_asset_url,
     tianditu_key: str = "",
-    season: str | None = None,
-    markets: Sequence[Mapping[str, Any]] = (),
+    regroup: Regroup | None = None,
 ) -> folium.Map:
     """Draw a saved plan as a folium map that loads nothing from the internet.
 
@@ -435,11 +437,10 @@ def plan_map(
         page loads it from.
     tianditu_key
         The Tianditu browser key, used only with ``tiles='tianditu'``.
-    season
-        Truck plan (issue 17): draw only this season's trips, collection and market runs
-        as two layers (:func:`season_route_groups`); ``None`` draws every route.
-    markets
-        Rows of :func:`app.truck_plan.market_rows`, drawn as their own layer.
+    regroup
+        Truck plan (issue 17): changes the ``(name, layer)`` groups before they are drawn,
+        given the routes layer and the stores (:mod:`app.truck_plan_map`: one season's
+        collection and market runs, the markets).
 
     Returns
     -------
@@ -460,8 +461,8 @@ def plan_map(
     if tiles == "none":  # no tiles: orientation from the plan's own boundaries and names
         base_layer(plan, layers["counties"], layers["settlements"]).add_to(m)
     groups = _layer_groups(layers, store_layer, stores)
-    if season is not None:  # truck plan: the season's runs by kind, then the markets
-        groups = season_route_groups(groups, layers["routes"], stores, season, markets)
+    if regroup is not None:  # truck plan (issue 17): a season's runs by kind, markets
+        groups = regroup(groups, layers["routes"], stores)
     for name, layer in groups:
         group = folium.FeatureGroup(name=name)
         layer.add_to(group)
@@ -497,76 +498,6 @@ def _layer_groups(layers: Mapping[str, Mapping[str, Any]], store_layer: Mapping[
         ("冷库 Stores", _geojson_layer(store_layer, _store_tip, _store_style,
                                       marker=folium.CircleMarker(radius=5))),
     ]
-
-
-# ---- truck plan (issue 17): one season's collection and market runs, the markets --------
-ROUTES_GROUP = "线路 Truck routes"
-MARKET_COLOUR = "#6a1b9a"
-
-
-def season_route_groups(groups: list[tuple[str, Any]], routes: Mapping[str, Any],
-                        stores: Mapping[str, Mapping[str, Any]], season: str,
-                        markets: Sequence[Mapping[str, Any]]) -> list[tuple[str, Any]]:
-    """``groups`` with the routes layer replaced by the ``season``'s collection runs and
-    its market runs (two layers), and a markets layer added on top."""
-    colours = {k: v["colour"] for k, v in stores.items()}
-    feats = [f for f in routes.get("features", [])
-             if str((f.get("properties") or {}).get("season")) == season]
-
-    def of_kind(market: bool) -> dict[str, Any]:
-        return recoloured({"type": "FeatureCollection", "features": [
-            f for f in feats if (f["properties"].get("kind") == "market") == market]}, colours)
-
-    out: list[tuple[str, Any]] = []
-    for name, layer in groups:
-        if name != ROUTES_GROUP:
-            out.append((name, layer))
-            continue
-        out.append(("收集线路 Collection runs",
-                    _maybe_layer(of_kind(False), _route_tip, _route_style)))
-        out.append(("市场线路 Market runs",
-                    _maybe_layer(of_kind(True), _route_tip, _market_run_style)))
-    points = [_feature_of_market(m) for m in markets
-              if isinstance(m.get("lon"), int | float) and isinstance(m.get("lat"), int | float)]
-    out.append(("市场 Markets", _maybe_layer(
-        {"type": "FeatureCollection", "features": points}, _market_tip,
-        lambda p: {"color": MARKET_COLOUR, "fillColor": MARKET_COLOUR, "fillOpacity": 0.9,
-                   "weight": 2, "className": "cc-market"},
-        marker=folium.CircleMarker(radius=7))))
-    return out
-
-
-def _maybe_layer(layer: Mapping[str, Any], tip: Callable[[Mapping[str, Any]], str],
-                 style: Callable[[Mapping[str, Any]], dict[str, Any]],
-                 marker: folium.CircleMarker | None = None) -> folium.GeoJson:
-    """:func:`_geojson_layer`, or an empty GeoJson (no tooltip) for an empty layer, so
-    the layer still shows in the layer control."""
-    if not layer.get("features"):
-        return folium.GeoJson({"type": "FeatureCollection", "features": []}, control=False)
-    return _geojson_layer(layer, tip, style, marker=marker)
-
-
-def _market_run_style(p: Mapping[str, Any]) -> dict[str, Any]:
-    """A market run: thicker, purple, dashed when approximate."""
-    return {**_route_style(p), "color": MARKET_COLOUR, "weight": 4, "className": "cc-market-run"}
-
-
-def _feature_of_market(m: Mapping[str, Any]) -> dict[str, Any]:
-    """A market row as a Point feature."""
-    return {"type": "Feature", "properties": dict(m),
-            "geometry": {"type": "Point", "coordinates": [m["lon"], m["lat"]]}}
-
-
-def _market_tip(p: Mapping[str, Any]) -> str:
-    """Tooltip of a market: name, crops, intake, hours, delivered a day."""
-    rows: list[tuple[str, Any]] = [
-        ("crops 品种", p.get("crops")),
-        ("intake 日收购", f"{_number(p.get('intake_t'), 1)} t"),
-        ("hours 营业", p.get("hours")),
-        ("delivered 日送达", f"{_number(p.get('delivered_t'), 1)} t")]
-    if p.get("approximate"):
-        rows.append(("location 位置", "approximate 近似"))
-    return tip_html(p.get("name"), rows)
 
 
 def recoloured(layer: Mapping[str, Any], colours: Mapping[str, str]) -> dict[str, Any]:

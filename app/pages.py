@@ -51,10 +51,12 @@ from app.truck_plan import (
     TruckNotFound,
     market_rows,
     pick_season,
+    season_of,
     season_view,
     truck_rows,
     truck_sheet,
 )
+from app.truck_plan_map import season_regroup
 from optimize.plan.model import (
     Kpis,
     PlanMeta,
@@ -212,8 +214,8 @@ def cached_map(store: PlanStore, plan_id: str, season: str | None = None) -> Map
         m = plan_map(plan, layers_with_state(plan, store.layers(plan_id)), tiles=tiles,
                      asset_url=lambda path: url_for("pages.vendor", filename=path),
                      tianditu_key=current_app.config.get("TIANDITU_KEY", ""),
-                     season=season, markets=market_rows(store.metadata(plan_id), season)
-                     if season is not None else ())
+                     regroup=None if season is None else season_regroup(
+                         season, market_rows(store.metadata(plan_id), season)))
         parts = map_parts(m)
         cache.put(key, parts)
     return parts
@@ -422,8 +424,10 @@ def _trip(route: Route, start_s: int, townships: Mapping[str, str]) -> dict[str,
 
 
 def routes_in_sheet_order(routes: Sequence[Route]) -> list[Route]:
-    """Trips by truck, then trip number (the order of route sheets and manifests)."""
-    return sorted(routes, key=lambda r: (str(r.truck_id), r.trip or 0))
+    """Trips by (season,) truck, then start and trip number (the order of route sheets
+    and manifests)."""
+    return sorted(routes, key=lambda r: (season_of(r) or "", str(r.truck_id),
+                                         r.start_s if season_of(r) else 0, r.trip or 0))
 
 
 def route_sheets(plan: PlanMeta,
@@ -437,11 +441,12 @@ def route_sheets(plan: PlanMeta,
     names = {s.store_id: s.name for s in plan.stores}
     trucks: dict[str, dict[str, Any]] = {}
     for route in routes_in_sheet_order(plan.routes):
-        sheet = trucks.setdefault(str(route.truck_id), {
+        season = season_of(route)  # truck plan: one sheet per season and truck, clock
+        sheet = trucks.setdefault(f"{season or ''}/{route.truck_id}", {  # from midnight
             "truck_id": route.truck_id, "store_id": route.store_id,
-            "store_name": names.get(route.store_id), "trips": [],
+            "store_name": names.get(route.store_id), "trips": [], "season": season,
             "shift_start": clock(0, start_s), "shift_start_assumed": assumed})
-        sheet["trips"].append(_trip(route, start_s, townships))
+        sheet["trips"].append(_trip(route, 0 if season else start_s, townships))
     return list(trucks.values())
 
 

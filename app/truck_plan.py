@@ -306,6 +306,15 @@ def clock_offset_s(route: Mapping[str, Any], shift_start_s: int) -> int:
     return 0 if route.get("season") is not None else shift_start_s
 
 
+def season_of(record: Any) -> str | None:
+    """The ``season`` of a typed plan record (a ``Route``): its field, else its ``extra``
+    key (models that do not declare it yet); ``None`` for an older trip."""
+    value = getattr(record, "season", None)
+    if value is None:
+        value = (getattr(record, "extra", None) or {}).get("season")
+    return None if value is None else str(value)
+
+
 def _stop_row(seq: int, stop: Mapping[str, Any], offset_s: int) -> dict[str, Any]:
     """One stop of a trip: a village, a store loaded at, or the market delivered to."""
     place = stop.get("settlement_id") or stop.get("store_id") or stop.get("market_id")
@@ -335,9 +344,10 @@ def trip_view(route: Mapping[str, Any], names: Mapping[str, str],
 def _total(trips: Sequence[Mapping[str, Any]], key: str) -> float | None:
     """Sum of ``key`` over the trips; ``None`` if any trip lacks it (no partial sums)."""
     values = [t.get(key) for t in trips]
-    if not values or not all(is_number(v) for v in values):
+    numbers = [float(v) for v in values if isinstance(v, int | float)]
+    if not values or len(numbers) < len(values):
         return None
-    return float(sum(values))
+    return sum(numbers)
 
 
 def truck_sheet(meta: Mapping[str, Any], season: str, truck_id: str) -> dict[str, Any]:

@@ -376,3 +376,35 @@ def test_market_stops_as_the_spec_writes_them(tmp_path: Path, stub_vendor_dir: P
                       "VENDOR_DIR": str(stub_vendor_dir),
                       "INSTANCE_DIR": str(tmp_path / "instance")})
     assert login(app.test_client()).get("/plans/spec").status_code == 200
+
+
+def test_route_sheets_print_truck_plan_times_once(viewer: FlaskClient) -> None:
+    html = viewer.get("/plans/trucks/routes").get_data(as_text=True)
+    sheets = re.findall(r'data-truck="(T\d+)" id="[^"]+" data-season="(\w+)"', html)
+    assert sheets == [("T001", "autumn"), ("T002", "autumn"), ("T001", "summer")]
+    assert "06:10–07:40" in html and "12:10" not in html  # not shifted by 06:00 twice
+    assert "/plans/trucks/trucks/T001?season=summer" in html
+
+
+def test_xlsx_has_trucks_and_seasons_sheets(viewer: FlaskClient) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(BytesIO(viewer.get("/plans/trucks/export/xlsx").data))
+    trucks = list(book["Trucks"].values)
+    assert trucks[0][:3] == ("season", "truck_id", "base_id") and len(trucks) == 7
+    assert trucks[3][:2] == ("autumn", "T003") and trucks[3][10] is True
+    seasons = {row[0]: row for row in list(book["Seasons"].values)[1:]}
+    assert seasons["autumn"][3] == 18.0 and seasons["summer"][9] == 2
+    stops = list(book["Stops"].values)
+    assert ("祁家村", "06:30") in [(r[6], r[7]) for r in stops]
+
+
+def test_older_plan_xlsx_has_no_truck_plan_sheets(viewer: FlaskClient) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(BytesIO(viewer.get("/plans/tiny-linxia/export/xlsx").data))
+    assert book.sheetnames == ["Routes", "Stops", "Notes"]
