@@ -400,6 +400,32 @@ SEASON_KPI_KEYS: tuple[tuple[str, int], ...] = (
     ("co2_kg", 1), ("cost_yuan", 0))
 
 
+#: Bilingual labels of :data:`SEASON_KPI_KEYS` (compare page).
+SEASON_KPI_LABELS: dict[str, str] = {
+    "daily_supply_t": "日产量 Daily supply t", "daily_self_delivered_t":
+    "农户自送 Self-delivered t/d", "daily_pickup_routed_t": "车辆收集 Truck-collected t/d",
+    "daily_unrouted_t": "未收集 Unrouted t/d", "market_t": "送市场 To markets t/d",
+    "left_for_buyers_t": "留给收购商 Left for buyers t/d", "trucks": "车辆 Trucks",
+    "trucks_used": "在用 Trucks used", "idle_trucks": "闲置 Idle trucks",
+    "distance_km": "里程 km/d", "fuel_l": "柴油 Diesel L/d", "co2_kg": "CO2 kg/d",
+    "cost_yuan": "成本 Cost yuan/d"}
+
+
+def season_compare_rows(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Per season (of either plan, A's order first) and KPI: ``{season, key, label, a, b,
+    diff, digits}`` with ``diff = b - a`` (``None`` where either is missing)."""
+    ta, tb = season_kpi_table(a), season_kpi_table(b)
+    rows = []
+    for season in [*ta, *(s for s in tb if s not in ta)]:
+        for key, digits in SEASON_KPI_KEYS:
+            va, vb = ta.get(season, {}).get(key), tb.get(season, {}).get(key)
+            diff = (vb - va if isinstance(va, int | float) and isinstance(vb, int | float)
+                    else None)
+            rows.append({"season": season, "key": key, "label": SEASON_KPI_LABELS[key],
+                         "a": va, "b": vb, "diff": diff, "digits": digits})
+    return rows
+
+
 def season_kpi_table(meta: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """``{season: {kpi key: value}}`` for every season (empty for an older plan)."""
     return {str(s["name"]): {k: s["kpis"].get(k) for k, _ in SEASON_KPI_KEYS}

@@ -27,6 +27,7 @@ from app.truck_plan import (
     idle_groups,
     pick_season,
     season_cards,
+    season_compare_rows,
     season_kpi_table,
     season_names,
     season_trucks,
@@ -408,3 +409,23 @@ def test_older_plan_xlsx_has_no_truck_plan_sheets(viewer: FlaskClient) -> None:
 
     book = load_workbook(BytesIO(viewer.get("/plans/tiny-linxia/export/xlsx").data))
     assert book.sheetnames == ["Routes", "Stops", "Notes"]
+
+
+def test_compare_shows_per_season_figures(viewer: FlaskClient) -> None:
+    html = viewer.get("/compare?a=tiny-linxia&b=trucks").get_data(as_text=True)
+    row = re.search(r'<tr data-season="autumn" data-key="daily_pickup_routed_t">(.*?)</tr>',
+                    html, re.S)
+    assert row is not None
+    cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', row.group(1))
+    assert cells == ["–", "18.0", "–"]  # the older plan has no seasons: no difference
+    assert html.count('<tr data-season="') == 2 * 13
+
+
+def test_season_compare_rows_difference() -> None:
+    a, b = truck_plan_meta("a"), truck_plan_meta("b")
+    b["seasons"]["seasons"][1]["kpis"] = dict(AUTUMN, daily_pickup_routed_t=20.0,
+                                              daily_unrouted_t=4.0)
+    rows = {(r["season"], r["key"]): r for r in season_compare_rows(a, b)}
+    assert rows[("autumn", "daily_pickup_routed_t")]["diff"] == 2.0
+    assert rows[("autumn", "daily_unrouted_t")]["diff"] == -2.0
+    assert rows[("summer", "daily_pickup_routed_t")]["diff"] == 0.0
