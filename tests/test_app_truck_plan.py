@@ -34,7 +34,8 @@ from app.truck_plan import (
     truck_export_rows,
     truck_sheet,
 )
-from tests.conftest import login, plan_meta, write_plan
+from tests.browser import chromium_page, live_server, requires_chromium
+from tests.conftest import browser_login, login, plan_meta, write_plan
 
 AUTUMN = {"daily_supply_t": 30.0, "daily_self_delivered_t": 6.0,
           "daily_truck_needed_t": 24.0, "daily_pickup_routed_t": 18.0,
@@ -429,3 +430,39 @@ def test_season_compare_rows_difference() -> None:
     assert rows[("autumn", "daily_pickup_routed_t")]["diff"] == 2.0
     assert rows[("autumn", "daily_unrouted_t")]["diff"] == -2.0
     assert rows[("summer", "daily_pickup_routed_t")]["diff"] == 0.0
+
+
+# ---- in a browser ------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@requires_chromium
+def test_switch_season_and_open_a_truck_sheet_in_chromium(
+        vendor_dir: Path, tmp_path: Path) -> None:
+    write_truck_plan(tmp_path / "plans")
+    app = create_app({"PLANS_DIR": str(tmp_path / "plans"), "VENDOR_DIR": str(vendor_dir),
+                      "INSTANCE_DIR": str(tmp_path / "instance")})
+    with live_server(app) as base_url, chromium_page() as page:
+        browser_login(page, base_url, app)
+        page.goto(f"{base_url}/plans/trucks?county=622921", wait_until="networkidle")
+        first = page.locator("#season-panel").get_attribute("data-season")
+        autumn_routed = page.locator(".card-routed .value").inner_text()
+        overlays = page.locator(".leaflet-control-layers-overlays").inner_text()
+        page.click("#season-switch a[data-season=summer]")
+        page.wait_for_selector("#season-panel[data-season=summer]")
+        summer_url = page.url
+        summer_routed = page.locator(".card-routed .value").inner_text()
+        summer_share = page.locator(".card-routed .share").inner_text()
+        page.click("#truck-table a.truck-sheet-link >> text=T001")
+        page.wait_for_selector("#truck-sheet")
+        sheet_season = page.locator("#truck-sheet").get_attribute("data-season")
+        first_trip = page.locator("h2.trip").first.inner_text()
+        arrival = page.locator("#truck-sheet table.data tbody tr td:nth-child(4)").first
+        arrival_text = arrival.inner_text()
+    assert (first, autumn_routed) == ("autumn", "18.0")
+    for name in ("收集线路 Collection runs", "市场线路 Market runs", "市场 Markets"):
+        assert name in overlays
+    assert "season=summer" in summer_url and "county=622921" in summer_url
+    assert (summer_routed, summer_share) == ("5.0", "50.0 %")
+    assert sheet_season == "summer" and "summer-T001-1" in first_trip
+    assert "06:00–07:30" in first_trip and arrival_text == "06:20"
