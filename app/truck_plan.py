@@ -378,7 +378,8 @@ def truck_sheet(meta: Mapping[str, Any], season: str, truck_id: str) -> dict[str
             "missing_trips": len(truck.get("trips") or ()) - len(ordered),
             "trips": trips, "fuel_l": _total(ordered, "fuel_l"),
             "co2_kg": _total(ordered, "co2_kg"), "cost_yuan": _total(ordered, "cost_yuan"),
-            "empty_legs": _maps(truck.get("empty_legs"))}
+            "empty_legs": len(_maps(truck.get("empty_legs"))),
+            "empty_distance_m": _total(_maps(truck.get("empty_legs")), "distance_m")}
 
 
 def truck_of_route(meta: Mapping[str, Any]) -> dict[str, tuple[str, str]]:

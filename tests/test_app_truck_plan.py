@@ -105,7 +105,9 @@ def _truck(tid: str, season: str, base: str, trips: list[str], **figures: Any) -
             "distance_m": figures.get("distance_m", 0.0),
             "collection_t": figures.get("collection_t", 0.0),
             "market_t": figures.get("market_t", 0.0), "idle": not trips,
-            "idle_reason": None if trips else IDLE_REASON}
+            "idle_reason": None if trips else IDLE_REASON,
+            "empty_legs": [{"from_id": base, "to_id": base, "drive_s": 0,
+                            "distance_m": figures.get("empty_m", 0)}] if trips else []}
 
 
 def truck_plan_meta(plan_id: str = "trucks") -> dict[str, Any]:
@@ -115,7 +117,7 @@ def truck_plan_meta(plan_id: str = "trucks") -> dict[str, Any]:
     meta["routes"] = truck_routes()
     meta["trucks"] = [
         _truck("T001", "autumn", "S1", ["autumn-T001-1", "autumn-T001-2"], end_s=42000,
-               distance_m=70_000.0, collection_t=8.0, market_t=4.0),
+               distance_m=72_500.0, collection_t=8.0, market_t=4.0, empty_m=2500),
         _truck("T002", "autumn", "S2", ["autumn-T002-1"], end_s=27000,
                distance_m=25_000.0, collection_t=10.0),
         _truck("T003", "autumn", "S2", []),
@@ -251,6 +253,7 @@ def test_truck_sheet_of_a_collection_and_a_market_trip() -> None:
         ("S1", "10:00", False), ("M:LZ", "11:30", True)]
     assert sheet["cost_yuan"] == 580.0 and sheet["fuel_l"] == pytest.approx(9.8)
     assert (sheet["start"], sheet["end"], sheet["work_s"]) == ("06:00", "11:40", 20400)
+    assert (sheet["empty_legs"], sheet["empty_distance_m"]) == (1, 2500.0)
 
 
 def test_truck_sheet_takes_the_scenarios_shift_start() -> None:
@@ -333,6 +336,7 @@ def test_truck_sheet_page(viewer: FlaskClient) -> None:
     assert "06:10–07:40" in html and "10:00" in html and "11:30" in html
     assert "兰州高原夏菜中心" in html and "580 yuan" in html
     assert "display default" in html  # the 06:00 shift start is flagged
+    assert "72.5 km" in html and "1 × · 2.5 km" in html  # the truck's km with empty drives
 
 
 @pytest.mark.parametrize("url, message", [
