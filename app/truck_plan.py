@@ -215,7 +215,9 @@ def season_cards(meta: Mapping[str, Any], season: str) -> list[dict[str, Any]]:
         _card("routed", "车辆收集 Truck-collected", k.get("daily_pickup_routed_t"), "t/d",
               share=share_pct(k.get("daily_pickup_routed_t"), supply)),
         _card("unrouted", "未收集 Unrouted", k.get("daily_unrouted_t"), "t/d",
-              share=share_pct(k.get("daily_unrouted_t"), supply)),
+              share=share_pct(k.get("daily_unrouted_t"), supply),
+              note="" if k.get("dropped_trips") is None else
+              f"{_int(k.get('dropped_trips'))} 趟未排 trips no truck could take"),
         _card("market", "送市场 To markets", k.get("market_t"), "t/d"),
         _card("buyers", "留给收购商 Left for buyers", k.get("left_for_buyers_t"), "t/d"),
         _card("idle", "闲置车辆 Idle trucks", k.get("idle_trucks"), "", 0,

@@ -29,15 +29,16 @@ from app.truck_plan import (
     season_cards,
     season_compare_rows,
     season_kpi_table,
+    season_kpis,
     season_names,
     season_trucks,
     truck_export_rows,
     truck_sheet,
 )
 from tests.browser import chromium_page, live_server, requires_chromium
-from tests.conftest import browser_login, login, plan_meta, write_plan
+from tests.conftest import browser_login, login, plan_meta, real_plan, write_plan
 
-AUTUMN = {"daily_supply_t": 30.0, "daily_self_delivered_t": 6.0,
+AUTUMN = {"dropped_trips": 2, "daily_supply_t": 30.0, "daily_self_delivered_t": 6.0,
           "daily_truck_needed_t": 24.0, "daily_pickup_routed_t": 18.0,
           "daily_unrouted_t": 6.0, "market_t": 4.0, "left_for_buyers_t": 20.0,
           "trucks": 3, "trucks_used": 2, "idle_trucks": 1, "distance_km": 95.0,
@@ -299,6 +300,8 @@ def test_plan_page_shows_the_busiest_season_by_default(viewer: FlaskClient) -> N
     assert cards["co2"][0] == "36" and cards["km"][0] == "95"  # 35.5 -> 36 (0 decimals)
     assert "36.91 yuan/t" in html
     assert IDLE_REASON in html  # the idle truck's reason behind the card's <details>
+    assert "2 趟未排 trips no truck could take" in html
+    assert "collection first; market runs use the truck-time left" in html
 
 
 def test_season_switch_keeps_the_other_arguments(viewer: FlaskClient) -> None:
@@ -470,3 +473,29 @@ def test_switch_season_and_open_a_truck_sheet_in_chromium(
     assert (summer_routed, summer_share) == ("5.0", "50.0 %")
     assert sheet_season == "summer" and "summer-T001-1" in first_trip
     assert "06:00–07:30" in first_trip and arrival_text == "06:20"
+
+
+def test_real_linxia_plan_cards_equal_its_plan_json(tmp_path: Path,
+                                                    stub_vendor_dir: Path) -> None:
+    """Every season's cards of a saved Linxia truck plan (``$COLDCHAIN_REAL_PLANS_DIR``
+    /linxia, from ``coldchain plan scenarios/linxia.toml``) equal its plan.json."""
+    source = real_plan("linxia")
+    meta = json.loads((source / "plan.json").read_text(encoding="utf-8"))
+    if not season_names(meta):
+        pytest.skip("the saved Linxia plan predates the truck plan")
+    app = create_app({"TESTING": True, "PLANS_DIR": str(source.parent),
+                      "VENDOR_DIR": str(stub_vendor_dir),
+                      "INSTANCE_DIR": str(tmp_path / "instance")})
+    client = login(app.test_client())
+    for season in season_names(meta):
+        html = client.get(f"/plans/{source.name}", query_string={"season": season}).get_data(
+            as_text=True)
+        cards, kpis = card_values(html), season_kpis(meta, season)
+        supply = kpis["daily_supply_t"]
+        for key, field in (("self", "daily_self_delivered_t"),
+                           ("routed", "daily_pickup_routed_t"),
+                           ("unrouted", "daily_unrouted_t")):
+            assert cards[key] == (f"{kpis[field]:,.1f}",
+                                  f"{100 * kpis[field] / supply:,.1f} %"), (season, key)
+        assert cards["idle"][0] == str(kpis["idle_trucks"])
+        assert html.count("<tr data-truck=") == min(50, len(season_trucks(meta, season)))
