@@ -50,6 +50,7 @@ from app.truck_plan import (
     TRUCK_COLUMNS,
     season_kpi_table,
     season_of,
+    season_plan,
     truck_export_rows,
 )
 from optimize.plan.format import LAYERS, PLAN_FILE, SETTLEMENT_COLUMNS, layer_path
@@ -252,19 +253,20 @@ def export(plan_id: str, fmt: str) -> ResponseReturnValue:
     store = current_store()
     plan = store.info(plan_id)
     mimetype, suffix = FORMATS[fmt]
+    day = season_plan(plan)  # truck plan: villages' states and headlines of one season
     filename = f"{plan_id}.{suffix}"
     if fmt == "xlsx":
         return _download(manifest_xlsx(plan), mimetype, f"{plan_id}-routes.xlsx")
     if fmt == "gpkg":
         folder = Path(current_app.config["INSTANCE_DIR"]) / CACHE_DIR
         path = cached_export(folder, plan_id, plan_version(store, plan_id), suffix,
-                             lambda: geopackage(layers_with_state(plan,
+                             lambda: geopackage(layers_with_state(day,
                                                                   store.layers(plan_id))))
         return send_file(path, mimetype=mimetype, as_attachment=True,
                          download_name=filename, max_age=0)
-    layers = layers_with_state(plan, store.layers(plan_id))
+    layers = layers_with_state(day, store.layers(plan_id))
     if fmt == "geojson":
-        body = combined_geojson(layers, plan_headlines(plan).as_dict())
+        body = combined_geojson(layers, plan_headlines(day).as_dict())
         return _download(json.dumps(body, ensure_ascii=False), mimetype, filename)
     return _download(settlements_csv(layers), mimetype, f"{plan_id}-settlements.csv")
 
@@ -274,8 +276,9 @@ def report(plan_id: str) -> ResponseReturnValue:
     """A printable report: figures, counties, stores, route sheets, unserved list."""
     store = current_store()
     plan = store.info(plan_id)
-    return render_template("report.html", plan=plan, view=plan_view(plan),
-                           counties=county_rows(store.layer(plan_id, "counties"), plan),
+    day = season_plan(plan)  # truck plan: the headline season's figures, every sheet
+    return render_template("report.html", plan=plan, view=plan_view(day),
+                           counties=county_rows(store.layer(plan_id, "counties"), day),
                            sheets=route_sheets(plan, plan_townships(plan_id)))
 
 

@@ -52,6 +52,7 @@ from app.truck_plan import (
     market_rows,
     pick_season,
     season_of,
+    season_plan,
     season_view,
     truck_rows,
     truck_sheet,
@@ -77,7 +78,7 @@ def index() -> ResponseReturnValue:
     """List of saved plans, newest first."""
     store = current_store()
     plans = store.list_plans()
-    headlines = {p.plan_id: plan_headlines(store.info(p.plan_id))
+    headlines = {p.plan_id: plan_headlines(season_plan(store.info(p.plan_id)))
                  for p in plans if p.error is None}
     return render_template("index.html", plans=plans, headlines=headlines)
 
@@ -87,9 +88,10 @@ def plan_page(plan_id: str) -> ResponseReturnValue:
     """One plan: warnings, KPIs, map, prefectures, counties, stores, unserved villages,
     sources; ``?prefecture=``, ``?county=`` narrow the tables, ``?page=`` pages stores."""
     store = current_store()
-    plan = store.info(plan_id)
-    # -- truck plan (issue 17): ?season= (default the busiest), 404 for an unknown one --
+    # -- truck plan (issue 17): ?season= (default the busiest), 404 for an unknown one;
+    # the page's trips and unserved villages are that season's (season_plan) --
     season = season_or_404(store.metadata(plan_id), request.args.get("season"))
+    plan = season_plan(store.info(plan_id), season)
     missing = missing_assets(current_app.config["VENDOR_DIR"])
     parts = None if missing else cached_map(store, plan_id, season)
     counties = county_rows(store.layer(plan_id, "counties"), plan)
@@ -210,7 +212,7 @@ def cached_map(store: PlanStore, plan_id: str, season: str | None = None) -> Map
     key = (store.signature(plan_id), tiles, url_for("pages.vendor", filename=""), season)
     parts = cache.get(key)
     if parts is None:
-        plan = store.info(plan_id)
+        plan = season_plan(store.info(plan_id), season)
         m = plan_map(plan, layers_with_state(plan, store.layers(plan_id)), tiles=tiles,
                      asset_url=lambda path: url_for("pages.vendor", filename=path),
                      tianditu_key=current_app.config.get("TIANDITU_KEY", ""),

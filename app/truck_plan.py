@@ -18,8 +18,11 @@ scenario's ``shift_start_s``, else 06:00 flagged as a display default.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from optimize.plan.model import PlanMeta
 
 DASH = "–"
 SHIFT_START_DEFAULT_S = 6 * 3600
@@ -315,6 +318,69 @@ def season_of(record: Any) -> str | None:
     if value is None:
         value = (getattr(record, "extra", None) or {}).get("season")
     return None if value is None else str(value)
+
+
+def kind_of(record: Any) -> str | None:
+    """The ``kind`` of a typed route (field or ``extra``), like :func:`season_of`."""
+    value = getattr(record, "kind", None)
+    if value is None:
+        value = (getattr(record, "extra", None) or {}).get("kind")
+    return None if value is None else str(value)
+
+
+def headline_season(plan: PlanMeta) -> str | None:
+    """``seasons.routed_season`` of a typed plan (the season of its headline ``kpis``),
+    whether the model reads ``seasons`` into a field or keeps it in ``extra``."""
+    seasons: Any = plan.seasons if plan.seasons is not None else plan.extra.get("seasons")
+    if isinstance(seasons, Mapping):
+        value = seasons.get("routed_season")
+    else:
+        value = getattr(seasons, "routed_season", None)
+    return None if value is None else str(value)
+
+
+def season_plan(plan: PlanMeta, season: str | None = None) -> PlanMeta:
+    """``plan`` with only one season's collection trips and routing ``unserved`` entries
+    (``season``, else the headline season), so that figures counted from trips and
+    unserved villages (:func:`app.headlines.plan_headlines`, village states, county rows)
+    count one season's day like the plan's ``kpis`` do, not every season's trips and the
+    market runs added together. A plan whose trips carry no season comes back as is."""
+    if not any(season_of(r) for r in plan.routes):
+        return plan
+    season = season or headline_season(plan)
+    routes = tuple(r for r in plan.routes
+                   if season_of(r) == season and kind_of(r) != MARKET)
+    unserved = tuple(u for u in plan.unserved
+                     if u.stage != "routing" or season_of(u) in (None, season))
+    return dataclasses.replace(plan, routes=routes, unserved=unserved,
+                               kpis=_day_kpis(plan, str(season), routes))
+
+
+def _typed_season_kpis(plan: PlanMeta, season: str) -> Mapping[str, Any]:
+    """``seasons.seasons[name == season].kpis`` of a typed plan as a mapping (the field
+    of a model that declares it, or the ``extra`` JSON)."""
+    seasons: Any = plan.seasons if plan.seasons is not None else plan.extra.get("seasons")
+    if isinstance(seasons, Mapping):
+        return season_kpis({"seasons": seasons}, season)
+    for entry in getattr(seasons, "seasons", ()) or ():
+        kpis = getattr(entry, "kpis", None)
+        if str(getattr(entry, "name", "")) == season and kpis is not None:
+            return kpis.to_json() if hasattr(kpis, "to_json") else dict(kpis)
+    return {}
+
+
+def _day_kpis(plan: PlanMeta, season: str, routes: Sequence[Any]) -> Any:
+    """The plan's ``kpis`` with the trip figures of ``season``'s day: pickup needed and
+    routed and trucks used from its ``kpis``, trips, km and hours from its trips."""
+    k = _typed_season_kpis(plan, season)
+    if not k:
+        return plan.kpis
+    return dataclasses.replace(
+        plan.kpis, daily_pickup_t=k.get("daily_truck_needed_t"),
+        daily_pickup_routed_t=k.get("daily_pickup_routed_t"),
+        trucks=k.get("trucks"), trucks_used=k.get("trucks_used"), truck_trips=len(routes),
+        route_distance_m=float(sum(r.distance_m for r in routes)),
+        route_duration_s=float(sum(r.duration_s for r in routes)))
 
 
 def _stop_row(seq: int, stop: Mapping[str, Any], offset_s: int) -> dict[str, Any]:

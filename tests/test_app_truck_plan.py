@@ -19,6 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
+from app.headlines import plan_headlines
 from app.truck_plan import (
     SeasonNotFound,
     TruckNotFound,
@@ -31,10 +32,12 @@ from app.truck_plan import (
     season_kpi_table,
     season_kpis,
     season_names,
+    season_plan,
     season_trucks,
     truck_export_rows,
     truck_sheet,
 )
+from optimize.plan.model import PlanMeta
 from tests.browser import chromium_page, live_server, requires_chromium
 from tests.conftest import browser_login, login, plan_meta, real_plan, write_plan
 
@@ -116,6 +119,14 @@ def truck_plan_meta(plan_id: str = "trucks") -> dict[str, Any]:
     meta = plan_meta(plan_id, True, "2025-06-03T08:00:00Z")
     meta["name"] = "临夏 truck plan test"
     meta["routes"] = truck_routes()
+    meta["kpis"].update(daily_pickup_t=24.0, daily_pickup_routed_t=18.0, trucks=3,
+                        trucks_used=2, truck_trips=2, route_distance_m=55_000.0,
+                        route_duration_s=10_800)  # the headline (routed) season's
+    meta["unserved"] += [
+        {"settlement_id": "622926100003", "name": "锁南村", "county_code": "622926",
+         "stage": "routing", "season": season, "tonnes_t": tonnes,
+         "reason": "fleet capacity reached: all 3 trucks are in use"}
+        for season, tonnes in (("autumn", 6.0), ("summer", 1.0))]
     meta["trucks"] = [
         _truck("T001", "autumn", "S1", ["autumn-T001-1", "autumn-T001-2"], end_s=42000,
                distance_m=72_500.0, collection_t=8.0, market_t=4.0, empty_m=2500),
@@ -284,6 +295,22 @@ def test_export_rows_and_season_table() -> None:
     assert clock(90000) == "+1 01:00"
 
 
+def test_season_plan_counts_one_seasons_day() -> None:
+    plan = PlanMeta.from_json(truck_plan_meta())
+    autumn, summer = season_plan(plan), season_plan(plan, "summer")
+    assert [r.route_id for r in autumn.routes] == ["autumn-T001-1", "autumn-T002-1"]
+    assert [r.route_id for r in summer.routes] == ["summer-T001-1"]
+    assert len(autumn.unserved) == len(summer.unserved) == 2  # 1 siting + 1 routing
+    head = plan_headlines(autumn)  # market run and summer trip not added in
+    assert (head.daily_collected_t, head.daily_needed_t) == (18.0, 24.0)
+    head = plan_headlines(summer)
+    assert (head.daily_collected_t, head.daily_needed_t) == (5.0, 6.0)
+    assert (summer.kpis.trucks_used, summer.kpis.truck_trips) == (1, 1)
+    assert summer.kpis.route_distance_m == 30_000.0
+    old = PlanMeta.from_json(plan_meta("old", True, "2025-01-01T00:00:00Z"))
+    assert season_plan(old) is old
+
+
 # ---- the pages ---------------------------------------------------------------------------
 
 
@@ -302,6 +329,8 @@ def test_plan_page_shows_the_busiest_season_by_default(viewer: FlaskClient) -> N
     assert IDLE_REASON in html  # the idle truck's reason behind the card's <details>
     assert "2 趟未排 trips no truck could take" in html
     assert "collection first; market runs use the truck-time left" in html
+    assert re.search(r'card-collected">.*?<strong>75.0 %</strong><small>18.0 / 24.0',
+                     html, re.S)  # the headline card counts autumn's collection trips
 
 
 def test_season_switch_keeps_the_other_arguments(viewer: FlaskClient) -> None:
