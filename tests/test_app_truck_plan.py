@@ -528,3 +528,12 @@ def test_real_linxia_plan_cards_equal_its_plan_json(tmp_path: Path,
                                   f"{100 * kpis[field] / supply:,.1f} %"), (season, key)
         assert cards["idle"][0] == str(kpis["idle_trucks"])
         assert html.count("<tr data-truck=") == min(50, len(season_trucks(meta, season)))
+
+
+def test_truck_sheet_needs_a_login_and_escapes_the_asked_id(truck_app: Flask,
+                                                            viewer: FlaskClient) -> None:
+    anon = truck_app.test_client().get("/plans/trucks/trucks/T001?season=autumn")
+    assert anon.status_code in (302, 401)
+    response = viewer.get("/plans/trucks/trucks/%3Cscript%3Ex?season=autumn")
+    assert response.status_code == 404
+    assert "<script>x" not in response.get_data(as_text=True)
