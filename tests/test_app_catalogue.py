@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.catalogue import CATALOGUE, translate_message
+from app.catalogue import CATALOGUE, load, pattern, translate_message
 from app.db import EXTENSION_KEY as DB_KEY
 from app.headlines import reason_kind
 from app.job_worker import SERVER_GONE
@@ -82,10 +82,10 @@ def source_stages() -> set[str]:
     """Progress stages in the source: ``report("...")`` of optimize/, ``stage="..."`` of
     app/; f-string fields filled with a number."""
     found: set[str] = set()
-    for folder, pattern in (("optimize", r"""report\(f?"([^"]+)\""""),
+    for folder, source_regex in (("optimize", r"""report\(f?"([^"]+)\""""),
                             ("app", r"""stage="([^"]+)\"""")):
         for path in (REPO / folder).rglob("*.py"):
-            for text in re.findall(pattern, path.read_text(encoding="utf-8")):
+            for text in re.findall(source_regex, path.read_text(encoding="utf-8")):
                 found.add(re.sub(r"\{[^}]*\}", "7", text))
     return found
 
@@ -129,9 +129,38 @@ def test_non_text_values_pass_through() -> None:
 
 
 def test_catalogue_entries_are_chinese() -> None:
-    """Each Chinese has Chinese words, or only placeholders and punctuation ("{code}：{msg}")."""
-    for zh in CATALOGUE.values():
-        assert CJK.search(zh) or not re.search("[A-Za-z]", re.sub(r"\{\w+\}", "", zh)), zh
+    """Each message's Chinese (from the zh gettext catalogue) has Chinese words, or only
+    parameters and punctuation ("%(code)s：%(msg)s")."""
+    assert len(CATALOGUE) > 100
+    zh_catalogue = load("zh")
+    for msgid in CATALOGUE:
+        zh = zh_catalogue.gettext(msgid)
+        assert zh != msgid or not re.search("[A-Za-z]", msgid), f"no Chinese for {msgid!r}"
+        assert CJK.search(zh) or not re.search("[A-Za-z]", re.sub(r"%\(\w+\)s", "", zh)), zh
+
+
+@pytest.mark.parametrize(("english", "chinese"), [
+    ("capacity at 1 site", "1 个库址满载"),  # "[s]": an optional English plural
+    ("capacity at 12 sites", "12 个库址满载"),
+    ("no store within 1,200.5 min", "1,200.5 分钟车程内没有冷库"),
+    ("OPTIMAL; OR-Tools used: PyVRP found no solution", "最优；改用 OR-Tools：PyVRP found no "
+     "solution"),  # %(msg)s translated again, %(why)s any text kept as it is
+    ("the worker process stopped (exit code -9)", "计算进程意外退出（退出码 -9）"),
+])
+def test_parameters_by_kind(english: str, chinese: str) -> None:
+    assert translate_message(english, "zh") == chinese
+
+
+def test_a_number_parameter_matches_only_numbers() -> None:
+    assert pattern("no store within %(m)s min")[0].fullmatch("no store within an hour min") \
+        is None
+    assert translate_message("no store within many min", "zh") == "no store within many min"
+    regex, nested = pattern("%(msg)s; OR-Tools used: %(why)s")
+    assert nested == {"msg"} and regex.fullmatch("x; OR-Tools used: y") is not None
+
+
+def test_a_language_without_a_catalogue_keeps_the_english() -> None:
+    assert translate_message("routing store 3 of 100", "fr") == "routing store 3 of 100"
 
 
 def test_job_stage_and_message_in_both_languages(app: Flask, client: FlaskClient) -> None:
