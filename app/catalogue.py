@@ -15,10 +15,11 @@ store 3 of 100"), and gettext finds messages by their exact msgid. So each msgid
 read as a pattern, the first whose pattern matches the whole text gives the message and
 its parameters, and the parameters go into the Chinese (``msgstr % params``). A
 parameter matches a number unless it is in :data:`TEXT_PARAMS` (any text) or
-:data:`NESTED_PARAMS` (a text translated in turn: a status inside a status). ``[s]`` in a
-msgid is an optional English plural ``s``. A text made of parts joined by ``"; "`` or
-``", "`` is translated part by part, but only if every part is known. Anything else comes
-back unchanged, in English: no information is ever lost.
+:data:`NESTED_PARAMS` (a text translated in turn when known: a status inside a status, a
+default inside an assumption). ``[s]`` in a msgid is an optional English plural ``s``. A
+text made of parts joined by ``"; "`` or ``", "`` is translated part by part, but only if
+every part is known. Anything else comes back unchanged, in English: no information is
+ever lost.
 """
 
 from __future__ import annotations
@@ -97,8 +98,8 @@ def has_catalogue(lang: str) -> bool:
 
 #: Parameters that match any text; :data:`NESTED_PARAMS` are translated again; every other
 #: parameter matches a number (``-12``, ``1,004``, ``3.5``).
-TEXT_PARAMS = frozenset({"why", "name", "season", "value"})
-NESTED_PARAMS = frozenset({"msg"})
+TEXT_PARAMS = frozenset({"why", "name", "season"})
+NESTED_PARAMS = frozenset({"msg", "value"})
 _NUMBER = r"-?\d[\d,]*(?:\.\d+)?"
 _TOKEN = re.compile(r"%\((\w+)\)s|\[s\]|%%")
 
@@ -252,6 +253,7 @@ ASSUMPTIONS: tuple[str, ...] = (
        "share of a region's produce over seasons is an assumption (no output by crop and "
        "prefecture was found, §6)"),
     N_("default Gansu calendar (optimize.seasons)"),
+    N_("default Gansu calendar (optimize.crops)"),
     N_("harvest_peak_days"),
     N_("poverty_weight"),
     N_("truck_capacity_t"),
@@ -267,6 +269,71 @@ ASSUMPTIONS: tuple[str, ...] = (
     N_("routing"),
 )
 
+#: Where each scenario parameter comes from (``optimize.scenario`` ``ParamDoc.source``,
+#: the crops' sources), shown in the plan's parameter table.
+PARAMETER_SOURCES: tuple[str, ...] = (
+    N_("scenario file"),
+    N_("4-digit prefecture or 6-digit county code; \"62\" = all of Gansu (planned by "
+       "prefecture, optimize.pipeline.province)"),
+    N_("the Gansu 2020 programme: 893 stores of >= 100 t"),
+    N_("the Gansu 2020 programme: 720 refrigerated trucks"),
+    N_("the Gansu 2020 programme: 500 M yuan of poverty funds"),
+    N_("apportioned from province_stores by 2020 rural population"),
+    N_("apportioned from province_trucks by 2020 rural population"),
+    N_("public subsidy for stores: the region's rural-population share of "
+       "province_budget_yuan minus truck_subsidy_yuan for each of its trucks"),
+    N_("derived: Gansu 2020 batch added 600,000 t of storage (docs §3.1) / 11,952,499 "
+       "rural residents (2020 census) = 50.2 kg; spread evenly over a county's villages "
+       "(estimate)"),
+    N_("user supply table (CSV/XLSX: settlement_id, supply_t), relative to the scenario "
+       "file; empty = the census estimate above"),
+    N_("user site table (CSV/XLSX: settlement_id, status = required|excluded), relative "
+       "to the scenario file; empty = every township may host a store"),
+    N_("days over which a store fills at the harvest peak (docs §5: ~2-month windows)"),
+    N_("the main crop; sets the freshness limit (docs §4)"),
+    N_("docs §4: pre-cool within 48 h (foagr.com)"),
+    N_("longest village-to-store time; defaults to the freshness limit"),
+    N_("priority of produce from the 2020 poverty counties (policy choice)"),
+    N_("coverage_then_time: most priority produce, then least time"),
+    N_("docs §2: a 4.2 m box truck carries 3 t (upper bound; reefer payload not found)"),
+    N_("docs §2: Gansu 2018, 150,000 per box reefer"),
+    N_("docs §2: 8 h working day (Labour Law Art. 36)"),
+    N_("most collection trips a truck makes in a shift (a model cap; the shift and "
+       "freshness limits bind first on most days)"),
+    N_("loading time at a village pickup"),
+    N_("unloading time at the store between trips"),
+    N_("road distance / straight-line distance on the approximate network"),
+    N_("points farther than this from any road are off-network"),
+    N_("solver setting: CP-SAT deterministic-time budget (about seconds; the same budget "
+       "gives the same plan on any machine; wall-clock cap 3x); the Lagrangian engine "
+       "counts its steps and windows and stops at this wall-clock limit at most"),
+    N_("solver setting per store: a search budget calibrated to about seconds and counted "
+       "in solutions, so the same plan every run (wall-clock cap 3x)"),
+    N_("solver setting; same seed, same plan"),
+    N_("solver setting: cpsat (exact model), lagrange (Lagrangian bound and heuristics, "
+       "province size) or auto (by instance size)"),
+    N_("policy choice: every county of the region gets at least this many stores (0 = no "
+       "floor)"),
+    N_("policy choice: per-county minimum and maximum store counts ([county_stores] "
+       "table, county code -> {min, max})"),
+    N_("harvest calendar: months from PARAMETERS.md §5 rows; every share of a region's "
+       "produce over seasons is an assumption (no output by crop and prefecture was "
+       "found, §6)"),
+    N_("docs §3.2: 100/300/500/1,000 t; build cost 2,000/1,500/1,500/1,300 yuan/t "
+       "(derived from vendor quotes); subsidy 1,050 yuan/t capped at 370,000 yuan (Gansu "
+       "2018 opinion)"),
+    N_("docs §4: cool below 5 °C within 4 h (USDA HB-66, isofruit)"),
+    N_("docs §4: no hour limit found; borrowed from cherry"),
+    N_("docs §4: Table 20.1, rotundifolia row"),
+    N_("docs §4: leafy vegetables, start cooling within 1-2 h"),
+    N_("docs §4: no hour limit found"),
+    N_("docs §4: fresh pepper limit not found"),
+    N_("docs §4: hulling after 4-7 days; hour limit not found"),
+    N_("docs §4: fresh herb limit not found"),
+    N_("docs §4: Lanzhou lily limit not found"),
+    N_("docs §4: chilling within 1 h of bleed-out (USDA)"),
+)
+
 #: The separators of a text made of parts ("a; b", "a, b").
 SEPARATORS: tuple[str, ...] = (
     # TRANSLATORS: separates the parts of a text (keep the trailing space if any).
@@ -276,7 +343,8 @@ SEPARATORS: tuple[str, ...] = (
 )
 
 #: Every message, in the order they are tried (the first whose pattern matches wins).
-CATALOGUE: tuple[str, ...] = (*REASONS, *STATUSES, *JOB_TEXTS, *NOTES, *ASSUMPTIONS)
+CATALOGUE: tuple[str, ...] = (*REASONS, *STATUSES, *JOB_TEXTS, *NOTES, *ASSUMPTIONS,
+                               *PARAMETER_SOURCES)
 
 
 def pattern(msgid: str) -> tuple[re.Pattern[str], frozenset[str]]:

@@ -22,6 +22,8 @@ from app.db import EXTENSION_KEY as DB_KEY
 from app.headlines import reason_kind
 from app.job_worker import SERVER_GONE
 from app.jobs import CANCELLED, STALE
+from optimize.crops import CROPS
+from optimize.scenario import Scenario
 from tests.conftest import real_plan
 
 REPO = Path(__file__).resolve().parents[1]
@@ -75,6 +77,18 @@ def test_every_text_of_a_real_plan_is_translated(region: str) -> None:
     texts = plan_texts(json.loads(path.read_text(encoding="utf-8")))
     assert len(texts) > 10
     for text in sorted(texts):
+        assert_chinese(text)
+
+
+def test_every_parameter_source_is_translated() -> None:
+    """The parameter table's sources (optimize.scenario, one scenario per crop) and a
+    scenario's assumptions in Chinese: a new or reworded one without Chinese fails here."""
+    sources = {row["source"] for crop in CROPS
+               for row in Scenario(name="x", region_code="622924", crop=crop).describe().values()}
+    assert len(sources) > 30
+    assumptions = Scenario(name="x", region_code="6229", county_min_stores=1).assumptions()
+    assert any(a.startswith("seasons = default Gansu calendar") for a in assumptions)
+    for text in sorted(sources) + assumptions:
         assert_chinese(text)
 
 

@@ -139,3 +139,6 @@ def test_plan_page_translates_reasons_and_notes(client: FlaskClient) -> None:
 def test_report_translates_reasons(client: FlaskClient) -> None:
     zh = client.get("/plans/tiny-linxia/report?lang=zh").get_data(as_text=True)
     assert "240 分钟车程内没有冷库" in zh
+    assert 'title="OPTIMAL">最优</span>' in zh  # the solver table too
+    en = client.get("/plans/tiny-linxia/report?lang=en").get_data(as_text=True)
+    assert "最优" not in en and ">OPTIMAL<" in en
