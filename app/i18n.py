@@ -17,8 +17,8 @@ planners share printouts across offices.
 
 New strings: mark them ``N_("...")`` (tables) or ``gettext("...")`` and run::
 
-    pybabel extract -F babel.cfg -c TRANSLATORS: -o /tmp/messages.pot .
-    pybabel update -i /tmp/messages.pot -d app/translations --no-fuzzy-matching
+    pybabel extract -F babel.cfg -c TRANSLATORS: --no-wrap -o /tmp/messages.pot .
+    pybabel update -i /tmp/messages.pot -d app/translations --no-wrap --no-fuzzy-matching
 
 then write the Chinese into the msgstr; ``tests/test_app_i18n.py`` fails while a msgid of
 the code has none.
