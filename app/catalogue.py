@@ -98,7 +98,7 @@ def has_catalogue(lang: str) -> bool:
 
 #: Parameters that match any text; :data:`NESTED_PARAMS` are translated again; every other
 #: parameter matches a number (``-12``, ``1,004``, ``3.5``).
-TEXT_PARAMS = frozenset({"why", "name", "season"})
+TEXT_PARAMS = frozenset({"why", "name", "season", "clock"})
 NESTED_PARAMS = frozenset({"msg", "value"})
 _NUMBER = r"-?\d[\d,]*(?:\.\d+)?"
 _TOKEN = re.compile(r"%\((\w+)\)s|\[s\]|%%")
@@ -136,6 +136,10 @@ REASONS: tuple[str, ...] = (
     N_("time window opens at"),
     N_("off the road network: %(km)s km from the nearest road node"),
     N_("off the road network"),
+    N_("fleet capacity reached: all %(n)s trucks are in use (%(used)s of %(total)s "
+       "truck-hours driven; %(left)s trip[s] left need %(more)s more truck-hours and none "
+       "fits a truck's remaining shift)"),
+    N_("fleet capacity reached"),
 )
 
 #: Siting and routing statuses, binding constraints, solver notes.
@@ -170,6 +174,7 @@ STATUSES: tuple[str, ...] = (
     N_("cost"),
     N_("CP-SAT, lexicographic stages (optimize.siting.cpsat)"),
     N_("Lagrangian bound + heuristics, weighted sum (optimize.siting.lagrange)"),
+    N_("Lagrangian bound + heuristics, weighted sum (optimize.location_lagrange)"),
     N_("objective and bound are the sums of the regional final-stage objectives and "
        "proven bounds: a bound only for the decomposed problem (regional quotas of "
        "stores, trucks and budget fixed, no village served across a prefecture border), "
@@ -194,6 +199,13 @@ JOB_TEXTS: tuple[str, ...] = (
     N_("prefecture %(code)s %(name)s done (%(n)s of %(total)s)"),
     N_("merging the regional plans"),
     N_("repairing across prefecture borders"),
+    N_("building the province's siting problem"),
+    N_("siting the province's stores as one problem (and, on Dask, each prefecture alone "
+       "for comparison)"),
+    N_("routing %(n)s prefectures on Dask"),
+    N_("routing every season (OR-Tools) and sharing the fleet"),
+    N_("routing store %(n)s of %(total)s, every season"),
+    N_("sharing the fleet over the stores' trips"),
     N_("the server stopped while this job ran; run it again"),
     N_("the job's worker stopped reporting (no heartbeat); run it again"),
     N_("cancelled by a user"),
@@ -254,6 +266,13 @@ ASSUMPTIONS: tuple[str, ...] = (
        "prefecture was found, §6)"),
     N_("default Gansu calendar (optimize.seasons)"),
     N_("default Gansu calendar (optimize.crops)"),
+    N_("farm_vehicle_speed_kmh = %(v)s km/h: average road speed of a farm tricycle or "
+       "tractor with a load (no source found: an assumption)"),
+    N_("self_delivery_reach_s = %(v)s s: farmers bring produce to the store themselves "
+       "when the road trip by farm vehicle takes at most this long (no source found: an "
+       "assumption)"),
+    N_("shift start %(clock)s for every truck (trip clock times are seconds from "
+       "midnight): no source, an assumption"),
     N_("harvest_peak_days"),
     N_("poverty_weight"),
     N_("truck_capacity_t"),

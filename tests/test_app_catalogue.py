@@ -122,6 +122,17 @@ def test_every_job_stage_and_message_is_translated() -> None:
     ("FEASIBLE, OPTIMAL", "可行，最优"),
     ("6201: store count (=55)", "6201：冷库数量（=55）"),
     ("no store within 240 min", "240 分钟车程内没有冷库"),
+    # texts of the shared-fleet and province pipelines (branches in progress)
+    ("routing store 3 of 7, every season", "正在规划第 3/7 座冷库各季节的线路"),
+    ("siting the province's stores as one problem (and, on Dask, each prefecture alone for "
+     "comparison)", "正在把全省冷库作为一个问题选址（并在 Dask 上单独求解各市州以作对比）"),
+    ("fleet capacity reached: all 80 trucks are in use (580.1 of 640.0 truck-hours driven; 1 "
+     "trip left need 6.5 more truck-hours and none fits a truck's remaining shift)",
+     "车队运力已满：80 辆车全部在用（已行驶 580.1 / 640.0 车·小时；剩余 1 趟还需 6.5 车·小时，"
+     "且每一趟都放不进任何一辆车剩余的班次）"),
+    ("shift start 06:30 for every truck (trip clock times are seconds from midnight): no "
+     "source, an assumption",
+     "每辆车的班次 06:30 开始（趟次时刻为自零点起的秒数）：无来源，属假设"),
 ])
 def test_placeholders_carry_the_numbers(english: str, chinese: str) -> None:
     assert translate_message(english, "zh") == chinese
