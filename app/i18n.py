@@ -26,11 +26,17 @@ the code has none.
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, has_request_context, request
 from flask_babel import Babel, gettext
 from markupsafe import Markup
 
-from app.catalogue import N_, TRANSLATIONS_DIR, compile_catalogues, translate_message
+from app.catalogue import (
+    N_,
+    SOURCE_LANG,
+    TRANSLATIONS_DIR,
+    compile_catalogues,
+    translate_message,
+)
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -157,14 +163,19 @@ LABELS: dict[str, str | tuple[str, str]] = {
 
 
 def current_lang() -> str:
-    """The request's language: ``?lang=``, else the cookie, else Chinese (Flask-Babel's
-    locale selector)."""
+    """The request's language: ``?lang=``, else the cookie, else Chinese."""
     lang = g.get("lang")
     if lang is None:
         asked = request.args.get("lang") or request.cookies.get(COOKIE)
         lang = asked if asked in LANGS else DEFAULT_LANG
         g.lang = lang
     return str(lang)
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: :func:`current_lang` in a request; English (the
+    source, as the CLI speaks) in an app context without one (a CLI command)."""
+    return current_lang() if has_request_context() else SOURCE_LANG
 
 
 def t(key: str) -> str:
@@ -206,13 +217,13 @@ def tr_span(text: object) -> object:
 
 
 def init_i18n(app: Flask) -> None:
-    """Flask-Babel (zh default, locale from :func:`current_lang`, the catalogues compiled
+    """Flask-Babel (zh default, locale from :func:`select_locale`, the catalogues compiled
     if stale); template globals ``t`` and ``current_lang``, filters ``tr`` and
     ``tr_span``; the cookie hook."""
     compile_catalogues()
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANG)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
-    Babel(app, locale_selector=current_lang)
+    Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["t"] = t
     app.jinja_env.filters["tr"] = tr
     app.jinja_env.filters["tr_span"] = tr_span

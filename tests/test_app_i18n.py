@@ -120,6 +120,8 @@ def test_flask_babel_locale_follows_the_switch(app: Flask) -> None:
         assert t("language") == "中文"
     with app.test_request_context("/", headers={"Cookie": "lang=en"}):
         assert t("plans") == "Plans"
+    with app.app_context():  # a CLI command: no request, no crash, the source English
+        assert flask_babel.gettext("Scenarios") == "Scenarios"
 
 
 def test_plan_page_translates_reasons_and_notes(client: FlaskClient) -> None:
