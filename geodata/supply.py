@@ -2,7 +2,8 @@
 
 Columns: ``settlement_id`` (the 12-digit NBS village code) and ``supply_t`` (tonnes of
 produce to store at the harvest peak, >= 0). Other columns are ignored. Every error names
-the file, the row (header = row 1, first data row = row 2) and the value.
+the file, the row (header = row 1, first data row = row 2) and the value; a table without
+data rows (a header only, or every row blank) is refused as such.
 
 A user table is read in a bounded way (:class:`Limits`): at most ``rows`` data rows and
 ``columns`` columns; an XLSX workbook is opened read-only (values streamed, never the
@@ -76,10 +77,31 @@ def read_user_table(path: str | Path, columns: tuple[Column, ...], what: str,
     if file.suffix.lower() == ".xlsx":
         frame = _read_xlsx(file, columns, limits)
     else:
+        if not _csv_has_data(file):
+            raise _no_data_rows(file, what)
         frame = read_csv_checked(file, columns)
+    if frame.empty:  # a workbook of a header and blank rows (blank rows are dropped)
+        raise _no_data_rows(file, what)
     if len(frame) > limits.rows:
         raise _too_many_rows(file, limits)
     return frame
+
+
+def _no_data_rows(file: Path, what: str) -> DataError:
+    return DataError(f"the {what} has no data rows: only a header, or every row blank "
+                     "(表中没有数据行)", path=file)
+
+
+def _csv_has_data(file: Path) -> bool:
+    """Whether a CSV file has a row below its header with a non-blank cell (stops at the
+    first one; a file that is not UTF-8 text is left to the checked reader)."""
+    try:
+        with file.open(encoding="utf-8-sig", newline="") as text:
+            rows = csv.reader(text)
+            next(rows, None)  # the header
+            return any(any(cell.strip() for cell in row) for row in rows)
+    except (UnicodeDecodeError, csv.Error):
+        return True
 
 
 def check_unique_ids(file: Path, frame: pd.DataFrame) -> None:

@@ -217,6 +217,32 @@ def test_supply_outside_the_region_is_refused_on_upload(planner: FlaskClient) ->
     assert planner.get("/api/scenarios").get_json()["scenarios"] == []
 
 
+@pytest.mark.parametrize(("name", "data"), [
+    ("空表 supply.csv", b"settlement_id,supply_t\n"),
+    ("blank.csv", b"settlement_id,supply_t\n,\n,\n"),
+    ("blank.xlsx", "xlsx"),
+])
+def test_an_empty_supply_table_is_refused_on_upload(planner: FlaskClient, name: str,
+                                                    data: bytes | str) -> None:
+    if data == "xlsx":
+        book = Workbook()
+        book.active.append(["settlement_id", "supply_t"])
+        book.active.append([None, None])
+        out = io.BytesIO()
+        book.save(out)
+        data = out.getvalue()
+    assert isinstance(data, bytes)
+    response = _post(planner, "/scenarios/new", **dict(
+        GOOD, supply_file=(io.BytesIO(data), name)))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert (f'<span class="error" data-field="supply_file">{name}: the supply table has no '
+            "data rows: only a header, or every row blank (表中没有数据行)") in html
+    assert "/uploads/" not in html and planner.application.config["INSTANCE_DIR"] not in html
+    assert _uploads(planner) == []
+    assert planner.get("/api/scenarios").get_json()["scenarios"] == []
+
+
 def test_sites_outside_the_region_are_refused_on_upload(planner: FlaskClient) -> None:
     csv = b"settlement_id,status\n622921100201,required\n"
     response = _post(planner, "/scenarios/new", **dict(

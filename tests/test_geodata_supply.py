@@ -125,3 +125,35 @@ def test_csv_row_limit_and_empty_sheet(tmp_path: Path) -> None:
     Workbook().save(tmp_path / "blank.xlsx")
     with pytest.raises(DataError, match=r"blank\.xlsx.*empty"):
         read_supply_table(tmp_path / "blank.xlsx")
+
+
+@pytest.mark.parametrize(("name", "body"), [
+    ("header.csv", "settlement_id,supply_t\n"),
+    ("blank_lines.csv", "settlement_id,supply_t\n\n\n"),
+    ("commas.csv", "settlement_id,supply_t\n,\n , \n"),
+    ("bom.csv", "\ufeffsettlement_id,supply_t\r\n,\r\n"),
+])
+def test_a_table_without_data_rows_is_refused(tmp_path: Path, name: str, body: str) -> None:
+    f = tmp_path / name
+    f.write_text(body, encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        read_supply_table(f)
+    assert str(err.value) == (f"{f}: the supply table has no data rows: only a header, or "
+                              "every row blank (表中没有数据行)")
+
+
+def test_a_workbook_of_a_header_and_blank_rows_is_refused(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["settlement_id", "supply_t"])
+    sheet.append([None, None])
+    sheet["A5"] = None
+    book.save(tmp_path / "blank_rows.xlsx")
+    with pytest.raises(DataError, match=r"blank_rows\.xlsx: the supply table has no data rows"):
+        read_supply_table(tmp_path / "blank_rows.xlsx")
+    f = tmp_path / "one.csv"  # a blank row below data is a bad row, named, as before
+    f.write_text("settlement_id,supply_t\n622924100201,1\n,\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"one\.csv, row 3.*empty value"):
+        read_supply_table(f)
