@@ -14,6 +14,7 @@ cell is read, and reading stops at a time limit. So a small "zip bomb" costs lit
 from __future__ import annotations
 
 import csv
+import re
 import tempfile
 import time
 import zipfile
@@ -154,6 +155,7 @@ def _xlsx_rows(file: Path, limits: Limits) -> list[list[str]]:
     from openpyxl import load_workbook
 
     _check_unpacked_size(file, limits)
+    _check_unsized_sheets(file, limits)
     try:
         book = load_workbook(file, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a non-workbook
@@ -188,6 +190,41 @@ def _check_unpacked_size(file: Path, limits: Limits) -> None:
     if unpacked > limits.unpacked_mb * 1024 * 1024:
         raise DataError(f"the workbook unpacks to {unpacked / 2**20:,.0f} MB, more than "
                         f"{limits.unpacked_mb:g} MB (工作簿过大)", path=file)
+
+
+#: A ``<row`` or ``<dimension`` start tag in a sheet's XML (any namespace prefix).
+ROW_TAG = re.compile(rb"<(?:\w{1,16}:)?row[\s/>]")
+DIMENSION_TAG = re.compile(rb"<(?:\w{1,16}:)?dimension[\s/>]")
+
+
+def _check_unsized_sheets(file: Path, limits: Limits) -> None:
+    """Refuse a workbook with a sheet that declares no size (no ``<dimension>``) and holds
+    more rows than ``limits.rows``, counted in its raw XML before openpyxl opens it:
+    openpyxl parses such a sheet whole to size it (seconds for a 1.5 MB bomb of empty
+    rows); this count reads it as bytes and stops at the limit."""
+    with zipfile.ZipFile(file) as archive:
+        for info in archive.infolist():
+            name = info.filename
+            if name.startswith("xl/worksheets/") and name.endswith(".xml") and \
+                    _unsized_rows_over(archive, info, limits.rows + 1):
+                raise DataError(f"a sheet ({name}) declares no size and has more than "
+                                f"{limits.rows:,} data rows; delete the empty or formatted "
+                                f"rows below the table (超过 {limits.rows} 行)", path=file)
+
+
+def _unsized_rows_over(archive: zipfile.ZipFile, info: zipfile.ZipInfo, most: int) -> bool:
+    """Whether a sheet part without ``<dimension>`` in its first 4 KB has more than
+    ``most`` ``<row`` tags (read in 1 MB chunks; a tag split between two is counted once)."""
+    with archive.open(info) as part:
+        head = part.read(4096)
+        if DIMENSION_TAG.search(head):
+            return False
+        count, tail = len(ROW_TAG.findall(head)), head[-24:]
+        while count <= most and (chunk := part.read(1 << 20)):
+            data = tail + chunk
+            count += sum(1 for m in ROW_TAG.finditer(data) if m.end() > len(tail))
+            tail = data[-24:]
+    return count > most
 
 
 def _check_dimension(file: Path, max_row: int | None, max_column: int | None,
