@@ -316,6 +316,9 @@ def county_rows(counties: Mapping[str, Any],
 #: ``shift_start_s``): 06:00, the scenario's default, flagged as a display default.
 SHIFT_START_DEFAULT_S = 6 * 3600
 SHIFT_START_PARAMS = ("shift_start_s", "shift_start")
+#: A plan whose assumptions contain this counts its route times from midnight (the
+#: shared-fleet pipeline notes "trip clock times are seconds from midnight").
+MIDNIGHT_CLOCK = "seconds from midnight"
 
 
 def shift_start(plan: PlanMeta) -> tuple[int, bool]:
@@ -337,10 +340,13 @@ def clock_offset_s(plan: PlanMeta) -> int:
     truck at 0 (no time windows in the pipelines), so some trip starts before the shift
     start and the offset is the shift start. A plan that carries its shift start and
     whose trips all leave at it or later counts from midnight already: 0, so a time is
-    never shifted twice. A plan without a shift start (older plans) counts from the
-    shift: the 06:00 default is added. A shift starting at midnight reads the same
-    either way."""
+    never shifted twice; so does a plan whose assumptions say its clock times are
+    :data:`MIDNIGHT_CLOCK` (the shared-fleet pipeline's note). Any other plan without a
+    shift start (older plans) counts from the shift: the 06:00 default is added. A shift
+    starting at midnight reads the same either way."""
     start_s, missing = shift_start(plan)
+    if any(MIDNIGHT_CLOCK in str(note) for note in plan.assumptions):
+        return 0
     starts = [r.start_s for r in plan.routes if _is_number(r.start_s)]
     return 0 if not missing and starts and min(starts) >= start_s else start_s
 

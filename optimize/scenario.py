@@ -162,9 +162,8 @@ PARAMS: dict[str, Param] = {
     "shift_s": Param("s", "docs §2: 8 h working day (Labour Law Art. 36)",
                      bounds=(HOUR_S, DAY_S)),
     "shift_start_s": Param(
-        "s after midnight", "the clock time the trucks' shift starts; route times in a plan "
-        "count from it (docs §2 gives the working day's length, not its start: no source "
-        "found)",
+        "s after midnight", "the clock time the trucks' shift starts (docs §2 gives the "
+        "working day's length, not its start: no source found)",
         True, bounds=(0, 23 * HOUR_S)),
     "trips_per_truck": Param(
         "trips/day", "most collection trips a truck makes in a shift (a model cap; the shift "

@@ -135,6 +135,15 @@ def test_clock_times_are_read_from_the_plans_shift_start(tiny_plan: dict[str, An
                                                                           "07:00")
     assert clock_offset_s(PlanMeta.from_json(relative)) == 7 * 3600
     assert clock_offset_s(PlanMeta.from_json(absolute)) == 0
+    # a shared-fleet plan without the scenario's shift start: its note says the times
+    # count from midnight, so they are shown as they are (06:00 flagged as the default)
+    fleet = copy.deepcopy(absolute)
+    del fleet["scenario"]["shift_start_s"]
+    fleet["assumptions"].append("shift start 06:00 for every truck (trip clock times are "
+                                "seconds from midnight): no source, an assumption")
+    plan = PlanMeta.from_json(fleet)
+    assert shift_start(plan) == (6 * 3600, True) and clock_offset_s(plan) == 0
+    assert route_sheets(plan, {})[0]["trips"][0]["stops"][0]["arrival"] == "07:08"
 
 
 def test_route_sheet_names_each_villages_township(tiny_plan: dict[str, Any]) -> None:
