@@ -32,8 +32,7 @@ FIELDS: dict[str, str] = {
     "crop": "str", "freshness_limit_s": "int", "max_access_time_s": "int",
     "objective": "str", "poverty_weight": "float", "truck_capacity_t": "float",
     "shift_s": "int", "shift_start_s": "int", "service_s": "int", "unload_s": "int",
-    "trips_per_truck": "int",
-    "max_snap_m": "float", "siting_time_limit_s": "float",
+    "trips_per_truck": "int", "max_snap_m": "float", "siting_time_limit_s": "float",
     "routing_time_limit_s": "float", "seed": "int", "siting_engine": "str",
     "county_min_stores": "int",
 }
@@ -81,8 +80,6 @@ class FormResult:
 
 def say(zh: str, en: str) -> str:
     """A message in the request's language (Chinese by default, ``?lang=en``)."""
-    from flask import has_request_context
-
     from app.i18n import current_lang
 
     return en if has_request_context() and current_lang() == "en" else zh
@@ -137,8 +134,8 @@ def parse_tiers(text: str) -> list[dict[str, float]]:
         tier = {"capacity_t": cap, "build_cost_yuan": cost * wan, "subsidy_yuan": subsidy * wan}
         for key, value in tier.items():
             factor = 1 if key == "capacity_t" else wan
-            refused = out_of_bounds(key, value / factor,
-                                    tuple(b / factor for b in tier_bounds()[key]))  # type: ignore[arg-type]
+            low, high = tier_bounds()[key]
+            refused = out_of_bounds(key, value / factor, (low / factor, high / factor))
             if refused:
                 raise ValueError(f"line {number}: {refused}")
         tiers.append(tier)
