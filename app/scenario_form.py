@@ -19,7 +19,15 @@ from typing import Any
 from flask import has_request_context
 from werkzeug.datastructures import MultiDict
 
-from app.form_units import FALLBACK_TEXT, TIER_COST, UNITS, form_bounds, to_scenario, unit_label
+from app.form_units import (
+    FALLBACK_TEXT,
+    TIER_COST,
+    UNITS,
+    form_bounds,
+    to_form,
+    to_scenario,
+    unit_label,
+)
 from app.regions import current_regions
 
 NAME_MAX = 120
@@ -182,6 +190,22 @@ def _read_field(result: FormResult, key: str, kind: str, text: str) -> None:
         result.add(key, refused)
     else:
         result.params[key] = to_scenario(key, value)
+
+
+def check_stored(result: FormResult) -> None:
+    """File a stored value of a numeric form field that is out of its range beside the
+    field, in the form's unit and language (as a typed one would be), and leave it out of
+    the mapping so :func:`validate` does not report it again in the scenario's words."""
+    for key in [k for k, kind in FIELDS.items() if kind != "str" and k in result.params]:
+        value = result.params[key]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue  # a type error: the scenario's check names it
+        shown = to_form(key, value)
+        refused = out_of_bounds(field_label(key), shown,
+                                form_bounds(key, form_field_bounds()[key]))
+        if refused:
+            result.add(key, refused)
+            del result.params[key]
 
 
 def field_label(key: str) -> str:

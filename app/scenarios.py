@@ -52,6 +52,7 @@ from app.scenario_form import (
     NAME_MAX,
     REGION_CODE,
     FormResult,
+    check_stored,
     field_text,
     form_field_bounds,
     parse_form,
@@ -377,6 +378,7 @@ def run_scenario(scenario_id: int) -> ResponseReturnValue:
         if row[key]:
             params[key] = row[key]
     refused = FormResult(row["name"], dict(row["params"]))
+    check_stored(refused)
     validate(refused, row["supply_file"], row["sites_file"])
     if refused.errors:  # saved before a check existed (e.g. 1e30): shown, never run
         return _render_form(form_values(row["params"]), refused.errors, row, 422)

@@ -555,12 +555,19 @@ def test_a_stored_scenario_out_of_range_is_refused_at_run(planner: FlaskClient) 
 
     db = planner.application.extensions[EXTENSION_KEY]
     sid = db.save_scenario(None, "old", {"name": "old", "region_code": "622924",
-                                         "truck_capacity_t": 1e30}, (None, None), "pete",
+                                         "truck_capacity_t": 1e30, "shift_s": 90_000,
+                                         "harvest_peak_days": 0.5}, (None, None), "pete",
                            (None, None))
-    response = planner.post(f"/scenarios/{sid}/run", data={"csrf_token": csrf_of(planner)})
+    response = planner.post(f"/scenarios/{sid}/run?lang=zh",
+                            data={"csrf_token": csrf_of(planner)})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert ('data-field="truck_capacity_t">truck_capacity_t = 1e+30: must be between 0.1 '
-            'and 50 (t)') in html
+    # in the form's unit and language, beside the field; one message each
+    assert html.count('data-field="truck_capacity_t">') == 1
+    assert 'data-field="truck_capacity_t">冷藏车载重（吨） = 1e+30：须在 0.1 到 50 之间' in html
+    assert 'data-field="shift_s">每班工作时长（小时） = 25：须在 1 到 24 之间' in html
+    # a value the form does not show: the scenario's own words, for the form as a whole
+    assert ('data-field="_">harvest_peak_days = 0.5: must be between 1 and 1,000,000,000 '
+            '(days)') in html
     assert f'action="/scenarios/{sid}/edit"' in html  # the form saves edits, never runs
     assert db.jobs() == []
