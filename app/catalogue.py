@@ -1,277 +1,436 @@
 """Chinese for the English texts a plan and a job carry: reasons, statuses, stages, notes.
 
-``plan.json`` keeps its texts in English (the file format); the optimizer's progress
-stages and the job runner's messages are English too. They are translated at display
-time by :func:`translate_message`, from a table of English *patterns* with placeholders
-and their Chinese::
+``plan.json`` keeps its texts in English (the file format, read by other programs); the
+optimizer's progress stages and the job runner's messages are English too. They are
+translated at display time by :func:`translate_message`. Each text the app knows is a
+gettext message (English source, marked ``N_``) whose Chinese lives in the zh catalogue
+``app/translations/zh/LC_MESSAGES/messages.po``, like every other string of the app
+(:mod:`app.i18n`). Numbers and names inside a text are named parameters::
 
-    "routing store {n} of {total}"  ->  "正在规划第 {n}/{total} 座冷库的线路"
+    msgid  "routing store %(n)s of %(total)s"
+    msgstr "正在规划第 %(n)s/%(total)s 座冷库的线路"
 
-A placeholder ``{name}`` matches any text, ``{name:n}`` a number, ``{msg:t}`` a text that
-is itself translated (a status inside a status). ``[s]`` is an optional plural ``s``.
-The whole text must match. A text made of parts joined by ``"; "`` or ``", "`` is
-translated part by part, but only if every part is known. Anything else comes back
-unchanged, in English: no information is ever lost.
-
-Why not gettext (Flask-Babel, .po/.mo)? These texts are data with numbers inside, not
-strings of the app's own source: gettext finds messages by exact key, so it would need
-this pattern table anyway. The app's own labels stay in :data:`app.i18n.LABELS`.
+Why a lookup in front of gettext: a plan file holds the *filled-in* sentence ("routing
+store 3 of 100"), and gettext finds messages by their exact msgid. So each msgid is also
+read as a pattern, the first whose pattern matches the whole text gives the message and
+its parameters, and the parameters go into the Chinese (``msgstr % params``). A
+parameter matches a number unless it is in :data:`TEXT_PARAMS` (any text) or
+:data:`NESTED_PARAMS` (a text translated in turn when known: a status inside a status, a
+default inside an assumption). ``[s]`` in a msgid is an optional English plural ``s``. A
+text made of parts joined by ``"; "`` or ``", "`` is translated part by part, but only if
+every part is known. Anything else comes back unchanged, in English: no information is
+ever lost.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
+from pathlib import Path
 
-_TOKEN = re.compile(r"\{(\w+)(?::([nt]))?\}|\[s\]")
-_KINDS = {None: r".+?", "n": r"-?\d[\d,]*(?:\.\d+)?", "t": r".+?"}
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+#: The gettext catalogues: ``<lang>/LC_MESSAGES/messages.po`` (committed) and ``.mo``
+#: (compiled from it by :func:`compile_catalogues`, never committed).
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+DOMAIN = "messages"
+SOURCE_LANG = "en"
+
+
+def N_(msgid: str) -> str:  # noqa: N802 (the gettext marker name pybabel extracts)
+    """Mark ``msgid`` as a message for ``pybabel extract``; returns it unchanged."""
+    return msgid
+
+
+def compile_catalogues(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
+    """Compile each ``messages.po`` under ``directory`` whose ``.mo`` is missing or older.
+
+    The ``.mo`` is written to a temporary file and renamed, so a server thread or a job
+    worker reading it meanwhile sees the old or the new file, never half of one.
+
+    Returns
+    -------
+    list of Path
+        The ``.mo`` files written (empty when all are up to date).
+
+    Raises
+    ------
+    ValueError
+        A msgstr whose ``%(name)s`` parameters differ from its msgid's (named, with the
+        file and line).
+    """
+    written = []
+    for po in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as file:
+            catalog = read_po(file, locale=po.parents[1].name)
+        for message, errors in catalog.check():
+            raise ValueError(f"{po}:{message.lineno}: msgid {message.id!r}: "
+                             + "; ".join(str(e) for e in errors))
+        temporary = mo.with_name(f".{mo.name}.{os.getpid()}.tmp")
+        with temporary.open("wb") as file:
+            write_mo(file, catalog)
+        os.replace(temporary, mo)
+        written.append(mo)
+    return written
+
+
+@lru_cache(maxsize=8)
+def load(lang: str) -> NullTranslations:
+    """The compiled catalogue of ``lang`` (compiled first if stale); for English, the
+    source language, or a language without a catalogue, a :class:`NullTranslations`
+    whose ``gettext`` returns the msgid."""
+    if lang == SOURCE_LANG:
+        return NullTranslations()
+    compile_catalogues()
+    return Translations.load(str(TRANSLATIONS_DIR), [lang], DOMAIN)
+
+
+def has_catalogue(lang: str) -> bool:
+    """Whether ``lang`` has a catalogue of its own (English is the source: no)."""
+    return isinstance(load(lang), Translations)
+
+
+#: Parameters that match any text; :data:`NESTED_PARAMS` are translated again; every other
+#: parameter matches a number (``-12``, ``1,004``, ``3.5``).
+TEXT_PARAMS = frozenset({"why", "name", "season", "clock"})
+NESTED_PARAMS = frozenset({"msg", "value"})
+_NUMBER = r"-?\d[\d,]*(?:\.\d+)?"
+_TOKEN = re.compile(r"%\((\w+)\)s|\[s\]|%%")
 
 #: Known unserved reasons (full and as :func:`app.headlines.reason_kind` shortens them).
-REASONS: dict[str, str] = {
-    "no store within {m:n} min": "{m} 分钟车程内没有冷库",
-    "no candidate site within the longest access time": "最长车程内没有候选库址",
-    "no open store within the longest access time": "最长车程内没有建成的冷库",
-    "no truck based at this store": "该冷库没有配备冷藏车",
-    "no truck at this store": "该冷库没有冷藏车",
-    "no store": "无冷库",
-    "unserved": "未覆盖",
-    "fleet at this store cannot fit it within shifts ({trucks:n} truck[s] x {trips:n} trip[s])":
-        "该冷库车队在班次内安排不下（{trucks} 辆车 × 每车 {trips} 趟）",
-    "fleet at this store cannot fit it within shifts ({trucks:n} truck[s] x {trips:n} trip[s]),"
-    " or serving it costs more than the drop penalty {p:n}":
-        "该冷库车队在班次内安排不下（{trucks} 辆车 × 每车 {trips} 趟），或收集成本高于放弃罚金 {p}",
-    "fleet at this store cannot fit it within shifts": "该冷库车队在班次内安排不下",
-    "cannot reach the store within the freshness limit: needs {need:n} min, limit {limit:n} min":
-        "保鲜时限内到不了冷库：需要 {need} 分钟，时限 {limit} 分钟",
-    "cannot reach the store within the freshness limit": "保鲜时限内到不了冷库",
-    "load {load:n} t exceeds truck capacity {cap:n} t": "货量 {load} 吨超过冷藏车载重 {cap} 吨",
-    "delivery {load:n} t exceeds truck capacity {cap:n} t":
-        "送货量 {load} 吨超过冷藏车载重 {cap} 吨",
-    "load": "货量超过冷藏车载重",
-    "delivery": "送货量超过冷藏车载重",
-    "store -> pickup -> store with loading and unloading needs {need:n} min, longer than the "
-    "shift of {shift:n} min":
-        "冷库→村→冷库往返（含装卸）需要 {need} 分钟，超过 {shift} 分钟的班次",
-    "store -> pickup -> store with loading and unloading needs":
-        "冷库→村→冷库往返（含装卸）超过班次",
-    "time window closes at {a:n} min into the shift, the drive from the store takes {b:n} min":
-        "收货时段在班次开始后 {a} 分钟结束，而从冷库开过去要 {b} 分钟",
-    "time window opens at {a:n} min into the shift, so a trip to it ends at {b:n} min, after the "
-    "shift of {c:n} min":
-        "收货时段在班次开始后 {a} 分钟才开始，一趟要到 {b} 分钟才结束，超过 {c} 分钟的班次",
-    "time window closes at": "收货时段结束太早",
-    "time window opens at": "收货时段开始太晚",
-    "off the road network: {km:n} km from the nearest road node":
-        "不在路网上：距最近的道路节点 {km} 公里",
-    "off the road network": "不在路网上",
-}
+REASONS: tuple[str, ...] = (
+    N_("no store within %(m)s min"),
+    N_("no candidate site within the longest access time"),
+    N_("no open store within the longest access time"),
+    N_("no truck based at this store"),
+    N_("no truck at this store"),
+    N_("no store"),
+    N_("unserved"),
+    # TRANSLATORS: "[s]" marks an optional English plural "s" (1 truck, 2 trucks).
+    N_("fleet at this store cannot fit it within shifts (%(trucks)s truck[s] x %(trips)s "
+       "trip[s])"),
+    N_("fleet at this store cannot fit it within shifts (%(trucks)s truck[s] x %(trips)s "
+       "trip[s]), or serving it costs more than the drop penalty %(p)s"),
+    N_("fleet at this store cannot fit it within shifts"),
+    N_("cannot reach the store within the freshness limit: needs %(need)s min, limit "
+       "%(limit)s min"),
+    N_("cannot reach the store within the freshness limit"),
+    N_("load %(load)s t exceeds truck capacity %(cap)s t"),
+    N_("delivery %(load)s t exceeds truck capacity %(cap)s t"),
+    N_("load"),
+    N_("delivery"),
+    N_("store -> pickup -> store with loading and unloading needs %(need)s min, longer "
+       "than the shift of %(shift)s min"),
+    N_("store -> pickup -> store with loading and unloading needs"),
+    N_("time window closes at %(a)s min into the shift, the drive from the store takes "
+       "%(b)s min"),
+    N_("time window opens at %(a)s min into the shift, so a trip to it ends at %(b)s min, "
+       "after the shift of %(c)s min"),
+    N_("time window closes at"),
+    N_("time window opens at"),
+    N_("off the road network: %(km)s km from the nearest road node"),
+    N_("off the road network"),
+    N_("fleet capacity reached: all %(n)s trucks are in use (%(used)s of %(total)s "
+       "truck-hours driven; %(left)s trip[s] left need %(more)s more truck-hours and none "
+       "fits a truck's remaining shift)"),
+    N_("fleet capacity reached"),
+)
 
 #: Siting and routing statuses, binding constraints, solver notes.
-STATUSES: dict[str, str] = {
-    "OPTIMAL": "最优", "FEASIBLE": "可行", "INFEASIBLE": "无可行解", "UNKNOWN": "未知",
-    "MODEL_INVALID": "模型无效",
-    "success": "成功", "optimal": "最优", "fail": "失败", "not solved": "未求解",
-    "fail: time limit before a first solution": "失败：时限内未找到第一个解",
-    "invalid model": "模型无效", "infeasible": "无可行解",
-    "time limit (not reproducible)": "达到时间上限（结果不可复现）",
-    "nothing to route": "无需规划线路", "no pickups": "无收集点", "no stores": "无冷库",
-    "status {n:n}": "状态 {n}",
-    "{msg:t}; OR-Tools used: {why}": "{msg}；改用 OR-Tools：{why}",
-    "store count (={n:n})": "冷库数量（={n}）",
-    "store count (<={n:n})": "冷库数量（≤{n}）",
-    "capacity at {n:n} site[s]": "{n} 个库址满载",
-    "access time ({n:n} demand points)": "车程（{n} 个需求点）",
-    "{code:n}: {msg:t}": "{code}：{msg}",
-    "coverage+time (weighted sum)": "覆盖率+车程（加权和）",
-    "coverage": "覆盖率", "time": "车程", "cost": "成本",
-    "CP-SAT, lexicographic stages (optimize.siting.cpsat)":
-        "CP-SAT，按优先级分阶段求解（optimize.siting.cpsat）",
-    "Lagrangian bound + heuristics, weighted sum (optimize.siting.lagrange)":
-        "拉格朗日下界 + 启发式，加权和（optimize.siting.lagrange）",
-    "objective and bound are the sums of the regional final-stage objectives and proven "
-    "bounds: a bound only for the decomposed problem (regional quotas of stores, trucks and "
-    "budget fixed, no village served across a prefecture border), not for the province-wide "
-    "problem; the border repair after the solves is not reflected in them.":
-        "目标值和界为各市州最后阶段目标值与已证明界之和：仅是分解后问题的界（各市州冷库、"
-        "车辆和预算配额固定，村不跨市州服务），不是全省问题的界；求解后的跨界调整未计入。",
-}
+STATUSES: tuple[str, ...] = (
+    N_("OPTIMAL"),
+    N_("FEASIBLE"),
+    N_("INFEASIBLE"),
+    N_("UNKNOWN"),
+    N_("MODEL_INVALID"),
+    N_("success"),
+    N_("optimal"),
+    N_("fail"),
+    N_("not solved"),
+    N_("fail: time limit before a first solution"),
+    N_("invalid model"),
+    N_("infeasible"),
+    N_("time limit (not reproducible)"),
+    N_("nothing to route"),
+    N_("no pickups"),
+    N_("no stores"),
+    N_("status %(n)s"),
+    N_("%(msg)s; OR-Tools used: %(why)s"),
+    N_("store count (=%(n)s)"),
+    N_("store count (<=%(n)s)"),
+    # TRANSLATORS: "[s]" marks an optional English plural "s".
+    N_("capacity at %(n)s site[s]"),
+    N_("access time (%(n)s demand points)"),
+    N_("%(code)s: %(msg)s"),
+    N_("coverage+time (weighted sum)"),
+    N_("coverage"),
+    N_("time"),
+    N_("cost"),
+    N_("CP-SAT, lexicographic stages (optimize.siting.cpsat)"),
+    N_("Lagrangian bound + heuristics, weighted sum (optimize.siting.lagrange)"),
+    N_("Lagrangian bound + heuristics, weighted sum (optimize.location_lagrange)"),
+    N_("objective and bound are the sums of the regional final-stage objectives and "
+       "proven bounds: a bound only for the decomposed problem (regional quotas of "
+       "stores, trucks and budget fixed, no village served across a prefecture border), "
+       "not for the province-wide problem; the border repair after the solves is not "
+       "reflected in them."),
+)
 
 #: Progress stages of the optimizer and messages the job runner writes.
-JOB_TEXTS: dict[str, str] = {
-    "starting": "正在启动", "waiting": "等待中", "done": "完成",
-    "loading reference data": "正在加载基础数据",
-    "building the road network": "正在构建路网",
-    "snapping and travel-time matrix": "正在匹配道路并计算行车时间矩阵",
-    "siting cold stores (OR-Tools CP-SAT)": "正在选址冷库（OR-Tools CP-SAT）",
-    "allocating trucks and routing (OR-Tools)": "正在分配冷藏车并规划线路（OR-Tools）",
-    "routing store {n:n} of {total:n}": "正在规划第 {n}/{total} 座冷库的线路",
-    "assembling the plan": "正在汇总方案",
-    "apportioning the province to prefectures": "正在把全省指标分配到各市州",
-    "solving {n:n} prefectures on Dask": "正在用 Dask 求解 {n} 个市州",
-    "prefecture {code:n} {name} done ({n:n} of {total:n})":
-        "市州 {code} {name} 已完成（{n}/{total}）",
-    "merging the regional plans": "正在合并各市州方案",
-    "repairing across prefecture borders": "正在跨市州边界调整",
-    "the server stopped while this job ran; run it again": "服务在任务运行时停止；请重新运行",
-    "the job's worker stopped reporting (no heartbeat); run it again":
-        "任务的计算进程已无响应（心跳超时）；请重新运行",
-    "cancelled by a user": "已被用户取消",
-    "the worker process stopped (exit code {code})": "计算进程意外退出（退出码 {code}）",
-    "the worker process could not start: {why}": "计算进程无法启动：{why}",
-}
-
-_VORONOI = ("they are placed at their township centre, and each trip between a village and "
-            "the centre is the expected distance over the township's area (its Voronoi cell, "
-            "x the detour factor) at village-road speed.")
+JOB_TEXTS: tuple[str, ...] = (
+    N_("starting"),
+    N_("waiting"),
+    N_("done"),
+    N_("loading reference data"),
+    N_("building the road network"),
+    N_("snapping and travel-time matrix"),
+    N_("siting cold stores (OR-Tools CP-SAT)"),
+    N_("allocating trucks and routing (OR-Tools)"),
+    N_("routing store %(n)s of %(total)s"),
+    N_("assembling the plan"),
+    N_("apportioning the province to prefectures"),
+    N_("solving %(n)s prefectures on Dask"),
+    N_("prefecture %(code)s %(name)s done (%(n)s of %(total)s)"),
+    N_("merging the regional plans"),
+    N_("repairing across prefecture borders"),
+    N_("building the province's siting problem"),
+    N_("siting the province's stores as one problem (and, on Dask, each prefecture alone "
+       "for comparison)"),
+    N_("routing %(n)s prefectures on Dask"),
+    N_("routing every season (OR-Tools) and sharing the fleet"),
+    N_("routing store %(n)s of %(total)s, every season"),
+    N_("sharing the fleet over the stores' trips"),
+    N_("the server stopped while this job ran; run it again"),
+    N_("the job's worker stopped reporting (no heartbeat); run it again"),
+    N_("cancelled by a user"),
+    N_("the worker process stopped (exit code %(code)s)"),
+    N_("the worker process could not start: %(why)s"),
+)
 
 #: Approximation notes and road-network notes of a plan.
-NOTES: dict[str, str] = {
-    "Road network is approximate: no OSM extract was loaded; travel times use straight-line "
-    "distance x {f:n} (detour factor, an assumption) at class speeds between township "
-    "centres.":
-        "路网为近似：未加载 OSM 路网数据；行车时间按乡镇中心之间直线距离 × {f}（绕行系数，"
-        "属假设）和道路等级车速估算。",
-    "{n} villages have no coordinates of their own (NBS code lists); " + _VORONOI:
-        "{n} 个村没有自己的坐标（国家统计局区划代码表）；它们放在所属乡镇中心，村与中心之间的"
-        "每趟行程按乡镇面积（其泰森多边形，× 绕行系数）上的期望距离、以村道车速计算。",
-    "{n} villages are at their OSM place node, matched by name within 15 km of their township "
-    "(geodata.village_points); a namesake match cannot be ruled out.":
-        "{n} 个村位于 OSM 地名点，按名称在所属乡镇 15 公里内匹配（geodata.village_points）；"
-        "不能排除同名误配。",
-    "Supply is an estimate: 2020 county rural population x {kg:n} kg per rural resident, spread "
-    "evenly over each county's villages; no crop production data by village.":
-        "供应量为估算：2020 年各县农村人口 × 每人 {kg} 公斤，平均分到县内各村；没有分村的"
-        "农产品产量数据。",
-    "Routes are one day of the season '{season}' (the largest province-wide daily pickup); "
-    "other seasons have trucks per prefecture and moves (seasons table) but no routes. Daily "
-    "pickup is the season's share of the annual produce spread evenly over its days.":
-        "线路为“{season}”季中的一天（全省日收集量最大的季节）；其他季节只有各市州车辆数和"
-        "调车（见季节表），没有线路。日收集量为该季占全年农产品的份额平均分到各天。",
-    "The province is planned prefecture by prefecture with fixed quotas (see decomposition); "
-    "villages cross prefecture borders only through the border repair, whose times come from "
-    "one province-wide approximate network.":
-        "全省按市州分别规划，各市州配额固定（见分解说明）；村只有在跨界调整时才跨市州，"
-        "调整所用车程来自一张全省近似路网。",
-    "approximate network over township centres: straight lines x detour factor, speeds by "
-    "class": "基于乡镇中心的近似路网：直线距离 × 绕行系数，按道路等级取车速",
-    "OpenStreetMap roads, truck speeds by class": "OpenStreetMap 道路，按道路等级取货车车速",
-    "one network per prefecture ({n:n}): {msg:t}": "每个市州一张路网（{n} 张）：{msg}",
-    "straight lines x {f:n} detour factor": "直线距离 × {f} 绕行系数",
-    "travel times from straight-line distance x {f:n} at {v:n} km/h":
-        "行车时间按直线距离 × {f}、时速 {v} 公里估算",
-}
+NOTES: tuple[str, ...] = (
+    N_("Road network is approximate: no OSM extract was loaded; travel times use "
+       "straight-line distance x %(f)s (detour factor, an assumption) at class speeds "
+       "between township centres."),
+    N_("%(n)s villages have no coordinates of their own (NBS code lists); they are placed "
+       "at their township centre, and each trip between a village and the centre is the "
+       "expected distance over the township's area (its Voronoi cell, x the detour "
+       "factor) at village-road speed."),
+    N_("%(n)s villages are at their OSM place node, matched by name within 15 km of their "
+       "township (geodata.village_points); a namesake match cannot be ruled out."),
+    N_("Supply is an estimate: 2020 county rural population x %(kg)s kg per rural "
+       "resident, spread evenly over each county's villages; no crop production data by "
+       "village."),
+    N_("Routes are one day of the season '%(season)s' (the largest province-wide daily "
+       "pickup); other seasons have trucks per prefecture and moves (seasons table) but "
+       "no routes. Daily pickup is the season's share of the annual produce spread evenly "
+       "over its days."),
+    N_("The province is planned prefecture by prefecture with fixed quotas (see "
+       "decomposition); villages cross prefecture borders only through the border repair, "
+       "whose times come from one province-wide approximate network."),
+    N_("approximate network over township centres: straight lines x detour factor, speeds "
+       "by class"),
+    N_("OpenStreetMap roads, truck speeds by class"),
+    N_("one network per prefecture (%(n)s): %(msg)s"),
+    N_("straight lines x %(f)s detour factor"),
+    N_("travel times from straight-line distance x %(f)s at %(v)s km/h"),
+)
 
 #: Assumptions (``name = value unit: source`` of parameters without a source).
-ASSUMPTIONS: dict[str, str] = {
-    "harvest_peak_days = {v:n} days: days over which a store fills at the harvest peak "
-    "(docs §5: ~2-month windows)":
-        "收获高峰天数 harvest_peak_days = {v} 天：冷库在收获高峰期装满所用的天数（文档 §5："
-        "约 2 个月的收获期）",
-    "poverty_weight = {v:n} weight: priority of produce from the 2020 poverty counties "
-    "(policy choice)":
-        "脱贫县权重 poverty_weight = {v}：2020 年脱贫县农产品的优先倍数（政策选择）",
-    "truck_capacity_t = {v:n} t: docs §2: a 4.2 m box truck carries 3 t (upper bound; reefer "
-    "payload not found)":
-        "冷藏车载重 truck_capacity_t = {v} 吨：文档 §2：4.2 米厢式货车载重 3 吨（上限；"
-        "未找到冷藏车实际载重）",
-    "trips_per_truck = {v:n} trips/day: most collection trips a truck makes in a shift (a "
-    "model cap; the shift and freshness limits bind first on most days)":
-        "每车每天最多趟数 trips_per_truck = {v} 趟/天：一辆车一个班次最多收集趟数（模型上限；"
-        "多数日子工作时长和保鲜时限先起作用）",
-    "service_s = {v:n} s: loading time at a village pickup":
-        "每村装货时间 service_s = {v} 秒：在一个村收货装车的时间",
-    "unload_s = {v:n} s: unloading time at the store between trips":
-        "冷库卸货时间 unload_s = {v} 秒：两趟之间在冷库卸货的时间",
-    "detour_factor = {v:n} ratio: road distance / straight-line distance on the approximate "
-    "network":
-        "绕行系数 detour_factor = {v}：近似路网上道路距离与直线距离之比",
-    "max_snap_m = {v:n} m: points farther than this from any road are off-network":
-        "离路最远距离 max_snap_m = {v} 米：离道路更远的点视为不在路网上",
-    "county_min_stores = {v:n} stores: policy choice: every county of the region gets at least "
-    "this many stores (0 = no floor)":
-        "每县至少冷库数 county_min_stores = {v} 座：政策选择，本地区每县至少建这么多座冷库"
-        "（0＝不设下限）",
-    "county_stores = {v} stores: policy choice: per-county minimum and maximum store counts "
-    "([county_stores] table, county code -> {min, max})":
-        "分县冷库数 county_stores = {v}：政策选择，各县冷库数的上下限（[county_stores] 表，"
-        "县代码 → {{min, max}}）",
-    "seasons = {v} : harvest calendar: months from PARAMETERS.md §5 rows; every share of a "
-    "region's produce over seasons is an assumption (no output by crop and prefecture was "
-    "found, §6)":
-        "收获季节 seasons = {v}：收获日历，月份取自 PARAMETERS.md §5；各地区农产品在各季的"
-        "份额都是假设（未找到分作物、分市州的产量，§6）",
-    "default Gansu calendar (optimize.seasons)": "甘肃默认收获日历（optimize.seasons）",
-    "harvest_peak_days": "收获高峰天数 harvest_peak_days",
-    "poverty_weight": "脱贫县权重 poverty_weight",
-    "truck_capacity_t": "冷藏车载重 truck_capacity_t",
-    "trips_per_truck": "每车每天最多趟数 trips_per_truck",
-    "service_s": "每村装货时间 service_s",
-    "unload_s": "冷库卸货时间 unload_s",
-    "detour_factor": "绕行系数 detour_factor",
-    "max_snap_m": "离路最远距离 max_snap_m",
-    "county_min_stores": "每县至少冷库数 county_min_stores",
-    "county_stores": "分县冷库数 county_stores",
-    "seasons": "收获季节 seasons",
-    "siting": "选址", "routing": "线路",
-}
+ASSUMPTIONS: tuple[str, ...] = (
+    N_("harvest_peak_days = %(v)s days: days over which a store fills at the harvest peak "
+       "(docs §5: ~2-month windows)"),
+    N_("poverty_weight = %(v)s weight: priority of produce from the 2020 poverty counties "
+       "(policy choice)"),
+    N_("truck_capacity_t = %(v)s t: docs §2: a 4.2 m box truck carries 3 t (upper bound; "
+       "reefer payload not found)"),
+    N_("trips_per_truck = %(v)s trips/day: most collection trips a truck makes in a shift "
+       "(a model cap; the shift and freshness limits bind first on most days)"),
+    N_("service_s = %(v)s s: loading time at a village pickup"),
+    N_("unload_s = %(v)s s: unloading time at the store between trips"),
+    N_("detour_factor = %(v)s ratio: road distance / straight-line distance on the "
+       "approximate network"),
+    N_("max_snap_m = %(v)s m: points farther than this from any road are off-network"),
+    N_("county_min_stores = %(v)s stores: policy choice: every county of the region gets "
+       "at least this many stores (0 = no floor)"),
+    N_("county_stores = %(value)s stores: policy choice: per-county minimum and maximum "
+       "store counts ([county_stores] table, county code -> {min, max})"),
+    N_("seasons = %(value)s : harvest calendar: months from PARAMETERS.md §5 rows; every "
+       "share of a region's produce over seasons is an assumption (no output by crop and "
+       "prefecture was found, §6)"),
+    N_("default Gansu calendar (optimize.seasons)"),
+    N_("default Gansu calendar (optimize.crops)"),
+    N_("farm_vehicle_speed_kmh = %(v)s km/h: average road speed of a farm tricycle or "
+       "tractor with a load (no source found: an assumption)"),
+    N_("self_delivery_reach_s = %(v)s s: farmers bring produce to the store themselves "
+       "when the road trip by farm vehicle takes at most this long (no source found: an "
+       "assumption)"),
+    N_("shift start %(clock)s for every truck (trip clock times are seconds from "
+       "midnight): no source, an assumption"),
+    N_("harvest_peak_days"),
+    N_("poverty_weight"),
+    N_("truck_capacity_t"),
+    N_("trips_per_truck"),
+    N_("service_s"),
+    N_("unload_s"),
+    N_("detour_factor"),
+    N_("max_snap_m"),
+    N_("county_min_stores"),
+    N_("county_stores"),
+    N_("seasons"),
+    N_("siting"),
+    N_("routing"),
+)
 
-#: Every table, in the order they are tried.
-CATALOGUE: dict[str, str] = {**REASONS, **STATUSES, **JOB_TEXTS, **NOTES, **ASSUMPTIONS}
+#: Where each scenario parameter comes from (``optimize.scenario`` ``ParamDoc.source``,
+#: the crops' sources), shown in the plan's parameter table.
+PARAMETER_SOURCES: tuple[str, ...] = (
+    N_("scenario file"),
+    N_("4-digit prefecture or 6-digit county code; \"62\" = all of Gansu (planned by "
+       "prefecture, optimize.pipeline.province)"),
+    N_("the Gansu 2020 programme: 893 stores of >= 100 t"),
+    N_("the Gansu 2020 programme: 720 refrigerated trucks"),
+    N_("the Gansu 2020 programme: 500 M yuan of poverty funds"),
+    N_("apportioned from province_stores by 2020 rural population"),
+    N_("apportioned from province_trucks by 2020 rural population"),
+    N_("public subsidy for stores: the region's rural-population share of "
+       "province_budget_yuan minus truck_subsidy_yuan for each of its trucks"),
+    N_("derived: Gansu 2020 batch added 600,000 t of storage (docs §3.1) / 11,952,499 "
+       "rural residents (2020 census) = 50.2 kg; spread evenly over a county's villages "
+       "(estimate)"),
+    N_("user supply table (CSV/XLSX: settlement_id, supply_t), relative to the scenario "
+       "file; empty = the census estimate above"),
+    N_("user site table (CSV/XLSX: settlement_id, status = required|excluded), relative "
+       "to the scenario file; empty = every township may host a store"),
+    N_("days over which a store fills at the harvest peak (docs §5: ~2-month windows)"),
+    N_("the main crop; sets the freshness limit (docs §4)"),
+    N_("docs §4: pre-cool within 48 h (foagr.com)"),
+    N_("longest village-to-store time; defaults to the freshness limit"),
+    N_("priority of produce from the 2020 poverty counties (policy choice)"),
+    N_("coverage_then_time: most priority produce, then least time"),
+    N_("docs §2: a 4.2 m box truck carries 3 t (upper bound; reefer payload not found)"),
+    N_("docs §2: Gansu 2018, 150,000 per box reefer"),
+    N_("docs §2: 8 h working day (Labour Law Art. 36)"),
+    N_("most collection trips a truck makes in a shift (a model cap; the shift and "
+       "freshness limits bind first on most days)"),
+    N_("loading time at a village pickup"),
+    N_("unloading time at the store between trips"),
+    N_("road distance / straight-line distance on the approximate network"),
+    N_("points farther than this from any road are off-network"),
+    N_("solver setting: CP-SAT deterministic-time budget (about seconds; the same budget "
+       "gives the same plan on any machine; wall-clock cap 3x); the Lagrangian engine "
+       "counts its steps and windows and stops at this wall-clock limit at most"),
+    N_("solver setting per store: a search budget calibrated to about seconds and counted "
+       "in solutions, so the same plan every run (wall-clock cap 3x)"),
+    N_("solver setting; same seed, same plan"),
+    N_("solver setting: cpsat (exact model), lagrange (Lagrangian bound and heuristics, "
+       "province size) or auto (by instance size)"),
+    N_("policy choice: every county of the region gets at least this many stores (0 = no "
+       "floor)"),
+    N_("policy choice: per-county minimum and maximum store counts ([county_stores] "
+       "table, county code -> {min, max})"),
+    N_("harvest calendar: months from PARAMETERS.md §5 rows; every share of a region's "
+       "produce over seasons is an assumption (no output by crop and prefecture was "
+       "found, §6)"),
+    N_("docs §3.2: 100/300/500/1,000 t; build cost 2,000/1,500/1,500/1,300 yuan/t "
+       "(derived from vendor quotes); subsidy 1,050 yuan/t capped at 370,000 yuan (Gansu "
+       "2018 opinion)"),
+    N_("docs §4: cool below 5 °C within 4 h (USDA HB-66, isofruit)"),
+    N_("docs §4: no hour limit found; borrowed from cherry"),
+    N_("docs §4: Table 20.1, rotundifolia row"),
+    N_("docs §4: leafy vegetables, start cooling within 1-2 h"),
+    N_("docs §4: no hour limit found"),
+    N_("docs §4: fresh pepper limit not found"),
+    N_("docs §4: hulling after 4-7 days; hour limit not found"),
+    N_("docs §4: fresh herb limit not found"),
+    N_("docs §4: Lanzhou lily limit not found"),
+    N_("docs §4: chilling within 1 h of bleed-out (USDA)"),
+)
+
+#: The separators of a text made of parts ("a; b", "a, b").
+SEPARATORS: tuple[str, ...] = (
+    # TRANSLATORS: separates the parts of a text (keep the trailing space if any).
+    N_("; "),
+    # TRANSLATORS: separates the items of a list (keep the trailing space if any).
+    N_(", "),
+)
+
+#: Every message, in the order they are tried (the first whose pattern matches wins).
+CATALOGUE: tuple[str, ...] = (*REASONS, *STATUSES, *JOB_TEXTS, *NOTES, *ASSUMPTIONS,
+                               *PARAMETER_SOURCES)
 
 
-def _compile(pattern: str) -> tuple[re.Pattern[str], frozenset[str]]:
-    """The anchored regex of a catalogue pattern and its placeholders to translate again."""
+def pattern(msgid: str) -> tuple[re.Pattern[str], frozenset[str]]:
+    """The anchored regex that finds ``msgid``'s filled-in English, and its parameters to
+    translate again.
+
+    >>> pattern("routing store %(n)s of %(total)s")[0].fullmatch("routing store 3 of 1,004")[2]
+    '1,004'
+    """
     out, pos, nested = [], 0, set()
-    for token in _TOKEN.finditer(pattern):
-        out.append(re.escape(pattern[pos:token.start()]))
-        name, kind = token.group(1), token.group(2)
-        if name is None:  # [s]
+    for token in _TOKEN.finditer(msgid):
+        out.append(re.escape(msgid[pos:token.start()]))
+        name = token.group(1)
+        if token.group(0) == "[s]":
             out.append("s?")
+        elif token.group(0) == "%%":
+            out.append("%")
+        elif name in NESTED_PARAMS or name in TEXT_PARAMS:
+            out.append(f"(?P<{name}>.+?)")
+            nested |= {name} & NESTED_PARAMS
         else:
-            out.append(f"(?P<{name}>{_KINDS[kind]})")
-            if kind == "t":
-                nested.add(name)
+            out.append(f"(?P<{name}>{_NUMBER})")
         pos = token.end()
-    out.append(re.escape(pattern[pos:]))
+    out.append(re.escape(msgid[pos:]))
     return re.compile("".join(out), re.DOTALL), frozenset(nested)
 
 
-_COMPILED = [(*_compile(en), zh) for en, zh in CATALOGUE.items()]
+_COMPILED = [(*pattern(msgid), msgid) for msgid in CATALOGUE]
 
 
-def _lookup(text: str) -> str | None:
-    """The Chinese of one whole text, or None if no pattern matches it."""
-    for regex, nested, zh in _COMPILED:
+def _lookup(text: str, translations: NullTranslations, lang: str) -> str | None:
+    """The translation of one whole text, or None if no message matches it."""
+    for regex, nested, msgid in _COMPILED:
         match = regex.fullmatch(text)
         if match is None:
             continue
-        values = {k: (_to_zh(v) or v) if k in nested else v
+        values = {k: (_translate(v, lang) or v) if k in nested else v
                   for k, v in match.groupdict().items()}
-        return zh.format(**values)
+        found = translations.gettext(msgid)
+        return found % values if values else found
     return None
 
 
-@lru_cache(maxsize=4096)
-def _to_zh(text: str) -> str | None:
-    """The Chinese of ``text``, part by part if need be; None unless all of it is known."""
+@lru_cache(maxsize=8192)
+def _translate(text: str, lang: str) -> str | None:
+    """``text`` in ``lang``, part by part if need be; None unless all of it is known."""
     text = text.strip()
-    whole = _lookup(text)
+    translations = load(lang)
+    whole = _lookup(text, translations, lang)
     if whole is not None:
         return whole
-    for sep, zh_sep in (("; ", "；"), (", ", "，")):
+    for sep in ("; ", ", "):
         if sep in text:
-            parts = [_to_zh(p) for p in text.split(sep)]
+            parts = [_translate(p, lang) for p in text.split(sep)]
             if all(p is not None for p in parts):
-                return zh_sep.join(p for p in parts if p is not None)
+                joiner = translations.gettext(sep)  # zh: "；" and "，"
+                return joiner.join(p for p in parts if p is not None)
     return None
 
 
 def translate_message(text: object, lang: str = "zh") -> object:
-    """``text`` in ``lang``: the Chinese from the catalogue, or the original if unknown.
+    """``text`` in ``lang``: the catalogue's translation, or the original if unknown.
 
-    Anything not a non-empty string (None, numbers) comes back as it is, so the function
-    is safe on any value a template prints.
+    English is the catalogue's source language, so ``lang='en'`` (or any language
+    without a catalogue) returns ``text`` itself. Anything not a non-empty string (None,
+    numbers) comes back as it is, so the function is safe on any value a template prints.
     """
-    if lang != "zh" or not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or not text.strip() or not has_catalogue(lang):
         return text
-    return _to_zh(text) or text
+    return _translate(text, lang) or text

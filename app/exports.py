@@ -37,6 +37,7 @@ from flask.typing import ResponseReturnValue
 from app.headlines import layers_with_state, plan_headlines
 from app.pages import (
     clock,
+    clock_offset_s,
     county_rows,
     plan_townships,
     plan_view,
@@ -133,10 +134,12 @@ def stop_rows(routes: Sequence[Route], start_s: int = 0) -> list[list[Any]]:
 
 def manifest_xlsx(plan: PlanMeta) -> bytes:
     """XLSX route manifests: a ``Routes`` summary sheet and a ``Stops`` sheet; clock
-    times from the shift start (:func:`app.pages.shift_start`), as on the route sheets."""
+    times from the plan's times and shift start (:func:`app.pages.clock_offset_s`), as on
+    the route sheets."""
     from openpyxl import Workbook
 
     start_s, assumed = shift_start(plan)
+    offset_s = clock_offset_s(plan)
 
     book = Workbook()
     routes = book.active
@@ -144,14 +147,14 @@ def manifest_xlsx(plan: PlanMeta) -> bytes:
     routes.append(["route_id", "truck_id", "store_id", "trip", "stops", "load_t",
                    "distance_km", "duration_min", "start", "end"])
     for r in plan.routes:
-        offset_s = 0 if season_of(r) else start_s  # truck-plan trips: from midnight
+        trip_offset_s = 0 if season_of(r) else offset_s  # truck plan: from midnight
         routes.append([_cell(r.route_id), _cell(r.truck_id), _cell(r.store_id), r.trip,
                        r.stops_count, r.load_t, _div(r.distance_m, 1000),
-                       _div(r.duration_s, 60), clock(r.start_s, offset_s),
-                       clock(r.end_s, offset_s)])
+                       _div(r.duration_s, 60), clock(r.start_s, trip_offset_s),
+                       clock(r.end_s, trip_offset_s)])
     stops = book.create_sheet("Stops")
     stops.append(list(STOP_COLUMNS))
-    for row in stop_rows(plan.routes, start_s):
+    for row in stop_rows(plan.routes, offset_s):
         stops.append(row)
     truck_plan_sheets(book, plan)
     notes = book.create_sheet("Notes")

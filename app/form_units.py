@@ -33,6 +33,7 @@ UNITS: dict[str, Unit] = {
     "freshness_limit_s": HOUR,
     "max_access_time_s": MINUTE,
     "shift_s": HOUR,
+    "shift_start_s": Unit(3_600, "点钟", "o'clock", whole=True),
     "service_s": MINUTE,
     "unload_s": MINUTE,
     "max_snap_m": Unit(1_000, "公里", "km"),
@@ -45,6 +46,15 @@ PLAIN_UNITS: dict[str, tuple[str, str]] = {
     "trips_per_truck": ("趟/天", "trips/day"), "siting_time_limit_s": ("秒", "s"),
     "routing_time_limit_s": ("秒", "s"), "county_min_stores": ("座", "stores"),
     "poverty_weight": ("倍", "×"),
+}
+
+#: Label and help of form fields the interface's catalogue (``app.i18n``) does not name
+#: yet, by field: ``(zh label, en label, zh help, en help)``.
+FALLBACK_TEXT: dict[str, tuple[str, str, str, str]] = {
+    "shift_start_s": ("班次开始时间", "Shift start",
+                      "卡车几点开始出车（路线单的时间从此算起）：6 = 06:00，6.5 = 06:30",
+                      "When the trucks' shift starts (route sheet times count from it): "
+                      "6 = 06:00, 6.5 = 06:30"),
 }
 
 

@@ -1,150 +1,164 @@
-"""Language: Chinese by default, English on a switch (``?lang=en`` / ``?lang=zh``).
+"""Language: Chinese by default, English on a switch (``?lang=en`` / ``?lang=zh``), on
+Flask-Babel.
 
-The choice is kept in a ``lang`` cookie (a year, SameSite=Lax). Templates call
-``t('key')``; a key missing from the table shows the key itself (tests catch that).
-The plan page's figure tables keep their bilingual labels (both languages side by side),
-because planners share printouts across offices.
+The choice is kept in a ``lang`` cookie (a year, SameSite=Lax) and given to Flask-Babel
+as the request's locale (:func:`current_lang`). Every string is a gettext message with
+English as the source language (msgid) and its Chinese in the zh catalogue
+``app/translations/zh/LC_MESSAGES/messages.po``; the ``.mo`` is compiled from it when the
+app starts if it is missing or older (:func:`app.catalogue.compile_catalogues`), so a
+fresh clone needs no step of its own and no generated file is committed.
+
+Templates call ``t('key')`` (a short key: :data:`LABELS` gives its English msgid), and
+the filters ``tr`` / ``tr_span`` for the English texts of plans and jobs
+(:mod:`app.catalogue`). English msgids keep the source and the fallback readable: a
+message without Chinese shows its English, never a key or a blank. The plan page's
+figure tables keep their bilingual labels (both languages side by side), because
+planners share printouts across offices.
+
+New strings: mark them ``N_("...")`` (tables) or ``gettext("...")`` and run::
+
+    pybabel extract -F babel.cfg -c TRANSLATORS: --no-wrap -o /tmp/messages.pot .
+    pybabel update -i /tmp/messages.pot -d app/translations --no-wrap --no-fuzzy-matching
+
+then write the Chinese into the msgstr; ``tests/test_app_i18n.py`` fails while a msgid of
+the code has none.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, has_request_context, request
+from flask_babel import Babel, gettext
 from markupsafe import Markup
 
-from app.catalogue import translate_message
+from app.catalogue import (
+    N_,
+    SOURCE_LANG,
+    TRANSLATIONS_DIR,
+    compile_catalogues,
+    translate_message,
+)
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 COOKIE = "lang"
 
-LABELS: dict[str, tuple[str, str]] = {  # key: (zh, en)
-    "app_title": ("冷链规划 · 甘肃", "Cold-chain planner · Gansu"),
-    "plans": ("方案", "Plans"),
-    "scenarios": ("情景", "Scenarios"),
-    "jobs": ("任务", "Jobs"),
-    "compare": ("方案对比", "Compare plans"),
-    "logout": ("退出", "Log out"),
-    "login": ("登录", "Log in"),
-    "user_name": ("用户名", "User name"),
-    "password": ("密码", "Password"),
-    "wrong_login": ("用户名或密码错误", "Wrong user name or password"),
-    "new_scenario": ("新建情景", "New scenario"),
-    "edit": ("编辑", "Edit"),
-    "copy": ("复制", "Copy"),
-    "run": ("运行", "Run"),
-    "save": ("保存", "Save"),
-    "cancel": ("取消", "Cancel"),
-    "name": ("名称", "Name"),
-    "region": ("地区", "Region"),
-    "updated": ("更新", "Updated"),
-    "state": ("状态", "State"),
-    "progress": ("进度", "Progress"),
-    "stage": ("阶段", "Stage"),
-    "open_plan": ("打开方案", "Open plan"),
-    "no_scenarios": ("暂无情景", "No scenarios yet"),
-    "no_jobs": ("暂无任务", "No jobs yet"),
-    "fix_errors": ("请修正以下错误", "Please fix these errors"),
-    "supply_file": ("供应表 (CSV/XLSX)", "Supply table (CSV/XLSX)"),
-    "supply_help": ("列：settlement_id（12位村代码）, supply_t（吨）",
-                    "Columns: settlement_id (12-digit village code), supply_t (t)"),
-    "sites_file": ("选址表 (CSV/XLSX)", "Site table (CSV/XLSX)"),
-    "sites_help": ("列：settlement_id（12位村代码）, status（required 必建 / excluded 禁建）",
-                   "Columns: settlement_id (12-digit village code), status (required / "
-                   "excluded)"),
-    "remove_file": ("移除已上传文件", "Remove the uploaded file"),
-    "tiers_help": ("每行一种：容量（吨）, 建设成本（万元）, 补贴（万元）；留空＝默认四种",
-                   "One size a line: capacity (t), build cost (10,000 yuan), subsidy "
-                   "(10,000 yuan); empty = the 4 defaults"),
-    "blank_default": ("留空＝默认值", "blank = default"),
-    "state_queued": ("排队", "queued"),
-    "state_running": ("运行中", "running"),
-    "state_done": ("完成", "done"),
-    "state_failed": ("失败", "failed"),
-    "state_cancelled": ("已取消", "cancelled"),
-    "state_interrupted": ("已中断", "interrupted"),
-    "exports": ("导出", "Exports"),
-    "report": ("打印报告", "Printable report"),
-    "route_sheets": ("车辆路线单", "Route sheets"),
-    "search_village": ("搜索村庄", "Search a village"),
-    "search": ("搜索", "Search"),
-    "plan_a": ("方案 A", "Plan A"),
-    "plan_b": ("方案 B", "Plan B"),
-    "difference": ("差值 B−A", "Difference B−A"),
-    "kpi": ("指标", "Figure"),
-    "county_table": ("分县统计", "Per county"),
-    "print": ("打印", "Print"),
-    "language": ("English", "中文"),
-    "created_by": ("创建人", "Created by"),
+#: ``t(key)``'s English msgid per key. Other modules may still add ``(zh, en)`` pairs
+#: here (:mod:`app.account_labels`); :func:`t` shows those as they are.
+LABELS: dict[str, str | tuple[str, str]] = {
+    "app_title": N_("Cold-chain planner · Gansu"),
+    "plans": N_("Plans"),
+    "scenarios": N_("Scenarios"),
+    "jobs": N_("Jobs"),
+    "compare": N_("Compare plans"),
+    "logout": N_("Log out"),
+    "login": N_("Log in"),
+    "user_name": N_("User name"),
+    "password": N_("Password"),
+    "wrong_login": N_("Wrong user name or password"),
+    "new_scenario": N_("New scenario"),
+    "edit": N_("Edit"),
+    "copy": N_("Copy"),
+    "run": N_("Run"),
+    "save": N_("Save"),
+    "cancel": N_("Cancel"),
+    "name": N_("Name"),
+    "region": N_("Region"),
+    "updated": N_("Updated"),
+    "state": N_("State"),
+    "progress": N_("Progress"),
+    "stage": N_("Stage"),
+    "open_plan": N_("Open plan"),
+    "no_scenarios": N_("No scenarios yet"),
+    "no_jobs": N_("No jobs yet"),
+    "fix_errors": N_("Please fix these errors"),
+    "supply_file": N_("Supply table (CSV/XLSX)"),
+    "supply_help": N_("Columns: settlement_id (12-digit village code), supply_t (t)"),
+    "sites_file": N_("Site table (CSV/XLSX)"),
+    "sites_help": N_("Columns: settlement_id (12-digit village code), status (required / "
+                     "excluded)"),
+    "remove_file": N_("Remove the uploaded file"),
+    "tiers_help": N_("One size a line: capacity (t), build cost (10,000 yuan), subsidy "
+                     "(10,000 yuan); empty = the 4 defaults"),
+    "blank_default": N_("blank = default"),
+    "state_queued": N_("queued"),
+    "state_running": N_("running"),
+    "state_done": N_("done"),
+    "state_failed": N_("failed"),
+    "state_cancelled": N_("cancelled"),
+    "state_interrupted": N_("interrupted"),
+    "exports": N_("Exports"),
+    "report": N_("Printable report"),
+    "route_sheets": N_("Route sheets"),
+    "search_village": N_("Search a village"),
+    "search": N_("Search"),
+    "plan_a": N_("Plan A"),
+    "plan_b": N_("Plan B"),
+    "difference": N_("Difference B−A"),
+    "kpi": N_("Figure"),
+    "county_table": N_("Per county"),
+    "print": N_("Print"),
+    # TRANSLATORS: the switch shows the name of the OTHER language ("English" in zh).
+    "language": N_("中文"),
+    "created_by": N_("Created by"),
     # ---- the scenario form: field labels (f_) and help (h_) --------------------------
-    "f_region_code": ("地区", "Region"),
-    "h_region_code": ("全省、一个市州或一个县区；全省按市州分别规划",
-                      "The province, one prefecture or one county; the province is planned "
-                      "prefecture by prefecture"),
-    "f_stores": ("冷库数量", "Stores"),
-    "h_stores": ("留空＝按 2020 年农村人口从全省 893 座中分配",
-                 "Blank = this region's share of the province's 893 by 2020 rural population"),
-    "f_trucks": ("冷藏车数量", "Refrigerated trucks"),
-    "h_trucks": ("留空＝按农村人口从全省 720 辆中分配",
-                 "Blank = this region's share of the province's 720 by rural population"),
-    "f_budget_yuan": ("冷库补贴预算", "Store subsidy budget"),
-    "h_budget_yuan": ("留空＝全省 5 亿元按农村人口分配，减去本地冷藏车补贴",
-                      "Blank = this region's share of the province's 500 M yuan, less its "
-                      "truck subsidies"),
-    "f_crop": ("主要农产品", "Main crop"),
-    "h_crop": ("决定保鲜时限", "Sets the freshness limit"),
-    "f_freshness_limit_s": ("保鲜时限", "Freshness limit"),
-    "h_freshness_limit_s": ("采摘到入库的最长时间；留空＝按农产品",
-                            "Longest time from harvest to store; blank = from the crop"),
-    "f_max_access_time_s": ("村到冷库最长车程", "Longest village-to-store drive"),
-    "h_max_access_time_s": ("留空＝等于保鲜时限", "Blank = the freshness limit"),
-    "f_objective": ("规划目标", "Objective"),
-    "h_objective": ("coverage_then_time：先覆盖最多重点农产品，再缩短车程",
-                    "coverage_then_time: most priority produce first, then least travel time"),
-    "f_poverty_weight": ("脱贫县权重", "Poverty-county weight"),
-    "h_poverty_weight": ("2020 年脱贫县农产品的优先倍数（政策选择）",
-                         "Priority of produce from the 2020 poverty counties (policy choice)"),
-    "f_truck_capacity_t": ("冷藏车载重", "Truck load"),
-    "h_truck_capacity_t": ("4.2 米厢式冷藏车约 3 吨", "A 4.2 m box truck carries about 3 t"),
-    "f_shift_s": ("每班工作时长", "Working shift"),
-    "h_shift_s": ("一天出车的工作时间（劳动法：8 小时）",
-                  "A truck's working day (Labour Law: 8 h)"),
-    "f_service_s": ("每村装货时间", "Loading time per village"),
-    "h_service_s": ("在一个村收货装车所用时间", "Time to load at one village pickup"),
-    "f_unload_s": ("冷库卸货时间", "Unloading time at the store"),
-    "h_unload_s": ("两趟之间在冷库卸货的时间", "Unloading at the store between trips"),
-    "f_trips_per_truck": ("每车每天最多趟数", "Most trips per truck a day"),
-    "h_trips_per_truck": ("模型上限；多数日子工作时长和保鲜时限先起作用",
-                          "A model cap; the shift and freshness limits bind first on most days"),
-    "f_max_snap_m": ("离路最远距离", "Farthest from a road"),
-    "h_max_snap_m": ("超过此距离的村视为不通路", "Villages farther from any road are off-network"),
-    "f_siting_time_limit_s": ("选址计算时间", "Siting solver time"),
-    "h_siting_time_limit_s": ("求解器设置：相同设置得到相同方案",
-                              "Solver setting: the same settings give the same plan"),
-    "f_routing_time_limit_s": ("每座冷库路线计算时间", "Routing solver time per store"),
-    "h_routing_time_limit_s": ("求解器设置", "Solver setting"),
-    "f_seed": ("随机种子", "Random seed"),
-    "h_seed": ("求解器设置：种子相同，方案相同", "Solver setting: same seed, same plan"),
-    "f_siting_engine": ("选址算法", "Siting engine"),
-    "h_siting_engine": ("cpsat 精确模型；lagrange 适合全省规模；auto 按规模自动选",
-                        "cpsat (exact), lagrange (province size) or auto (by size)"),
-    "f_county_min_stores": ("每县至少冷库数", "Least stores per county"),
-    "h_county_min_stores": ("政策选择；0＝不设下限", "Policy choice; 0 = no floor"),
-    "f_tiers": ("冷库规格", "Store sizes"),
-    "pick_region": ("— 请选择地区 —", "— choose a region —"),
-    "whole_province": ("全省", "whole province"),
-    "whole_prefecture": ("全州/市", "whole prefecture"),
-    "range": ("范围", "range"),
-    "default": ("默认", "default"),
-    "derived": ("自动推算", "derived"),
-    "kept_settings": ("其他设置（来自模板，保存时保留）",
-                      "Other settings (from the template, kept when saved)"),
-    "delete": ("删除", "Delete"),
-    "templates": ("模板情景", "Scenario templates"),
-    "templates_help": ("项目自带的情景文件（make demo 使用），复制后可修改",
-                       "The project's scenario files (used by make demo); copy one to change it"),
-    "use_template": ("复制为新情景", "Copy as a new scenario"),
-    "plan_admin": ("方案管理", "Plan files"),
-    "scenario_saved": ("已保存情景", "Saved the scenario"),
+    "f_region_code": N_("Region"),
+    "h_region_code": N_("The province, one prefecture or one county; the province is planned "
+                        "prefecture by prefecture"),
+    "f_stores": N_("Stores"),
+    "h_stores": N_("Blank = this region's share of the province's 893 by 2020 rural population"),
+    "f_trucks": N_("Refrigerated trucks"),
+    "h_trucks": N_("Blank = this region's share of the province's 720 by rural population"),
+    "f_budget_yuan": N_("Store subsidy budget"),
+    "h_budget_yuan": N_("Blank = this region's share of the province's 500 M yuan, less its "
+                        "truck subsidies"),
+    "f_crop": N_("Main crop"),
+    "h_crop": N_("Sets the freshness limit"),
+    "f_freshness_limit_s": N_("Freshness limit"),
+    "h_freshness_limit_s": N_("Longest time from harvest to store; blank = from the crop"),
+    "f_max_access_time_s": N_("Longest village-to-store drive"),
+    "h_max_access_time_s": N_("Blank = the freshness limit"),
+    "f_objective": N_("Objective"),
+    "h_objective": N_("coverage_then_time: most priority produce first, then least travel time"),
+    "f_poverty_weight": N_("Poverty-county weight"),
+    "h_poverty_weight": N_("Priority of produce from the 2020 poverty counties (policy choice)"),
+    "f_truck_capacity_t": N_("Truck load"),
+    "h_truck_capacity_t": N_("A 4.2 m box truck carries about 3 t"),
+    "f_shift_s": N_("Working shift"),
+    "h_shift_s": N_("A truck's working day (Labour Law: 8 h)"),
+    "f_service_s": N_("Loading time per village"),
+    "h_service_s": N_("Time to load at one village pickup"),
+    "f_unload_s": N_("Unloading time at the store"),
+    "h_unload_s": N_("Unloading at the store between trips"),
+    "f_trips_per_truck": N_("Most trips per truck a day"),
+    "h_trips_per_truck": N_("A model cap; the shift and freshness limits bind first on most "
+                            "days"),
+    "f_max_snap_m": N_("Farthest from a road"),
+    "h_max_snap_m": N_("Villages farther from any road are off-network"),
+    "f_siting_time_limit_s": N_("Siting solver time"),
+    "h_siting_time_limit_s": N_("Solver setting: the same settings give the same plan"),
+    "f_routing_time_limit_s": N_("Routing solver time per store"),
+    "h_routing_time_limit_s": N_("Solver setting"),
+    "f_seed": N_("Random seed"),
+    "h_seed": N_("Solver setting: same seed, same plan"),
+    "f_siting_engine": N_("Siting engine"),
+    "h_siting_engine": N_("cpsat (exact), lagrange (province size) or auto (by size)"),
+    "f_county_min_stores": N_("Least stores per county"),
+    "h_county_min_stores": N_("Policy choice; 0 = no floor"),
+    "f_tiers": N_("Store sizes"),
+    "pick_region": N_("— choose a region —"),
+    "whole_province": N_("whole province"),
+    "whole_prefecture": N_("whole prefecture"),
+    "range": N_("range"),
+    "default": N_("default"),
+    "derived": N_("derived"),
+    "kept_settings": N_("Other settings (from the template, kept when saved)"),
+    "delete": N_("Delete"),
+    "templates": N_("Scenario templates"),
+    "templates_help": N_("The project's scenario files (used by make demo); copy one to "
+                         "change it"),
+    "use_template": N_("Copy as a new scenario"),
+    "plan_admin": N_("Plan files"),
+    "scenario_saved": N_("Saved the scenario"),
 }
 
 
@@ -158,12 +172,20 @@ def current_lang() -> str:
     return str(lang)
 
 
+def select_locale() -> str:
+    """Flask-Babel's locale selector: :func:`current_lang` in a request; English (the
+    source, as the CLI speaks) in an app context without one (a CLI command)."""
+    return current_lang() if has_request_context() else SOURCE_LANG
+
+
 def t(key: str) -> str:
-    """The label ``key`` in the request's language."""
-    pair = LABELS.get(key)
-    if pair is None:
+    """The label ``key`` in the request's language (an unknown key shows itself)."""
+    entry = LABELS.get(key)
+    if entry is None:
         return key
-    return pair[LANGS.index(current_lang())]
+    if isinstance(entry, tuple):  # a (zh, en) pair another module added
+        return entry[LANGS.index(current_lang())]
+    return str(gettext(entry))
 
 
 def remember_lang(response: Response) -> Response:
@@ -195,7 +217,13 @@ def tr_span(text: object) -> object:
 
 
 def init_i18n(app: Flask) -> None:
-    """Template globals ``t`` and ``lang``, the filter ``tr``; the cookie hook."""
+    """Flask-Babel (zh default, locale from :func:`select_locale`, the catalogues compiled
+    if stale); template globals ``t`` and ``current_lang``, filters ``tr`` and
+    ``tr_span``; the cookie hook."""
+    compile_catalogues()
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANG)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
+    Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["t"] = t
     app.jinja_env.filters["tr"] = tr
     app.jinja_env.filters["tr_span"] = tr_span

@@ -36,6 +36,7 @@ from folium.template import Template
 
 from app.assets import MAP_CSS, MAP_JS
 from app.basemap import PALETTE, PREFECTURE_LINE, base_layer, simplified, store_colours
+from app.catalogue import translate_message
 from app.headlines import NO_TRUCK
 from app.map_controls import (
     COUNTY_LINE,
@@ -211,19 +212,28 @@ def _county_style(p: Mapping[str, Any]) -> dict[str, Any]:
             "fillOpacity": 0.35, "className": "cc-county"}
 
 
+def both_languages(text: Any) -> Any:
+    """A plan's English text (an unserved reason) as ``Chinese (English)``, like the
+    tooltips' bilingual labels: the map is built once per plan and shared by both
+    languages (:func:`app.pages.cached_map`). Unknown text stays English only."""
+    zh = translate_message(text, "zh")
+    return text if zh == text else f"{zh} ({text})"
+
+
 def _settlement_tip(stores: Mapping[str, Mapping[str, Any]]) -> Callable[[Mapping], str]:
     """Tooltip builder for settlements (name, county, store, access time); kept short
     because a prefecture has thousands of settlements and each carries its tooltip."""
     def tip(p: Mapping[str, Any]) -> str:
         rows: list[tuple[str, Any]] = [("县 county", p.get("county_name"))]
         if p.get("store_id") is None:
-            rows.append(("未覆盖 unserved", p.get("unserved_reason") or "no store"))
+            reason = p.get("unserved_reason") or "no store"
+            rows.append(("未覆盖 unserved", both_languages(reason)))
         else:
             store = stores.get(str(p["store_id"])) or {}
             rows.append(("冷库 store", store.get("name") or p["store_id"]))
             rows.append(("时间 access", minutes(p.get("access_time_s"))))
             if p.get("state") == NO_TRUCK:
-                rows.append(("无车收集 no truck", p.get("unserved_reason")))
+                rows.append(("无车收集 no truck", both_languages(p.get("unserved_reason"))))
         return tip_html(p.get("name"), rows)
     return tip
 
@@ -274,7 +284,7 @@ def _route_tip(p: Mapping[str, Any]) -> str:
         ("duration 时长", minutes(p.get("duration_s"))),
     ]
     if p.get("approximate_geometry"):
-        rows.append(("geometry 线形", "approximate 近似 (straight segments)"))
+        rows.append(("geometry 线形", "近似 approximate (直线段 straight segments)"))
     return tip_html(p.get("route_id"), rows)
 
 

@@ -382,22 +382,43 @@ def county_rows(counties: Mapping[str, Any],
     return sorted(rows, key=lambda p: str(p.get("county_code", "")))
 
 
-#: Shown when a plan carries no shift start: route times count from the start of the
-#: shift, and 06:00 is a display default (flagged as an assumption on the sheets).
+#: Shown when a plan carries no shift start (plans before the scenario's
+#: ``shift_start_s``): 06:00, the scenario's default, flagged as a display default.
 SHIFT_START_DEFAULT_S = 6 * 3600
 SHIFT_START_PARAMS = ("shift_start_s", "shift_start")
+#: A plan whose assumptions contain this counts its route times from midnight (the
+#: shared-fleet pipeline notes "trip clock times are seconds from midnight").
+MIDNIGHT_CLOCK = "seconds from midnight"
 
 
 def shift_start(plan: PlanMeta) -> tuple[int, bool]:
-    """(seconds after midnight when the shift starts, whether that is assumed): the
+    """(seconds after midnight when the shift starts, whether the plan lacks it): the
     scenario's ``shift_start_s`` if the plan carries it, else
-    :data:`SHIFT_START_DEFAULT_S` (assumed). Route times in a plan count from the shift
-    start, not from midnight."""
+    :data:`SHIFT_START_DEFAULT_S` (flagged)."""
     for name in SHIFT_START_PARAMS:
         param = plan.scenario.get(name)
         if param is not None and _is_number(param.value) and 0 <= param.value < 86400:
             return int(param.value), False
     return SHIFT_START_DEFAULT_S, True
+
+
+def clock_offset_s(plan: PlanMeta) -> int:
+    """Seconds to add to the plan's route times (``start_s``, ``end_s``, a stop's
+    ``arrival_s``) for a clock time.
+
+    Plans so far count route times from the shift start: the routing leaves every used
+    truck at 0 (no time windows in the pipelines), so some trip starts before the shift
+    start and the offset is the shift start. A plan that carries its shift start and
+    whose trips all leave at it or later counts from midnight already: 0, so a time is
+    never shifted twice; so does a plan whose assumptions say its clock times are
+    :data:`MIDNIGHT_CLOCK` (the shared-fleet pipeline's note). Any other plan without a
+    shift start (older plans) counts from the shift: the 06:00 default is added. A shift
+    starting at midnight reads the same either way."""
+    start_s, missing = shift_start(plan)
+    if any(MIDNIGHT_CLOCK in str(note) for note in plan.assumptions):
+        return 0
+    starts = [r.start_s for r in plan.routes if _is_number(r.start_s)]
+    return 0 if not missing and starts and min(starts) >= start_s else start_s
 
 
 def clock(seconds: Any, start_s: int = 0) -> str:
@@ -412,8 +433,9 @@ def clock(seconds: Any, start_s: int = 0) -> str:
 
 
 def _trip(route: Route, start_s: int, townships: Mapping[str, str]) -> dict[str, Any]:
-    """One trip of a route sheet with its stops in visit order, clock times from the
-    shift start and each village's township (village names repeat across townships)."""
+    """One trip of a route sheet with its stops in visit order, clock times (``start_s``
+    + the plan's times, :func:`clock_offset_s`) and each village's township (village
+    names repeat across townships)."""
     stops = [{"seq": i, "name": s.name, "settlement_id": s.settlement_id,
               "township": townships.get(str(s.settlement_id)),
               "arrival": clock(s.arrival_s, start_s), "pickup_t": s.pickup_t,
@@ -440,6 +462,7 @@ def route_sheets(plan: PlanMeta,
     plan's directory: the id in ``plan.json`` need not be the directory's name)."""
     townships = townships or {}
     start_s, assumed = shift_start(plan)
+    offset_s = clock_offset_s(plan)
     names = {s.store_id: s.name for s in plan.stores}
     trucks: dict[str, dict[str, Any]] = {}
     for route in routes_in_sheet_order(plan.routes):
@@ -448,7 +471,7 @@ def route_sheets(plan: PlanMeta,
             "truck_id": route.truck_id, "store_id": route.store_id,
             "store_name": names.get(route.store_id), "trips": [], "season": season,
             "shift_start": clock(0, start_s), "shift_start_assumed": assumed})
-        sheet["trips"].append(_trip(route, 0 if season else start_s, townships))
+        sheet["trips"].append(_trip(route, 0 if season else offset_s, townships))
     return list(trucks.values())
 
 

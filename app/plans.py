@@ -10,6 +10,7 @@ request, an unchanged one is parsed once.
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -45,13 +46,16 @@ class PlanNotFound(PlanError):
 
 
 class LayerNotFound(PlanError):
-    """The layer name is not one of :data:`LAYERS`, or its file is missing."""
+    """The layer name is not one of :data:`LAYERS` (a known layer whose file is missing
+    makes the plan broken: :class:`PlanFormatError`)."""
 
     http_status = 404
 
 
 class PlanFormatError(PlanError):
-    """A plan file exists but does not follow ``coldchain-plan/1``."""
+    """A plan file is missing, unreadable or does not follow ``coldchain-plan/1``: the
+    server's data is at fault (500); the message names the file inside the plans folder,
+    never the server's path."""
 
     http_status = 500
 
@@ -103,12 +107,39 @@ def _no_nan(constant: str) -> None:
     return None
 
 
-def read_json(path: Path) -> Any:
-    """Parse a UTF-8 JSON file; raise :class:`PlanFormatError` naming the file if broken."""
+def read_json(path: Path, source: str | None = None) -> Any:
+    """Parse a UTF-8 JSON file; raise :class:`PlanFormatError` naming the file as
+    ``source`` (e.g. ``p1/layers/routes.geojson``; default its name, never the server's
+    path) if broken."""
     try:
         return json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_nan)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PlanFormatError(f"{path.name}: not valid JSON ({exc})") from exc
+        raise PlanFormatError(f"{source or path.name}: not valid JSON ({exc})") from exc
+
+
+#: How many bytes at the end of a layer file :func:`layer_problem` reads.
+TAIL_BYTES = 64
+
+
+def layer_problem(path: Path, source: str) -> str | None:
+    """What is visibly wrong with a layer file without parsing it (the plan list checks
+    every plan's layers this way): missing, empty, or truncated (its last non-blank byte
+    is not the ``}`` that closes a FeatureCollection). ``None`` when it looks whole; a
+    file that looks whole may still fail the full check when its page is opened."""
+    try:
+        with path.open("rb") as file:
+            size = file.seek(0, os.SEEK_END)
+            file.seek(max(0, size - TAIL_BYTES))
+            tail = file.read().rstrip()
+    except FileNotFoundError:
+        return f"{source}: missing"
+    except OSError as exc:
+        return f"{source}: cannot be read ({exc.strerror})"
+    if not tail:
+        return f"{source}: empty"
+    if not tail.endswith(b"}"):
+        return f"{source}: truncated (it does not end with the '}}' of a GeoJSON object)"
+    return None
 
 
 def validate_plan_meta(meta: Any, source: str) -> dict[str, Any]:
@@ -195,7 +226,8 @@ class PlanStore:
         do not mutate); readers use :meth:`info`."""
         path = self.plan_dir(plan_id) / PLAN_FILE
         source = f"{plan_id}/{PLAN_FILE}"
-        return self._read(path, lambda p: validate_plan_meta(read_json(p), source), plan_id)
+        return self._read(path, lambda p: validate_plan_meta(read_json(p, source), source),
+                          plan_id)
 
     def info(self, plan_id: str) -> PlanMeta:
         """The typed ``plan.json`` of ``plan_id``, parsed once per version of the file."""
@@ -210,10 +242,12 @@ class PlanStore:
             raise LayerNotFound(f"no layer {layer!r}; layers are {', '.join(LAYERS)}",
                                 plan_id=plan_id)
         path = self.plan_dir(plan_id) / layer_path(layer)
-        if not path.is_file():
-            raise LayerNotFound(f"plan {plan_id!r} has no {layer} layer", plan_id=plan_id)
         source = f"{plan_id}/{layer_path(layer)}"
-        return self._read(path, lambda p: validate_layer(read_json(p), source), plan_id)
+        if not path.is_file():  # a plan without one of its layers is broken, not absent
+            raise PlanFormatError(f"{source}: missing (the plan has no {layer} layer)",
+                                  plan_id=plan_id)
+        return self._read(path, lambda p: validate_layer(read_json(p, source), source),
+                          plan_id)
 
     def layers(self, plan_id: str) -> dict[str, dict[str, Any]]:
         """All four layers of ``plan_id`` by name."""
@@ -235,11 +269,18 @@ class PlanStore:
         return sorted(rows, key=lambda r: r.created_at, reverse=True)
 
     def _summary(self, plan_id: str) -> PlanSummary:
-        """Summary of one plan, or a row naming its error."""
+        """Summary of one plan, or a row naming its error: ``plan.json`` is parsed, each
+        layer only looked at (:func:`layer_problem`: missing, empty or truncated)."""
         try:
             info = self.info(plan_id)
         except PlanError as exc:
             return PlanSummary(plan_id, plan_id, "", "", None, False, error=exc.message)
+        root = self.plans_dir / plan_id
+        problems = [p for p in (layer_problem(root / layer_path(n), f"{plan_id}/"
+                                              f"{layer_path(n)}") for n in LAYERS) if p]
+        if problems:
+            return PlanSummary(plan_id, str(info.name), str(info.region.name),
+                               str(info.created_at), None, False, error="; ".join(problems))
         return PlanSummary(
             plan_id=plan_id,
             name=str(info.name),

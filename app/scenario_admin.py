@@ -178,7 +178,7 @@ def scenario_templates() -> list[Template]:
 @require_role("planner")
 def copy_template(key: str) -> ResponseReturnValue:
     """A new scenario from a template file, opened for editing."""
-    from app.scenarios import NAME_MAX
+    from app.scenario_form import NAME_MAX
 
     template = next((t for t in scenario_templates() if t.key == key), None)
     if template is None:

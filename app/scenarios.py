@@ -1,10 +1,9 @@
 """Scenarios: list, create, copy, edit (validated forms), upload supply/site tables, run.
 
-A form is turned into the plain mapping :meth:`optimize.scenario.Scenario.from_mapping`
-takes (blank fields are left out, so the scenario's documented default applies), and
-that method's reasons are shown beside the field each names (``Reason.field``). Numbers
-outside the form's :data:`BOUNDS` (1e30, a negative count, NaN) are refused beside their
-field first. Messages are Chinese unless the English switch is on.
+The form's fields and how they are read and checked (units, the scenario's own ranges,
+reasons beside their field) are :mod:`app.scenario_form`'s; a stored scenario that the
+checks refuse (saved before a range existed) is shown with its reasons, never run.
+Messages are Chinese unless the English switch is on.
 
 Uploaded tables are checked when the form is saved, not when the job runs: the reader of
 :mod:`geodata.supply` / :mod:`geodata.sites` (within its size limits), then every
@@ -16,9 +15,8 @@ uploaded.
 from __future__ import annotations
 
 import os
-import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +26,6 @@ from flask import (
     current_app,
     flash,
     g,
-    has_request_context,
     jsonify,
     redirect,
     render_template,
@@ -36,22 +33,33 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.datastructures import FileStorage
 
 from app import scenario_admin
 from app.accounts import has_role, require_role
 from app.db import current_db
 from app.form_units import (
     TIER_COST,
-    UNITS,
     form_bounds,
     number_text,
     to_form,
-    to_scenario,
     unit_label,
 )
 from app.jobs import JobLimitError, current_runner
 from app.regions import current_regions, region_name
+from app.scenario_form import (
+    FIELDS,
+    NAME_MAX,
+    REGION_CODE,
+    FormResult,
+    check_stored,
+    field_text,
+    form_field_bounds,
+    parse_form,
+    plain_number,
+    say,
+    validate,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,206 +68,6 @@ bp = Blueprint("scenarios", __name__)
 bp.register_blueprint(scenario_admin.bp)
 UPLOAD_SUFFIXES = (".csv", ".xlsx")
 XLSX_MAGIC = b"PK\x03\x04"
-NAME_MAX = 120
-REGION_CODE = re.compile(r"62(\d{2}|\d{4})?")
-# form field -> kind; order is the form's order
-# (the kind is the scenario's; fields of app.form_units.UNITS are read as decimal numbers
-# in the form's unit and converted)
-FIELDS: dict[str, str] = {
-    "region_code": "str", "stores": "int", "trucks": "int", "budget_yuan": "float",
-    "crop": "str", "freshness_limit_s": "int", "max_access_time_s": "int",
-    "objective": "str", "poverty_weight": "float", "truck_capacity_t": "float",
-    "shift_s": "int", "service_s": "int", "unload_s": "int", "trips_per_truck": "int",
-    "max_snap_m": "float", "siting_time_limit_s": "float",
-    "routing_time_limit_s": "float", "seed": "int", "siting_engine": "str",
-    "county_min_stores": "int",
-}
-# every key a reason may be shown beside (the others go to the form as a whole)
-FORM_KEYS = (*FIELDS, "tiers", "name", "supply_file", "sites_file")
-DAY_S = 86_400
-#: Form bounds (inclusive) of the numeric fields, in the field's unit. A value outside is
-#: refused beside its field before the scenario is built, so an absurd number (1e30, a
-#: negative count) never reaches a solver. Upper bounds are generous for Gansu: the
-#: province programme is 893 stores, 720 trucks and 500 M yuan; the longest crop
-#: freshness limit is 72 h. (The scenario itself only checks signs: these belong in
-#: ``optimize.scenario`` once it declares ranges; until then the web form keeps them.)
-BOUNDS: dict[str, tuple[float, float]] = {
-    "stores": (0, 2_000), "trucks": (0, 5_000), "budget_yuan": (0, 1e10),
-    "freshness_limit_s": (60, 7 * DAY_S), "max_access_time_s": (60, 7 * DAY_S),
-    "poverty_weight": (0, 100), "truck_capacity_t": (0.1, 50), "shift_s": (3_600, DAY_S),
-    "trips_per_truck": (1, 50), "siting_time_limit_s": (0.1, 6 * 3_600),
-    "routing_time_limit_s": (0.1, 600), "seed": (0, 2**31 - 1), "county_min_stores": (0, 100),
-    "service_s": (0, 4 * 3_600), "unload_s": (0, 4 * 3_600), "max_snap_m": (100, 100_000),
-}
-#: Bounds of a store tier's numbers: capacity (t) and either cost (yuan).
-TIER_BOUNDS = {"capacity_t": (0, 100_000), "build_cost_yuan": (0, 1e10),
-               "subsidy_yuan": (0, 1e10)}
-
-
-@dataclass
-class FormResult:
-    """A parsed scenario form: the mapping for ``Scenario.from_mapping`` and errors by field."""
-
-    name: str
-    params: dict[str, Any]
-    errors: dict[str, list[str]] = field(default_factory=dict)
-
-    def add(self, key: str, message: str) -> None:
-        """Record an error against a form field (``_`` = the form as a whole)."""
-        self.errors.setdefault(key, []).append(message)
-
-
-def say(zh: str, en: str) -> str:
-    """A message in the request's language (Chinese by default, ``?lang=en``)."""
-    from flask import has_request_context
-
-    from app.i18n import current_lang
-
-    return en if has_request_context() and current_lang() == "en" else zh
-
-
-def _plain(value: float) -> str:
-    """A bound as people write it: ``10,000,000,000``, ``0.1``."""
-    return f"{int(value):,}" if float(value).is_integer() else f"{value:.4g}"
-
-
-def out_of_bounds(key: str, value: float, bounds: tuple[float, float]) -> str | None:
-    """The message for a value outside ``bounds`` (inclusive), or ``None``."""
-    low, high = bounds
-    if low <= value <= high:
-        return None
-    low_text, high_text = _plain(low), _plain(high)
-    return say(f"{key} = {value:g}：须在 {low_text} 到 {high_text} 之间",
-               f"{key} = {value:g}: must be between {low_text} and {high_text}")
-
-
-def _number(kind: str, text: str) -> int | float:
-    """A form number: ``int`` for whole-number fields (``1e3`` or ``2.5`` refused)."""
-    if kind == "int":
-        return int(text)
-    value = float(text)
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError("not a finite number")
-    return value
-
-
-def parse_tiers(text: str) -> list[dict[str, float]]:
-    """Tiers from lines ``capacity (t), build cost (万元), subsidy (万元)``, in yuan.
-
-    Raises
-    ------
-    ValueError
-        A line without exactly three numbers (the line number is named).
-    """
-    tiers = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        parts = [p.strip() for p in line.replace("，", ",").split(",")]
-        try:
-            cap, cost, subsidy = (_number("float", p) for p in parts)
-        except ValueError:
-            raise ValueError(say(f"第 {number} 行：应为 3 个数 '容量（吨）, 建设成本（万元）, "
-                                 "补贴（万元）'", f"line {number}: expected 3 numbers "
-                                 "'capacity (t), build cost (10,000 yuan), subsidy (10,000 "
-                                 "yuan)'")) from None
-        wan = TIER_COST.factor
-        tier = {"capacity_t": cap, "build_cost_yuan": cost * wan, "subsidy_yuan": subsidy * wan}
-        for key, value in tier.items():
-            factor = 1 if key == "capacity_t" else wan
-            refused = out_of_bounds(key, value / factor,
-                                    tuple(b / factor for b in TIER_BOUNDS[key]))  # type: ignore[arg-type]
-            if refused:
-                raise ValueError(f"line {number}: {refused}")
-        tiers.append(tier)
-    return tiers
-
-
-def parse_form(form: MultiDict[str, str]) -> FormResult:
-    """Read the scenario form into a mapping; type errors are recorded by field."""
-    name = form.get("name", "").strip()
-    result = FormResult(name=name, params={"name": name})
-    if not name or len(name) > NAME_MAX:
-        result.add("name", f"1 to {NAME_MAX} characters")
-    for key, kind in FIELDS.items():
-        text = form.get(key, "").strip()
-        if text:
-            _read_field(result, key, kind, text)
-    tiers_text = form.get("tiers", "").strip()
-    if tiers_text:
-        try:
-            result.params["tiers"] = parse_tiers(tiers_text)
-        except ValueError as exc:
-            result.add("tiers", str(exc))
-    return result
-
-
-def _read_field(result: FormResult, key: str, kind: str, text: str) -> None:
-    """One form field into ``result.params``, or its message (not a number, out of range)."""
-    if kind == "str":
-        if key == "region_code" and not known_region(text):
-            result.add(key, say(f"地区 {text}：不是甘肃省、市州或县区的代码",
-                                f"region {text}: not a code of Gansu, a prefecture or a county"))
-        else:
-            result.params[key] = text
-        return
-    form_kind = "float" if key in UNITS else kind
-    try:
-        value = _number(form_kind, text)
-    except ValueError:
-        result.add(key, say(f"{text!r}：应为{'整数' if form_kind == 'int' else '数字'}",
-                            f"{text!r}: expected a {'whole ' if form_kind == 'int' else ''}number"))
-        return
-    refused = out_of_bounds(field_label(key), value, form_bounds(key, BOUNDS[key]))
-    if refused:
-        result.add(key, refused)
-    else:
-        result.params[key] = to_scenario(key, value)
-
-
-def field_label(key: str) -> str:
-    """A field as the form names it, with its unit: ``每班工作时长（小时）``."""
-    from app.i18n import current_lang, t
-
-    lang = current_lang() if has_request_context() else "zh"
-    label = t("f_" + key) if has_request_context() else key
-    unit = unit_label(key, lang)
-    return f"{label}（{unit}）" if unit and lang == "zh" else f"{label} ({unit})" if unit \
-        else label
-
-
-def known_region(code: str) -> bool:
-    """Whether ``code`` is in the region picker (any code of the right shape when the
-    reference boundaries cannot be read: the scenario check then judges it)."""
-    regions = current_regions() if has_request_context() else None
-    return code in regions.names if regions is not None else True
-
-
-def validate(result: FormResult, supply_file: str | None,
-             sites_file: str | None = None) -> None:
-    """Check the mapping with ``Scenario.from_mapping``; file each reason under its key.
-
-    Runs even when some fields were refused already (those are left out of the mapping,
-    so they are not reported twice): the form then shows every problem at once.
-    """
-    from optimize.errors import SpecificationError
-    from optimize.scenario import Scenario
-
-    files = {"supply_file": supply_file, "sites_file": sites_file}
-    params = dict(result.params, **{k: v for k, v in files.items() if v})
-    try:
-        Scenario.from_mapping(params)
-    except SpecificationError as exc:
-        for reason in exc.details:
-            result.add(form_key(reason.field), reason.message)
-
-
-def form_key(field: str | None) -> str:
-    """The form field a scenario reason names (``_``, the form as a whole, when it names
-    none the form shows)."""
-    return field if field is not None and field in FORM_KEYS else "_"
-
-
 # ---- uploads ----------------------------------------------------------------------------
 
 
@@ -480,11 +288,14 @@ def _render_form(values: dict[str, str], errors: dict[str, list[str]],
     lang = current_lang()
     defaults = form_values({k: getattr(Scenario(), k) for k in FIELDS})
     defaults["region_code"] = region_name(defaults["region_code"])
-    ranges = {k: "–".join(_plain(v) for v in form_bounds(k, b)) for k, b in BOUNDS.items()}
+    ranges = {k: "–".join(plain_number(v) for v in form_bounds(k, b))
+              for k, b in form_field_bounds().items()}
     return render_template("scenario_form.html", values=values, errors=errors,
                            scenario=scenario, fields=FIELDS, params=PARAMS, crops=CROPS,
                            objectives=OBJECTIVES, defaults=defaults, ranges=ranges,
                            units={k: unit_label(k, lang) for k in FIELDS},
+                           labels={k: field_text("f", k) for k in FIELDS},
+                           helps={k: field_text("h", k) for k in FIELDS},
                            regions=current_regions(),
                            kept=kept_params(scenario["params"]) if scenario else {}), status
 
@@ -559,12 +370,18 @@ def copy_scenario(scenario_id: int) -> ResponseReturnValue:
 @bp.post("/scenarios/<int:scenario_id>/run")
 @require_role("planner")
 def run_scenario(scenario_id: int) -> ResponseReturnValue:
-    """Start a job for the scenario and show its progress."""
+    """Start a job for the scenario and show its progress; a stored scenario the checks
+    now refuse (a value out of range) is shown in its form with the reasons (422)."""
     row = _scenario_or_404(scenario_id)
     params = dict(row["params"])
     for key in ("supply_file", "sites_file"):
         if row[key]:
             params[key] = row[key]
+    refused = FormResult(row["name"], dict(row["params"]))
+    check_stored(refused)
+    validate(refused, row["supply_file"], row["sites_file"])
+    if refused.errors:  # saved before a check existed (e.g. 1e30): shown, never run
+        return _render_form(form_values(row["params"]), refused.errors, row, 422)
     try:
         job_id = current_runner().start(row, params, g.user["name"])
     except JobLimitError as exc:

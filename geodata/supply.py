@@ -2,7 +2,8 @@
 
 Columns: ``settlement_id`` (the 12-digit NBS village code) and ``supply_t`` (tonnes of
 produce to store at the harvest peak, >= 0). Other columns are ignored. Every error names
-the file, the row (header = row 1, first data row = row 2) and the value.
+the file, the row (header = row 1, first data row = row 2) and the value; a table without
+data rows (a header only, or every row blank) is refused as such.
 
 A user table is read in a bounded way (:class:`Limits`): at most ``rows`` data rows and
 ``columns`` columns; an XLSX workbook is opened read-only (values streamed, never the
@@ -13,6 +14,7 @@ cell is read, and reading stops at a time limit. So a small "zip bomb" costs lit
 from __future__ import annotations
 
 import csv
+import re
 import tempfile
 import time
 import zipfile
@@ -76,10 +78,31 @@ def read_user_table(path: str | Path, columns: tuple[Column, ...], what: str,
     if file.suffix.lower() == ".xlsx":
         frame = _read_xlsx(file, columns, limits)
     else:
+        if not _csv_has_data(file):
+            raise _no_data_rows(file, what)
         frame = read_csv_checked(file, columns)
+    if frame.empty:  # a workbook of a header and blank rows (blank rows are dropped)
+        raise _no_data_rows(file, what)
     if len(frame) > limits.rows:
         raise _too_many_rows(file, limits)
     return frame
+
+
+def _no_data_rows(file: Path, what: str) -> DataError:
+    return DataError(f"the {what} has no data rows: only a header, or every row blank "
+                     "(表中没有数据行)", path=file)
+
+
+def _csv_has_data(file: Path) -> bool:
+    """Whether a CSV file has a row below its header with a non-blank cell (stops at the
+    first one; a file that is not UTF-8 text is left to the checked reader)."""
+    try:
+        with file.open(encoding="utf-8-sig", newline="") as text:
+            rows = csv.reader(text)
+            next(rows, None)  # the header
+            return any(any(cell.strip() for cell in row) for row in rows)
+    except (UnicodeDecodeError, csv.Error):
+        return True
 
 
 def check_unique_ids(file: Path, frame: pd.DataFrame) -> None:
@@ -132,6 +155,7 @@ def _xlsx_rows(file: Path, limits: Limits) -> list[list[str]]:
     from openpyxl import load_workbook
 
     _check_unpacked_size(file, limits)
+    _check_unsized_sheets(file, limits)
     try:
         book = load_workbook(file, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a non-workbook
@@ -166,6 +190,41 @@ def _check_unpacked_size(file: Path, limits: Limits) -> None:
     if unpacked > limits.unpacked_mb * 1024 * 1024:
         raise DataError(f"the workbook unpacks to {unpacked / 2**20:,.0f} MB, more than "
                         f"{limits.unpacked_mb:g} MB (工作簿过大)", path=file)
+
+
+#: A ``<row`` or ``<dimension`` start tag in a sheet's XML (any namespace prefix).
+ROW_TAG = re.compile(rb"<(?:\w{1,16}:)?row[\s/>]")
+DIMENSION_TAG = re.compile(rb"<(?:\w{1,16}:)?dimension[\s/>]")
+
+
+def _check_unsized_sheets(file: Path, limits: Limits) -> None:
+    """Refuse a workbook with a sheet that declares no size (no ``<dimension>``) and holds
+    more rows than ``limits.rows``, counted in its raw XML before openpyxl opens it:
+    openpyxl parses such a sheet whole to size it (seconds for a 1.5 MB bomb of empty
+    rows); this count reads it as bytes and stops at the limit."""
+    with zipfile.ZipFile(file) as archive:
+        for info in archive.infolist():
+            name = info.filename
+            if name.startswith("xl/worksheets/") and name.endswith(".xml") and \
+                    _unsized_rows_over(archive, info, limits.rows + 1):
+                raise DataError(f"a sheet ({name}) declares no size and has more than "
+                                f"{limits.rows:,} data rows; delete the empty or formatted "
+                                f"rows below the table (超过 {limits.rows} 行)", path=file)
+
+
+def _unsized_rows_over(archive: zipfile.ZipFile, info: zipfile.ZipInfo, most: int) -> bool:
+    """Whether a sheet part without ``<dimension>`` in its first 4 KB has more than
+    ``most`` ``<row`` tags (read in 1 MB chunks; a tag split between two is counted once)."""
+    with archive.open(info) as part:
+        head = part.read(4096)
+        if DIMENSION_TAG.search(head):
+            return False
+        count, tail = len(ROW_TAG.findall(head)), head[-24:]
+        while count <= most and (chunk := part.read(1 << 20)):
+            data = tail + chunk
+            count += sum(1 for m in ROW_TAG.finditer(data) if m.end() > len(tail))
+            tail = data[-24:]
+    return count > most
 
 
 def _check_dimension(file: Path, max_row: int | None, max_column: int | None,

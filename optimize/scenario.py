@@ -39,11 +39,47 @@ from optimize.siting.problem import ENGINES, OBJECTIVES, StoreTier
 
 @dataclass(frozen=True)
 class Param:
-    """How a scenario parameter is documented: unit, source, and whether it is assumed."""
+    """How a scenario parameter is documented: unit, source, whether it is assumed, and
+    for a number the range it must lie in.
+
+    ``bounds`` is ``(low, high)``, inclusive, in ``unit``: a value outside (1e30, a
+    negative count, NaN) is refused on every path (TOML file, CLI, web form, stored
+    scenario) with :meth:`refusal`'s message. Every ``int`` / ``float`` field of
+    :class:`Scenario` has bounds (``tests/test_optimize_scenario.py`` checks it); a new
+    field gets them in its :data:`PARAMS` entry, e.g.
+    ``"x_s": Param("s", "source", bounds=(0, DAY_S))``. The ranges are generous for
+    Gansu (the programme is 893 stores, 720 trucks, 500 M yuan) and only keep absurd
+    values away from the solvers; they are not policy.
+    """
 
     unit: str
     source: str
     assumption: bool = False
+    bounds: tuple[float, float] | None = None
+
+    def refusal(self, key: str, value: float) -> str | None:
+        """Why ``value`` cannot be ``key`` (``None`` when it is within the bounds)."""
+        if self.bounds is None:
+            return None
+        low, high = self.bounds
+        if low <= value <= high:  # False for NaN
+            return None
+        unit = f" ({self.unit})" if self.unit else ""
+        return (f"{key} = {number_words(value)}: must be between {number_words(low)} and "
+                f"{number_words(high)}{unit}")
+
+
+def number_words(value: float) -> str:
+    """A number as people write it: ``10,000``, ``0.1``, ``1e+30``, ``nan``."""
+    if isinstance(value, int) or (value == value and abs(value) < 1e15
+                                  and float(value).is_integer()):
+        return f"{int(value):,}"
+    return f"{value:.6g}"
+
+
+DAY_S = 24 * HOUR_S
+#: Most stores and trucks a scenario may ask for (the programme: 893 and 720).
+MAX_STORES, MAX_TRUCKS = 2_000, 5_000
 
 
 def _tier(capacity_t: float, cost_per_t_yuan: float) -> StoreTier:
@@ -71,23 +107,29 @@ PARAMS: dict[str, Param] = {
     "region_code": Param("NBS code", "4-digit prefecture or 6-digit county code; \"62\" = "
                           "all of Gansu (planned by prefecture, optimize.pipeline.province)"),
     "province_stores": Param(
-        "stores", f"the Gansu 2020 programme: {PROVINCE_STORES} stores of >= 100 t"),
+        "stores", f"the Gansu 2020 programme: {PROVINCE_STORES} stores of >= 100 t",
+        bounds=(1, MAX_STORES)),
     "province_trucks": Param(
-        "trucks", f"the Gansu 2020 programme: {PROVINCE_TRUCKS} refrigerated trucks"),
+        "trucks", f"the Gansu 2020 programme: {PROVINCE_TRUCKS} refrigerated trucks",
+        bounds=(1, MAX_TRUCKS)),
     "province_budget_yuan": Param(
         "yuan", f"the Gansu 2020 programme: {PROVINCE_BUDGET_YUAN / 1e6:g} M yuan of poverty "
-        "funds"),
-    "stores": Param("stores", "apportioned from province_stores by 2020 rural population"),
-    "trucks": Param("trucks", "apportioned from province_trucks by 2020 rural population"),
+        "funds", bounds=(0, 1e10)),
+    "stores": Param("stores", "apportioned from province_stores by 2020 rural population",
+                    bounds=(0, MAX_STORES)),
+    "trucks": Param("trucks", "apportioned from province_trucks by 2020 rural population",
+                    bounds=(0, MAX_TRUCKS)),
     "budget_yuan": Param(
         "yuan",
         "public subsidy for stores: the region's rural-population share of "
         "province_budget_yuan minus truck_subsidy_yuan for each of its trucks",
+        bounds=(0, 1e10),
     ),
     "stored_produce_kg_per_rural_capita": Param(
         "kg/person",
         "derived: Gansu 2020 batch added 600,000 t of storage (docs §3.1) / 11,952,499 rural "
         "residents (2020 census) = 50.2 kg; spread evenly over a county's villages (estimate)",
+        bounds=(0, 10_000),
     ),
     "supply_file": Param(
         "path", "user supply table (CSV/XLSX: settlement_id, supply_t), relative to the "
@@ -95,47 +137,67 @@ PARAMS: dict[str, Param] = {
     "sites_file": Param(
         "path", "user site table (CSV/XLSX: settlement_id, status = required|excluded), "
         "relative to the scenario file; empty = every township may host a store"),
+    # up to 1e9 days: optimize.pipeline.province.seasons gives a region without produce in
+    # the routed season 1e9 days (no daily pickup)
     "harvest_peak_days": Param(
         "days", "days over which a store fills at the harvest peak (docs §5: ~2-month windows)",
-        True,
+        True, bounds=(1, 1e9),
     ),
     "crop": Param("crop", "the main crop; sets the freshness limit (docs §4)"),
-    "freshness_limit_s": Param("s", "from the crop (docs §4)"),
+    "freshness_limit_s": Param("s", "from the crop (docs §4)", bounds=(60, 7 * DAY_S)),
     "max_access_time_s": Param(
-        "s", "longest village-to-store time; defaults to the freshness limit"),
+        "s", "longest village-to-store time; defaults to the freshness limit",
+        bounds=(60, 7 * DAY_S)),
     "poverty_weight": Param(
-        "weight", "priority of produce from the 2020 poverty counties (policy choice)", True
+        "weight", "priority of produce from the 2020 poverty counties (policy choice)", True,
+        bounds=(0, 100),
     ),
     "objective": Param("name", "coverage_then_time: most priority produce, then least time"),
     "truck_capacity_t": Param(
-        "t", "docs §2: a 4.2 m box truck carries 3 t (upper bound; reefer payload not found)", True
+        "t", "docs §2: a 4.2 m box truck carries 3 t (upper bound; reefer payload not found)",
+        True, bounds=(0.1, 50),
     ),
-    "truck_subsidy_yuan": Param("yuan/truck", "docs §2: Gansu 2018, 150,000 per box reefer"),
-    "shift_s": Param("s", "docs §2: 8 h working day (Labour Law Art. 36)"),
+    "truck_subsidy_yuan": Param("yuan/truck", "docs §2: Gansu 2018, 150,000 per box reefer",
+                                bounds=(0, 1e7)),
+    "shift_s": Param("s", "docs §2: 8 h working day (Labour Law Art. 36)",
+                     bounds=(HOUR_S, DAY_S)),
+    "shift_start_s": Param(
+        "s after midnight", "the clock time the trucks' shift starts (docs §2 gives the "
+        "working day's length, not its start: no source found)",
+        True, bounds=(0, 23 * HOUR_S)),
     "trips_per_truck": Param(
         "trips/day", "most collection trips a truck makes in a shift (a model cap; the shift "
-        "and freshness limits bind first on most days)", True),
-    "service_s": Param("s", "loading time at a village pickup", True),
-    "unload_s": Param("s", "unloading time at the store between trips", True),
+        "and freshness limits bind first on most days)", True, bounds=(1, 50)),
+    "service_s": Param("s", "loading time at a village pickup", True, bounds=(0, 4 * HOUR_S)),
+    "unload_s": Param("s", "unloading time at the store between trips", True,
+                      bounds=(0, 4 * HOUR_S)),
     "detour_factor": Param(
-        "ratio", "road distance / straight-line distance on the approximate network", True
+        "ratio", "road distance / straight-line distance on the approximate network", True,
+        bounds=(1, 5),
     ),
-    "max_snap_m": Param("m", "points farther than this from any road are off-network", True),
+    "max_snap_m": Param("m", "points farther than this from any road are off-network", True,
+                        bounds=(100, 100_000)),
     "siting_time_limit_s": Param(
         "s", "solver setting: CP-SAT deterministic-time budget (about seconds; the same "
         "budget gives the same plan on any machine; wall-clock cap 3x); the Lagrangian "
-        "engine counts its steps and windows and stops at this wall-clock limit at most"),
+        "engine counts its steps and windows and stops at this wall-clock limit at most",
+        bounds=(0.1, DAY_S)),
     "routing_time_limit_s": Param(
         "s", "solver setting per store: a search budget calibrated to about seconds and "
-        "counted in solutions, so the same plan every run (wall-clock cap 3x)"),
-    "seed": Param("", "solver setting; same seed, same plan"),
+        "counted in solutions, so the same plan every run (wall-clock cap 3x)",
+        bounds=(0.1, 600)),
+    "seed": Param("", "solver setting; same seed, same plan", bounds=(0, 2**31 - 1)),
     "siting_engine": Param(
         "name", "solver setting: cpsat (exact model), lagrange (Lagrangian bound and "
         "heuristics, province size) or auto (by instance size)"),
     "county_min_stores": Param(
         "stores", "policy choice: every county of the region gets at least this many stores "
-        "(0 = no floor)", True),
+        "(0 = no floor)", True, bounds=(0, 100)),
 }
+#: Bounds of a ``[[tiers]]`` table's numbers (inclusive; t and yuan), as for :class:`Param`:
+#: the programme's stores hold at least 100 t.
+TIER_BOUNDS: dict[str, tuple[float, float]] = {
+    "capacity_t": (100, 100_000), "build_cost_yuan": (0, 1e10), "subsidy_yuan": (0, 1e10)}
 
 #: County quotas: ``[county_stores]`` table, county code -> {min, max} (policy, no source).
 COUNTY_STORES_PARAM = Param(
@@ -175,6 +237,7 @@ class Scenario:
     truck_capacity_t: float = TRUCK_CAPACITY_T
     truck_subsidy_yuan: float = 150_000.0
     shift_s: int = 8 * HOUR_S
+    shift_start_s: int = 6 * HOUR_S
     trips_per_truck: int = TRIPS_PER_TRUCK
     service_s: int = 900
     unload_s: int = 1200
@@ -223,30 +286,20 @@ class Scenario:
         if self.objective not in OBJECTIVES:
             out.append(Reason("objective", f"objective {self.objective!r}: expected one of "
                               f"{', '.join(OBJECTIVES)}"))
-        out += _positive(self, ("truck_capacity_t", "shift_s", "trips_per_truck",
-                                "harvest_peak_days", "detour_factor", "max_snap_m",
-                                "siting_time_limit_s", "routing_time_limit_s",
-                                "province_stores", "province_trucks"))
-        out += _non_negative(self, ("stores", "trucks", "budget_yuan", "freshness_limit_s",
-                                    "max_access_time_s", "poverty_weight", "service_s",
-                                    "unload_s", "stored_produce_kg_per_rural_capita",
-                                    "province_budget_yuan", "truck_subsidy_yuan"))
-        if self.detour_factor < 1:
-            out.append(Reason("detour_factor", f"detour_factor {self.detour_factor}: a road "
-                              "is never shorter than the straight line (expected >= 1)"))
+        out += _out_of_range(self)
         if self.siting_engine not in ENGINES:
             out.append(Reason("siting_engine", f"siting_engine {self.siting_engine!r}: "
                               f"expected one of {', '.join(ENGINES)}"))
-        return out + _non_negative(self, ("county_min_stores",))
+        return out
 
     def _county_problems(self) -> list[Reason]:
         out = []
         for code, low, high in self.county_stores:
             if not re.fullmatch(r"62\d{4}", code):
                 out.append(f"county_stores {code!r}: expected a 6-digit Gansu county code")
-            if low < 0 or (high is not None and high < low):
-                out.append(f"county_stores {code!r}: expected 0 <= min <= max, got "
-                           f"min {low}, max {high}")
+            if low < 0 or (high is not None and high < low) or max(low, high or 0) > MAX_STORES:
+                out.append(f"county_stores {code!r}: expected 0 <= min <= max <= "
+                           f"{MAX_STORES:,}, got min {low}, max {high}")
         return [Reason("county_stores", m) for m in out]
 
     def _season_problems(self) -> list[Reason]:
@@ -265,11 +318,15 @@ class Scenario:
         if not self.tiers:
             out.append("tiers: at least one store size tier is needed")
         for i, tier in enumerate(self.tiers, start=1):
-            if tier.capacity_t < 100:
+            low = TIER_BOUNDS["capacity_t"][0]
+            if tier.capacity_t < low:
                 out.append(f"tiers[{i}] {tier.name!r}: capacity {tier.capacity_t} t is below "
-                           "the programme's 100 t minimum")
-            if tier.build_cost_yuan < 0 or tier.subsidy_yuan < 0:
-                out.append(f"tiers[{i}] {tier.name!r}: costs must be >= 0")
+                           f"the programme's {low:g} t minimum")
+            for key, bounds in TIER_BOUNDS.items():
+                unit = "t" if key == "capacity_t" else "yuan"
+                refused = Param(unit, "", bounds=bounds).refusal(key, getattr(tier, key))
+                if refused and not (key == "capacity_t" and tier.capacity_t < low):
+                    out.append(f"tiers[{i}] {tier.name!r}: {refused}")
         return [Reason("tiers", m) for m in out]
 
     # -- description for plans ------------------------------------------------------
@@ -438,11 +495,12 @@ def _county_stores(value: Any) -> tuple[tuple[str, int, int | None], ...]:
     return tuple(out)
 
 
-def _positive(s: Scenario, keys: tuple[str, ...]) -> list[Reason]:
-    return [Reason(k, f"{k} = {getattr(s, k)}: must be > 0") for k in keys
-            if not getattr(s, k) > 0]
-
-
-def _non_negative(s: Scenario, keys: tuple[str, ...]) -> list[Reason]:
-    return [Reason(k, f"{k} = {getattr(s, k)}: must be >= 0") for k in keys
-            if getattr(s, k) is not None and not getattr(s, k) >= 0]
+def _out_of_range(s: Scenario) -> list[Reason]:
+    """A reason for every number outside its :data:`PARAMS` bounds (``None`` = derived)."""
+    out = []
+    for key, param in PARAMS.items():
+        value = getattr(s, key)
+        refused = None if value is None else param.refusal(key, value)
+        if refused:
+            out.append(Reason(key, refused))
+    return out

@@ -17,11 +17,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.catalogue import CATALOGUE, translate_message
+from app.catalogue import CATALOGUE, load, pattern, translate_message
 from app.db import EXTENSION_KEY as DB_KEY
 from app.headlines import reason_kind
 from app.job_worker import SERVER_GONE
 from app.jobs import CANCELLED, STALE
+from optimize.crops import CROPS
+from optimize.scenario import Scenario
 from tests.conftest import real_plan
 
 REPO = Path(__file__).resolve().parents[1]
@@ -78,14 +80,26 @@ def test_every_text_of_a_real_plan_is_translated(region: str) -> None:
         assert_chinese(text)
 
 
+def test_every_parameter_source_is_translated() -> None:
+    """The parameter table's sources (optimize.scenario, one scenario per crop) and a
+    scenario's assumptions in Chinese: a new or reworded one without Chinese fails here."""
+    sources = {row["source"] for crop in CROPS
+               for row in Scenario(name="x", region_code="622924", crop=crop).describe().values()}
+    assert len(sources) > 30
+    assumptions = Scenario(name="x", region_code="6229", county_min_stores=1).assumptions()
+    assert any(a.startswith("seasons = default Gansu calendar") for a in assumptions)
+    for text in sorted(sources) + assumptions:
+        assert_chinese(text)
+
+
 def source_stages() -> set[str]:
     """Progress stages in the source: ``report("...")`` of optimize/, ``stage="..."`` of
     app/; f-string fields filled with a number."""
     found: set[str] = set()
-    for folder, pattern in (("optimize", r"""report\(f?"([^"]+)\""""),
+    for folder, source_regex in (("optimize", r"""report\(f?"([^"]+)\""""),
                             ("app", r"""stage="([^"]+)\"""")):
         for path in (REPO / folder).rglob("*.py"):
-            for text in re.findall(pattern, path.read_text(encoding="utf-8")):
+            for text in re.findall(source_regex, path.read_text(encoding="utf-8")):
                 found.add(re.sub(r"\{[^}]*\}", "7", text))
     return found
 
@@ -108,6 +122,17 @@ def test_every_job_stage_and_message_is_translated() -> None:
     ("FEASIBLE, OPTIMAL", "可行，最优"),
     ("6201: store count (=55)", "6201：冷库数量（=55）"),
     ("no store within 240 min", "240 分钟车程内没有冷库"),
+    # texts of the shared-fleet and province pipelines (branches in progress)
+    ("routing store 3 of 7, every season", "正在规划第 3/7 座冷库各季节的线路"),
+    ("siting the province's stores as one problem (and, on Dask, each prefecture alone for "
+     "comparison)", "正在把全省冷库作为一个问题选址（并在 Dask 上单独求解各市州以作对比）"),
+    ("fleet capacity reached: all 80 trucks are in use (580.1 of 640.0 truck-hours driven; 1 "
+     "trip left need 6.5 more truck-hours and none fits a truck's remaining shift)",
+     "车队运力已满：80 辆车全部在用（已行驶 580.1 / 640.0 车·小时；剩余 1 趟还需 6.5 车·小时，"
+     "且每一趟都放不进任何一辆车剩余的班次）"),
+    ("shift start 06:30 for every truck (trip clock times are seconds from midnight): no "
+     "source, an assumption",
+     "每辆车的班次 06:30 开始（趟次时刻为自零点起的秒数）：无来源，属假设"),
 ])
 def test_placeholders_carry_the_numbers(english: str, chinese: str) -> None:
     assert translate_message(english, "zh") == chinese
@@ -129,9 +154,38 @@ def test_non_text_values_pass_through() -> None:
 
 
 def test_catalogue_entries_are_chinese() -> None:
-    """Each Chinese has Chinese words, or only placeholders and punctuation ("{code}：{msg}")."""
-    for zh in CATALOGUE.values():
-        assert CJK.search(zh) or not re.search("[A-Za-z]", re.sub(r"\{\w+\}", "", zh)), zh
+    """Each message's Chinese (from the zh gettext catalogue) has Chinese words, or only
+    parameters and punctuation ("%(code)s：%(msg)s")."""
+    assert len(CATALOGUE) > 100
+    zh_catalogue = load("zh")
+    for msgid in CATALOGUE:
+        zh = zh_catalogue.gettext(msgid)
+        assert zh != msgid or not re.search("[A-Za-z]", msgid), f"no Chinese for {msgid!r}"
+        assert CJK.search(zh) or not re.search("[A-Za-z]", re.sub(r"%\(\w+\)s", "", zh)), zh
+
+
+@pytest.mark.parametrize(("english", "chinese"), [
+    ("capacity at 1 site", "1 个库址满载"),  # "[s]": an optional English plural
+    ("capacity at 12 sites", "12 个库址满载"),
+    ("no store within 1,200.5 min", "1,200.5 分钟车程内没有冷库"),
+    ("OPTIMAL; OR-Tools used: PyVRP found no solution", "最优；改用 OR-Tools：PyVRP found no "
+     "solution"),  # %(msg)s translated again, %(why)s any text kept as it is
+    ("the worker process stopped (exit code -9)", "计算进程意外退出（退出码 -9）"),
+])
+def test_parameters_by_kind(english: str, chinese: str) -> None:
+    assert translate_message(english, "zh") == chinese
+
+
+def test_a_number_parameter_matches_only_numbers() -> None:
+    assert pattern("no store within %(m)s min")[0].fullmatch("no store within an hour min") \
+        is None
+    assert translate_message("no store within many min", "zh") == "no store within many min"
+    regex, nested = pattern("%(msg)s; OR-Tools used: %(why)s")
+    assert nested == {"msg"} and regex.fullmatch("x; OR-Tools used: y") is not None
+
+
+def test_a_language_without_a_catalogue_keeps_the_english() -> None:
+    assert translate_message("routing store 3 of 100", "fr") == "routing store 3 of 100"
 
 
 def test_job_stage_and_message_in_both_languages(app: Flask, client: FlaskClient) -> None:

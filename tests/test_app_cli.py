@@ -57,7 +57,7 @@ def test_bad_scenario_exits_2_and_keeps_the_old_plan(built: Path, tmp_path: Path
     err = capsys.readouterr().err
     lines = err.splitlines()
     assert lines[0] == "coldchain plan: cannot plan:"
-    assert f"  - {bad}: stores = -3: must be >= 0" in lines
+    assert f"  - {bad}: stores = -3: must be between 0 and 2,000 (stores)" in lines
     assert any(line.startswith(f"  - {bad}: crop 'durian': unknown") for line in lines)
     assert (built / "guanghe" / "plan.json").read_bytes() == before
 
@@ -74,6 +74,17 @@ def test_unknown_region_and_missing_osm_are_named(tmp_path: Path,
                  "--quiet"]) == 2
     assert "nowhere.osm.pbf" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_absurd_value_is_refused_naming_key_and_range(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "absurd.toml"
+    f.write_text('region_code = "622924"\ntruck_capacity_t = 1e30\n', encoding="utf-8")
+    assert main(["plan", str(f), "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"  - {f}: truck_capacity_t = 1e+30: must be between 0.1 and 50 (t)" in (
+        err.splitlines())
+    assert "Traceback" not in err and not (tmp_path / "o").exists()
 
 
 def test_serve_refuses_a_missing_directory(tmp_path: Path) -> None:

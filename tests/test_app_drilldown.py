@@ -101,6 +101,51 @@ def test_route_sheet_clock_starts_at_the_shift_start(tiny_plan: dict[str, Any]) 
     assert clock(20 * 3600, 6 * 3600) == "+1 02:00" and clock(None) == "–"
 
 
+def test_clock_times_are_read_from_the_plans_shift_start(tiny_plan: dict[str, Any]) -> None:
+    """A plan carrying shift_start_s = 07:00 (the scenario records it): times counted from
+    the shift start (every plan so far) and times counted from midnight (trips leaving at
+    the shift start or later) both show 07:08 for the first stop, on the sheets and in XLSX."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from app.exports import manifest_xlsx
+    from app.pages import clock_offset_s
+
+    relative = _with_stop(tiny_plan)
+    relative["scenario"]["shift_start_s"] = {"value": 7 * 3600, "unit": "s after midnight",
+                                             "source": "test", "assumption": True}
+    absolute = copy.deepcopy(relative)
+    assert absolute["routes"]
+    for route in absolute["routes"]:
+        route["start_s"] += 7 * 3600
+        route["end_s"] += 7 * 3600
+        for stop in route["stops"]:
+            stop["arrival_s"] += 7 * 3600
+    for meta in (relative, absolute):
+        plan = PlanMeta.from_json(meta)
+        assert shift_start(plan) == (7 * 3600, False)
+        trip = route_sheets(plan, {})[0]["trips"][0]
+        assert (trip["start"], trip["stops"][0]["arrival"], trip["stops"][1]["arrival"]) == (
+            "07:00", "07:08", "07:25")
+        book = load_workbook(io.BytesIO(manifest_xlsx(plan)), read_only=True)
+        stops = list(book["Stops"].iter_rows(min_row=2, values_only=True))
+        assert [row[7] for row in stops] == ["07:08", "07:25"]
+        assert list(book["Notes"].iter_rows(values_only=True))[0][:2] == ("shift_start",
+                                                                          "07:00")
+    assert clock_offset_s(PlanMeta.from_json(relative)) == 7 * 3600
+    assert clock_offset_s(PlanMeta.from_json(absolute)) == 0
+    # a shared-fleet plan without the scenario's shift start: its note says the times
+    # count from midnight, so they are shown as they are (06:00 flagged as the default)
+    fleet = copy.deepcopy(absolute)
+    del fleet["scenario"]["shift_start_s"]
+    fleet["assumptions"].append("shift start 06:00 for every truck (trip clock times are "
+                                "seconds from midnight): no source, an assumption")
+    plan = PlanMeta.from_json(fleet)
+    assert shift_start(plan) == (6 * 3600, True) and clock_offset_s(plan) == 0
+    assert route_sheets(plan, {})[0]["trips"][0]["stops"][0]["arrival"] == "07:08"
+
+
 def test_route_sheet_names_each_villages_township(tiny_plan: dict[str, Any]) -> None:
     plan = PlanMeta.from_json(_with_stop(tiny_plan))
     stops = route_sheets(plan, {"622921100001": "城关镇", "622921100002": "新集镇"}

@@ -16,6 +16,7 @@ from app.basemap import PALETTE
 from app.maps import (
     OSM_TILES,
     UNSERVED_FILL,
+    both_languages,
     map_parts,
     plan_map,
     safe_colour,
@@ -235,3 +236,14 @@ def test_legend_names_villages_with_a_store_but_no_truck() -> None:
 
     html = legend_html(("#123456",))
     assert "no truck 有冷库无车收集" in html and NO_TRUCK_RING in html
+
+
+def test_unserved_reasons_in_both_languages(tiny_plan: PlanMeta, plan_layers: dict) -> None:
+    """The map is shared by both languages: a reason shows its Chinese and plan.json's
+    English, like the bilingual labels; an unknown reason stays English only."""
+    tips = [f["properties"]["tip"] for fc in _embedded_collections(
+        _render(tiny_plan, plan_layers)) for f in fc["features"]]
+    assert any("240 分钟车程内没有冷库 (no store within 240 min)" in t for t in tips)
+    assert both_languages("no truck at this store") == "该冷库没有冷藏车 (no truck at this store)"
+    assert both_languages("a reason nobody wrote down") == "a reason nobody wrote down"
+    assert both_languages(None) is None

@@ -168,3 +168,39 @@ def test_only_admins_see_a_delete_link_on_the_plan_list(app: Flask) -> None:
 def test_language_link_keeps_the_drill_down(client: FlaskClient) -> None:
     html = client.get("/plans/tiny-linxia?county=622921").get_data(as_text=True)
     assert 'class="lang" href="/plans/tiny-linxia?county=622921&amp;lang=en"' in html
+
+
+BROKEN_PLAN_URLS = ("/plans/p1", "/plans/p1/routes", "/plans/p1/report",
+                    "/plans/p1/export/csv", "/plans/p1/export/geojson",
+                    "/plans/p1/export/gpkg", "/compare?a=p1&b=good")
+
+
+@pytest.mark.parametrize("how", ["invalid plan.json", "truncated plan.json", "missing layer",
+                                 "truncated layer"])
+def test_every_page_of_a_broken_plan_is_a_clear_error(
+        tmp_path: Path, plan_writer: Callable[..., Path], how: str) -> None:
+    """The list marks the plan unreadable with its file; its pages answer an error page
+    naming that file (500: the server's data is at fault), never a traceback or a path."""
+    from tests.test_app_plans import break_plan
+
+    plans = tmp_path / "plans"
+    plan_writer(plans, "good", approximate=True, created_at="t")
+    expected = break_plan(plan_writer(plans, "p1", approximate=True, created_at="t"), how)
+    client = login(create_app({"TESTING": True, "PLANS_DIR": str(plans),
+                               "INSTANCE_DIR": str(tmp_path / "instance")}).test_client())
+    listing = client.get("/").get_data(as_text=True)
+    assert f"无法读取 unreadable: {expected}" in listing
+    file = expected.split(":")[0]  # e.g. p1/layers/routes.geojson (the reason may differ)
+    opened = []
+    for url in BROKEN_PLAN_URLS:
+        response = client.get(url)
+        html = response.get_data(as_text=True)
+        assert "Traceback" not in html and str(tmp_path) not in html, url
+        if response.status_code == 200:  # pages that do not need the broken file
+            opened.append(url)
+            continue
+        assert response.status_code == 500 and response.mimetype == "text/html", url
+        assert "500 Plan file error" in html and f"<p>{file}: " in html, url
+    # the route sheets need plan.json only (townships from the layer are left out)
+    assert set(opened) <= {"/plans/p1/routes", "/plans/p1/report"}
+    assert "/plans/p1" not in opened and "/plans/p1/export/csv" not in opened

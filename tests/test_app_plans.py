@@ -151,3 +151,51 @@ def test_info_of_a_plan_with_a_broken_inner_key_is_a_format_error(
     with pytest.raises(PlanFormatError, match="does not follow coldchain-plan/1"):
         PlanStore(tmp_path).info("p1")
     assert PlanStore(tmp_path).list_plans()[0].error
+
+
+def break_plan(plan_dir: Path, how: str) -> str:
+    """Break one file of a written plan; return the file as the message names it."""
+    plan_id = plan_dir.name
+    meta, routes = plan_dir / "plan.json", plan_dir / "layers" / "routes.geojson"
+    settlements = plan_dir / "layers" / "settlements.geojson"
+    if how == "invalid plan.json":
+        meta.write_text("{not json", encoding="utf-8")
+        return f"{plan_id}/plan.json: not valid JSON"
+    if how == "truncated plan.json":
+        meta.write_text(meta.read_text(encoding="utf-8")[:300], encoding="utf-8")
+        return f"{plan_id}/plan.json: not valid JSON"
+    if how == "missing layer":
+        routes.unlink()
+        return f"{plan_id}/layers/routes.geojson: missing"
+    if how == "empty layer":
+        routes.write_text("\n", encoding="utf-8")
+        return f"{plan_id}/layers/routes.geojson: empty"
+    settlements.write_text(settlements.read_text(encoding="utf-8")[:200], encoding="utf-8")
+    return f"{plan_id}/layers/settlements.geojson: truncated"
+
+
+BREAKS = ("invalid plan.json", "truncated plan.json", "missing layer", "empty layer",
+          "truncated layer")
+
+
+@pytest.mark.parametrize("how", BREAKS)
+def test_list_marks_a_broken_plan_unreadable_naming_the_file(
+        tmp_path: Path, plan_writer: Callable[..., Path], how: str) -> None:
+    plans = tmp_path / "plans"
+    plan_writer(plans, "good", approximate=True, created_at="t")
+    expected = break_plan(plan_writer(plans, "p1", approximate=True, created_at="t"), how)
+    rows = {r.plan_id: r for r in PlanStore(plans).list_plans()}
+    assert rows["good"].error is None
+    error = rows["p1"].error
+    assert error is not None and error.startswith(expected), error
+    assert str(tmp_path) not in error
+
+
+def test_a_missing_layer_file_is_a_broken_plan_not_an_unknown_layer(
+        tmp_path: Path, plan_writer: Callable[..., Path]) -> None:
+    break_plan(plan_writer(tmp_path, "p1", approximate=True, created_at="t"), "missing layer")
+    store = PlanStore(tmp_path)
+    with pytest.raises(PlanFormatError, match=r"^p1/layers/routes\.geojson: missing") as err:
+        store.layer("p1", "routes")
+    assert err.value.http_status == 500
+    assert len(store.layer("p1", "stores")["features"]) == 2  # the others still read

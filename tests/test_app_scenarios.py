@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from openpyxl import Workbook
 from werkzeug.test import TestResponse
 
-from app.scenarios import FormResult, form_key, parse_form, parse_tiers, validate
+from app.scenario_form import FormResult, form_key, parse_form, parse_tiers, validate
 from geodata.errors import Reason
 from optimize.errors import SpecificationError
 from tests.conftest import SCRIPT_NAME, csrf_of
@@ -44,8 +44,9 @@ def test_reasons_are_filed_by_their_field() -> None:
                               "harvest_peak_days": 0})
     validate(result, None)
     assert sorted(result.errors) == ["_", "crop", "stores"]
-    assert result.errors["stores"] == ["stores = -3: must be >= 0"]
-    assert result.errors["_"] == ["harvest_peak_days = 0.0: must be > 0"]  # not on the form
+    assert result.errors["stores"] == ["stores = -3: must be between 0 and 2,000 (stores)"]
+    assert result.errors["_"] == [  # not on the form
+        "harvest_peak_days = 0: must be between 1 and 1,000,000,000 (days)"]
     unknown = FormResult("x", {"name": "x", "colour": 3})
     validate(unknown, None)
     assert unknown.errors == {"_": ["unknown key 'colour'"]}
@@ -94,7 +95,7 @@ def test_errors_are_shown_by_field(planner: FlaskClient) -> None:
     html = response.get_data(as_text=True)
     assert 'data-field="stores"' in html and "must be between 0 and 2,000" in html
     assert 'data-field="crop"' in html and "unknown" in html
-    assert 'data-field="tiers"' in html and "100 t minimum" in html
+    assert 'data-field="tiers"' in html and "capacity_t = 50: must be between 100 and" in html
     assert planner.get("/api/scenarios").get_json()["scenarios"] == []
 
 
@@ -212,6 +213,32 @@ def test_supply_outside_the_region_is_refused_on_upload(planner: FlaskClient) ->
     assert "622924 广河县" in html and "rows 3 (622921100201), 4 (622924999999)" in html
     instance = planner.application.config["INSTANCE_DIR"]
     assert "/uploads/" not in html and instance not in html
+    assert _uploads(planner) == []
+    assert planner.get("/api/scenarios").get_json()["scenarios"] == []
+
+
+@pytest.mark.parametrize(("name", "data"), [
+    ("空表 supply.csv", b"settlement_id,supply_t\n"),
+    ("blank.csv", b"settlement_id,supply_t\n,\n,\n"),
+    ("blank.xlsx", "xlsx"),
+])
+def test_an_empty_supply_table_is_refused_on_upload(planner: FlaskClient, name: str,
+                                                    data: bytes | str) -> None:
+    if data == "xlsx":
+        book = Workbook()
+        book.active.append(["settlement_id", "supply_t"])
+        book.active.append([None, None])
+        out = io.BytesIO()
+        book.save(out)
+        data = out.getvalue()
+    assert isinstance(data, bytes)
+    response = _post(planner, "/scenarios/new", **dict(
+        GOOD, supply_file=(io.BytesIO(data), name)))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert (f'<span class="error" data-field="supply_file">{name}: the supply table has no '
+            "data rows: only a header, or every row blank (表中没有数据行)") in html
+    assert "/uploads/" not in html and planner.application.config["INSTANCE_DIR"] not in html
     assert _uploads(planner) == []
     assert planner.get("/api/scenarios").get_json()["scenarios"] == []
 
@@ -480,12 +507,67 @@ def _form_fields(html: str) -> dict[str, str]:
 def test_every_field_is_labelled_in_both_languages(planner: FlaskClient) -> None:
     import re
 
+    from app.form_units import FALLBACK_TEXT
     from app.i18n import LABELS
-    from app.scenarios import FIELDS
+    from app.scenario_form import FIELDS
 
-    assert all(f"{p}_{k}" in LABELS for k in FIELDS for p in ("f", "h"))
+    assert all(f"{p}_{k}" in LABELS or k in FALLBACK_TEXT for k in FIELDS for p in ("f", "h"))
     zh = planner.get("/scenarios/new").get_data(as_text=True)
     en = planner.get("/scenarios/new?lang=en").get_data(as_text=True)
     assert not re.search(r">\s*[fh]_[a-z_]+", zh + en)  # no label shown as its key
     assert "服务时间" not in en and "Working shift <span class=\"unit\">(h)</span>" in en
     assert "每村装货时间 <span class=\"unit\">(分钟)</span>" in zh and "(万元)" in zh
+
+
+def test_form_ranges_are_the_scenarios_own(planner: FlaskClient) -> None:
+    """One source of truth: the form's ranges are optimize.scenario.PARAMS' bounds."""
+    from app.scenario_form import FIELDS, form_field_bounds
+    from optimize.scenario import PARAMS
+
+    numbers = [k for k, kind in FIELDS.items() if kind != "str"]
+    assert "shift_start_s" in numbers and "truck_capacity_t" in numbers
+    assert form_field_bounds() == {k: PARAMS[k].bounds for k in numbers}
+    html = planner.get("/scenarios/new").get_data(as_text=True)
+    assert 'data-range="shift_s">范围 1–24</span>' in html  # hours, from 3,600-86,400 s
+    assert 'data-range="truck_capacity_t">范围 0.1–50</span>' in html
+
+
+def test_shift_start_is_asked_in_hours_and_kept_in_seconds(planner: FlaskClient) -> None:
+    zh = planner.get("/scenarios/new").get_data(as_text=True)
+    assert ('<label data-field-row="shift_start_s">班次开始时间 <span class="unit">(点钟)</span>'
+            in zh)
+    en = planner.get("/scenarios/new?lang=en").get_data(as_text=True)
+    assert '<label data-field-row="shift_start_s">Shift start' in en
+    refused = _post(planner, "/scenarios/new?lang=zh", **dict(GOOD, shift_start_s="24"))
+    assert refused.status_code == 422
+    assert "班次开始时间（点钟） = 24：须在 0 到 23 之间" in refused.get_data(as_text=True)
+    saved = _post(planner, "/scenarios/new", **dict(GOOD, shift_start_s="6.5"))
+    assert saved.status_code == 302
+    sid = planner.get("/api/scenarios").get_json()["scenarios"][0]["id"]
+    assert planner.get(f"/api/scenarios/{sid}").get_json()["params"]["shift_start_s"] == 23_400
+    form = planner.get(f"/scenarios/{sid}/edit").get_data(as_text=True)
+    assert 'name="shift_start_s" value="6.5"' in form
+
+
+def test_a_stored_scenario_out_of_range_is_refused_at_run(planner: FlaskClient) -> None:
+    """A scenario saved before the ranges (1e30 t trucks) is shown with its reason, not run."""
+    from app.db import EXTENSION_KEY
+
+    db = planner.application.extensions[EXTENSION_KEY]
+    sid = db.save_scenario(None, "old", {"name": "old", "region_code": "622924",
+                                         "truck_capacity_t": 1e30, "shift_s": 90_000,
+                                         "harvest_peak_days": 0.5}, (None, None), "pete",
+                           (None, None))
+    response = planner.post(f"/scenarios/{sid}/run?lang=zh",
+                            data={"csrf_token": csrf_of(planner)})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    # in the form's unit and language, beside the field; one message each
+    assert html.count('data-field="truck_capacity_t">') == 1
+    assert 'data-field="truck_capacity_t">冷藏车载重（吨） = 1e+30：须在 0.1 到 50 之间' in html
+    assert 'data-field="shift_s">每班工作时长（小时） = 25：须在 1 到 24 之间' in html
+    # a value the form does not show: the scenario's own words, for the form as a whole
+    assert ('data-field="_">harvest_peak_days = 0.5: must be between 1 and 1,000,000,000 '
+            '(days)') in html
+    assert f'action="/scenarios/{sid}/edit"' in html  # the form saves edits, never runs
+    assert db.jobs() == []

@@ -31,3 +31,10 @@ def test_bad_status_and_duplicate_are_named(tmp_path: Path) -> None:
                  encoding="utf-8")
     with pytest.raises(DataError, match="row 3.*listed twice|listed twice"):
         read_sites_table(f)
+
+
+def test_an_empty_site_table_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "s.csv"
+    f.write_text("settlement_id,status\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"s\.csv: the site table has no data rows"):
+        read_sites_table(f)

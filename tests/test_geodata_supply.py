@@ -125,3 +125,75 @@ def test_csv_row_limit_and_empty_sheet(tmp_path: Path) -> None:
     Workbook().save(tmp_path / "blank.xlsx")
     with pytest.raises(DataError, match=r"blank\.xlsx.*empty"):
         read_supply_table(tmp_path / "blank.xlsx")
+
+
+@pytest.mark.parametrize(("name", "body"), [
+    ("header.csv", "settlement_id,supply_t\n"),
+    ("blank_lines.csv", "settlement_id,supply_t\n\n\n"),
+    ("commas.csv", "settlement_id,supply_t\n,\n , \n"),
+    ("bom.csv", "\ufeffsettlement_id,supply_t\r\n,\r\n"),
+])
+def test_a_table_without_data_rows_is_refused(tmp_path: Path, name: str, body: str) -> None:
+    f = tmp_path / name
+    f.write_text(body, encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        read_supply_table(f)
+    assert str(err.value) == (f"{f}: the supply table has no data rows: only a header, or "
+                              "every row blank (表中没有数据行)")
+
+
+def test_a_workbook_of_a_header_and_blank_rows_is_refused(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["settlement_id", "supply_t"])
+    sheet.append([None, None])
+    sheet["A5"] = None
+    book.save(tmp_path / "blank_rows.xlsx")
+    with pytest.raises(DataError, match=r"blank_rows\.xlsx: the supply table has no data rows"):
+        read_supply_table(tmp_path / "blank_rows.xlsx")
+    f = tmp_path / "one.csv"  # a blank row below data is a bad row, named, as before
+    f.write_text("settlement_id,supply_t\n622924100201,1\n,\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"one\.csv, row 3.*empty value"):
+        read_supply_table(f)
+
+
+def test_an_unsized_sheet_of_many_rows_is_refused_before_openpyxl_reads_it(
+        tmp_path: Path) -> None:
+    """Issue 16 defect 5 (a 510 KB XLSX took 59 s): a sheet with no <dimension> and
+    200,000 empty styled rows is counted as bytes; the broken tail proves openpyxl never
+    parsed it (reaching it would be an XML error, "not a readable XLSX workbook")."""
+    bomb = xlsx_bomb(tmp_path / "unsized.xlsx", dimension=None, rows=200_000,
+                     tail="<row r=")
+    assert bomb.stat().st_size < 600_000
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError) as err:
+            read_supply_table(bomb)
+        peak_b = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak_b < 10 * 2**20  # was +790 MB for a 510 KB file (3 MB measured here)
+    assert str(err.value) == (
+        f"{bomb}: a sheet (xl/worksheets/sheet1.xml) declares no size and has more than "
+        "20,000 data rows; delete the empty or formatted rows below the table (超过 20000 行)")
+    # header + 1 data row + 99 empty rows = 100 data rows: the limit, read (empties dropped)
+    few = xlsx_bomb(tmp_path / "few.xlsx", dimension=None, rows=99)
+    assert read_supply_table(few, Limits(rows=100))["supply_t"].tolist() == [1.0]
+    more = xlsx_bomb(tmp_path / "more.xlsx", dimension=None, rows=100)  # 101 data rows
+    with pytest.raises(DataError, match=r"declares no size and has more than 100 data rows"):
+        read_supply_table(more, Limits(rows=100))
+
+
+def test_reading_stops_at_the_time_limit(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import geodata.supply
+
+    ticks = iter([0.0] + [100.0] * 10)  # the deadline is set at 0, every check sees 100 s
+    monkeypatch.setattr(geodata.supply.time, "monotonic", lambda: next(ticks))
+    book = xlsx_bomb(tmp_path / "slow.xlsx")
+    with pytest.raises(DataError, match=r"slow\.xlsx: reading took longer than 20 s"):
+        read_supply_table(book)

@@ -96,7 +96,8 @@ def test_county_quotas_and_engine_from_toml(tmp_path: Path) -> None:
     with pytest.raises(SpecificationError) as err:
         Scenario(county_stores=(("6203", 4, 2),), siting_engine="magic")
     assert "county_stores '6203': expected a 6-digit Gansu county code" in err.value.reasons
-    assert "county_stores '6203': expected 0 <= min <= max, got min 4, max 2" in (
+    assert (
+        "county_stores '6203': expected 0 <= min <= max <= 2,000, got min 4, max 2") in (
         err.value.reasons)
     assert any(r.startswith("siting_engine 'magic'") for r in err.value.reasons)
 
@@ -155,3 +156,60 @@ def test_programme_figures_are_the_defaults() -> None:
         programme.DETOUR_FACTOR, programme.TRUCK_CAPACITY_T, programme.TRIPS_PER_TRUCK)
     assert "893 stores" in PARAMS["province_stores"].source
     assert "500 M yuan" in PARAMS["province_budget_yuan"].source
+
+
+def test_every_number_has_bounds_in_its_params_entry() -> None:
+    import dataclasses
+    numbers = [f.name for f in dataclasses.fields(Scenario)
+               if str(f.type).split(" ")[0] in ("int", "float")]
+    assert "shift_s" in numbers and "truck_capacity_t" in numbers and "stores" in numbers
+    missing = [k for k in numbers if k not in PARAMS or PARAMS[k].bounds is None]
+    assert missing == [], f"give these PARAMS entries bounds=(low, high): {missing}"
+    for key in numbers:  # every default lies within its own range
+        low, high = PARAMS[key].bounds  # type: ignore[misc]
+        value = getattr(Scenario(), key)
+        assert value is None or low <= value <= high, key
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("truck_capacity_t = 1e30", "truck_capacity_t = 1e+30: must be between 0.1 and 50 (t)"),
+    ("stores = 100000000000000000000",
+     "stores = 100,000,000,000,000,000,000: must be between 0 and 2,000 (stores)"),
+    ("shift_s = -1", "shift_s = -1: must be between 3,600 and 86,400 (s)"),
+    ("budget_yuan = nan", "budget_yuan = nan: must be between 0 and 10,000,000,000 (yuan)"),
+    ("detour_factor = 0.5", "detour_factor = 0.5: must be between 1 and 5 (ratio)"),
+    ("harvest_peak_days = inf",
+     "harvest_peak_days = inf: must be between 1 and 1,000,000,000 (days)"),
+    ("shift_start_s = 86400",
+     "shift_start_s = 86,400: must be between 0 and 82,800 (s after midnight)"),
+])
+def test_a_value_outside_its_range_names_key_and_range(tmp_path: Path, text: str,
+                                                       message: str) -> None:
+    f = tmp_path / "absurd.toml"
+    f.write_text(f'region_code = "622924"\n{text}\n', encoding="utf-8")
+    with pytest.raises(SpecificationError) as err:
+        Scenario.from_toml(f)
+    assert err.value.reasons == [f"{f}: {message}"]
+    assert [r.field for r in err.value.details] == [text.split(" ")[0]]
+
+
+def test_range_ends_are_allowed_and_tiers_and_quotas_have_ranges() -> None:
+    s = Scenario(truck_capacity_t=50.0, shift_s=3600, stores=2000, shift_start_s=0)
+    assert (s.truck_capacity_t, s.shift_s, s.stores) == (50.0, 3600, 2000)
+    with pytest.raises(SpecificationError) as err:
+        Scenario.from_mapping({"tiers": [{"capacity_t": 1e30, "build_cost_yuan": -1,
+                                          "subsidy_yuan": 0}],
+                               "county_stores": {"620302": {"min": 10**9}}})
+    assert err.value.reasons == [
+        "county_stores '620302': expected 0 <= min <= max <= 2,000, got min 1000000000, "
+        "max None",
+        "tiers[1] '1e+30 t': capacity_t = 1e+30: must be between 100 and 100,000 (t)",
+        "tiers[1] '1e+30 t': build_cost_yuan = -1: must be between 0 and 10,000,000,000 "
+        "(yuan)"]
+
+
+def test_shift_start_is_an_assumption_recorded_for_the_plan() -> None:
+    described = Scenario().describe()["shift_start_s"]
+    assert described["value"] == 6 * 3600 and described["assumption"] is True
+    assert described["unit"] == "s after midnight"
+    assert Scenario.from_mapping({"shift_start_s": 7 * 3600}).shift_start_s == 25_200
