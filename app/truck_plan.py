@@ -12,7 +12,7 @@ season's ``daily_supply_t``) and sums over one truck's trips are computed here.
 
 Clock times: trips of the truck plan (a route with ``season``) carry seconds from
 midnight of the season's day, so they print as they are; older trips carry seconds from
-the shift start, which is added (:func:`clock_offset_s`). The shift start shown is the
+the shift start, which is added (:func:`trip_clock_offset_s`). The shift start shown is the
 scenario's ``shift_start_s``, else 06:00 flagged as a display default.
 """
 
@@ -305,7 +305,7 @@ def shift_start(meta: Mapping[str, Any]) -> tuple[int, bool]:
     return SHIFT_START_DEFAULT_S, True
 
 
-def clock_offset_s(route: Mapping[str, Any], shift_start_s: int) -> int:
+def trip_clock_offset_s(route: Mapping[str, Any], shift_start_s: int) -> int:
     """What to add to a trip's seconds for a clock time: 0 for a truck-plan trip (it has
     a ``season``: seconds from midnight), the shift start for an older trip."""
     return 0 if route.get("season") is not None else shift_start_s
@@ -435,7 +435,7 @@ def truck_sheet(meta: Mapping[str, Any], season: str, truck_id: str) -> dict[str
     start_s, assumed = shift_start(meta)
     names = names_by_id(meta)
     ordered = [routes[str(rid)] for rid in truck.get("trips") or () if str(rid) in routes]
-    trips = [trip_view(r, names, clock_offset_s(r, start_s)) for r in ordered]
+    trips = [trip_view(r, names, trip_clock_offset_s(r, start_s)) for r in ordered]
     return {"truck_id": truck_id, "season": season, "base_id": truck.get("base_id"),
             "base_name": names.get(str(truck.get("base_id"))),
             "shift_start": clock(start_s), "shift_start_assumed": assumed,
