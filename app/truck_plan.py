@@ -363,7 +363,7 @@ def _typed_season_kpis(plan: PlanMeta, season: str) -> Mapping[str, Any]:
     if isinstance(seasons, Mapping):
         return season_kpis({"seasons": seasons}, season)
     for entry in getattr(seasons, "seasons", ()) or ():
-        kpis = getattr(entry, "kpis", None)
+        kpis = getattr(entry, "kpis", None) or (getattr(entry, "extra", None) or {}).get("kpis")
         if str(getattr(entry, "name", "")) == season and kpis is not None:
             return kpis.to_json() if hasattr(kpis, "to_json") else dict(kpis)
     return {}

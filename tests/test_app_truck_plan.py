@@ -307,6 +307,13 @@ def test_season_plan_counts_one_seasons_day() -> None:
     assert (head.daily_collected_t, head.daily_needed_t) == (5.0, 6.0)
     assert (summer.kpis.trucks_used, summer.kpis.truck_trips) == (1, 1)
     assert summer.kpis.route_distance_m == 30_000.0
+    province = truck_plan_meta("province")  # seasons read into the province report
+    province.update(decomposition={"rule": "", "bound_note": "", "wall_clock_caps_fired": []},
+                    regions=[], province_totals={"stores": 2, "trucks": 3, "budget_yuan": 1.0},
+                    truck_budget={"trucks": 3, "store_budget_yuan": 1.0})
+    typed = PlanMeta.from_json(province)
+    assert typed.seasons is not None and typed.seasons.routed_season == "autumn"
+    assert season_plan(typed, "summer").kpis.daily_pickup_t == 6.0
     old = PlanMeta.from_json(plan_meta("old", True, "2025-01-01T00:00:00Z"))
     assert season_plan(old) is old
 
