@@ -404,6 +404,10 @@ def test_map_has_season_layers_and_markets(viewer: FlaskClient) -> None:
         assert overlay(name) in html
     assert overlay("线路 Truck routes") not in html
     assert "autumn-T001-2" in html and "summer-T001-1" not in html
+    tip = json.dumps("<br>".join([  # the market marker's tooltip as the script holds it
+        "crops 品种: potato, vegetables", "intake 日收购: 500.0 t",
+        "hours 营业: 04:00–12:00", "delivered 日送达: 4.0 t"]))[1:-1]
+    assert tip.replace("<", "\\u003c").replace(">", "\\u003e") in html
     summer = viewer.get("/plans/trucks?season=summer").get_data(as_text=True)
     assert "summer-T001-1" in summer and "autumn-T001-2" not in summer
 
