@@ -10,8 +10,10 @@ Steps (each reported to ``progress``):
 4. candidate sites: one slot per township (more when stores outnumber townships);
 5. road graph: an OSM extract, or the approximate network over township points;
 6. sparse travel-time matrix villages x sites within the access limit;
-7. siting (``optimize.siting``), fleet allocation (``optimize.fleet``),
-   per-store routing (``optimize.routing``);
+7. siting (``optimize.siting``); per season, self-delivery and each store's trips
+   (``optimize.routing``, :mod:`optimize.pipeline.trips`), then the region's trucks
+   shared over all stores' trips (:mod:`optimize.pipeline.season_plan`,
+   ``optimize.fleet.shared``);
 8. the Plan with KPIs, provenance and every approximation named.
 """
 
@@ -26,7 +28,7 @@ from optimize.errors import SpecificationError
 from optimize.pipeline.assemble import assemble_plan
 from optimize.pipeline.network import network_frames, road_graph
 from optimize.pipeline.region import PROVINCE_CODE, Region, load_region, regional_share
-from optimize.pipeline.routing import route_all
+from optimize.pipeline.season_plan import route_seasons
 from optimize.pipeline.settlements import candidate_sites, site_rules, with_legs, with_supply
 from optimize.pipeline.siting import DEFAULT_WALL_SAFETY, site
 from optimize.plan.io import Plan
@@ -85,9 +87,9 @@ def plan_region(
     net = network_frames(graph, settlements, sites, scenario)
     report("siting cold stores (OR-Tools CP-SAT)", 0.30)
     siting = site(scenario, net, sites, share, wall_safety=wall_safety)
-    report("allocating trucks and routing (OR-Tools)", 0.55)
-    routing = route_all(scenario, graph, net, sites, siting, share.trucks, report,
-                        wall_safety=wall_safety)
+    report("routing every season (OR-Tools) and sharing the fleet", 0.55)
+    routing = route_seasons(scenario, region.code, graph, net, sites, siting, share.trucks,
+                            report, wall_safety=wall_safety)
     report("assembling the plan", 0.97)
     plan = assemble_plan(scenario, region, share, graph, net, sites, siting, routing, plan_id)
     report("done", 1.0)
