@@ -39,7 +39,10 @@ def test_unserved_items_carry_reasons(plan) -> None:  # type: ignore[no-untyped-
     routing_unserved = {u["settlement_id"] for u in plan.meta["unserved"]
                         if u["stage"] == "routing"}
     served = settle[settle["store_id"].notna() & (settle["supply_t"] > 0)]
-    assert routed | routing_unserved == set(served["settlement_id"])
+    own = set(settle.loc[settle["self_delivered"], "settlement_id"])
+    assert own and own <= set(served["settlement_id"])
+    assert routed | routing_unserved | own == set(served["settlement_id"])
+    assert not own & (routed | routing_unserved)  # self-delivered villages need no truck
     assert routing_unserved  # 广河's trucks cannot collect everything: the list is not empty
 
 

@@ -315,6 +315,9 @@ def assemble_plan(scenario: Scenario, region: Region, share: Share, graph: nx.Mu
     fleet = np.array([routing.trucks_at(s) for s in routing.store_ids], dtype=int)
     stores = stores_layer(scenario, sites, siting, settlements, fleet)
     settle = settlements_layer(settlements, net, siting, stores)
+    own = {v for days in routing.days for d in days for v in d.self_delivered["settlement_id"]}
+    settle.insert(settle.columns.get_loc("unserved_reason"), "self_delivered",
+                  settle["settlement_id"].isin(own))
     records = routing.records
     routes = gpd.GeoDataFrame(
         pd.DataFrame([row for r in records for row in r.rows], columns=SEASON_ROUTE_COLUMNS),
