@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from shapely.geometry import LineString
 
 from optimize.fleet.shared import DEFAULT_REACH_S, FleetDay, Job, plan_fleet_day
 from optimize.pipeline.network import Network, leg_matrices
@@ -59,13 +58,18 @@ def season_fleet(days: Sequence[StoreDay], store_ids: Sequence[str], drive_s: np
 
     ``days`` are the stores' days of one season (``StoreDay.store`` indexes ``store_ids``
     and both matrices: the empty drives between stores, across any border).
+    ``n_trucks`` 0 means no fleet limit: as many trucks as the trips need, none idle (a
+    province's prefecture, re-packed later by :mod:`optimize.pipeline.province_fleet`).
     """
     season = days[0].season if days else ""
     trips = {f"{d.store_id}:{k}": (d, t, g) for d in days
              for k, (t, g) in enumerate(zip(d.result.trips, d.geometries, strict=True))}
     jobs = [Job(jid, d.store, int(t.end_s - t.start_s), _trip_load(d, t))
             for jid, (d, t, _) in trips.items()]
+    if n_trucks <= 0:
+        n_trucks = len(jobs)
     packed = plan_fleet_day(jobs, drive_s, n_trucks, shift_s, reach_s=reach_s)
+    n_trucks = len(packed.trucks) + packed.idle
     out = SeasonRecords(season)
     for day in packed.trucks:
         _truck_records(out, day, trips, store_ids, drive_m, approximate, shift_start_s)
@@ -195,7 +199,3 @@ def season_kpis(out: SeasonRecords, days: Sequence[StoreDay], n_trucks: int,
         "distance_km": round(sum(t["distance_m"] for t in out.trucks) / 1000, 3),
         "fuel_l": None, "co2_kg": None, "cost_yuan": None}
 
-
-def layer_geometry(rows: list[dict[str, Any]]) -> list[LineString]:
-    """The geometries of route rows (for building the routes layer)."""
-    return [r["geometry"] for r in rows]

@@ -66,12 +66,16 @@ def plan_region(
     plan_id: str = "plan",
     progress: Progress | None = None,
     wall_safety: float = DEFAULT_WALL_SAFETY,
+    fleet_trucks: int | None = None,
 ) -> Plan:
     """Run the stages on a loaded region and return the finished plan.
 
     ``osm_path``: an OSM extract, clipped to the region, for the road graph and the
     villages it maps as named places. ``wall_safety``: the solvers' wall-clock caps as a
-    multiple of their deterministic budgets.
+    multiple of their deterministic budgets. ``fleet_trucks``: trucks shared over the
+    stores' trips in each season (default: the region's share; 0: no limit, for a
+    province whose fleet is packed over all prefectures afterwards,
+    :mod:`optimize.pipeline.province_fleet`).
     """
     report = progress or (lambda stage, fraction: None)
     share = regional_share(scenario, region.census)
@@ -88,7 +92,8 @@ def plan_region(
     report("siting cold stores (OR-Tools CP-SAT)", 0.30)
     siting = site(scenario, net, sites, share, wall_safety=wall_safety)
     report("routing every season (OR-Tools) and sharing the fleet", 0.55)
-    routing = route_seasons(scenario, region.code, graph, net, sites, siting, share.trucks,
+    trucks = share.trucks if fleet_trucks is None else fleet_trucks
+    routing = route_seasons(scenario, region.code, graph, net, sites, siting, trucks,
                             report, wall_safety=wall_safety)
     report("assembling the plan", 0.97)
     plan = assemble_plan(scenario, region, share, graph, net, sites, siting, routing, plan_id)

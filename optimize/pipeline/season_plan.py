@@ -91,7 +91,8 @@ def route_seasons(scenario: Scenario, region_code: str, graph: nx.MultiDiGraph,
                   net: Network, sites: gpd.GeoDataFrame, siting: LocationResult,
                   trucks: int, report: Callable[[str, float], None], *,
                   wall_safety: float = DEFAULT_WALL_SAFETY) -> SeasonalRouting:
-    """Every season's trips of every store, and the fleet packed per season."""
+    """Every season's trips of every store, and ``trucks`` packed over them per season
+    (0: no fleet limit, see :func:`optimize.pipeline.fleet_day.season_fleet`)."""
     started = time.perf_counter()
     seasons = region_seasons(scenario, region_code)
     depots, rows = depots_of(net, sites, siting)
@@ -105,6 +106,7 @@ def route_seasons(scenario: Scenario, region_code: str, graph: nx.MultiDiGraph,
     days = tuple(tuple(s[k] for s in by_store) for k in range(len(seasons)))
     records = tuple(season_fleet(d, store_ids, drive_s, drive_m, trucks, scenario.shift_s,
                                  approximate=approximate) for d in days)
+    trucks = max([trucks, *(r.kpis["trucks"] for r in records)]) if trucks <= 0 else trucks
     supply = [r.kpis["daily_supply_t"] for r in records]
     headline = int(np.argmax(supply)) if supply else 0
     return SeasonalRouting(seasons, store_ids, days, records, headline, trucks,

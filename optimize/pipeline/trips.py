@@ -6,10 +6,12 @@ For every season of the harvest calendar with produce in the region
 1. **self-delivered**: the store's own village, and every village whose road trip to the
    store by farm vehicle (road distance / ``farm_vehicle_speed_kmh``) takes at most
    ``self_delivery_reach_s`` (scenario parameters, flagged as assumptions);
-2. **trips**: the other villages' daily produce per crop (``supply_t x`` the crop's share
-   in the season ``/`` the season's days), split into truckloads, routed by
-   :func:`optimize.routing.solve.solve_routing`, one problem per crop with its freshness
-   limit, with as many single-trip trucks as there are pickups. The fleet is large
+2. **trips**: the other villages' daily produce (``supply_t x`` the season's crop shares
+   ``/`` the season's days; a village's crops are collected together, held to the
+   strictest crop's freshness limit: collecting Linxia's pepper on separate trips from its
+   vegetables doubled the summer trips and truck-hours), split into truckloads, routed by
+   :func:`optimize.routing.solve.solve_routing` with as many single-trip trucks as there
+   are pickups. The fleet is large
    enough that only physics leaves a pickup out; which real truck drives each trip is
    decided afterwards for all stores together (:mod:`optimize.pipeline.fleet_day`);
 3. **unrouted**: pickups no trip can serve (the screening reason: "no truck can reach it
@@ -128,22 +130,26 @@ def store_villages(net: Network, members: np.ndarray, depot_row: int) -> pd.Data
 
 def season_pickups(villages: pd.DataFrame, self_mask: np.ndarray, season: SeasonDay,
                    capacity_t: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(truck pickups, self-delivered rows) of the store's villages in one season."""
+    """(truck pickups, self-delivered rows) of the store's villages in one season.
+
+    A village's crops of the season are collected together (one stop, one daily load:
+    ``supply_t x`` the sum of the crops' shares ``/`` days), held to the strictest
+    crop's freshness limit; ``crop`` names the crops, comma-separated.
+    """
+    crops = ", ".join(c for c, _ in season.crops)
+    share = sum(s for _, s in season.crops)
+    limit = min(CROPS[c].freshness_limit_s for c, _ in season.crops)
     rows, own = [], []
     for v, village in enumerate(villages.itertuples(index=False)):
-        if not village.member:
+        daily = village.supply_t * share / season.days
+        if not village.member or daily <= 0:
             continue
-        for crop, share in season.crops:
-            daily = village.supply_t * share / season.days
-            if daily <= 0:
-                continue
-            if self_mask[v]:
-                own.append((village.settlement_id, village.name, crop, daily))
-                continue
-            for part in range(math.ceil(daily / capacity_t - 1e-9)):
-                rows.append((village.settlement_id, village.name, village.county_code, v,
-                             crop, CROPS[crop].freshness_limit_s,
-                             min(capacity_t, daily - part * capacity_t)))
+        if self_mask[v]:
+            own.append((village.settlement_id, village.name, crops, daily))
+            continue
+        for part in range(math.ceil(daily / capacity_t - 1e-9)):
+            rows.append((village.settlement_id, village.name, village.county_code, v,
+                         crops, limit, min(capacity_t, daily - part * capacity_t)))
     return (pd.DataFrame(rows, columns=TRIP_PICKUP_COLUMNS),
             pd.DataFrame(own, columns=["settlement_id", "name", "crop", "daily_t"]))
 
@@ -195,11 +201,11 @@ def store_days(scenario: Scenario, graph: nx.MultiDiGraph, net: Network, store: 
 
 def crop_by_crop(scenario: Scenario, time_s: np.ndarray, distance_m: np.ndarray,
                  pickups: pd.DataFrame, limit_s: float, wall_safety: float) -> RoutingResult:
-    """One routing problem per crop (each with its own freshness limit), joined.
+    """One routing problem per crop mix (each with its own freshness limit), joined.
 
-    A trip carries one crop: a mixed trip would hold the leafy vegetables' 2 h limit for
-    the whole load, and the per-pickup limit model found fewer trips within the budget
-    (measured on 广河县: 85 % of summer pickups left out).
+    The per-pickup limit model (``freshness_by_pickup_s``) found far fewer trips within
+    the budget (measured on 广河县 with pepper and vegetables as separate pickups: 85 % of
+    summer pickups left out), so pickups of different limits never share a problem.
     """
     trips: list[Trip] = []
     unserved: list[tuple[int, str]] = []

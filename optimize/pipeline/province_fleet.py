@@ -1,0 +1,128 @@
+"""The province's shared fleet: every prefecture's trips of a season packed into 720 trucks.
+
+The province is planned by prefecture; each regional plan routes every season
+(:mod:`optimize.pipeline.season_plan`). Run with ``fleet_trucks=0`` (no fleet limit: one
+truck per truck-day its trips need, none dropped), the merged plan then holds **every**
+trip the stores need. :func:`repack_season` re-packs one season's trips of all
+prefectures into the province's fleet with :func:`optimize.fleet.shared.plan_fleet_day`
+(trucks cross prefecture borders: a truck based at a Linxia store may collect for a
+Lanzhou store within reach) and returns the season's new trips, trucks, dropped pickups
+and KPIs. :func:`repack_plan_meta` applies it to every season of a merged ``plan.json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from optimize.fleet.shared import DEFAULT_REACH_S, Job, TruckDay, plan_fleet_day
+from optimize.pipeline.fleet_day import PALETTE, SHIFT_START_S, SeasonRecords
+
+#: Trip fields shifted with the trip when it is re-timed.
+TIME_FIELDS = ("start_s", "store_arrival_s", "end_s")
+
+
+def repack_season(season: str, routes: Sequence[Mapping[str, Any]],
+                  unserved: Sequence[Mapping[str, Any]], self_delivered_t: float,
+                  store_ids: Sequence[str], drive_s: np.ndarray, drive_m: np.ndarray,
+                  n_trucks: int, shift_s: int, *, reach_s: int = DEFAULT_REACH_S,
+                  shift_start_s: int = SHIFT_START_S) -> SeasonRecords:
+    """One season's collection ``routes`` (any prefecture) packed into ``n_trucks``.
+
+    ``unserved`` are the season's routing pickups left out before the fleet step (kept);
+    ``store_ids`` index ``drive_s`` / ``drive_m`` (empty drives between stores, s and m).
+    Returns the season's records (``rows`` carry ``old_route_id`` for the routes layer).
+    """
+    index = {s: k for k, s in enumerate(store_ids)}
+    by_id = {r["route_id"]: r for r in routes}
+    jobs = [Job(r["route_id"], index[r["store_id"]], int(r["end_s"] - r["start_s"]),
+                float(r["load_t"])) for r in routes]
+    packed = plan_fleet_day(jobs, drive_s, n_trucks, shift_s, reach_s=reach_s)
+    out = SeasonRecords(season, unserved=[dict(u) for u in unserved])
+    for day in packed.trucks:
+        _retime(out, day, by_id, store_ids, drive_m, shift_start_s)
+    idle_base = sorted(store_ids)[0] if store_ids else ""
+    for k in range(len(packed.trucks), n_trucks):
+        out.trucks.append({"truck_id": f"T{k + 1:03d}", "season": season,
+                           "base_id": idle_base, "trips": [], "start_s": shift_start_s,
+                           "end_s": shift_start_s, "work_s": 0, "distance_m": 0,
+                           "collection_t": 0.0, "market_t": 0.0, "idle": True,
+                           "idle_reason": packed.idle_reason, "empty_legs": []})
+    for jid in packed.dropped:
+        r = by_id[jid]
+        out.unserved += [{"settlement_id": s["settlement_id"], "name": s["name"],
+                          "county_code": str(s["settlement_id"])[:6], "stage": "routing",
+                          "reason": packed.dropped_reason, "season": season,
+                          "tonnes_t": s["pickup_t"]} for s in r["stops"]]
+    needed = sum(float(r["load_t"]) for r in routes) + sum(
+        float(u.get("tonnes_t") or 0.0) for u in unserved)
+    routed = sum(float(r["load_t"]) for r in out.routes)
+    used = len(packed.trucks)
+    out.kpis = {
+        "daily_supply_t": round(self_delivered_t + needed, 3),
+        "daily_self_delivered_t": round(self_delivered_t, 3),
+        "daily_truck_needed_t": round(needed, 3), "daily_pickup_routed_t": round(routed, 3),
+        "daily_unrouted_t": round(needed - routed, 3), "market_t": 0.0,
+        "left_for_buyers_t": round(self_delivered_t + routed, 3), "trucks": n_trucks,
+        "trucks_used": used, "idle_trucks": n_trucks - used,
+        "dropped_trips": len(packed.dropped),
+        "distance_km": round(sum(t["distance_m"] for t in out.trucks) / 1000, 3),
+        "fuel_l": None, "co2_kg": None, "cost_yuan": None}
+    return out
+
+
+def _retime(out: SeasonRecords, day: TruckDay, by_id: Mapping[str, Mapping[str, Any]],
+            store_ids: Sequence[str], drive_m: np.ndarray, shift_start_s: int) -> None:
+    """The truck-day's trips with new truck, base, rank and clock; its truck record."""
+    truck_id = f"T{day.truck + 1:03d}"
+    base_id = store_ids[day.base]
+    ids, distance, tonnes = [], 0, 0.0
+    for rank, (jid, offset) in enumerate(zip(day.jobs, day.starts_s, strict=True), start=1):
+        old = by_id[jid]
+        shift = shift_start_s + offset - int(old["start_s"])
+        route = {**old, **{k: int(old[k]) + shift for k in TIME_FIELDS if k in old},
+                 "route_id": f"{out.season.replace(' ', '_')}-{truck_id}-{rank}",
+                 "truck_id": truck_id, "base_id": base_id, "trip": rank,
+                 "colour": PALETTE[day.truck % len(PALETTE)],
+                 "stops": [{**s, "arrival_s": int(s["arrival_s"]) + shift}
+                           for s in old["stops"]]}
+        ids.append(route["route_id"])
+        distance += int(route["distance_m"])
+        tonnes += float(route["load_t"])
+        out.routes.append(route)
+        out.rows.append({**{k: v for k, v in route.items() if k != "stops"},
+                         "old_route_id": jid})
+    legs = [{"from_id": store_ids[a], "to_id": store_ids[b], "drive_s": s,
+             "distance_m": int(drive_m[a, b])} for a, b, s in day.legs]
+    distance += sum(leg["distance_m"] for leg in legs)
+    out.trucks.append({
+        "truck_id": truck_id, "season": out.season, "base_id": base_id, "trips": ids,
+        "start_s": shift_start_s, "end_s": shift_start_s + day.work_s, "work_s": day.work_s,
+        "distance_m": int(distance), "collection_t": round(tonnes, 3), "market_t": 0.0,
+        "idle": False, "idle_reason": None, "empty_legs": legs})
+
+
+def repack_plan_meta(meta: Mapping[str, Any], store_ids: Sequence[str], drive_s: np.ndarray,
+                     drive_m: np.ndarray, n_trucks: int, shift_s: int,
+                     *, reach_s: int = DEFAULT_REACH_S) -> list[SeasonRecords]:
+    """:func:`repack_season` for every season of a merged plan's ``routes``.
+
+    Self-delivered tonnes per season are the sum of the regional ``seasons[*].kpis``
+    (passed in ``meta["season_kpis"]`` as ``{season: [kpis, ...]}``); unserved routing
+    pickups of a season other than "fleet capacity reached" ones are kept.
+    """
+    seasons = sorted({r["season"] for r in meta["routes"] if r.get("season")}
+                     | set(meta.get("season_kpis", {})))
+    out = []
+    for season in seasons:
+        routes = [r for r in meta["routes"] if r.get("season") == season
+                  and r.get("kind", "collection") == "collection"]
+        left = [u for u in meta["unserved"] if u.get("season") == season
+                and u.get("stage") == "routing" and "fleet capacity" not in u["reason"]]
+        own = sum(float(k["daily_self_delivered_t"])
+                  for k in meta.get("season_kpis", {}).get(season, []))
+        out.append(repack_season(season, routes, left, own, store_ids, drive_s, drive_m,
+                                 n_trucks, shift_s, reach_s=reach_s))
+    return out
