@@ -17,9 +17,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from optimize.pipeline.fleet_day import SHIFT_START_NOTE
 from optimize.pipeline.network import Network
 from optimize.pipeline.region import Region, Share
-from optimize.pipeline.fleet_day import SHIFT_START_NOTE
 from optimize.pipeline.routing import StoreRoutes
 from optimize.pipeline.season_plan import SeasonalRouting, seasons_meta
 from optimize.plan.format import SCHEMA

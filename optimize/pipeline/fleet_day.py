@@ -109,7 +109,7 @@ def _truck_records(out: SeasonRecords, day: Any, trips: dict[str, Any],
                          "geometry": geom})
     legs = [{"from_id": store_ids[a], "to_id": store_ids[b], "drive_s": s,
              "distance_m": int(drive_m[a, b])} for a, b, s in day.legs]
-    distance += sum(leg["distance_m"] for leg in legs)
+    distance += sum(int(drive_m[a, b]) for a, b, _ in day.legs)
     out.trucks.append({
         "truck_id": truck_id, "season": out.season, "base_id": base_id, "trips": route_ids,
         "start_s": shift_start_s, "end_s": shift_start_s + day.work_s, "work_s": day.work_s,
@@ -144,7 +144,7 @@ def _idle_records(out: SeasonRecords, packed: FleetDay, days: Sequence[StoreDay]
     """Idle trucks, based in turn at the stores with the most truck-collected tonnes."""
     if packed.idle <= 0:
         return
-    load = {}
+    load: dict[int, float] = {}
     for d in days:
         load[d.store] = load.get(d.store, 0.0) + float(d.pickups["pickup_t"].sum())
     order = sorted(range(len(store_ids)), key=lambda s: (-load.get(s, 0.0), s))

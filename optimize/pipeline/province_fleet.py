@@ -96,7 +96,7 @@ def _retime(out: SeasonRecords, day: TruckDay, by_id: Mapping[str, Mapping[str, 
                          "old_route_id": jid})
     legs = [{"from_id": store_ids[a], "to_id": store_ids[b], "drive_s": s,
              "distance_m": int(drive_m[a, b])} for a, b, s in day.legs]
-    distance += sum(leg["distance_m"] for leg in legs)
+    distance += sum(int(drive_m[a, b]) for a, b, _ in day.legs)
     out.trucks.append({
         "truck_id": truck_id, "season": out.season, "base_id": base_id, "trips": ids,
         "start_s": shift_start_s, "end_s": shift_start_s + day.work_s, "work_s": day.work_s,

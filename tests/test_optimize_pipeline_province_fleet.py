@@ -1,0 +1,76 @@
+"""The province's fleet step over merged regional trips (optimize.pipeline.province_fleet).
+
+Two prefectures' stores, 900 s apart across the border; each regional plan was routed
+without a fleet limit, one truck per trip. Re-packed into one truck, the Lanzhou store's
+trip is driven by the truck based at the Linxia store (or the other way round), chained
+with the border drive; with a shorter shift the least productive trip is dropped and its
+pickups are listed with the fleet bound.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from optimize.pipeline.fleet_day import SHIFT_START_S
+from optimize.pipeline.province_fleet import repack_plan_meta, repack_season
+
+STORES = ("6201-S001", "6229-S001")
+DRIVE_S = np.array([[0, 900], [900, 0]])
+DRIVE_M = np.array([[0, 15_000], [15_000, 0]])
+
+
+def trip(route_id: str, store: str, load_t: float, start_s: int) -> dict[str, Any]:
+    """A 3600 s trip (village reached at +1200 s, back at +2400 s, unloaded at +3600 s)."""
+    return {"route_id": route_id, "kind": "collection", "season": "summer",
+            "truck_id": route_id.split("-")[-2], "base_id": store, "store_id": store,
+            "trip": 1, "load_t": load_t, "distance_m": 30_000, "duration_s": 3600,
+            "start_s": start_s, "store_arrival_s": start_s + 2400, "end_s": start_s + 3600,
+            "stops": [{"settlement_id": f"{store[:4]}01100201", "name": "v",
+                       "arrival_s": start_s + 1200, "pickup_t": load_t,
+                       "load_after_t": load_t}]}
+
+
+ROUTES = [trip("summer-6201-T001-1", STORES[0], 3.0, 21_600),
+          trip("summer-6229-T001-1", STORES[1], 2.0, 21_600),
+          trip("summer-6229-T002-1", STORES[1], 1.0, 21_600)]
+
+
+def test_one_truck_crosses_the_border() -> None:
+    rec = repack_season("summer", ROUTES, [], 4.0, STORES, DRIVE_S, DRIVE_M, 1, 28_800)
+    (truck,) = rec.trucks
+    assert {r["store_id"] for r in rec.routes} == set(STORES)
+    assert truck["base_id"] == STORES[0]  # the 3 t trip is the most productive: it opens
+    assert truck["work_s"] == 3 * 3600 + 2 * 900
+    # ties of added time go to the earlier position: the 1 t and 2 t Linxia trips are
+    # inserted before the 3 t one, so the day runs base -> Linxia, Linxia -> base
+    assert [r["store_id"] for r in rec.routes] == [STORES[1], STORES[1], STORES[0]]
+    assert [leg["drive_s"] for leg in truck["empty_legs"]] == [900, 0, 900, 0]
+    starts = [r["start_s"] for r in rec.routes]
+    assert starts == [SHIFT_START_S + 900, SHIFT_START_S + 4500, SHIFT_START_S + 9000]
+    assert rec.routes[1]["stops"][0]["arrival_s"] == SHIFT_START_S + 4500 + 1200
+    assert rec.kpis["daily_pickup_routed_t"] == 6.0 and rec.kpis["daily_supply_t"] == 10.0
+
+
+def test_short_shift_drops_the_least_productive_trip() -> None:
+    rec = repack_season("summer", ROUTES, [], 0.0, STORES, DRIVE_S, DRIVE_M, 1, 9000)
+    assert rec.kpis["dropped_trips"] == 1 and rec.kpis["daily_unrouted_t"] == 1.0
+    (left,) = rec.unserved
+    assert left["reason"].startswith("fleet capacity reached: all 1 trucks are in use")
+    assert left["tonnes_t"] == 1.0 and left["county_code"] == "622901"
+
+
+def test_every_season_of_a_merged_plan() -> None:
+    meta = {"routes": ROUTES + [dict(trip("autumn-6201-T001-1", STORES[0], 2.5, 21_600),
+                                     season="autumn")],
+            "unserved": [{"settlement_id": "620101100201", "name": "far", "county_code":
+                          "620101", "stage": "routing", "season": "autumn", "tonnes_t": 0.5,
+                          "reason": "no truck can reach it within its freshness limit even "
+                                    "alone"}],
+            "season_kpis": {"autumn": [{"daily_self_delivered_t": 1.0}]}}
+    autumn, summer = repack_plan_meta(meta, STORES, DRIVE_S, DRIVE_M, 2, 28_800)
+    assert (autumn.season, summer.season) == ("autumn", "summer")
+    assert autumn.kpis["daily_truck_needed_t"] == 3.0 and autumn.kpis["idle_trucks"] == 1
+    assert autumn.kpis["daily_supply_t"] == 4.0 and len(autumn.unserved) == 1
+    assert summer.kpis["trucks_used"] == 1
