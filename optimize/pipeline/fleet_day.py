@@ -80,8 +80,9 @@ def season_fleet(days: Sequence[StoreDay], store_ids: Sequence[str], drive_s: np
         out.unserved += [_unserved(d, p, packed.dropped_reason) for p in t.stops]
     for d in days:
         out.unserved += [_unserved(d, p, reason) for p, reason in d.unserved]
+    unrouted = sum(u["tonnes_t"] for u in out.unserved)
     out.unserved = _merge_unserved(out.unserved)
-    out.kpis = season_kpis(out, days, n_trucks, len(dropped))
+    out.kpis = season_kpis(out, days, n_trucks, len(dropped), unrouted)
     return out
 
 
@@ -179,11 +180,15 @@ def _merge_unserved(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def season_kpis(out: SeasonRecords, days: Sequence[StoreDay], n_trucks: int,
-                dropped: int) -> dict[str, Any]:
-    """``seasons.seasons[*].kpis``: who carries what, trucks and kilometres."""
+                dropped: int, unrouted_t: float) -> dict[str, Any]:
+    """``seasons.seasons[*].kpis``: who carries what, trucks and kilometres.
+
+    Tonnes are summed unrounded (routed = needed - unrouted), then rounded to 1 kg, so
+    the identities hold exactly; the trips' rounded ``load_t`` add up to within grams.
+    """
     own = sum(float(d.self_delivered["daily_t"].sum()) for d in days)
     needed = sum(float(d.pickups["pickup_t"].sum()) for d in days)
-    routed = sum(r["load_t"] for r in out.routes)
+    routed = needed - unrouted_t
     for d in days:
         own_d = float(d.self_delivered["daily_t"].sum())
         routed_d = sum(r["load_t"] for r in out.routes if r["store_id"] == d.store_id)
