@@ -98,6 +98,28 @@ def _one_truck(t: TruckDay, routes: dict[str, Route], shift: int) -> list[str]:
     return out
 
 
+def truck_span_problems(meta: PlanMeta) -> list[str]:
+    """Seasonal trips without ``trucks`` (a merged province plan): each truck's trips of
+    a season, by ``truck_id``, must not overlap and must span at most the shift."""
+    if meta.trucks is not None:
+        return []
+    shift = int(meta.param("shift_s"))
+    days: dict[tuple[str, str], list[Route]] = collections.defaultdict(list)
+    for r in meta.routes:
+        if r.season is not None:
+            days[(r.season, r.truck_id)].append(r)
+    out = []
+    for (season, truck), trips in sorted(days.items()):
+        trips.sort(key=lambda r: r.start_s)
+        out += [f"truck {truck} ({season}): trip {b.route_id} starts before {a.route_id} ends"
+                for a, b in zip(trips, trips[1:], strict=False) if b.start_s < a.end_s]
+        span = trips[-1].end_s - trips[0].start_s
+        if span > shift:
+            out.append(f"truck {truck} ({season}): trips span {span} s, over the {shift} s "
+                       "shift")
+    return out
+
+
 def season_kpi_problems(meta: PlanMeta) -> list[str]:
     """Season KPIs that disagree with the trips, trucks and unserved pickups."""
     seasons = meta.seasons

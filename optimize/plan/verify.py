@@ -11,13 +11,19 @@ import math
 from optimize.plan.io import Plan
 from optimize.plan.kpis import compute_kpis
 from optimize.plan.model import Route
-from optimize.plan.trucks import season_kpi_problems, stop_freshness_problems, truck_problems
+from optimize.plan.trucks import (
+    season_kpi_problems,
+    stop_freshness_problems,
+    truck_problems,
+    truck_span_problems,
+)
 
 
 def verify_plan(plan: Plan) -> list[str]:
     """Every violation found in ``plan`` (an empty list means the plan checks out)."""
     return (_store_problems(plan) + _settlement_problems(plan) + _route_problems(plan)
-            + _kpi_problems(plan) + truck_problems(plan.info) + season_kpi_problems(plan.info))
+            + _kpi_problems(plan) + truck_problems(plan.info) + season_kpi_problems(plan.info)
+            + truck_span_problems(plan.info))
 
 
 def _store_problems(plan: Plan) -> list[str]:
@@ -66,7 +72,7 @@ def _route_problems(plan: Plan) -> list[str]:
         load = sum(s.pickup_t for s in r.stops)
         if load > capacity + 1e-6:
             out.append(f"route {name}: load {load:.3f} t exceeds truck capacity {capacity} t")
-        if r.end_s > shift and plan.info.trucks is None:  # seasonal plans: per truck-day
+        if r.end_s > shift and r.season is None:  # seasonal plans: per truck-day below
             out.append(f"route {name}: ends at {r.end_s} s, after the {shift} s shift")
         age = _first_pickup_age_s(r)
         # a province route: its season's crop
