@@ -115,3 +115,14 @@ def test_plan_checks_catch_a_wrong_season_kpi(key: str) -> None:
     rec = two_region_day(1)
     rec.kpis[key] += 1
     assert any(f"kpi {key}" in p for p in season_kpi_problems(as_meta(rec)))
+
+
+def test_equal_village_loads_add_up_to_the_season_figure() -> None:
+    # the census spreads a county's produce evenly: 300 equal 0.2774 t loads rounded to the
+    # kilogram would all lose 0.4 kg, 0.12 t in all; written to the gram they add up
+    day = store_day(0, [0.2774] * 300)
+    rec = season_fleet([day], STORES[:1], np.zeros((1, 1)), np.zeros((1, 1)), 0, 28_800)
+    routed = sum(r["load_t"] for r in rec.routes)
+    assert rec.kpis["dropped_trips"] == 0 and rec.kpis["trucks"] == 38  # 8 trips a truck
+    assert rec.kpis["daily_pickup_routed_t"] == pytest.approx(83.22, abs=1e-9)
+    assert routed == pytest.approx(83.22, abs=1e-3)
