@@ -12,9 +12,22 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 
+from geodata import datasets
 from optimize.pipeline.fleet_day import SHIFT_START_S
-from optimize.pipeline.province_fleet import repack_plan_meta, repack_season
+from optimize.pipeline.province.network import province_network
+from optimize.pipeline.province_fleet import (
+    province_store_drives,
+    repack_plan_meta,
+    repack_province_plan,
+    repack_season,
+)
+from optimize.pipeline.region import PROVINCE_CODE, load_region
+from optimize.pipeline.regional import build_plan
+from optimize.plan.io import Plan
+from optimize.plan.verify import verify_plan
+from tests.conftest import GUANGHE
 
 STORES = ("6201-S001", "6229-S001")
 DRIVE_S = np.array([[0, 900], [900, 0]])
@@ -74,3 +87,39 @@ def test_every_season_of_a_merged_plan() -> None:
     assert autumn.kpis["daily_truck_needed_t"] == 3.0 and autumn.kpis["idle_trucks"] == 1
     assert autumn.kpis["daily_supply_t"] == 4.0 and len(autumn.unserved) == 1
     assert summer.kpis["trucks_used"] == 1
+
+
+@pytest.fixture(scope="module")
+def unlimited() -> Plan:
+    """广河县 planned without a fleet limit, as a province's prefecture is."""
+    return build_plan(GUANGHE, plan_id="g0", fleet_trucks=0)
+
+
+@pytest.mark.slow
+def test_prefecture_without_fleet_limit_drops_nothing(unlimited: Plan) -> None:
+    seasons = unlimited.meta["seasons"]["seasons"]
+    assert seasons
+    for s in seasons:
+        k = s["kpis"]
+        assert k["dropped_trips"] == 0 and k["idle_trucks"] == 0
+        assert k["trucks"] == k["trucks_used"] > 0
+    assert verify_plan(unlimited) == []
+
+
+@pytest.mark.slow
+def test_merged_plan_repacked_on_the_province_network(unlimited: Plan) -> None:
+    root = datasets.data_dir(None)
+    net = province_network(GUANGHE, load_region(PROVINCE_CODE, root), ["6229"])
+    ids, drive_s, drive_m = province_store_drives(net, unlimited.stores)
+    assert drive_s.shape == (len(ids), len(ids)) and drive_s[0, 1] > 0
+    full = repack_province_plan(unlimited, GUANGHE, ids, drive_s, drive_m, 10)
+    assert verify_plan(full) == []
+    short = repack_province_plan(unlimited, GUANGHE, ids, drive_s, drive_m, 3)
+    assert verify_plan(short) == []
+    for s in short.meta["seasons"]["seasons"]:
+        k = s["kpis"]
+        assert k["trucks"] == k["trucks_used"] == 3 and k["dropped_trips"] > 0
+        assert k["daily_pickup_routed_t"] < k["daily_truck_needed_t"]
+    reasons = {u["reason"].split(":")[0] for u in short.meta["unserved"]}
+    assert "fleet capacity reached" in reasons
+    assert sum(short.stores["trucks"]) == 3

@@ -7,18 +7,30 @@ trip the stores need. :func:`repack_season` re-packs one season's trips of all
 prefectures into the province's fleet with :func:`optimize.fleet.shared.plan_fleet_day`
 (trucks cross prefecture borders: a truck based at a Linxia store may collect for a
 Lanzhou store within reach) and returns the season's new trips, trucks, dropped pickups
-and KPIs. :func:`repack_plan_meta` applies it to every season of a merged ``plan.json``.
+and KPIs. :func:`repack_plan_meta` applies it to every season of a merged ``plan.json``,
+:func:`repack_province_plan` to a merged :class:`~optimize.plan.io.Plan` (layers
+included), with the store-to-store drives of :func:`province_store_drives`.
 """
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from optimize.fleet.shared import DEFAULT_REACH_S, Job, TruckDay, plan_fleet_day
+from optimize.pipeline.assemble import META_KEYS, SEASON_ROUTE_COLUMNS, store_lists
 from optimize.pipeline.fleet_day import PALETTE, SHIFT_START_S, SeasonRecords
+from optimize.pipeline.network import leg_matrices
+from optimize.pipeline.province.network import ProvinceNetwork
+from optimize.pipeline.trips import region_seasons
+from optimize.plan.io import Plan
+from optimize.plan.kpis import compute_kpis
+from optimize.scenario import Scenario
 
 #: Trip fields shifted with the trip when it is re-timed.
 TIME_FIELDS = ("start_s", "store_arrival_s", "end_s")
@@ -126,3 +138,74 @@ def repack_plan_meta(meta: Mapping[str, Any], store_ids: Sequence[str], drive_s:
         out.append(repack_season(season, routes, left, own, store_ids, drive_s, drive_m,
                                  n_trucks, shift_s, reach_s=reach_s))
     return out
+
+
+def province_store_drives(net: ProvinceNetwork, stores: pd.DataFrame
+                          ) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Store ids and the empty drive (s, m) between every pair of stores on the province
+    network (``stores`` needs store_id, site_settlement_id), across prefecture borders."""
+    sites = stores["site_settlement_id"]
+    time_s, distance_m = leg_matrices(
+        net.csr, list(sites), list(net.node.reindex(sites)),
+        net.leg_s.reindex(sites).to_numpy(dtype=float),
+        net.leg_m.reindex(sites).to_numpy(dtype=float))
+    return list(stores["store_id"]), time_s, distance_m
+
+
+def self_delivered_by_season(plan: Plan, scenario: Scenario) -> dict[str, float]:
+    """Daily self-delivered tonnes per season: villages marked ``self_delivered`` in the
+    settlements layer, each with its prefecture's crop shares of the season."""
+    settle = plan.settlements
+    own = settle[settle["self_delivered"].fillna(False).astype(bool)
+                 & settle["store_id"].notna()] if "self_delivered" in settle else settle[:0]
+    out: dict[str, float] = {}
+    for code, group in own.groupby(own["settlement_id"].str[:4]):
+        supply = float(group["supply_t"].sum())
+        for season in region_seasons(scenario, str(code)):
+            share = sum(s for _, s in season.crops)
+            out[season.name] = out.get(season.name, 0.0) + supply * share / season.days
+    return out
+
+
+def repack_province_plan(plan: Plan, scenario: Scenario, store_ids: Sequence[str],
+                         drive_s: np.ndarray, drive_m: np.ndarray, n_trucks: int,
+                         *, reach_s: int = DEFAULT_REACH_S) -> Plan:
+    """The merged province plan with every season's trips packed into ``n_trucks``.
+
+    ``plan`` is the merge of regional plans run with ``fleet_trucks=0`` (every trip the
+    stores need); its routes, trucks, unserved routing pickups, season KPIs, headline KPIs
+    and trucks per store are replaced; ``meta["seasons"]["seasons"][*]`` gain ``kpis``.
+    """
+    meta = dict(plan.meta)
+    own = self_delivered_by_season(plan, scenario)
+    records = repack_plan_meta({**meta, "season_kpis": {
+        s: [{"daily_self_delivered_t": t}] for s, t in own.items()}}, store_ids, drive_s,
+        drive_m, n_trucks, scenario.shift_s, reach_s=reach_s)
+    old = plan.routes.set_index("route_id")
+    rows = [{**{k: v for k, v in r.items() if k != "old_route_id"},
+             "geometry": old.loc[r["old_route_id"], "geometry"]} for rec in records
+            for r in rec.rows]
+    routes = gpd.GeoDataFrame(pd.DataFrame(rows, columns=[*SEASON_ROUTE_COLUMNS]),
+                              geometry="geometry", crs=4326)
+    kept = [u for u in meta["unserved"] if u.get("stage") != "routing"]
+    meta.update(routes=[r for rec in records for r in rec.routes],
+                trucks=[t for rec in records for t in rec.trucks],
+                unserved=kept + [u for rec in records for u in rec.unserved])
+    by_name = {rec.season: rec.kpis for rec in records}
+    seasons = dict(meta.get("seasons") or {})
+    seasons["seasons"] = [{**s, "kpis": by_name[s["name"]]}
+                          for s in seasons.get("seasons", []) if s["name"] in by_name]
+    head = seasons.get("routed_season") or max(by_name, key=lambda s:
+                                               by_name[s]["daily_supply_t"])
+    seasons["routed_season"] = head
+    meta["seasons"] = seasons
+    base = collections.Counter(t["base_id"] for t in meta["trucks"] if t["season"] == head)
+    stores = plan.stores.assign(trucks=[base.get(s, 0) for s in plan.stores["store_id"]])
+    meta.update(store_lists(stores))
+    k = meta["kpis"]
+    meta["kpis"] = compute_kpis(plan.settlements, stores, routes, trucks=n_trucks,
+                                budget_yuan=k.get("budget_yuan") or 0.0,
+                                daily_pickup_t=by_name[head]["daily_truck_needed_t"],
+                                season=head)
+    meta = {key: meta[key] for key in META_KEYS if key in meta}
+    return Plan(meta, plan.counties, plan.settlements, stores, routes)

@@ -45,6 +45,7 @@ def build_plan(
     plan_id: str = "plan",
     progress: Progress | None = None,
     wall_safety: float = DEFAULT_WALL_SAFETY,
+    fleet_trucks: int | None = None,
 ) -> Plan:
     """Load the scenario's region and plan it (:func:`plan_region`)."""
     if len(scenario.region_code) == len(PROVINCE_CODE):
@@ -55,7 +56,7 @@ def build_plan(
     report("loading reference data", 0.02)
     region = load_region(scenario.region_code, datasets.data_dir(data_dir))
     return plan_region(scenario, region, osm_path=osm_path, plan_id=plan_id,
-                       progress=report, wall_safety=wall_safety)
+                       progress=report, wall_safety=wall_safety, fleet_trucks=fleet_trucks)
 
 
 def plan_region(
