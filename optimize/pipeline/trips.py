@@ -222,7 +222,8 @@ def crop_by_crop(scenario: Scenario, time_s: np.ndarray, distance_m: np.ndarray,
         unserved += [(int(index[i]), r) for i, r in result.unserved]
         statuses.append(f"{crop}: {result.status}")
         seconds += result.time_s
-    return RoutingResult(tuple(trips), tuple(sorted(unserved)), "; ".join(statuses), 0,
+    status = "; ".join(statuses) or "no pickups (every village self-delivers)"
+    return RoutingResult(tuple(trips), tuple(sorted(unserved)), status, 0,
                          seconds, len(trips), sum(t.distance_m for t in trips),
                          float(sum(pickups["pickup_t"].iloc[list(t.stops)].sum()
                                    for t in trips)))
