@@ -69,4 +69,4 @@ def test_a_village_out_of_reach_even_alone_is_left_with_the_physical_reason() ->
     result = crop_by_crop(Scenario(), time_s, time_s * 10, pickups, 0.5, 3.0)
     assert [t.stops for t in result.trips] == [(0,)]
     assert [p for p, _ in result.unserved] == [1]
-    assert result.status == "vegetables: success"
+    assert result.status == "success"

@@ -92,7 +92,7 @@ def plan_region(
     net = network_frames(graph, settlements, sites, scenario)
     report("siting cold stores (OR-Tools CP-SAT)", 0.30)
     siting = site(scenario, net, sites, share, wall_safety=wall_safety)
-    report("routing every season (OR-Tools) and sharing the fleet", 0.55)
+    report("allocating trucks and routing (OR-Tools)", 0.55)
     trucks = share.trucks if fleet_trucks is None else fleet_trucks
     routing = route_seasons(scenario, region.code, graph, net, sites, siting, trucks,
                             report, wall_safety=wall_safety)

@@ -99,7 +99,6 @@ def route_seasons(scenario: Scenario, region_code: str, graph: nx.MultiDiGraph,
     by_store = all_store_days(scenario, graph, net, depots, rows, siting.assignment,
                               siting.open_sites, seasons, report, wall_safety=wall_safety)
     store_ids = tuple(f"S{n + 1:03d}" for n in range(len(depots)))
-    report("sharing the fleet over the stores' trips", 0.92)
     drive_s, drive_m = store_drive_matrices(net, depots) if depots else (
         np.zeros((0, 0)), np.zeros((0, 0)))
     approximate = bool(graph.graph.get("approximate", False))

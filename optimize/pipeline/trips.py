@@ -220,9 +220,9 @@ def crop_by_crop(scenario: Scenario, time_s: np.ndarray, distance_m: np.ndarray,
                 t, truck=number, trip=0, stops=tuple(int(index[i]) for i in t.stops)))
             number += 1
         unserved += [(int(index[i]), r) for i, r in result.unserved]
-        statuses.append(f"{crop}: {result.status}")
+        statuses.append(result.status)
         seconds += result.time_s
-    status = "; ".join(statuses) or "no pickups (every village self-delivers)"
+    status = ", ".join(sorted(set(statuses))) or "no pickups"
     return RoutingResult(tuple(trips), tuple(sorted(unserved)), status, 0,
                          seconds, len(trips), sum(t.distance_m for t in trips),
                          float(sum(pickups["pickup_t"].iloc[list(t.stops)].sum()
@@ -238,7 +238,7 @@ def all_store_days(scenario: Scenario, graph: nx.MultiDiGraph, net: Network,
     check_self_delivery(scenario)
     out = []
     for n, (j, depot, row) in enumerate(zip(open_sites, depots, depot_rows, strict=True)):
-        report(f"routing store {n + 1} of {len(depots)}, every season",
+        report(f"routing store {n + 1} of {len(depots)}",
                0.55 + 0.35 * n / max(len(depots), 1))
         villages = store_villages(net, np.flatnonzero(assignment == j), row)
         out.append(store_days(scenario, graph, net, n, f"S{n + 1:03d}", depot, villages,
