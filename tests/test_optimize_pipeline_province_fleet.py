@@ -123,3 +123,25 @@ def test_merged_plan_repacked_on_the_province_network(unlimited: Plan) -> None:
     reasons = {u["reason"].split(":")[0] for u in short.meta["unserved"]}
     assert "fleet capacity reached" in reasons
     assert sum(short.stores["trucks"]) == 3
+    assert short.meta["seasons"]["trucks_by_season"] == {
+        s["name"]: 3 for s in short.meta["seasons"]["seasons"]}
+    assert short.meta["seasons"]["moves"] == []  # one prefecture: nothing to move
+
+
+def test_moves_follow_the_repacked_bases() -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from optimize.pipeline.province_fleet import season_moves
+
+    stores = gpd.GeoDataFrame({"store_id": list(STORES)},
+                              geometry=[Point(103.8, 36.0), Point(103.2, 35.6)], crs=4326)
+    trucks = [{"season": "summer", "base_id": b} for b in (STORES[0], STORES[0], STORES[1])]
+    trucks += [{"season": "autumn", "base_id": b} for b in (STORES[0], STORES[1], STORES[1])]
+    out = season_moves(["summer", "autumn"], trucks, stores, 3, 1.3)
+    assert out["trucks_by_season"] == {"summer": 3, "autumn": 3}
+    moves = [(m["from_season"], m["origin"], m["destination"], m["trucks"])
+             for m in out["moves"]]
+    assert moves == [("summer", "6201", "6229", 1), ("autumn", "6229", "6201", 1)]
+    assert out["repositioning_truck_km"] == pytest.approx(2 * out["moves"][0]["distance_km"],
+                                                          abs=0.2)

@@ -15,6 +15,7 @@ included), with the store-to-store drives of :func:`province_store_drives`.
 from __future__ import annotations
 
 import collections
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,6 +23,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from optimize.fleet.distances import region_distances
+from optimize.fleet.seasons import share_fleet
 from optimize.fleet.shared import DEFAULT_REACH_S, Job, TruckDay, plan_fleet_day
 from optimize.pipeline.assemble import META_KEYS, SEASON_ROUTE_COLUMNS, store_lists
 from optimize.pipeline.fleet_day import PALETTE, SHIFT_START_S, SeasonRecords
@@ -45,7 +48,8 @@ def repack_season(season: str, routes: Sequence[Mapping[str, Any]],
 
     ``unserved`` are the season's routing pickups left out before the fleet step (kept);
     ``store_ids`` index ``drive_s`` / ``drive_m`` (empty drives between stores, s and m).
-    Returns the season's records (``rows`` carry ``old_route_id`` for the routes layer).
+    Idle trucks are parked in turn at the stores with the most routed tonnes. Returns the
+    season's records (``rows`` carry ``old_route_id`` for the routes layer).
     """
     index = {s: k for k, s in enumerate(store_ids)}
     by_id = {r["route_id"]: r for r in routes}
@@ -55,10 +59,14 @@ def repack_season(season: str, routes: Sequence[Mapping[str, Any]],
     out = SeasonRecords(season, unserved=[dict(u) for u in unserved])
     for day in packed.trucks:
         _retime(out, day, by_id, store_ids, drive_m, shift_start_s)
-    idle_base = sorted(store_ids)[0] if store_ids else ""
+    tonnes: dict[str, float] = collections.defaultdict(float)
+    for r in routes:
+        tonnes[r["store_id"]] += float(r["load_t"])
+    parks = sorted(store_ids, key=lambda s: (-tonnes[s], s)) or [""]
     for k in range(len(packed.trucks), n_trucks):
         out.trucks.append({"truck_id": f"T{k + 1:03d}", "season": season,
-                           "base_id": idle_base, "trips": [], "start_s": shift_start_s,
+                           "base_id": parks[(k - len(packed.trucks)) % len(parks)],
+                           "trips": [], "start_s": shift_start_s,
                            "end_s": shift_start_s, "work_s": 0, "distance_m": 0,
                            "collection_t": 0.0, "market_t": 0.0, "idle": True,
                            "idle_reason": packed.idle_reason, "empty_legs": []})
@@ -198,6 +206,8 @@ def repack_province_plan(plan: Plan, scenario: Scenario, store_ids: Sequence[str
     head = seasons.get("routed_season") or max(by_name, key=lambda s:
                                                by_name[s]["daily_supply_t"])
     seasons["routed_season"] = head
+    seasons.update(season_moves([r.season for r in records], meta["trucks"], plan.stores,
+                                n_trucks, scenario.detour_factor))
     meta["seasons"] = seasons
     base = collections.Counter(t["base_id"] for t in meta["trucks"] if t["season"] == head)
     stores = plan.stores.assign(trucks=[base.get(s, 0) for s in plan.stores["store_id"]])
@@ -209,3 +219,28 @@ def repack_province_plan(plan: Plan, scenario: Scenario, store_ids: Sequence[str
                                 season=head)
     meta = {key: meta[key] for key in META_KEYS if key in meta}
     return Plan(meta, plan.counties, plan.settlements, stores, routes)
+
+
+def season_moves(seasons: Sequence[str], trucks: Sequence[Mapping[str, Any]],
+                 stores: gpd.GeoDataFrame, n_trucks: int,
+                 detour_factor: float) -> dict[str, Any]:
+    """``seasons`` keys recomputed from the re-packed bases: trucks per season and
+    prefecture (a base's prefecture: its store id's 4-digit prefix), and the least
+    truck-km moves between seasons (:func:`optimize.fleet.seasons.share_fleet` with these
+    counts as the need, so it keeps them; distances between the prefectures' store
+    centres x ``detour_factor``)."""
+    regions = sorted({str(s)[:4] for s in stores["store_id"]})
+    count = np.zeros((len(seasons), len(regions)), dtype=np.int64)
+    for t in trucks:
+        count[seasons.index(t["season"]), regions.index(str(t["base_id"])[:4])] += 1
+    pts = stores.assign(code=stores["store_id"].str[:4], x=stores.geometry.x,
+                        y=stores.geometry.y).groupby("code")[["x", "y"]].mean()
+    seats = {c: (float(pts.loc[c, "x"]), float(pts.loc[c, "y"])) for c in regions}
+    fleet = share_fleet(count, n_trucks, region_distances(seats, detour_factor),
+                        seasons=seasons, regions=regions)
+    return {"fleet": fleet.rows(),
+            "trucks_by_season": {s: int(count[k].sum()) for k, s in enumerate(seasons)},
+            "moves": [{**dataclasses.asdict(m), "truck_km": round(m.truck_km, 1)}
+                      for m in fleet.moves],
+            "repositioning_truck_km": round(fleet.repositioning_truck_km, 1),
+            "shortfalls": [], "distances": fleet.distances_note}
