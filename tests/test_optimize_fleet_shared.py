@@ -62,3 +62,16 @@ def test_same_jobs_same_packing() -> None:
     b = plan_fleet_day(list(reversed(jobs)), drive, 8, 28800)
     assert a == b
     assert a.trucks and all(t.work_s <= 28800 for t in a.trucks)
+
+
+def test_local_improvement_refills_two_trucks_without_gaps() -> None:
+    # one store, two 10 h trucks; by tonnes per hour the greedy takes 5a, 4, 3a, 3b, 5b:
+    # 5a+4 = 9 h, 3a+3b = 6 h, and 5b fits neither; refilled longest first the pair holds
+    # 5a+5b and 4+3a+3b, all 25 h of jobs
+    one = np.zeros((1, 1), dtype=int)
+    jobs = [Job("5a", 0, 5, 5.0), Job("4", 0, 4, 3.9), Job("3a", 0, 3, 2.9),
+            Job("3b", 0, 3, 2.9), Job("5b", 0, 5, 4.8)]
+    day = plan_fleet_day(jobs, one, n_trucks=2, shift_s=10)
+    assert day.dropped == () and day.idle == 0
+    assert sorted(sorted(t.jobs) for t in day.trucks) == [["3a", "3b", "4"], ["5a", "5b"]]
+    assert [t.work_s for t in day.trucks] == [10, 10]

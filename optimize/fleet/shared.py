@@ -28,6 +28,14 @@ Rule (greedy best-fit decreasing, then repair; deterministic)
    and none fits, the job is dropped.
 3. The pass goes on after a drop: a shorter, later job may still fit a truck's
    remaining time, so a dropped job never stops the jobs behind it.
+4. Local improvement (only when jobs were dropped): for each truck and each of its
+   :data:`NEIGHBOURS` nearest trucks (by base), both trucks are emptied and refilled from
+   their jobs plus the :data:`POOL` most productive dropped jobs within reach, by the
+   insertion of step 2 in each of four orders (tonnes per hour, longest first, shortest
+   first, heaviest first); the best refill is kept when the pair then carries more
+   tonnes. Packing is a bin-packing problem: taking jobs by productivity alone leaves
+   truck-days with gaps no remaining job fits (measured on Linxia: +0.5 point of the
+   truck-needed produce, 2 more trips of 280).
 
 Invariant: a truck is idle (no job) only when no job was dropped (a job is dropped only
 once every truck is open and none has room, or when it alone is longer than a shift, which
@@ -46,6 +54,9 @@ import numpy as np
 
 #: Default longest empty drive from a truck's base to a store it collects for, seconds.
 DEFAULT_REACH_S = 3600
+#: Local improvement: nearest trucks each truck is paired with, and dropped jobs offered.
+NEIGHBOURS = 3
+POOL = 20
 
 
 @dataclass(frozen=True)
@@ -103,21 +114,17 @@ def plan_fleet_day(jobs: Sequence[Job], drive_s: np.ndarray, n_trucks: int, shif
     reach_s
         Longest empty drive from a truck's base to a store it collects for.
     """
-    order = sorted(jobs, key=lambda j: (-j.load_t / max(j.duration_s, 1), -j.duration_s,
-                                        j.job_id))
+    order = sorted(jobs, key=_productivity)
     days: list[list[Job]] = []
     bases: list[int] = []
     used: list[int] = []
-    dropped: list[Job] = []
-    for job in order:
-        if _insert(job, days, bases, used, drive_s, shift_s, reach_s):
-            continue
-        if len(days) < n_trucks and job.duration_s <= shift_s:
-            days.append([job])
-            bases.append(job.store)
-            used.append(job.duration_s)
-        else:
-            dropped.append(job)
+    dropped = _place(order, days, bases, used, drive_s, n_trucks, shift_s, reach_s)
+    if dropped:
+        dropped = _improve(days, bases, used, dropped, drive_s, shift_s, reach_s)
+        keep = [k for k in range(len(days)) if days[k]]  # a refill may empty a truck
+        days, bases, used = [days[k] for k in keep], [bases[k] for k in keep], \
+            [used[k] for k in keep]
+        dropped = _place(dropped, days, bases, used, drive_s, n_trucks, shift_s, reach_s)
     trucks = tuple(_truck_day(k, bases[k], day, drive_s) for k, day in enumerate(days))
     need_s = sum(j.duration_s for j in dropped)
     used_s = sum(t.work_s for t in trucks)
@@ -130,6 +137,23 @@ def plan_fleet_day(jobs: Sequence[Job], drive_s: np.ndarray, n_trucks: int, shif
                    if not dropped else "")
     return FleetDay(trucks, tuple(j.job_id for j in dropped), idle,
                     dropped_reason if dropped else "", idle_reason)
+
+
+def _place(jobs: Sequence[Job], days: list[list[Job]], bases: list[int], used: list[int],
+           drive_s: np.ndarray, n_trucks: int, shift_s: int, reach_s: int) -> list[Job]:
+    """Steps 2-3: each job where it adds least time, else on a new truck at its store
+    while the fleet has one; return the jobs dropped."""
+    dropped = []
+    for job in jobs:
+        if _insert(job, days, bases, used, drive_s, shift_s, reach_s):
+            continue
+        if len(days) < n_trucks and job.duration_s <= shift_s:
+            days.append([job])
+            bases.append(job.store)
+            used.append(job.duration_s)
+        else:
+            dropped.append(job)
+    return dropped
 
 
 def _insert(job: Job, days: list[list[Job]], bases: list[int], used: list[int],
@@ -159,6 +183,57 @@ def _insert(job: Job, days: list[list[Job]], bases: list[int], used: list[int],
     days[best[1]].insert(best[2], job)
     used[best[1]] += best[0]
     return True
+
+
+def _productivity(j: Job) -> tuple[float, int, str]:
+    return (-j.load_t / max(j.duration_s, 1), -j.duration_s, j.job_id)
+
+
+#: The orders a pair of trucks is refilled in (step 4 of the rule).
+ORDERS = (_productivity, lambda j: (-j.duration_s, j.job_id),
+          lambda j: (j.duration_s, j.job_id), lambda j: (-j.load_t, j.job_id))
+
+
+def _improve(days: list[list[Job]], bases: list[int], used: list[int], dropped: list[Job],
+             drive_s: np.ndarray, shift_s: int, reach_s: int) -> list[Job]:
+    """Step 4: refill pairs of neighbouring trucks; return the jobs still dropped."""
+    for k in range(len(days)):
+        near = sorted((int(drive_s[bases[k], bases[m]]), m) for m in range(len(days))
+                      if m != k)[:NEIGHBOURS]
+        for _, m in near:
+            pair = [k, m]
+            offered = sorted((j for j in dropped if min(drive_s[bases[k], j.store],
+                                                        drive_s[bases[m], j.store]) <= reach_s),
+                             key=_productivity)[:POOL]
+            kept = days[k] + days[m]
+            best = _refill(pair, kept + offered, bases, drive_s, shift_s, reach_s)
+            if best is None or best[0] <= sum(j.load_t for j in kept) + 1e-9:
+                continue
+            _, fill, times, left = best
+            days[k], days[m] = fill
+            used[k], used[m] = times
+            gone = {j.job_id for j in offered}
+            dropped = sorted([j for j in dropped if j.job_id not in gone] + left,
+                             key=_productivity)
+    return dropped
+
+
+def _refill(pair: list[int], pool: list[Job], bases: list[int], drive_s: np.ndarray,
+            shift_s: int, reach_s: int) -> tuple[float, list[list[Job]], list[int],
+                                                 list[Job]] | None:
+    """The pair's best refill from ``pool`` over :data:`ORDERS`: (tonnes, days, used,
+    jobs left out)."""
+    best = None
+    for order in ORDERS:
+        fill: list[list[Job]] = [[] for _ in pair]
+        times = [0 for _ in pair]
+        pair_bases = [bases[k] for k in pair]
+        left = [j for j in sorted(pool, key=order)
+                if not _insert(j, fill, pair_bases, times, drive_s, shift_s, reach_s)]
+        tonnes = sum(j.load_t for day in fill for j in day)
+        if best is None or tonnes > best[0] + 1e-9:
+            best = (tonnes, fill, times, left)
+    return best
 
 
 def _truck_day(k: int, base: int, day: list[Job], drive_s: np.ndarray) -> TruckDay:
