@@ -203,10 +203,10 @@ TIER_BOUNDS: dict[str, tuple[float, float]] = {
 PARAMS.update({
     "self_delivery_reach_s": Param(
         "s", "farmers bring produce to the store themselves when the road trip by farm "
-        "vehicle takes at most this long (no source found: an assumption)", True),
+        "vehicle takes at most this long (no source found: an assumption)", True, bounds=(0, 4 * 3600)),
     "farm_vehicle_speed_kmh": Param(
         "km/h", "average road speed of a farm tricycle or tractor with a load (no source "
-        "found: an assumption)", True),
+        "found: an assumption)", True, bounds=(1, 60)),
 })
 
 #: County quotas: ``[county_stores]`` table, county code -> {min, max} (policy, no source).
