@@ -19,7 +19,8 @@ Formulation (OR-Tools vehicles are trip *slots*):
 
 Search: ``PATH_CHEAPEST_ARC`` then guided local search, stopped after a solution count
 derived from ``time_limit_s`` (:func:`~optimize.routing.bounds.default_search_solutions`)
-or, with ``plain=True`` (the benchmark's "plain OR-Tools" peer), by the clock alone.
+or ``search_iterations`` when given (a huge count leaves only the clock: the benchmark's
+"plain OR-Tools" peer).
 """
 
 from __future__ import annotations
@@ -103,12 +104,12 @@ def _time_constraints(problem: MultiDepotProblem, manager: Any, routing: Any,
             solver.Add(back - dim.CumulVar(index) <= limit + problem.unload_s)
 
 
-def solve_ortools_legs(problem: MultiDepotProblem, cap_s: float, started: float,
-                       plain: bool = False) -> tuple[dict[int, list[Leg]], bool]:
+def solve_ortools_legs(problem: MultiDepotProblem, cap_s: float,
+                       started: float) -> tuple[dict[int, list[Leg]], bool]:
     """OR-Tools' plan as legs per truck and whether the clock stopped the search.
 
-    ``cap_s`` is the wall-clock cap in seconds since ``started``; ``plain`` stops on it
-    alone (no solution budget).
+    ``cap_s`` is the wall-clock cap in seconds since ``started``. The search stops after
+    ``search_iterations`` solutions, else :func:`default_search_solutions`.
     """
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
@@ -117,9 +118,8 @@ def solve_ortools_legs(problem: MultiDepotProblem, cap_s: float, started: float,
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
     params.local_search_metaheuristic = (
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH)
-    if not plain:
-        params.solution_limit = default_search_solutions(problem.n_pickups,
-                                                         problem.time_limit_s)
+    params.solution_limit = problem.search_iterations or default_search_solutions(
+        problem.n_pickups, problem.time_limit_s)
     left_s = max(cap_s - (time.perf_counter() - started), 0.05)
     params.time_limit.FromMilliseconds(max(1, round(left_s * 1000)))
     solution = routing.SolveWithParameters(params)

@@ -3,9 +3,10 @@
 Everything in :class:`~optimize.routing.multidepot.MultiDepotProblem` except the ride-time
 limit maps onto PyVRP 0.14:
 
-- depots = ``Depot`` s with the horizon as their window; trucks = one ``VehicleType`` per
-  depot with trucks (``num_available``, ``start_depot = end_depot`` = that depot,
-  ``shift_duration`` = the shift, window ``[0, horizon]``, so a day may start late);
+- depots = ``Depot`` s; trucks = one ``VehicleType`` per depot with trucks
+  (``num_available``, ``start_depot = end_depot`` = that depot, window ``[0, horizon]``,
+  ``shift_duration`` = the shift when one shorter than the horizon is set, so a day may
+  start late);
 - trips = reloads: ``reload_depots`` = home plus ``MultiDepotProblem.reload_depots``,
   ``max_reloads = max_trips_per_truck - 1`` (no reload depots at all for one trip);
 - pickups = required ``Client`` s with ``pickup`` in whole kg, ``service_duration``,
@@ -35,11 +36,11 @@ from optimize.routing.multi_schedule import Leg
 from optimize.routing.multidepot import MultiDepotProblem
 from optimize.routing.problem import kg_down, kg_up
 
-#: Iterations per second of ``time_limit_s`` for 100 pickups; scaled by
-#: ``(100 / n) ** ITERATION_EXPONENT`` (measured on one loaded core of the build machine:
-#: ~600 iterations/s at 100 clients and ~300 at 600 with PyVRP 0.14.1).
-ITERATIONS_PER_S_AT_100 = 600.0
-ITERATION_EXPONENT = 0.4
+#: Iterations per second of ``time_limit_s`` at 100 pickups, with and without reloads;
+#: scaled by ``sqrt(100 / n)``. Measured with PyVRP 0.14.1 on the build machine's shared
+#: cores (load 8-9 on 2 cores): MTVRPTWR 120-230 it/s at 100 clients, 141 at 200;
+#: MDVRPTW 250 at 420-600 clients, 134 at 960.
+ITERATIONS_PER_S_AT_100 = {True: 200.0, False: 500.0}
 MIN_ITERATIONS = 100
 #: Search settings that differ from PyVRP's defaults (empty = defaults).
 SEARCH: dict[str, int] = {}
@@ -52,7 +53,8 @@ def pyvrp_iterations(problem: MultiDepotProblem) -> int:
     if problem.search_iterations is not None:
         return problem.search_iterations
     n = max(problem.n_pickups, 1)
-    rate = ITERATIONS_PER_S_AT_100 * (100 / n) ** ITERATION_EXPONENT
+    reloads = problem.max_trips_per_truck != 1
+    rate = ITERATIONS_PER_S_AT_100[reloads] * (100 / n) ** 0.5
     return max(MIN_ITERATIONS, round(problem.time_limit_s * rate))
 
 
@@ -86,7 +88,7 @@ def pyvrp_data(problem: MultiDepotProblem) -> Any:
     import pyvrp
 
     d, horizon = problem.n_depots, problem.horizon_s
-    depots = [pyvrp.Depot(k, tw_early=0, tw_late=horizon) for k in range(d)]
+    depots = [pyvrp.Depot(k) for k in range(d)]  # the trucks' window keeps the horizon
     clients = []
     for i in range(problem.n_pickups):
         opens, closes = problem.window_of(i)
@@ -96,7 +98,7 @@ def pyvrp_data(problem: MultiDepotProblem) -> Any:
                                     release_time=problem.release_of(i)))
     vehicles = [pyvrp.VehicleType(count, capacity=[kg_down(problem.truck_capacity_t)],
                                   start_depot=k, end_depot=k, tw_early=0, tw_late=horizon,
-                                  shift_duration=problem.day_s, **_reloads(problem, k))
+                                  **_reloads(problem, k))
                 for k, count in enumerate(problem.trucks_per_depot) if count > 0]
     dist: Any
     dur: Any
@@ -106,10 +108,14 @@ def pyvrp_data(problem: MultiDepotProblem) -> Any:
 
 
 def _reloads(problem: MultiDepotProblem, depot: int) -> dict[str, Any]:
+    """Shift (only when one is set: it slows the search) and reload settings."""
+    out: dict[str, Any] = {}
+    if problem.shift_s is not None and problem.shift_s < problem.horizon_s:
+        out["shift_duration"] = problem.shift_s
     trips = problem.max_trips_per_truck
     if trips == 1:
-        return {}
-    out: dict[str, Any] = {"reload_depots": list(problem.reloads_of(depot))}
+        return out
+    out["reload_depots"] = list(problem.reloads_of(depot))
     if trips is not None:
         out["max_reloads"] = trips - 1
     return out

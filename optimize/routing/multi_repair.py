@@ -66,28 +66,47 @@ def strip_ride_breakers(problem: MultiDepotProblem,
 
 
 def _candidates(problem: MultiDepotProblem, truck: int, legs: list[Leg],
-                pickup: int) -> list[list[Leg]]:
-    """Every way to put ``pickup`` into ``truck``'s day: in a trip, or as a trip."""
-    out = []
+                pickup: int) -> list[tuple[int, int, list[Leg]]]:
+    """Every way to put ``pickup`` into ``truck``'s day, with the metres it adds.
+
+    In any trip at any position, or as a trip of its own before, between or after the
+    truck's trips (returning where it left from). Sorted by metres added, then order.
+    """
+    dist, p = problem.distance_m, problem.node(pickup)
+    out: list[tuple[int, int, list[Leg]]] = []
+    where = problem.depot_of(truck)
     for k, leg in enumerate(legs):
+        nodes = [where, *[problem.node(s) for s in leg.stops], leg.end_depot]
         for pos in range(len(leg.stops) + 1):
+            a, b = nodes[pos], nodes[pos + 1]
+            added = int(dist[a, p]) + int(dist[p, b]) - int(dist[a, b])
             stops = leg.stops[:pos] + (pickup,) + leg.stops[pos:]
-            out.append(legs[:k] + [Leg(stops, leg.end_depot, "repair")] + legs[k + 1:])
+            out.append((added, len(out), legs[:k] + [Leg(stops, leg.end_depot, "repair")]
+                        + legs[k + 1:]))
+        where = leg.end_depot
     home = problem.depot_of(truck)
     for k in range(len(legs) + 1):
         at = home if k == 0 else legs[k - 1].end_depot
-        out.append(legs[:k] + [Leg((pickup,), at, "repair")] + legs[k:])
-    return out
+        out.append((int(dist[at, p]) + int(dist[p, at]), len(out),
+                    legs[:k] + [Leg((pickup,), at, "repair")] + legs[k:]))
+    return sorted(out, key=lambda c: c[:2])
 
 
-def _length(problem: MultiDepotProblem, truck: int, legs: list[Leg]) -> int:
-    where, metres = problem.depot_of(truck), 0
-    for leg in legs:
-        nodes = [where, *[problem.node(s) for s in leg.stops], leg.end_depot]
-        metres += sum(int(problem.distance_m[a, b]) for a, b in zip(nodes[:-1], nodes[1:],
-                                                                      strict=True))
-        where = leg.end_depot
-    return metres
+def _cheapest(problem: MultiDepotProblem, legs: dict[int, list[Leg]],
+              pickup: int) -> tuple[int, list[Leg]] | None:
+    """The truck and its new legs where ``pickup`` adds the fewest metres validly."""
+    best: tuple[int, int, list[Leg]] | None = None
+    for truck, current in legs.items():
+        if not current and any(not legs[t] and problem.depot_of(t) == problem.depot_of(truck)
+                               for t in range(truck)):
+            continue  # an idle truck of the same depot was already tried
+        for added, _, option in _candidates(problem, truck, current, pickup):
+            if best is not None and added >= best[0]:
+                break
+            if not trip_violations(problem, schedule_truck(problem, truck, option)):
+                best = (added, truck, option)
+                break
+    return None if best is None else (best[1], best[2])
 
 
 def reinsert(problem: MultiDepotProblem, legs: dict[int, list[Leg]],
@@ -96,24 +115,13 @@ def reinsert(problem: MultiDepotProblem, legs: dict[int, list[Leg]],
     legs = {k: list(legs.get(k, [])) for k in range(problem.n_trucks)}
     unserved: dict[int, str] = {}
     for pickup in pickups:
-        best: tuple[int, int, list[Leg]] | None = None
-        for truck, current in legs.items():
-            if not current and any(
-                    not legs[t] and problem.depot_of(t) == problem.depot_of(truck)
-                    for t in range(truck)):
-                continue  # an idle truck of the same depot was already tried
-            base = _length(problem, truck, current)
-            for option in _candidates(problem, truck, current, pickup):
-                added = _length(problem, truck, option) - base
-                if best is not None and added >= best[0]:
-                    continue
-                if not trip_violations(problem, schedule_truck(problem, truck, option)):
-                    best = (added, truck, option)
-        if best is None:
-            unserved[pickup] = (f"ride-time limit {problem.ride_limit_of(pickup)} s: no trip "
-                                "of the fleet can take it without breaking a limit")
+        found = _cheapest(problem, legs, pickup)
+        if found is None:
+            limit = problem.ride_limit_of(pickup)
+            unserved[pickup] = ("no trip of the fleet can take it without breaking a limit"
+                                + ("" if limit is None else f" (ride-time limit {limit} s)"))
         else:
-            legs[best[1]] = best[2]
+            legs[found[0]] = found[1]
     return {k: v for k, v in legs.items() if v}, unserved
 
 

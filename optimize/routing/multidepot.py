@@ -64,8 +64,9 @@ class MultiDepotProblem:
         Optional ``(n,)``: longest time from the start of loading at pickup ``i`` to the
         truck's arrival at the depot where that trip ends (freshness).
     time_limit_s, seed, search_iterations, wall_safety
-        Search budget (``search_iterations`` ``None`` derives a count from
-        ``time_limit_s``; the clock caps at ``wall_safety x time_limit_s + 1``) and seed.
+        Search budget and seed: ``search_iterations`` is PyVRP's iteration count or
+        OR-Tools' solution count (``None`` derives one from ``time_limit_s``); the clock
+        caps each search at ``wall_safety x time_limit_s + 1`` s.
     engine
         ``"auto"`` (PyVRP, ride time checked and repaired, OR-Tools when PyVRP's plan
         cannot be made valid), ``"pyvrp"`` (PyVRP unrepaired, for measurement) or
@@ -244,6 +245,9 @@ def _matrix_problems(p: MultiDepotProblem) -> list[str]:
         return [f"n_depots: expected a whole number >= 1, got {p.n_depots!r}"]
     size = p.n_depots + pickup.shape[0]
     out = _numbers(pickup, "pickup_t", whole=False)
+    if not out and _positive(p.truck_capacity_t):
+        out += _bad(pickup, pickup > p.truck_capacity_t + 1e-9, "pickup_t",
+                    f"larger than a truck ({p.truck_capacity_t:g} t)")
     for name, want in (("time_s", (size, size)), ("distance_m", (size, size)),
                        ("service_s", (pickup.shape[0],))):
         values = np.asarray(getattr(p, name))
@@ -252,9 +256,6 @@ def _matrix_problems(p: MultiDepotProblem) -> list[str]:
                        f"{pickup.shape[0]} pickups), got {values.shape}")
         else:
             out += _numbers(values, name, whole=True)
-    if not out and p.truck_capacity_t is not None and _positive(p.truck_capacity_t):
-        out += _bad(pickup, pickup > p.truck_capacity_t + 1e-9, "pickup_t",
-                    f"larger than a truck ({p.truck_capacity_t:g} t)")
     return out
 
 
