@@ -11,6 +11,7 @@ from optimize.routing.multi_pyvrp import (
     pruned_matrices,
     pyvrp_data,
     pyvrp_iterations,
+    search_params,
     solve_pyvrp_legs,
 )
 from optimize.routing.multi_schedule import Leg
@@ -20,10 +21,17 @@ from tests.multidepot_cases import ride_case
 def test_budget_is_a_fixed_formula_of_size_and_limit() -> None:
     assert pyvrp_iterations(ride_case()) == 300               # explicit count wins
     p = ride_case(search_iterations=None, time_limit_s=10.0)
-    # 5 pickups, reloads allowed: 200 it/s x sqrt(100 / 5) x 10 s
-    assert pyvrp_iterations(p) == round(10 * 200 * (100 / 5) ** 0.5)
+    # reloads allowed: 170 it/s whatever the size, x 10 s
+    assert pyvrp_iterations(p) == 1700
     single = ride_case(search_iterations=None, time_limit_s=10.0, max_trips_per_truck=1)
-    assert pyvrp_iterations(single) == round(10 * 500 * (100 / 5) ** 0.5)
+    assert pyvrp_iterations(single) == round(10 * 1150 * (100 / 5) ** 0.5)   # 51,430
+
+
+def test_search_settings_reach_pyvrp() -> None:
+    params = search_params()
+    assert params.perturbation.max_perturbations == 10
+    assert params.ils.history_length == 100
+    assert params.neighbourhood.num_neighbours == 50           # PyVRP's default kept
 
 
 def test_arcs_no_valid_ride_can_use_are_priced_out() -> None:

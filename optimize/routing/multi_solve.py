@@ -32,6 +32,9 @@ from optimize.routing.multidepot import MultiDepotProblem, MultiDepotResult
 
 #: Reason of a pickup the search left out although it passed screening.
 FLEET_REASON = "the fleet cannot fit it within windows, horizon and shifts"
+#: Most pickups an engine left out that are offered to the insertion step: more means the
+#: search failed, and inserting them one by one would be slow and far from optimal.
+MAX_REINSERTED = 10
 
 
 def restrict(problem: MultiDepotProblem, keep: list[int]) -> MultiDepotProblem:
@@ -70,7 +73,7 @@ def _repaired(problem: MultiDepotProblem, legs: dict[int, list[Leg]], keep: list
     fixed, unserved, moved = repair_legs(problem, legs)
     served = {s for v in fixed.values() for leg in v for s in leg.stops}
     missing = [i for i in keep if i not in served and i not in unserved]
-    if missing:
+    if 0 < len(missing) <= MAX_REINSERTED:
         fixed, more = reinsert(problem, fixed, missing)
         unserved.update({i: FLEET_REASON for i in more})
     if moved:
