@@ -5,9 +5,11 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 
 from optimize.routing.multi_check import check_multidepot
 from optimize.routing.multi_solve import FLEET_REASON, restrict
+from optimize.routing.multidepot import MultiDepotProblem
 from optimize.routing.solve import solve_routing
 from tests.multidepot_cases import ride_case
 
@@ -83,3 +85,23 @@ def test_restrict_keeps_depots_and_renumbers_pickups() -> None:
     assert sub.time_s.tolist() == [[0, 100, 10, 100], [100, 0, 100, 10],
                                    [10, 100, 0, 100], [100, 10, 100, 0]]
     assert dataclasses.replace(sub).ride_limit_s is not None
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_random_fleet_with_releases_and_ride_limits_checks_clean(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_depots, n = 3, 30
+    xy = rng.uniform(0, 30_000, size=(n_depots + n, 2))
+    metres = np.rint(np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1))).astype(np.int64)
+    problem = MultiDepotProblem(
+        time_s=metres // 10, distance_m=metres, n_depots=n_depots, trucks_per_depot=(2, 1, 2),
+        pickup_t=rng.uniform(0.5, 2.0, n), service_s=np.full(n, 300), truck_capacity_t=5.0,
+        horizon_s=36_000, max_trips_per_truck=3, unload_s=600,
+        release_s=rng.integers(0, 7_200, n), ride_limit_s=np.full(n, 3_600),
+        search_iterations=300)
+    result = solve_routing(problem)
+    assert result.trips
+    assert check_multidepot(problem, result) == []
+    assert all(t.max_ride_s <= 3_600 for t in result.trips)
+    served = sorted(s for t in result.trips for s in t.stops)
+    assert len(served) == len(set(served)) and len(served) + len(result.unserved) == n
