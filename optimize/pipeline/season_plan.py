@@ -25,9 +25,9 @@ import pandas as pd
 
 from optimize.costs import TripCost
 from optimize.crops import CROPS
+from optimize.fleet.shared import DEFAULT_REACH_S
 from optimize.markets.runs import MarketFlow
 from optimize.markets.table import Market
-from optimize.fleet.shared import DEFAULT_REACH_S
 from optimize.pipeline.fleet_day import (
     SHIFT_START_NOTE,
     SeasonRecords,
@@ -127,8 +127,9 @@ def route_seasons(scenario: Scenario, region_code: str, graph: nx.MultiDiGraph,
         report("market runs", 0.9)
         setup = _setup(scenario, markets, store_ids, drive_s, drive_m, sites, siting)
         for k, (rec, day) in enumerate(zip(records, days, strict=True)):
-            flows[k] = plan_season_markets(rec, day, setup, dict(seasons[k].crops))
-            add_market_runs(rec, flows[k], setup)
+            flow = plan_season_markets(rec, day, setup, dict(seasons[k].crops))
+            add_market_runs(rec, flow, setup)
+            flows[k] = flow
     costs = tuple(add_costs(rec) for rec in records)
     trucks = max([trucks, *(r.kpis["trucks"] for r in records)]) if trucks <= 0 else trucks
     supply = [r.kpis["daily_supply_t"] for r in records]
