@@ -144,3 +144,12 @@ def test_market_fields_are_scenario_parameters() -> None:
     described = s.describe()
     assert described["market_runs"]["value"] is True
     assert "markets table" in described["markets_file"]["source"]
+
+
+def test_a_store_may_have_its_own_crop_shares() -> None:
+    # a province: the same season has other crop shares in another prefecture
+    stocks = store_stocks([_day("S1", 2.0), _day("S2", 2.0)], [], {}, {},
+                          {"sichuan_pepper": 0.5, "vegetables": 0.5},
+                          {"S2": {"sichuan_pepper": 0.0, "vegetables": 1.0}})
+    assert dict(stocks[0].stock_t) == pytest.approx({"sichuan_pepper": 1.0, "vegetables": 1.0})
+    assert dict(stocks[1].stock_t) == pytest.approx({"vegetables": 2.0})

@@ -96,16 +96,21 @@ def split_crops(label: str, tonnes: float, shares: Mapping[str, float]
 
 def store_stocks(days: Sequence[StoreDay], routes: Sequence[Mapping[str, Any]],
                  regions: Mapping[str, str], names: Mapping[str, str],
-                 shares: Mapping[str, float]) -> list[StoreStock]:
+                 shares: Mapping[str, float],
+                 store_shares: Mapping[str, Mapping[str, float]] | None = None
+                 ) -> list[StoreStock]:
     """Each store's daily intake by crop: self-delivered plus collected (every store of
-    ``days``, also one without intake); mixed loads split by the crop ``shares``."""
+    ``days``, also one without intake); mixed loads split by the crop ``shares``, or by
+    ``store_shares[store_id]`` where given (a province: each prefecture's season has its
+    own crop shares)."""
+    own_shares = store_shares or {}
     stock: dict[str, dict[str, float]] = {d.store_id: defaultdict(float) for d in days}
     loads = [(d.store_id, c, float(t)) for d in days for c, t in
              zip(d.self_delivered["crop"], d.self_delivered["daily_t"], strict=True)]
     loads += [(r["store_id"], s["crop"], float(s["pickup_t"])) for r in routes
               if r["kind"] == "collection" for s in r["stops"]]
     for store, label, tonnes in loads:
-        for crop, part in split_crops(label, tonnes, shares).items():
+        for crop, part in split_crops(label, tonnes, own_shares.get(store, shares)).items():
             stock[store][crop] += part
     return [StoreStock(sid, {c: t for c, t in crops.items() if t > 0},
                        names.get(sid, sid), regions.get(sid, ""))
@@ -113,13 +118,15 @@ def store_stocks(days: Sequence[StoreDay], routes: Sequence[Mapping[str, Any]],
 
 
 def plan_season_markets(records: Any, days: Sequence[StoreDay], setup: MarketSetup,
-                        shares: Mapping[str, float]) -> MarketFlow:
+                        shares: Mapping[str, float],
+                        store_shares: Mapping[str, Mapping[str, float]] | None = None
+                        ) -> MarketFlow:
     """The season's market runs (``records`` a
     :class:`~optimize.pipeline.fleet_day.SeasonRecords`, before :func:`add_market_runs`;
-    ``shares`` the season's crop shares)."""
+    ``shares`` the season's crop shares, ``store_shares`` per store where they differ)."""
     trucks = truck_times(records.trucks, setup.capacity_t, setup.shift_end_s)
     stores = store_stocks(days, records.routes, setup.store_regions, setup.store_names,
-                          shares)
+                          shares, store_shares)
     return plan_market_runs(trucks, stores, list(setup.markets), setup.travel)
 
 
