@@ -209,6 +209,17 @@ PARAMS.update({
         "found: an assumption)", True, bounds=(1, 60)),
 })
 
+#: Markets (issue 17): the table market runs deliver to, and whether they are planned.
+PARAMS.update({
+    "markets_file": Param(
+        "path", "user markets table (CSV/XLSX: name, point or lon/lat, crops, "
+        "daily_intake_t, opening_hours; optimize.markets.user_table), relative to the "
+        "scenario file; empty = the default markets of PARAMETERS.md §7 for the region"),
+    "market_runs": Param(
+        "", "plan market runs with the truck time left after collection (true) or leave "
+        "all stored produce for buyers' own trucks (false)"),
+})
+
 #: County quotas: ``[county_stores]`` table, county code -> {min, max} (policy, no source).
 COUNTY_STORES_PARAM = Param(
     "stores", "policy choice: per-county minimum and maximum store counts ([county_stores] "
@@ -264,6 +275,9 @@ class Scenario:
     # -- issue 17 (h17fleet): who carries what --
     self_delivery_reach_s: int = 900
     farm_vehicle_speed_kmh: float = 20.0
+    # -- issue 17 (h17wire): markets and market runs --
+    markets_file: str | None = None
+    market_runs: bool = True
 
     def __post_init__(self) -> None:
         problems = self.problems()
@@ -382,7 +396,7 @@ class Scenario:
         """Read a scenario file; unknown keys and bad values name the key and the file."""
         path = Path(path)
         raw = read_toml(path)
-        for key in ("supply_file", "sites_file"):
+        for key in ("supply_file", "sites_file", "markets_file"):
             if isinstance(raw.get(key), str):
                 raw[key] = str((path.parent / raw[key]).resolve())
         try:

@@ -412,8 +412,6 @@ def test_map_has_season_layers_and_markets(viewer: FlaskClient) -> None:
     assert "summer-T001-1" in summer and "autumn-T001-2" not in summer
 
 
-@pytest.mark.xfail(strict=True, reason="optimize/plan/model.py Stop requires settlement_id; "
-                   "spec17 market stops carry store_id / market_id only (asked of h17fleet)")
 def test_market_stops_as_the_spec_writes_them(tmp_path: Path, stub_vendor_dir: Path) -> None:
     meta = truck_plan_meta("spec")
     for route in meta["routes"]:

@@ -36,7 +36,8 @@ def test_unserved_items_carry_reasons(plan) -> None:  # type: ignore[no-untyped-
                        if u["stage"] == "siting"}
     assert siting_unserved == set(settle.loc[settle["store_id"].isna(), "settlement_id"])
     # every served village with produce is either on a truck's route or listed with why not
-    routed = {s["settlement_id"] for r in plan.meta["routes"] for s in r["stops"]}
+    routed = {s["settlement_id"] for r in plan.meta["routes"] if r["kind"] == "collection"
+              for s in r["stops"]}
     routing_unserved = {u["settlement_id"] for u in plan.meta["unserved"]
                         if u["stage"] == "routing"}
     served = settle[settle["store_id"].notna() & (settle["supply_t"] > 0)]

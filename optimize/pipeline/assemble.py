@@ -17,6 +17,10 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from optimize.costs import DEFAULT_COSTS, costs_mapping, season_cost
+from optimize.markets.runs import DEFAULT_RULES, SPLIT_RULE
+from optimize.markets.shelf import shelf_life_assumptions
+from optimize.markets.travel import travel_assumptions
 from optimize.pipeline.fleet_day import SHIFT_START_NOTE
 from optimize.pipeline.network import Network
 from optimize.pipeline.region import Region, Share
@@ -302,6 +306,50 @@ def counties_layer(counties: gpd.GeoDataFrame, settle: gpd.GeoDataFrame,
     return gpd.GeoDataFrame(out[keep], geometry="geometry", crs=4326)
 
 
+# -- markets and costs ------------------------------------------------------------------
+def market_flow_meta(routing: SeasonalRouting) -> dict[str, Any]:
+    """``meta["market_flow"]``: the split rule and each season's flow (spec17)."""
+    by_season = {}
+    for rec, flow in zip(routing.records, routing.flows or [None] * len(routing.records),
+                         strict=True):
+        if flow is None:
+            left = dict(rec.left_by_store)
+            by_season[rec.season] = {
+                "delivered_t_by_market": {}, "left_for_buyers_t_by_store": left,
+                "market_t": 0.0, "left_for_buyers_t": round(sum(left.values()), 3),
+                "lent_truck_ids": [], "long_haul_truck_days": 0}
+        else:
+            by_season[rec.season] = rounded_flow(flow.to_mapping())
+    planned = any(f is not None for f in routing.flows)
+    return {"split_rule": SPLIT_RULE if planned else NO_MARKET_RUNS, "by_season": by_season}
+
+
+def rounded_flow(flow: dict[str, Any]) -> dict[str, Any]:
+    """A season's flow with tonnes to the gram (the plan's rounding of trip loads)."""
+    out = dict(flow)
+    for key in ("delivered_t_by_market", "left_for_buyers_t_by_store"):
+        out[key] = {k: round(v, 6) for k, v in flow[key].items()}
+    out["market_t"] = round(flow["market_t"], 3)
+    out["left_for_buyers_t"] = round(flow["left_for_buyers_t"], 3)
+    return out
+
+
+def costs_meta(routing: SeasonalRouting) -> dict[str, Any]:
+    """``meta["costs"]``: parameters, each season (its day x its days) and the year."""
+    seasons = {s.name: season_cost(day, s.days)
+               for s, day in zip(routing.seasons, routing.day_costs, strict=True)}
+    return costs_mapping(seasons)
+
+
+def market_assumptions(routing: SeasonalRouting) -> list[str]:
+    """The assumptions of market runs (travel estimates, drivers' rules, shelf lives)
+    and of the cost figures, in plain words."""
+    out = []
+    if routing.markets:
+        out += travel_assumptions() + DEFAULT_RULES.assumptions() + shelf_life_assumptions()
+    return out + DEFAULT_COSTS.assumptions()
+
+
 # -- the regional plan ------------------------------------------------------------------
 def assemble_plan(scenario: Scenario, region: Region, share: Share, graph: nx.MultiDiGraph,
                   net: Network, sites: gpd.GeoDataFrame, siting: LocationResult,
@@ -339,14 +387,13 @@ def assemble_plan(scenario: Scenario, region: Region, share: Share, graph: nx.Mu
         road_network=road_meta(graph, net),
         seasons=seasons_meta(routing, region.code, float(settle["supply_t"].sum())),
         approximations=approximations(graph, settle, scenario),
-        assumptions=scenario.assumptions() + [SHIFT_START_NOTE],
+        assumptions=scenario.assumptions() + [SHIFT_START_NOTE] + market_assumptions(routing),
         kpis=kpis,
         routes=[x for r in records for x in r.routes],
         trucks=[x for r in records for x in r.trucks],
-        markets=[],
-        market_flow={"split_rule": NO_MARKET_RUNS, "by_season": {
-            r.season: {"delivered_t_by_market": {}, "left_for_buyers_t_by_store":
-                       r.left_by_store} for r in records}},
+        markets=[m.to_mapping() for m in routing.markets],
+        market_flow=market_flow_meta(routing),
+        costs=costs_meta(routing),
         unserved=unserved,
         solver=solver_meta(siting, all_days),
         attributions=list(region.attributions) + osm_attribution(graph),

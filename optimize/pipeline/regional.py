@@ -13,7 +13,8 @@ Steps (each reported to ``progress``):
 7. siting (``optimize.siting``); per season, self-delivery and each store's trips
    (``optimize.routing``, :mod:`optimize.pipeline.trips`), then the region's trucks
    shared over all stores' trips (:mod:`optimize.pipeline.season_plan`,
-   ``optimize.fleet.shared``);
+   ``optimize.fleet.shared``), then the season's market runs in the trucks' time left
+   and every trip's cost (:mod:`optimize.pipeline.season_markets`);
 8. the Plan with KPIs, provenance and every approximation named.
 """
 
@@ -28,6 +29,7 @@ from optimize.errors import SpecificationError
 from optimize.pipeline.assemble import assemble_plan
 from optimize.pipeline.network import network_frames, road_graph
 from optimize.pipeline.region import PROVINCE_CODE, Region, load_region, regional_share
+from optimize.pipeline.season_markets import load_markets
 from optimize.pipeline.season_plan import route_seasons
 from optimize.pipeline.settlements import candidate_sites, site_rules, with_legs, with_supply
 from optimize.pipeline.siting import DEFAULT_WALL_SAFETY, site
@@ -56,7 +58,8 @@ def build_plan(
     report("loading reference data", 0.02)
     region = load_region(scenario.region_code, datasets.data_dir(data_dir))
     return plan_region(scenario, region, osm_path=osm_path, plan_id=plan_id,
-                       progress=report, wall_safety=wall_safety, fleet_trucks=fleet_trucks)
+                       progress=report, wall_safety=wall_safety, fleet_trucks=fleet_trucks,
+                       data_dir=data_dir)
 
 
 def plan_region(
@@ -68,6 +71,7 @@ def plan_region(
     progress: Progress | None = None,
     wall_safety: float = DEFAULT_WALL_SAFETY,
     fleet_trucks: int | None = None,
+    data_dir: str | Path | None = None,
 ) -> Plan:
     """Run the stages on a loaded region and return the finished plan.
 
@@ -76,9 +80,12 @@ def plan_region(
     multiple of their deterministic budgets. ``fleet_trucks``: trucks shared over the
     stores' trips in each season (default: the region's share; 0: no limit, for a
     province whose fleet is packed over all prefectures afterwards,
-    :mod:`optimize.pipeline.province_fleet`).
+    :mod:`optimize.pipeline.province_fleet`). The markets table (``markets_file`` or
+    the defaults) is read first: a bad table fails before any solving.
     """
     report = progress or (lambda stage, fraction: None)
+    markets = load_markets(scenario.markets_file, region.code, data_dir) \
+        if scenario.market_runs else None
     share = regional_share(scenario, region.census)
     villages = region.villages
     if osm_path is not None:
@@ -95,7 +102,7 @@ def plan_region(
     report("allocating trucks and routing (OR-Tools)", 0.55)
     trucks = share.trucks if fleet_trucks is None else fleet_trucks
     routing = route_seasons(scenario, region.code, graph, net, sites, siting, trucks,
-                            report, wall_safety=wall_safety)
+                            report, wall_safety=wall_safety, markets=markets)
     report("assembling the plan", 0.97)
     plan = assemble_plan(scenario, region, share, graph, net, sites, siting, routing, plan_id)
     report("done", 1.0)

@@ -14,7 +14,7 @@ per season over all prefectures' store days with the province's 720 trucks.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,8 +23,11 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from optimize.costs import TripCost
 from optimize.crops import CROPS
 from optimize.fleet.shared import DEFAULT_REACH_S
+from optimize.markets.runs import MarketFlow
+from optimize.markets.table import Market
 from optimize.pipeline.fleet_day import (
     SHIFT_START_NOTE,
     SeasonRecords,
@@ -33,6 +36,13 @@ from optimize.pipeline.fleet_day import (
 )
 from optimize.pipeline.network import Network
 from optimize.pipeline.routing import Depot
+from optimize.pipeline.season_markets import (
+    MarketSetup,
+    add_costs,
+    add_market_runs,
+    market_setup,
+    plan_season_markets,
+)
 from optimize.pipeline.siting import DEFAULT_WALL_SAFETY
 from optimize.pipeline.trips import SeasonDay, StoreDay, all_store_days, region_seasons
 from optimize.programme import GANSU_PREFECTURES
@@ -60,6 +70,9 @@ class SeasonalRouting:
     headline: int
     trucks: int
     time_s: float
+    markets: tuple[Market, ...] = ()
+    flows: tuple[MarketFlow | None, ...] = ()
+    day_costs: tuple[TripCost, ...] = ()
 
     @property
     def headline_name(self) -> str:
@@ -90,9 +103,12 @@ def depots_of(net: Network, sites: gpd.GeoDataFrame,
 def route_seasons(scenario: Scenario, region_code: str, graph: nx.MultiDiGraph,
                   net: Network, sites: gpd.GeoDataFrame, siting: LocationResult,
                   trucks: int, report: Callable[[str, float], None], *,
-                  wall_safety: float = DEFAULT_WALL_SAFETY) -> SeasonalRouting:
+                  wall_safety: float = DEFAULT_WALL_SAFETY,
+                  markets: Sequence[Market] | None = None) -> SeasonalRouting:
     """Every season's trips of every store, and ``trucks`` packed over them per season
-    (0: no fleet limit, see :func:`optimize.pipeline.fleet_day.season_fleet`)."""
+    (0: no fleet limit, see :func:`optimize.pipeline.fleet_day.season_fleet`); then, with
+    ``markets``, each season's market runs in the trucks' time left
+    (:mod:`optimize.pipeline.season_markets`); every trip priced."""
     started = time.perf_counter()
     seasons = region_seasons(scenario, region_code)
     depots, rows = depots_of(net, sites, siting)
@@ -104,12 +120,36 @@ def route_seasons(scenario: Scenario, region_code: str, graph: nx.MultiDiGraph,
     approximate = bool(graph.graph.get("approximate", False))
     days = tuple(tuple(s[k] for s in by_store) for k in range(len(seasons)))
     records = tuple(season_fleet(d, store_ids, drive_s, drive_m, trucks, scenario.shift_s,
-                                 approximate=approximate) for d in days)
+                                 approximate=approximate,
+                                 shift_start_s=scenario.shift_start_s) for d in days)
+    flows: list[MarketFlow | None] = [None] * len(records)
+    if markets is not None:
+        report("market runs", 0.9)
+        setup = _setup(scenario, markets, store_ids, drive_s, drive_m, sites, siting)
+        for k, (rec, day) in enumerate(zip(records, days, strict=True)):
+            flow = plan_season_markets(rec, day, setup, dict(seasons[k].crops))
+            add_market_runs(rec, flow, setup)
+            flows[k] = flow
+    costs = tuple(add_costs(rec) for rec in records)
     trucks = max([trucks, *(r.kpis["trucks"] for r in records)]) if trucks <= 0 else trucks
     supply = [r.kpis["daily_supply_t"] for r in records]
     headline = int(np.argmax(supply)) if supply else 0
     return SeasonalRouting(seasons, store_ids, days, records, headline, trucks,
-                           time.perf_counter() - started)
+                           time.perf_counter() - started, tuple(markets or ()), tuple(flows),
+                           costs)
+
+
+def _setup(scenario: Scenario, markets: Sequence[Market], store_ids: Sequence[str],
+           drive_s: np.ndarray, drive_m: np.ndarray, sites: gpd.GeoDataFrame,
+           siting: LocationResult) -> MarketSetup:
+    """The market runs' shared inputs: the stores' points, counties and names."""
+    rows = sites.iloc[[int(j) for j in siting.open_sites]]
+    points = {s: (float(g.x), float(g.y)) for s, g in zip(store_ids, rows.geometry,
+                                                           strict=True)}
+    regions = dict(zip(store_ids, rows["county_code"].astype(str), strict=True))
+    names = dict(zip(store_ids, rows["name"].astype(str), strict=True))
+    return market_setup(markets, store_ids, drive_s, drive_m, points, regions, names,
+                        scenario.truck_capacity_t, scenario.shift_start_s + scenario.shift_s)
 
 
 def seasons_meta(routing: SeasonalRouting, region_code: str,

@@ -9,6 +9,8 @@ from __future__ import annotations
 SCHEMA = "coldchain-plan/1"
 #: The layer files ``layers/<name>.geojson`` of a plan directory, in drawing order.
 LAYERS = ("counties", "settlements", "stores", "routes")
+#: The markets layer (``layers/markets.geojson``), written when the plan has markets.
+MARKETS_LAYER = "markets"
 PLAN_FILE = "plan.json"
 LAYERS_DIR = "layers"
 #: Top-level keys every ``plan.json`` has (a province plan has more).

@@ -20,7 +20,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from optimize.plan.format import LAYERS, LAYERS_DIR, PLAN_FILE, SCHEMA, layer_path
+from optimize.plan.format import (
+    LAYERS,
+    LAYERS_DIR,
+    MARKETS_LAYER,
+    PLAN_FILE,
+    SCHEMA,
+    layer_path,
+)
 from optimize.plan.model import PlanMeta
 
 
@@ -91,7 +98,20 @@ def save_plan(plan: Plan, out_dir: str | Path) -> Path:
         frame: gpd.GeoDataFrame = getattr(plan, name)
         frame = frame.to_crs(4326) if frame.crs is not None else frame.set_crs(4326)
         (out / layer_path(name)).write_text(layer_geojson(frame), encoding="utf-8")
+    if plan.meta.get("markets"):
+        (out / layer_path(MARKETS_LAYER)).write_text(json.dumps(
+            markets_layer(plan.meta["markets"]), ensure_ascii=False, allow_nan=False),
+            encoding="utf-8")
     return out
+
+
+def markets_layer(markets: list[dict[str, Any]]) -> dict[str, Any]:
+    """``layers/markets.geojson``: one Point per market, its plan.json entry as properties
+    (as :func:`optimize.markets.table.markets_geojson`)."""
+    return {"type": "FeatureCollection",
+            "features": [{"type": "Feature",
+                          "geometry": {"type": "Point", "coordinates": [m["lon"], m["lat"]]},
+                          "properties": m} for m in markets]}
 
 
 def save_plan_atomically(plan: Plan, out_dir: str | Path) -> Path:

@@ -19,6 +19,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from optimize.plan.market_records import CostsReport, MarketEntry, MarketFlowReport
 from optimize.plan.record import Record, decode_record, encode_record
 
 PROVINCE_LEVEL = "province"
@@ -120,15 +121,28 @@ class DepotTrucks(Record):
 
 @dataclasses.dataclass(frozen=True)
 class Stop(Record):
-    """One pickup of a truck trip."""
+    """One stop of a truck trip: a village pickup (``settlement_id``) of a collection
+    trip; a store loaded (``store_id``) or the market (``market_id``, ``pickup_t`` minus
+    the load) of a market run."""
 
-    settlement_id: str
     name: str
     arrival_s: int
     pickup_t: float
     load_after_t: float
+    settlement_id: str | None = None
     crop: str | None = None
     freshness_limit_s: int | None = None
+    store_id: str | None = None
+    market_id: str | None = None
+    pickup_by_crop: Mapping[str, float] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class RunBreak(Record):
+    """A driver's rest of a market run (20 min after 4 h of driving)."""
+
+    start_s: int
+    duration_s: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,6 +173,24 @@ class Route(Record):
     fuel_l: float | None = None
     co2_kg: float | None = None
     cost_yuan: float | None = None
+    market_kind: str | None = None
+    drive_s: int | None = None
+    breaks: tuple[RunBreak, ...] | None = None
+    days: int | None = None
+    daily_t: float | None = None
+    tonne_km: float | None = None
+    paid_s: int | None = None
+    approximate_travel: bool | None = None
+
+    @property
+    def is_market(self) -> bool:
+        """A market run (``kind == "market"``)."""
+        return self.kind == "market"
+
+    @property
+    def pickups(self) -> tuple[Stop, ...]:
+        """The stops that load (a market run's stores; every stop of a collection trip)."""
+        return tuple(s for s in self.stops if s.market_id is None)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -479,9 +511,9 @@ class PlanMeta(Record):
     attributions: tuple[Attribution, ...]
     apportioning: str | None = None
     trucks: tuple[TruckDay, ...] | None = None
-    markets: tuple[Any, ...] | None = None
-    market_flow: Any = None
-    costs: Any = None
+    markets: tuple[MarketEntry, ...] | None = None
+    market_flow: MarketFlowReport | None = None
+    costs: CostsReport | None = None
     regional_seasons: SeasonsReport | None = None
     province: ProvinceReport | None = None
 

@@ -10,6 +10,7 @@ import math
 
 from optimize.plan.io import Plan
 from optimize.plan.kpis import compute_kpis
+from optimize.plan.market_checks import cost_problems, market_flow_problems, market_run_problems
 from optimize.plan.model import Route
 from optimize.plan.trucks import (
     season_kpi_problems,
@@ -23,7 +24,8 @@ def verify_plan(plan: Plan) -> list[str]:
     """Every violation found in ``plan`` (an empty list means the plan checks out)."""
     return (_store_problems(plan) + _settlement_problems(plan) + _route_problems(plan)
             + _kpi_problems(plan) + truck_problems(plan.info) + season_kpi_problems(plan.info)
-            + truck_span_problems(plan.info))
+            + truck_span_problems(plan.info) + market_run_problems(plan.info)
+            + market_flow_problems(plan.info) + cost_problems(plan.info))
 
 
 def _store_problems(plan: Plan) -> list[str]:
@@ -68,6 +70,8 @@ def _route_problems(plan: Plan) -> list[str]:
     store_of = dict(zip(plan.settlements["settlement_id"], plan.settlements["store_id"],
                         strict=True))
     for r in plan.info.routes:
+        if r.is_market:
+            continue  # optimize.plan.market_checks
         name = r.route_id
         load = sum(s.pickup_t for s in r.stops)
         if load > capacity + 1e-6:

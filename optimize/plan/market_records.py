@@ -1,0 +1,85 @@
+"""The typed ``markets``, ``market_flow`` and ``costs`` of ``plan.json`` (issue 17).
+
+Pure Python, like :mod:`optimize.plan.model` (which uses them in
+:class:`~optimize.plan.model.PlanMeta`); ``docs/PLAN-FORMAT.md`` section "Markets,
+market runs and costs" documents every key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from optimize.plan.record import Record
+
+
+@dataclasses.dataclass(frozen=True)
+class MarketEntry(Record):
+    """One market or outlet (``markets``; ``optimize.markets.table.Market``)."""
+
+    market_id: str
+    name: str
+    lon: float | None = None
+    lat: float | None = None
+    crops: tuple[str, ...] | None = None
+    daily_intake_t: float | None = None
+    open_s: int | None = None
+    close_s: int | None = None
+    kind: str | None = None
+    source: str | None = None
+    approximate_location: bool | None = None
+    assumptions: tuple[str, ...] | None = None
+    serves_regions: tuple[str, ...] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SeasonFlow(Record):
+    """One season's market flow (tonnes a day)."""
+
+    delivered_t_by_market: Mapping[str, float] | None = None
+    left_for_buyers_t_by_store: Mapping[str, float] | None = None
+    market_t: float | None = None
+    left_for_buyers_t: float | None = None
+    lent_truck_ids: tuple[str, ...] | None = None
+    long_haul_truck_days: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class MarketFlowReport(Record):
+    """``market_flow``: the rule that splits the fleet's time, and each season's flow."""
+
+    split_rule: str | None = None
+    by_season: Mapping[str, SeasonFlow] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class CostParam(Record):
+    """One cost parameter with its provenance."""
+
+    value: float
+    unit: str | None = None
+    source: str | None = None
+    assumption: bool | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class PeriodCosts(Record):
+    """A season's or the year's cost totals."""
+
+    days: float | None = None
+    distance_km: float | None = None
+    fuel_l: float | None = None
+    co2_kg: float | None = None
+    cost_yuan: float | None = None
+    t_moved: float | None = None
+    cost_per_t_yuan: float | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class CostsReport(Record):
+    """``costs``: parameters, each season, the year, what is not counted."""
+
+    parameters: Mapping[str, CostParam] | None = None
+    by_season: Mapping[str, PeriodCosts] | None = None
+    per_year: PeriodCosts | None = None
+    not_counted: str | None = None
