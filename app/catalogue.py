@@ -353,6 +353,55 @@ PARAMETER_SOURCES: tuple[str, ...] = (
     N_("docs §4: chilling within 1 h of bleed-out (USDA)"),
 )
 
+#: Market runs and costs (issue 17, optimize.pipeline.season_markets / optimize.costs /
+#: optimize.markets): assumptions, the split rule, the stage, the new parameters' sources.
+MARKET_TEXTS: tuple[str, ...] = (
+    N_("legs without a road route in the plan: great circle x %(f)s (detour factor, "
+       "assumption) at %(v)s km/h (assumption); long-haul legs at %(w)s km/h (expressway "
+       "class default, assumption)"),
+    N_("loading at a store: %(v)s min per stop (assumption)"),
+    N_("unloading at a market: %(v)s min (assumption)"),
+    N_("a stop of at least the break length (loading, unloading, waiting) counts as the "
+       "driver's rest (assumption)"),
+    N_("a truck starts its market run rested (assumption)"),
+    N_("shelf life of sichuan_pepper: %(v)s days (PARAMETERS.md §4: fresh pepper storage "
+       "life not found; %(w)s days assumed)"),
+    N_("shelf life of walnut: %(v)s days (PARAMETERS.md §4: green walnuts are hulled after "
+       "4-7 days of piling; %(w)s days assumed for fresh nuts)"),
+    N_("shelf life of herbs: %(v)s days (PARAMETERS.md §4: fresh herb storage life not "
+       "found; %(w)s days assumed)"),
+    N_("shelf life of lily: %(v)s days (PARAMETERS.md §4: Lanzhou lily keeps 'to next "
+       "spring' at 0 °C; %(w)s days assumed)"),
+    N_("co2_kg_per_l = %(v)s kg CO2/L: IPCC 2006 Guidelines vol. 2 ch. 3 table 3.2.1: diesel"
+       " 74,100 kg CO2/TJ x NCV 43.0 TJ/Gg (vol. 2 ch. 1 table 1.2) x density 0.84 kg/L; the"
+       " density is a typical value, not sourced"),
+    N_("diesel_yuan_per_l = %(v)s yuan/L: no source in PARAMETERS.md: about the 2020 retail "
+       "price of 0# diesel (assumption)"),
+    N_("driver_yuan_per_h = %(v)s yuan/h: no source: about 5,000 yuan a month over 200 "
+       "working hours (assumption)"),
+    N_("collection first: trucks collect within the freshness limits, then use the time left"
+       " in their shift for market runs (nearest stock first, nearest open market that takes"
+       " the crop); trucks without a collection trip are first lent to full-truckload "
+       "long-haul legs to the partner cities (a leg of D days moves one load per D days); "
+       "what no truck carries is left for buyers' own trucks at the store"),
+    N_("market runs not planned: no truck takes stored produce to a market in this plan; all"
+       " of it is left for buyers' own trucks"),
+    N_("user markets table (CSV/XLSX: name, point or lon/lat, crops, daily_intake_t, "
+       "opening_hours; optimize.markets.user_table), relative to the scenario file; empty = "
+       "the default markets of PARAMETERS.md §7 for the region"),
+    N_("plan market runs with the truck time left after collection (true) or leave all "
+       "stored produce for buyers' own trucks (false)"),
+    N_("market runs"),
+    N_("shift_start_s = %(v)s s after midnight: the clock time the trucks' shift starts "
+       "(docs §2 gives the working day's length, not its start: no source found)"),
+    N_("the clock time the trucks' shift starts (docs §2 gives the working day's length, not"
+       " its start: no source found)"),
+    N_("farmers bring produce to the store themselves when the road trip by farm vehicle "
+       "takes at most this long (no source found: an assumption)"),
+    N_("average road speed of a farm tricycle or tractor with a load (no source found: an "
+       "assumption)"),
+)
+
 #: The separators of a text made of parts ("a; b", "a, b").
 SEPARATORS: tuple[str, ...] = (
     # TRANSLATORS: separates the parts of a text (keep the trailing space if any).
@@ -363,7 +412,7 @@ SEPARATORS: tuple[str, ...] = (
 
 #: Every message, in the order they are tried (the first whose pattern matches wins).
 CATALOGUE: tuple[str, ...] = (*REASONS, *STATUSES, *JOB_TEXTS, *NOTES, *ASSUMPTIONS,
-                               *PARAMETER_SOURCES)
+                               *PARAMETER_SOURCES, *MARKET_TEXTS)
 
 
 def pattern(msgid: str) -> tuple[re.Pattern[str], frozenset[str]]:

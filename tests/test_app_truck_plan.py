@@ -84,7 +84,7 @@ def truck_routes() -> list[dict[str, Any]]:
         {"settlement_id": None, "store_id": "S1", "name": "临夏冷库 A", "arrival_s": 36000,
          "pickup_t": 4.0, "load_after_t": 4.0},
         {"settlement_id": None, "market_id": "M:LZ", "name": "兰州高原夏菜中心",
-         "arrival_s": 41400, "pickup_t": -4.0, "load_after_t": 0.0}]
+         "arrival_s": 41400, "pickup_t": 0.0, "delivered_t": 4.0, "load_after_t": 0.0}]
     return [
         _route("autumn-T001-1", "autumn", "T001", "S1", "collection", start_s=22200,
                stops=[_village("622921100001", "祁家村", 23400, 3.0, 3.0),

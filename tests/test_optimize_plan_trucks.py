@@ -60,7 +60,7 @@ def _market_run(route_id: str, start_s: int, end_s: int, days: int = 1) -> dict[
                    {"store_id": "S1", "name": "s", "arrival_s": start_s, "pickup_t": 2.0,
                     "load_after_t": 2.0},
                    {"market_id": "M1", "name": "m", "arrival_s": end_s - 600,
-                    "pickup_t": -2.0, "load_after_t": 0.0}])
+                    "pickup_t": 0.0, "delivered_t": 2.0, "load_after_t": 0.0}])
     return run
 
 

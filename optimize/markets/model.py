@@ -117,8 +117,8 @@ class MarketRun:
              "pickup_t": s.pickup_t, "load_after_t": s.load_after_t,
              "pickup_by_crop": dict(s.pickup_by_crop)} for s in self.stops]
         stops.append({"market_id": self.market_id, "name": market_name,
-                      "arrival_s": self.market_arrival_s, "pickup_t": -self.load_t,
-                      "load_after_t": 0.0})
+                      "arrival_s": self.market_arrival_s, "pickup_t": 0.0,
+                      "delivered_t": self.load_t, "load_after_t": 0.0})
         return {"kind": "market", "season": season, "truck_id": self.truck_id,
                 "base_id": self.base_id, "store_id": self.stops[0].store_id,
                 "market_id": self.market_id, "market_kind": self.kind, "stops": stops,

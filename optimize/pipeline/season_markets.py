@@ -176,7 +176,7 @@ def market_route(run: MarketRun, season: str, rank: int, market_name: str
             s["pickup_by_crop"] = {c: round(t, GRAM_DIGITS) for c, t in
                                    s["pickup_by_crop"].items()}
     load = round(sum(s["pickup_t"] for s in route["stops"][:-1]), GRAM_DIGITS)
-    route["stops"][-1]["pickup_t"] = -load
+    route["stops"][-1]["delivered_t"] = load
     start, end = int(round(run.start_s)), int(round(run.end_s))
     route.update(
         route_id=f"{season.replace(' ', '_')}-{run.truck_id}-{rank}", trip=rank,

@@ -52,9 +52,10 @@ def _one_run(r: Route, markets: dict, capacity: float) -> list[str]:
     out = []
     picked = sum(s.pickup_t for s in loads)
     if not math.isclose(picked, r.load_t, abs_tol=TOL_T) or \
-            not math.isclose(-r.stops[-1].pickup_t, r.load_t, abs_tol=TOL_T):
+            not math.isclose(r.stops[-1].delivered_t or 0.0, r.load_t, abs_tol=TOL_T) or \
+            r.stops[-1].pickup_t != 0:
         out.append(f"{name}: pickups sum to {picked:.3f} t, delivers "
-                   f"{-r.stops[-1].pickup_t:.3f} t, load_t {r.load_t}")
+                   f"{r.stops[-1].delivered_t} t, load_t {r.load_t}")
     if r.load_t > capacity + TOL_T:
         out.append(f"{name}: load {r.load_t} t over the truck's {capacity} t")
     if loads and loads[0].store_id != r.store_id:

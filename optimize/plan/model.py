@@ -122,8 +122,8 @@ class DepotTrucks(Record):
 @dataclasses.dataclass(frozen=True)
 class Stop(Record):
     """One stop of a truck trip: a village pickup (``settlement_id``) of a collection
-    trip; a store loaded (``store_id``) or the market (``market_id``, ``pickup_t`` minus
-    the load) of a market run."""
+    trip; a store loaded (``store_id``) or the market (``market_id``, ``pickup_t`` 0 and
+    ``delivered_t`` the load) of a market run."""
 
     name: str
     arrival_s: int
@@ -135,6 +135,7 @@ class Stop(Record):
     store_id: str | None = None
     market_id: str | None = None
     pickup_by_crop: Mapping[str, float] | None = None
+    delivered_t: float | None = None
 
 
 @dataclasses.dataclass(frozen=True)
