@@ -75,3 +75,31 @@ def test_local_improvement_refills_two_trucks_without_gaps() -> None:
     assert day.dropped == () and day.idle == 0
     assert sorted(sorted(t.jobs) for t in day.trucks) == [["3a", "3b", "4"], ["5a", "5b"]]
     assert [t.work_s for t in day.trucks] == [10, 10]
+
+
+def _seeded_region(seed: int) -> tuple[np.ndarray, list[Job]]:
+    """8 stores on a 3 km grid (Manhattan drive seconds), 24 trips of 3000-9000 s."""
+    rng = np.random.default_rng(seed)
+    points = rng.uniform(0, 3000, size=(8, 2))
+    drive = np.rint(np.abs(points[:, None, :] - points[None, :, :]).sum(-1)).astype(int)
+    jobs = [Job(f"J{k}", int(rng.integers(8)), int(rng.integers(3000, 9000)),
+                round(float(rng.uniform(0.4, 2.5)), 2)) for k in range(24)]
+    return drive, jobs
+
+
+def test_refill_passes_and_six_neighbours_carry_more() -> None:
+    # Seed 29: with 3 neighbours and one refill pass the 5 trucks carried 33.63 t of
+    # 37.00 t; 6 neighbours and repeated passes carry 35.68 t, every truck-day still
+    # within the shift and its time equal to its trips plus its empty drives.
+    drive, jobs = _seeded_region(29)
+    day = plan_fleet_day(jobs, drive, n_trucks=5, shift_s=28800)
+    load = {j.job_id: j for j in jobs}
+    assert round(sum(j.load_t for j in jobs), 2) == 37.0
+    carried = sum(load[k].load_t for t in day.trucks for k in t.jobs)
+    assert round(carried, 2) == 35.68
+    assert day.idle == 0 and len(day.trucks) == 5 and day.dropped
+    assert sorted(day.dropped + tuple(k for t in day.trucks for k in t.jobs)) == sorted(load)
+    for truck in day.trucks:
+        assert truck.work_s <= 28800
+        assert truck.work_s == sum(load[k].duration_s for k in truck.jobs) + \
+            sum(leg[2] for leg in truck.legs)

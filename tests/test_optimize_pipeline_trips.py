@@ -53,7 +53,14 @@ def test_a_load_larger_than_a_truck_is_split() -> None:
 
 
 def test_bad_self_delivery_parameters_are_named() -> None:
-    bad = dataclasses.replace(Scenario(), self_delivery_reach_s=-1, farm_vehicle_speed_kmh=0)
+    # the scenario refuses them on construction (its value bounds) ...
+    with pytest.raises(SpecificationError, match="self_delivery_reach_s = -1") as err:
+        dataclasses.replace(Scenario(), self_delivery_reach_s=-1, farm_vehicle_speed_kmh=0)
+    assert "farm_vehicle_speed_kmh = 0" in str(err.value)
+    # ... and the routing stage checks again a scenario that skipped that check
+    bad = Scenario()
+    object.__setattr__(bad, "self_delivery_reach_s", -1)
+    object.__setattr__(bad, "farm_vehicle_speed_kmh", 0)
     with pytest.raises(SpecificationError, match="self_delivery_reach_s -1") as err:
         check_self_delivery(bad)
     assert "farm_vehicle_speed_kmh 0" in str(err.value)

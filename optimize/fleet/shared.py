@@ -35,7 +35,14 @@ Rule (greedy best-fit decreasing, then repair; deterministic)
    first, heaviest first); the best refill is kept when the pair then carries more
    tonnes. Packing is a bin-packing problem: taking jobs by productivity alone leaves
    truck-days with gaps no remaining job fits (measured on Linxia: +0.5 point of the
-   truck-needed produce, 2 more trips of 280).
+   truck-needed produce, 2 more trips of 280). The jobs still dropped are then placed
+   again (step 2, on trucks a refill emptied too), and the step is repeated, up to
+   :data:`IMPROVE_PASSES` passes, while a pass carries more tonnes.
+
+Where the gap is: on Linxia's summer trips the trips need 608 of the fleet's 640
+truck-hours, and the packing carries 99.6 % of the truck-needed tonnes when empty drives
+between stores are free; the empty drives (88 h, a store's nearest other store is a
+median 24 min away) are what the fleet cannot fit, not the trips' own time.
 
 Invariant: a truck is idle (no job) only when no job was dropped (a job is dropped only
 once every truck is open and none has room, or when it alone is longer than a shift, which
@@ -54,9 +61,15 @@ import numpy as np
 
 #: Default longest empty drive from a truck's base to a store it collects for, seconds.
 DEFAULT_REACH_S = 3600
-#: Local improvement: nearest trucks each truck is paired with, and dropped jobs offered.
-NEIGHBOURS = 3
+#: Local improvement: nearest trucks each truck is paired with, dropped jobs offered, and
+#: most passes (a pass is repeated while it carries more). Search effort, not a physical
+#: parameter; measured on Linxia's summer trips (280 trips, 80 trucks, 2 loaded cores):
+#: 3 neighbours x 1 pass 91.18 % of the truck-needed tonnes in 0.4 s, 6 x 3 91.96 % in
+#: 2.3 s, 12 x 3 91.71 %, 24 x 3 92.08 % in 7.8 s (the gain is not monotone: the refill
+#: is greedy).
+NEIGHBOURS = 6
 POOL = 20
+IMPROVE_PASSES = 3
 
 
 @dataclass(frozen=True)
@@ -119,12 +132,15 @@ def plan_fleet_day(jobs: Sequence[Job], drive_s: np.ndarray, n_trucks: int, shif
     bases: list[int] = []
     used: list[int] = []
     dropped = _place(order, days, bases, used, drive_s, n_trucks, shift_s, reach_s)
-    if dropped:
+    for _ in range(IMPROVE_PASSES if dropped else 0):
+        before = sum(j.load_t for j in dropped)
         dropped = _improve(days, bases, used, dropped, drive_s, shift_s, reach_s)
         keep = [k for k in range(len(days)) if days[k]]  # a refill may empty a truck
         days, bases, used = [days[k] for k in keep], [bases[k] for k in keep], \
             [used[k] for k in keep]
         dropped = _place(dropped, days, bases, used, drive_s, n_trucks, shift_s, reach_s)
+        if not dropped or sum(j.load_t for j in dropped) >= before - 1e-9:
+            break
     trucks = tuple(_truck_day(k, bases[k], day, drive_s) for k, day in enumerate(days))
     need_s = sum(j.duration_s for j in dropped)
     used_s = sum(t.work_s for t in trucks)

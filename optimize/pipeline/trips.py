@@ -18,6 +18,13 @@ For every season of the harvest calendar with produce in the region
    within its freshness limit even alone").
 
 The store's village matrix is computed once and reused by every season.
+
+The trips are bound by freshness, not by the routing objective: on Linxia's summer day
+(830 pickups, 280 trips, 2 h vegetable limit) the 4-stop trips reach a median 6,712 s of
+the 7,200 s limit with half a truckload, and minimising truck-time (service, driving and
+unloading, via a per-hour ``TruckType`` cost) instead of metres gives the very same 280
+trips and 607.9 truck-hours. Where the fleet loses produce is the empty driving between
+stores (:mod:`optimize.fleet.shared`).
 """
 
 from __future__ import annotations
