@@ -50,6 +50,9 @@ def test_plan_on_an_osm_file(tmp_path: Path) -> None:
                p.meta["approximations"])
     assert not any("Road network is approximate" in a for a in p.meta["approximations"])
     assert any(a["attribution"] == "© OpenStreetMap contributors" for a in p.meta["attributions"])
-    assert not any(p.routes["approximate_geometry"])
+    collection = p.routes[p.routes["kind"] == "collection"]
+    assert len(collection) > 0 and not any(collection["approximate_geometry"])
+    # market runs leave the region's graph: straight legs, flagged as such
+    assert all(p.routes.loc[p.routes["kind"] == "market", "approximate_geometry"])
     # on a chain of 60 km/h roads times differ from the 40 km/h approximate network
     assert p.kpis["access_time_mean_s"] > 0
