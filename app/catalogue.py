@@ -271,6 +271,8 @@ ASSUMPTIONS: tuple[str, ...] = (
     N_("self_delivery_reach_s = %(v)s s: farmers bring produce to the store themselves "
        "when the road trip by farm vehicle takes at most this long (no source found: an "
        "assumption)"),
+    N_("shift_start_s = %(v)s s after midnight: the clock time the trucks' shift starts "
+       "(docs §2 gives the working day's length, not its start: no source found)"),
     N_("shift start %(clock)s for every truck (trip clock times are seconds from "
        "midnight): no source, an assumption"),
     N_("harvest_peak_days"),
@@ -317,6 +319,8 @@ PARAMETER_SOURCES: tuple[str, ...] = (
     N_("docs §2: a 4.2 m box truck carries 3 t (upper bound; reefer payload not found)"),
     N_("docs §2: Gansu 2018, 150,000 per box reefer"),
     N_("docs §2: 8 h working day (Labour Law Art. 36)"),
+    N_("the clock time the trucks' shift starts (docs §2 gives the working day's length, "
+       "not its start: no source found)"),
     N_("most collection trips a truck makes in a shift (a model cap; the shift and "
        "freshness limits bind first on most days)"),
     N_("loading time at a village pickup"),

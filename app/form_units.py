@@ -48,16 +48,6 @@ PLAIN_UNITS: dict[str, tuple[str, str]] = {
     "poverty_weight": ("倍", "×"),
 }
 
-#: Label and help of form fields the interface's catalogue (``app.i18n``) does not name
-#: yet, by field: ``(zh label, en label, zh help, en help)``.
-FALLBACK_TEXT: dict[str, tuple[str, str, str, str]] = {
-    "shift_start_s": ("班次开始时间", "Shift start",
-                      "卡车几点开始出车（路线单的时间从此算起）：6 = 06:00，6.5 = 06:30",
-                      "When the trucks' shift starts (route sheet times count from it): "
-                      "6 = 06:00, 6.5 = 06:30"),
-}
-
-
 def to_scenario(key: str, value: float) -> float | int:
     """A form number in the scenario's unit (seconds rounded to whole seconds)."""
     unit = UNITS.get(key)

@@ -125,6 +125,9 @@ LABELS: dict[str, str | tuple[str, str]] = {
     "h_truck_capacity_t": N_("A 4.2 m box truck carries about 3 t"),
     "f_shift_s": N_("Working shift"),
     "h_shift_s": N_("A truck's working day (Labour Law: 8 h)"),
+    "f_shift_start_s": N_("Shift start"),
+    "h_shift_start_s": N_("When the trucks' shift starts (route sheet times count from it): "
+                          "6 = 06:00, 6.5 = 06:30"),
     "f_service_s": N_("Loading time per village"),
     "h_service_s": N_("Time to load at one village pickup"),
     "f_unload_s": N_("Unloading time at the store"),

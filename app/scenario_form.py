@@ -20,7 +20,6 @@ from flask import has_request_context
 from werkzeug.datastructures import MultiDict
 
 from app.form_units import (
-    FALLBACK_TEXT,
     TIER_COST,
     UNITS,
     form_bounds,
@@ -220,15 +219,11 @@ def field_label(key: str) -> str:
 
 
 def field_text(kind: str, key: str) -> str:
-    """A field's label (``kind`` ``f``) or help (``h``) in the request's language: the
-    interface catalogue's (``app.i18n``), else :data:`app.form_units.FALLBACK_TEXT`."""
-    from app.i18n import current_lang, t
+    """A field's label (``kind`` ``f``) or help (``h``) in the request's language, from
+    the interface catalogue (``app.i18n`` ``f_<key>`` / ``h_<key>``)."""
+    from app.i18n import t
 
-    text = t(f"{kind}_{key}")
-    fallback = FALLBACK_TEXT.get(key)
-    if text != f"{kind}_{key}" or fallback is None:
-        return text
-    return fallback[(0 if kind == "f" else 2) + (current_lang() == "en")]
+    return t(f"{kind}_{key}")
 
 
 def known_region(code: str) -> bool:

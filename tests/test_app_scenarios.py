@@ -507,16 +507,17 @@ def _form_fields(html: str) -> dict[str, str]:
 def test_every_field_is_labelled_in_both_languages(planner: FlaskClient) -> None:
     import re
 
-    from app.form_units import FALLBACK_TEXT
     from app.i18n import LABELS
     from app.scenario_form import FIELDS
 
-    assert all(f"{p}_{k}" in LABELS or k in FALLBACK_TEXT for k in FIELDS for p in ("f", "h"))
+    assert FIELDS and all(f"{p}_{k}" in LABELS for k in FIELDS for p in ("f", "h"))
     zh = planner.get("/scenarios/new").get_data(as_text=True)
     en = planner.get("/scenarios/new?lang=en").get_data(as_text=True)
     assert not re.search(r">\s*[fh]_[a-z_]+", zh + en)  # no label shown as its key
     assert "服务时间" not in en and "Working shift <span class=\"unit\">(h)</span>" in en
     assert "每村装货时间 <span class=\"unit\">(分钟)</span>" in zh and "(万元)" in zh
+    assert ">班次开始时间 <span class=\"unit\">(点钟)</span>" in zh
+    assert "卡车几点开始出车" in zh and "6 = 06:00, 6.5 = 06:30" in en
 
 
 def test_form_ranges_are_the_scenarios_own(planner: FlaskClient) -> None:
