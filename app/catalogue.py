@@ -96,6 +96,20 @@ def has_catalogue(lang: str) -> bool:
     return isinstance(load(lang), Translations)
 
 
+def message_in(lang: str, msgid: str, **params: object) -> str:
+    """The message ``msgid`` in ``lang`` (its English for ``en`` or a language without a
+    catalogue), ``%(name)s`` filled from ``params``; for code that is given the language
+    (no request needed). An empty msgid stays empty.
+
+    >>> message_in("en", "%(n)s queued", n=3)
+    '3 queued'
+    """
+    if not msgid:
+        return msgid
+    text = str(load(lang).gettext(msgid))
+    return text % params if params else text
+
+
 #: Parameters that match any text; :data:`NESTED_PARAMS` are translated again; every other
 #: parameter matches a number (``-12``, ``1,004``, ``3.5``).
 TEXT_PARAMS = frozenset({"why", "name", "season", "clock"})

@@ -42,9 +42,9 @@ LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 COOKIE = "lang"
 
-#: ``t(key)``'s English msgid per key. Other modules may still add ``(zh, en)`` pairs
-#: here (:mod:`app.account_labels`); :func:`t` shows those as they are.
-LABELS: dict[str, str | tuple[str, str]] = {
+#: ``t(key)``'s English msgid per key; other modules add theirs when the app is built
+#: (:mod:`app.account_labels`).
+LABELS: dict[str, str] = {
     "app_title": N_("Cold-chain planner · Gansu"),
     "plans": N_("Plans"),
     "scenarios": N_("Scenarios"),
@@ -181,14 +181,13 @@ def select_locale() -> str:
     return current_lang() if has_request_context() else SOURCE_LANG
 
 
-def t(key: str) -> str:
-    """The label ``key`` in the request's language (an unknown key shows itself)."""
+def t(key: str, **params: object) -> str:
+    """The label ``key`` in the request's language (English outside a request), its
+    ``%(name)s`` parameters filled from ``params``; an unknown key shows itself."""
     entry = LABELS.get(key)
     if entry is None:
         return key
-    if isinstance(entry, tuple):  # a (zh, en) pair another module added
-        return entry[LANGS.index(current_lang())]
-    return str(gettext(entry))
+    return str(gettext(entry, **params))
 
 
 def remember_lang(response: Response) -> Response:

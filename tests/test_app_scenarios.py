@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import Workbook
 from werkzeug.test import TestResponse
@@ -28,15 +29,19 @@ def _post(client: FlaskClient, url: str, **fields: object) -> TestResponse:
                        content_type="multipart/form-data")
 
 
-def test_parse_form_and_tiers() -> None:
+def test_parse_form_and_tiers(app: Flask) -> None:
     from werkzeug.datastructures import MultiDict
     result = parse_form(MultiDict(GOOD))
     assert result.errors == {}
     assert result.params["stores"] == 3 and result.params["siting_time_limit_s"] == 5.0
     assert result.params["tiers"][1] == {"capacity_t": 300.0, "build_cost_yuan": 450000.0,
                                          "subsidy_yuan": 315000.0}
-    with pytest.raises(ValueError, match="第 2 行"):
+    with pytest.raises(ValueError, match="line 2: expected 3 numbers"):  # no request: English
         parse_tiers("100,1,1\n100,x")
+    with app.test_request_context("/"), pytest.raises(ValueError, match="第 2 行：应为 3 个数"):
+        parse_tiers("100,1,1\n100,x")
+    with app.test_request_context("/"), pytest.raises(ValueError, match="第 1 行：capacity_t"):
+        parse_tiers("1,1,1")
 
 
 def test_reasons_are_filed_by_their_field() -> None:
