@@ -95,8 +95,8 @@ def save_upload(upload: FileStorage, upload_dir: Path,
     original = Path(upload.filename or "").name
     suffix = Path(original).suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
-        raise UploadError(f"{original or 'file'}: only CSV or XLSX files are accepted "
-                          "(仅接受 CSV 或 XLSX 文件)")
+        raise UploadError(gettext("%(name)s: only CSV or XLSX files are accepted",
+                                  name=original or gettext("file")))
     data = upload.read()
     _check_content(original, suffix, data)
     upload_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -155,14 +155,15 @@ def row_message(text: str, name: str, row: int | None, item: object) -> str:
 def _check_content(original: str, suffix: str, data: bytes) -> None:
     """Refuse content that does not match the suffix (a renamed binary, an empty file)."""
     if not data:
-        raise UploadError(f"{original}: the file is empty")
+        raise UploadError(gettext("%(name)s: the file is empty", name=original))
     if suffix == ".xlsx" and not data.startswith(XLSX_MAGIC):
-        raise UploadError(f"{original}: not an XLSX workbook")
+        raise UploadError(gettext("%(name)s: not an XLSX workbook", name=original))
     if suffix == ".csv":
         try:
             data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise UploadError(f"{original}: a CSV file must be UTF-8 text") from None
+            raise UploadError(gettext("%(name)s: a CSV file must be UTF-8 text",
+                                      name=original)) from None
 
 
 def _file_from_request(result: FormResult, current: tuple[str | None, str | None],

@@ -157,17 +157,21 @@ def test_supply_xlsx_upload_row_error(planner: FlaskClient) -> None:
     assert response.status_code == 422 and "s.xlsx" in html and "row 2" in html
 
 
-@pytest.mark.parametrize(("name", "data", "message"), [
-    ("x.exe", b"MZ", "only CSV or XLSX"), ("../../x.txt", b"a", "only CSV or XLSX"),
-    ("fake.xlsx", b"not a zip", "not an XLSX workbook"), ("bin.csv", b"\xff\xfe\x00x",
-                                                          "UTF-8"),
-    ("empty.csv", b"", "empty"),
+@pytest.mark.parametrize(("name", "data", "message", "chinese"), [
+    ("x.exe", b"MZ", "x.exe: only CSV or XLSX", "x.exe：仅接受 CSV 或 XLSX 文件"),
+    ("../../x.txt", b"a", "x.txt: only CSV or XLSX", "x.txt：仅接受 CSV 或 XLSX 文件"),
+    ("fake.xlsx", b"not a zip", "fake.xlsx: not an XLSX workbook",
+     "fake.xlsx：不是 XLSX 工作簿"),
+    ("bin.csv", b"\xff\xfe\x00x", "bin.csv: a CSV file must be UTF-8 text",
+     "bin.csv：CSV 文件须为 UTF-8 编码的文本"),
+    ("empty.csv", b"", "empty.csv: the file is empty", "empty.csv：文件是空的"),
 ])
 def test_upload_type_is_checked(planner: FlaskClient, name: str, data: bytes,
-                                message: str) -> None:
-    response = _post(planner, "/scenarios/new", **dict(GOOD, supply_file=(io.BytesIO(data),
-                                                                          name)))
-    assert response.status_code == 422 and message in response.get_data(as_text=True)
+                                message: str, chinese: str) -> None:
+    for lang, expected in (("en", message), ("zh", chinese)):
+        response = _post(planner, f"/scenarios/new?lang={lang}", **dict(
+            GOOD, supply_file=(io.BytesIO(data), name)))
+        assert response.status_code == 422 and expected in response.get_data(as_text=True)
 
 
 def test_unknown_scenario_is_404(planner: FlaskClient) -> None:
