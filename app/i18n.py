@@ -8,7 +8,8 @@ English as the source language (msgid) and its Chinese in the zh catalogue
 app starts if it is missing or older (:func:`app.catalogue.compile_catalogues`), so a
 fresh clone needs no step of its own and no generated file is committed.
 
-Templates call ``t('key')`` (a short key: :data:`LABELS` gives its English msgid), and
+Templates call ``t('key')`` or ``t('key', n=3)`` (a short key: :data:`LABELS` gives its
+English msgid, whose ``%(n)s`` parameters are filled), and
 the filters ``tr`` / ``tr_span`` for the English texts of plans and jobs
 (:mod:`app.catalogue`). English msgids keep the source and the fallback readable: a
 message without Chinese shows its English, never a key or a blank. The plan page's
