@@ -14,7 +14,7 @@ Why a lookup in front of gettext: a plan file holds the *filled-in* sentence ("r
 store 3 of 100"), and gettext finds messages by their exact msgid. So each msgid is also
 read as a pattern, the first whose pattern matches the whole text gives the message and
 its parameters, and the parameters go into the Chinese (``msgstr % params``). A
-parameter matches a number unless it is in :data:`TEXT_PARAMS` (any text),
+parameter matches a number unless it is in :data:`TEXT_PARAMS` (any text without "; "),
 :data:`WORD_PARAMS` (one word: a key, a value as written) or :data:`NESTED_PARAMS` (a text
 translated in turn when known: a status inside a status, a default inside an assumption,
 a store count inside a failure). ``[s]`` in a msgid is an optional English plural ``s``. A
@@ -452,9 +452,11 @@ def pattern(msgid: str) -> tuple[re.Pattern[str], frozenset[str]]:
             out.append("%")
         elif name in WORD_PARAMS:
             out.append(f"(?P<{name}>[^\\s;]+)")
-        elif name in NESTED_PARAMS or name in TEXT_PARAMS:
+        elif name in NESTED_PARAMS:
             out.append(f"(?P<{name}>.+?)")
-            nested |= {name} & NESTED_PARAMS
+            nested.add(name)
+        elif name in TEXT_PARAMS:  # never across a "; " between reasons
+            out.append(f"(?P<{name}>(?:(?!; ).)+?)")
         else:
             out.append(f"(?P<{name}>{_NUMBER})")
         pos = token.end()

@@ -245,6 +245,11 @@ def _refusal(**changes: Any) -> str:
     ({"n_stores": 1, "site_group": [0, 1], "group_min": (1, 1), "group_max": (None, None),
       "group_names": ("临夏县", "广河县")},
      "各县最少冷库数（含必建库址）合计 2 座，超过冷库数 n_stores = 1"),
+    ({"n_stores": 4, "site_group": [0, 1], "group_min": (2, 2), "group_max": (None, None),
+      "group_names": ("临夏县 622921", "广河县 622924")},  # every reason, each translated
+     "冷库数 n_stores = 4 超过未排除的候选库址 2 处（共 2 处，排除 0 处）；"
+     "临夏县 622921 的配额：最少 2 座冷库，超过其未排除的候选库址 1 处；"
+     "广河县 622924 的配额：最少 2 座冷库，超过其未排除的候选库址 1 处"),
     ({"objective": "time"},
      "需求点 [2] 在最长车程内没有未排除的库址；目标 'time' 要求服务每个需求点"),
     ({"objective": "time", "supply_t": [0.0, 2000.0, 0.0]},
