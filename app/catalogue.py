@@ -238,6 +238,7 @@ FAILURES: tuple[str, ...] = (
        "yuan = %(total)s yuan"),
     N_("n_stores = %(n)s exceeds the %(a)s candidate sites not excluded (%(total)s sites, "
        "%(ex)s excluded)"),
+    N_("n_stores must be at least 1, got %(n)s"),
     N_("%(n)s required sites exceed n_stores = %(s)s"),
     N_("sites %(list)s are both required and excluded"),
     N_("quota of %(name)s: minimum %(low)s stores is above its %(c)s candidate sites not "

@@ -239,6 +239,7 @@ def _refusal(**changes: Any) -> str:
      "预算 1 元低于 1 座冷库 × 最便宜规格 '100 t' 的补贴 105,000 元 = 105,000 元"),
     ({"n_stores": 5}, "冷库数 n_stores = 5 超过未排除的候选库址 2 处（共 2 处，排除 0 处）"),
     ({"required_sites": (0, 1)}, "必建库址 2 处，超过冷库数 n_stores = 1"),
+    ({"n_stores": 0}, "冷库数 n_stores 至少为 1，当前为 0"),
     ({"n_stores": 2, "site_group": [0, 1], "group_min": (2, 0), "group_max": (None, None),
       "group_names": ("临夏县", "广河县")},
      "临夏县 的配额：最少 2 座冷库，超过其未排除的候选库址 1 处"),
