@@ -21,6 +21,7 @@ from app.headlines import Headlines, plan_headlines
 from app.i18n import LANGS, current_lang
 from app.pages import cached_map
 from app.plans import PLAN_ID_RE, PlanNotFound, current_store
+from app.truck_plan import busiest_season, season_compare_rows, season_plan
 from optimize.plan.model import Kpis, PlanMeta
 
 bp = Blueprint("compare", __name__)
@@ -136,12 +137,15 @@ def compare_page() -> ResponseReturnValue:
     plans = [p for p in store.list_plans() if p.error is None]
     if pair is None:
         return render_template("compare.html", plans=plans, pair=None)
-    metas = (store.info(pair[0]), store.info(pair[1]))
+    metas = (season_plan(store.info(pair[0])), season_plan(store.info(pair[1])))
     missing = missing_assets(current_app.config["VENDOR_DIR"])
-    maps = [None, None] if missing else [cached_map(store, pid) for pid in pair]
+    raw = [store.metadata(pid) for pid in pair]  # truck plan (issue 17): busiest season
+    maps = [None, None] if missing else [cached_map(store, pid, busiest_season(m))
+                                         for pid, m in zip(pair, raw, strict=True)]
     response = current_app.make_response(render_template(
         "compare.html", plans=plans, pair=pair, metas=metas, maps=maps,
-        header=_merged_header(maps), rows=compare_rows(metas, current_lang())))
+        header=_merged_header(maps), rows=compare_rows(metas, current_lang()),
+        season_rows=season_compare_rows(raw[0], raw[1])))
     response.set_cookie(PAIR_COOKIE, ",".join(pair), max_age=30 * 86400, httponly=True,
                         samesite="Lax", path=url_for("compare.compare_page"))
     return response
@@ -169,7 +173,7 @@ def api_compare() -> ResponseReturnValue:
     if pair is None:
         raise PlanNotFound("give two plans: /api/compare?a=PLAN&b=PLAN")
     store = current_store()
-    metas = [store.info(pid) for pid in pair]
+    metas = [season_plan(store.info(pid)) for pid in pair]
     heads: list[Headlines] = [plan_headlines(m) for m in metas]
     return jsonify(a=pair[0], b=pair[1], kpis=kpi_diff(metas[0].kpis, metas[1].kpis),
                    headlines={"a": heads[0].as_dict(), "b": heads[1].as_dict()})

@@ -46,6 +46,14 @@ from app.pages import (
     shift_start,
 )
 from app.plans import PlanStore, current_store
+from app.truck_plan import (
+    SEASON_KPI_KEYS,
+    TRUCK_COLUMNS,
+    season_kpi_table,
+    season_of,
+    season_plan,
+    truck_export_rows,
+)
 from optimize.plan.format import LAYERS, PLAN_FILE, SETTLEMENT_COLUMNS, layer_path
 from optimize.plan.model import PlanMeta, Route
 
@@ -117,7 +125,9 @@ def stop_rows(routes: Sequence[Route], start_s: int = 0) -> list[list[Any]]:
         for seq, stop in enumerate(route.stops, start=1):
             rows.append([_cell(route.truck_id), route.trip, _cell(route.route_id),
                          _cell(route.store_id), seq, _cell(stop.settlement_id),
-                         _cell(stop.name), clock(stop.arrival_s, start_s), stop.pickup_t,
+                         _cell(stop.name),  # truck-plan trips: seconds from midnight
+                         clock(stop.arrival_s, 0 if season_of(route) else start_s),
+                         stop.pickup_t,
                          stop.load_after_t])
     return rows
 
@@ -137,20 +147,40 @@ def manifest_xlsx(plan: PlanMeta) -> bytes:
     routes.append(["route_id", "truck_id", "store_id", "trip", "stops", "load_t",
                    "distance_km", "duration_min", "start", "end"])
     for r in plan.routes:
+        trip_offset_s = 0 if season_of(r) else offset_s  # truck plan: from midnight
         routes.append([_cell(r.route_id), _cell(r.truck_id), _cell(r.store_id), r.trip,
                        r.stops_count, r.load_t, _div(r.distance_m, 1000),
-                       _div(r.duration_s, 60), clock(r.start_s, offset_s),
-                       clock(r.end_s, offset_s)])
+                       _div(r.duration_s, 60), clock(r.start_s, trip_offset_s),
+                       clock(r.end_s, trip_offset_s)])
     stops = book.create_sheet("Stops")
     stops.append(list(STOP_COLUMNS))
     for row in stop_rows(plan.routes, offset_s):
         stops.append(row)
+    truck_plan_sheets(book, plan)
     notes = book.create_sheet("Notes")
     notes.append(["shift_start", clock(0, start_s),
                   "assumed: the plan carries no shift start" if assumed else "from the plan"])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def truck_plan_sheets(book: Any, plan: PlanMeta) -> None:
+    """Truck plan (issue 17): a ``Trucks`` sheet (every truck and season, as ``trucks``)
+    and a ``Seasons`` sheet (each season's ``kpis``); nothing for an older plan."""
+    meta = plan.to_json()
+    trucks = truck_export_rows(meta)
+    if trucks:
+        sheet = book.create_sheet("Trucks")
+        sheet.append(list(TRUCK_COLUMNS))
+        for row in trucks:
+            sheet.append([_cell(v) for v in row])
+    table = season_kpi_table(meta)
+    if table:
+        sheet = book.create_sheet("Seasons")
+        sheet.append(["season", *(k for k, _ in SEASON_KPI_KEYS)])
+        for season, kpis in table.items():
+            sheet.append([_cell(season), *(kpis[k] for k, _ in SEASON_KPI_KEYS)])
 
 
 def _div(value: Any, by: float) -> float | None:
@@ -226,19 +256,20 @@ def export(plan_id: str, fmt: str) -> ResponseReturnValue:
     store = current_store()
     plan = store.info(plan_id)
     mimetype, suffix = FORMATS[fmt]
+    day = season_plan(plan)  # truck plan: villages' states and headlines of one season
     filename = f"{plan_id}.{suffix}"
     if fmt == "xlsx":
         return _download(manifest_xlsx(plan), mimetype, f"{plan_id}-routes.xlsx")
     if fmt == "gpkg":
         folder = Path(current_app.config["INSTANCE_DIR"]) / CACHE_DIR
         path = cached_export(folder, plan_id, plan_version(store, plan_id), suffix,
-                             lambda: geopackage(layers_with_state(plan,
+                             lambda: geopackage(layers_with_state(day,
                                                                   store.layers(plan_id))))
         return send_file(path, mimetype=mimetype, as_attachment=True,
                          download_name=filename, max_age=0)
-    layers = layers_with_state(plan, store.layers(plan_id))
+    layers = layers_with_state(day, store.layers(plan_id))
     if fmt == "geojson":
-        body = combined_geojson(layers, plan_headlines(plan).as_dict())
+        body = combined_geojson(layers, plan_headlines(day).as_dict())
         return _download(json.dumps(body, ensure_ascii=False), mimetype, filename)
     return _download(settlements_csv(layers), mimetype, f"{plan_id}-settlements.csv")
 
@@ -248,8 +279,9 @@ def report(plan_id: str) -> ResponseReturnValue:
     """A printable report: figures, counties, stores, route sheets, unserved list."""
     store = current_store()
     plan = store.info(plan_id)
-    return render_template("report.html", plan=plan, view=plan_view(plan),
-                           counties=county_rows(store.layer(plan_id, "counties"), plan),
+    day = season_plan(plan)  # truck plan: the headline season's figures, every sheet
+    return render_template("report.html", plan=plan, view=plan_view(day),
+                           counties=county_rows(store.layer(plan_id, "counties"), day),
                            sheets=route_sheets(plan, plan_townships(plan_id)))
 
 

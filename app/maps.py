@@ -54,6 +54,9 @@ from app.map_controls import (
 from optimize.plan.model import PlanMeta
 
 AssetUrl = Callable[[str], str]
+#: (groups, routes layer, stores by id) -> groups: see ``plan_map(regroup=...)``.
+Regroup = Callable[[list[tuple[str, Any]], Mapping[str, Any], Mapping[str, Mapping[str, Any]]],
+                   list[tuple[str, Any]]]
 TILES = ("none", "osm", "tianditu")
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = (
@@ -425,6 +428,7 @@ def plan_map(
     tiles: str = "none",
     asset_url: AssetUrl = default_asset_url,
     tianditu_key: str = "",
+    regroup: Regroup | None = None,
 ) -> folium.Map:
     """Draw a saved plan as a folium map that loads nothing from the internet.
 
@@ -443,6 +447,10 @@ def plan_map(
         page loads it from.
     tianditu_key
         The Tianditu browser key, used only with ``tiles='tianditu'``.
+    regroup
+        Truck plan (issue 17): changes the ``(name, layer)`` groups before they are drawn,
+        given the routes layer and the stores (:mod:`app.truck_plan_map`: one season's
+        collection and market runs, the markets).
 
     Returns
     -------
@@ -462,7 +470,10 @@ def plan_map(
               for f in store_layer["features"]}
     if tiles == "none":  # no tiles: orientation from the plan's own boundaries and names
         base_layer(plan, layers["counties"], layers["settlements"]).add_to(m)
-    for name, layer in _layer_groups(layers, store_layer, stores):
+    groups = _layer_groups(layers, store_layer, stores)
+    if regroup is not None:  # truck plan (issue 17): a season's runs by kind, markets
+        groups = regroup(groups, layers["routes"], stores)
+    for name, layer in groups:
         group = folium.FeatureGroup(name=name)
         layer.add_to(group)
         group.add_to(m)

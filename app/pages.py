@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     has_app_context,
     render_template,
@@ -44,6 +45,19 @@ from app.headlines import (
 from app.i18n import current_lang
 from app.maps import MapParts, map_parts, plan_map, safe_colour
 from app.plans import PlanError, PlanStore, current_store
+from app.truck_plan import (
+    TRUCKS_PER_PAGE,
+    SeasonNotFound,
+    TruckNotFound,
+    market_rows,
+    pick_season,
+    season_of,
+    season_plan,
+    season_view,
+    truck_rows,
+    truck_sheet,
+)
+from app.truck_plan_map import season_regroup
 from optimize.plan.model import (
     Kpis,
     PlanMeta,
@@ -64,7 +78,7 @@ def index() -> ResponseReturnValue:
     """List of saved plans, newest first."""
     store = current_store()
     plans = store.list_plans()
-    headlines = {p.plan_id: plan_headlines(store.info(p.plan_id))
+    headlines = {p.plan_id: plan_headlines(season_plan(store.info(p.plan_id)))
                  for p in plans if p.error is None}
     return render_template("index.html", plans=plans, headlines=headlines)
 
@@ -74,13 +88,66 @@ def plan_page(plan_id: str) -> ResponseReturnValue:
     """One plan: warnings, KPIs, map, prefectures, counties, stores, unserved villages,
     sources; ``?prefecture=``, ``?county=`` narrow the tables, ``?page=`` pages stores."""
     store = current_store()
-    plan = store.info(plan_id)
+    # -- truck plan (issue 17): ?season= (default the busiest), 404 for an unknown one;
+    # the page's trips and unserved villages are that season's (season_plan) --
+    season = season_or_404(store.metadata(plan_id), request.args.get("season"))
+    plan = season_plan(store.info(plan_id), season)
     missing = missing_assets(current_app.config["VENDOR_DIR"])
-    parts = None if missing else cached_map(store, plan_id)
+    parts = None if missing else cached_map(store, plan_id, season)
     counties = county_rows(store.layer(plan_id, "counties"), plan)
     return render_template("plan.html", plan=plan, view=plan_view(plan),
                            map=parts, missing_assets=missing, cards=kpi_cards(plan),
-                           counties=counties, drill=drill_view(plan, counties, parts))
+                           counties=counties, drill=drill_view(plan, counties, parts),
+                           season=truck_plan_view(store.metadata(plan_id), season))
+
+
+# ---- the truck plan (issue 17): season switch, truck table, truck day sheets -------------
+
+
+def season_or_404(meta: Mapping[str, Any], asked: str | None) -> str | None:
+    """The season to show (:func:`app.truck_plan.pick_season`); 404 naming the plan's
+    seasons for one it does not have."""
+    try:
+        return pick_season(meta, asked)
+    except SeasonNotFound as exc:
+        abort(404, description=str(exc))
+
+
+def truck_plan_view(meta: Mapping[str, Any], season: str | None) -> dict[str, Any] | None:
+    """:func:`app.truck_plan.season_view` plus the page of the truck table
+    (``?tpage=``) and the links that keep the other query arguments."""
+    view = season_view(meta, season)
+    if view is None:
+        return None
+    view["trucks"] = page_of(truck_rows(meta, str(season)), request.args.get("tpage", 1),
+                             TRUCKS_PER_PAGE)
+    view["season_links"] = [(name, query_with(season=name, tpage=None))
+                            for name in view["names"]]
+    view["tpage_links"] = [query_with(tpage=n) for n in range(1, view["trucks"].pages + 1)]
+    return view
+
+
+def query_with(**changes: Any) -> str:
+    """The current page's URL with ``changes`` to its query (``None`` drops a key)."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k not in changes]
+    args += [(k, str(v)) for k, v in changes.items() if v is not None]
+    return f"{request.path}?{urlencode(args)}"
+
+
+@bp.get("/plans/<plan_id>/trucks/<truck_id>")
+def truck_page(plan_id: str, truck_id: str) -> ResponseReturnValue:
+    """A truck's printable day sheet in ``?season=`` (default the busiest season)."""
+    store = current_store()
+    plan = store.info(plan_id)
+    meta = store.metadata(plan_id)
+    season = season_or_404(meta, request.args.get("season"))
+    if season is None:
+        abort(404, description=f"plan {plan_id!r} has no truck plan by season")
+    try:
+        sheet = truck_sheet(meta, season, truck_id)
+    except TruckNotFound as exc:
+        abort(404, description=str(exc))
+    return render_template("truck_sheet.html", plan=plan, sheet=sheet)
 
 
 def drill_view(plan: PlanMeta, counties: list[dict[str, Any]],
@@ -137,17 +204,20 @@ class MapCache:
                 self._entries.popitem(last=False)
 
 
-def cached_map(store: PlanStore, plan_id: str) -> MapParts:
-    """The plan's map components, rebuilt only when a plan file changed."""
+def cached_map(store: PlanStore, plan_id: str, season: str | None = None) -> MapParts:
+    """The plan's map components, rebuilt only when a plan file changed; with
+    ``season`` (truck plan), that season's collection and market runs and the markets."""
     cache: MapCache = current_app.extensions.setdefault(MAP_CACHE_KEY, MapCache())
     tiles = current_app.config["TILES"]
-    key = (store.signature(plan_id), tiles, url_for("pages.vendor", filename=""))
+    key = (store.signature(plan_id), tiles, url_for("pages.vendor", filename=""), season)
     parts = cache.get(key)
     if parts is None:
-        plan = store.info(plan_id)
+        plan = season_plan(store.info(plan_id), season)
         m = plan_map(plan, layers_with_state(plan, store.layers(plan_id)), tiles=tiles,
                      asset_url=lambda path: url_for("pages.vendor", filename=path),
-                     tianditu_key=current_app.config.get("TIANDITU_KEY", ""))
+                     tianditu_key=current_app.config.get("TIANDITU_KEY", ""),
+                     regroup=None if season is None else season_regroup(
+                         season, market_rows(store.metadata(plan_id), season)))
         parts = map_parts(m)
         cache.put(key, parts)
     return parts
@@ -378,8 +448,10 @@ def _trip(route: Route, start_s: int, townships: Mapping[str, str]) -> dict[str,
 
 
 def routes_in_sheet_order(routes: Sequence[Route]) -> list[Route]:
-    """Trips by truck, then trip number (the order of route sheets and manifests)."""
-    return sorted(routes, key=lambda r: (str(r.truck_id), r.trip or 0))
+    """Trips by (season,) truck, then start and trip number (the order of route sheets
+    and manifests)."""
+    return sorted(routes, key=lambda r: (season_of(r) or "", str(r.truck_id),
+                                         r.start_s if season_of(r) else 0, r.trip or 0))
 
 
 def route_sheets(plan: PlanMeta,
@@ -394,11 +466,12 @@ def route_sheets(plan: PlanMeta,
     names = {s.store_id: s.name for s in plan.stores}
     trucks: dict[str, dict[str, Any]] = {}
     for route in routes_in_sheet_order(plan.routes):
-        sheet = trucks.setdefault(str(route.truck_id), {
+        season = season_of(route)  # truck plan: one sheet per season and truck, clock
+        sheet = trucks.setdefault(f"{season or ''}/{route.truck_id}", {  # from midnight
             "truck_id": route.truck_id, "store_id": route.store_id,
-            "store_name": names.get(route.store_id), "trips": [],
+            "store_name": names.get(route.store_id), "trips": [], "season": season,
             "shift_start": clock(0, start_s), "shift_start_assumed": assumed})
-        sheet["trips"].append(_trip(route, offset_s, townships))
+        sheet["trips"].append(_trip(route, 0 if season else offset_s, townships))
     return list(trucks.values())
 
 

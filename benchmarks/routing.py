@@ -8,6 +8,17 @@ Usage::
         --time-limit 30 --jobs 2 --out benchmarks/results/solomon.json
     .venv/bin/python benchmarks/routing.py --set province --time-limit 600 --jobs 2 \
         --out benchmarks/results/province.json
+    .venv/bin/python -m benchmarks.routing --set mtvrptwr [--dir DIR] \
+        [--instances C201R0.5,R201R0.25] --time-limit 30 [--peers] --out mtvrptwr.json
+
+``mtvrptwr`` / ``mdvrptw`` go through ``solve_routing`` with a ``MultiDepotProblem``
+(:mod:`benchmarks.vrplib_sets`: conventions, re-costing and the check from the file);
+``--dir`` defaults to ``<benchmarks dir>/<set>``, the benchmarks dir being
+``$COLDCHAIN_BENCHMARK_DIR`` or ``benchmarks`` beside the reference data
+(``geodata.datasets.data_dir()``, i.e. ``../shared/benchmarks``). The JSON's ``results``
+hold ``{"instance", "cost", "routes", "time_s", "engine"}`` (plus detail) for ours, in the
+evaluation checker's format; ``--peers`` rows (PyVRP defaults, plain OR-Tools, same
+budget, same run) go to ``peers``.
 
 Cost conventions (each set's own): ``cvrp`` = CVRPLIB, Euclidean distance rounded to the
 nearest integer (nint); ``vrptw`` = DIMACS, Euclidean distance truncated to one decimal,
@@ -258,9 +269,59 @@ def run_province(args: argparse.Namespace) -> None:
     print(json.dumps(payload, indent=1))
 
 
+MULTI_SETS = ("mtvrptwr", "mdvrptw")
+
+
+def benchmark_dir(kind: str) -> Path:
+    """Default folder of a set: ``$COLDCHAIN_BENCHMARK_DIR/<set>`` or beside the data."""
+    root = os.environ.get("COLDCHAIN_BENCHMARK_DIR")
+    if root:
+        return Path(root) / kind
+    from geodata.datasets import data_dir
+
+    return Path(data_dir()).parent / "benchmarks" / kind
+
+
+def run_multi(args: argparse.Namespace) -> dict[str, Any]:
+    """``--set mtvrptwr|mdvrptw``: ours (and peers) per instance, one at a time."""
+    from benchmarks.vrplib_sets import run_set_task
+
+    directory = Path(args.dir) if args.dir else benchmark_dir(args.set)
+    files = sorted(directory.glob("*.vrp"))
+    if args.instances:
+        wanted = args.instances.split(",")
+        missing = [w for w in wanted if not (directory / f"{w}.vrp").exists()]
+        if missing:
+            raise SystemExit(f"--instances: not in {directory}: {', '.join(missing)}")
+        files = [directory / f"{w}.vrp" for w in wanted]
+    runners = ["ours"] + (["pyvrp-default", "ortools-plain"] if args.peers else [])
+    meta = {"set": args.set, "dir": str(directory), "time_limit_s": args.time_limit,
+            "seed": args.seed, "jobs": 1, "machine": f"{platform.machine()} "
+            f"{os.cpu_count()} cores", "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    rows: list[dict[str, Any]] = []
+    for path in files:
+        for runner in runners:
+            row = run_set_task(path, args.set, runner, args.time_limit, args.seed)
+            rows.append(row)
+            print(f"{row['instance']:>12} {runner:>14} cost {row['cost']} gap {row['gap_pct']} % "
+                  f"{row['time_s']} s feasible {row['feasible']} {row['engine']}", flush=True)
+            _write_multi(Path(args.out), meta, rows, done=False)
+    return _write_multi(Path(args.out), meta, rows, done=True)
+
+
+def _write_multi(out: Path, meta: dict[str, Any], rows: list[dict[str, Any]],
+                 done: bool) -> dict[str, Any]:
+    payload = {**meta, "complete": done, "summary": summarise(rows),
+        "results": [r for r in rows if r["runner"] == "ours"],
+        "peers": [r for r in rows if r["runner"] != "ours"]}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(payload, indent=1))
+    return payload
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--set", choices=["cvrp", "vrptw", "province"], required=True)
+    parser.add_argument("--set", choices=["cvrp", "vrptw", "province", *MULTI_SETS], required=True)
     parser.add_argument("--dir", default="")
     parser.add_argument("--instances", default="", help="comma-separated file stems")
     parser.add_argument("--every", type=int, default=1, help="take every k-th instance")
@@ -276,6 +337,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.set == "province":
         run_province(args)
+    elif args.set in MULTI_SETS:
+        print(json.dumps(run_multi(args)["summary"], indent=1))
     else:
         run_benchmark(args)
 

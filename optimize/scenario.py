@@ -199,6 +199,16 @@ PARAMS: dict[str, Param] = {
 TIER_BOUNDS: dict[str, tuple[float, float]] = {
     "capacity_t": (100, 100_000), "build_cost_yuan": (0, 1e10), "subsidy_yuan": (0, 1e10)}
 
+#: Self-delivery (issue 17): farmers bring their own produce within this reach.
+PARAMS.update({
+    "self_delivery_reach_s": Param(
+        "s", "farmers bring produce to the store themselves when the road trip by farm "
+        "vehicle takes at most this long (no source found: an assumption)", True, bounds=(0, 4 * 3600)),
+    "farm_vehicle_speed_kmh": Param(
+        "km/h", "average road speed of a farm tricycle or tractor with a load (no source "
+        "found: an assumption)", True, bounds=(1, 60)),
+})
+
 #: County quotas: ``[county_stores]`` table, county code -> {min, max} (policy, no source).
 COUNTY_STORES_PARAM = Param(
     "stores", "policy choice: per-county minimum and maximum store counts ([county_stores] "
@@ -251,6 +261,9 @@ class Scenario:
     county_stores: tuple[tuple[str, int, int | None], ...] = ()
     seasons: tuple[Season, ...] = ()
     tiers: tuple[StoreTier, ...] = field(default=DEFAULT_TIERS)
+    # -- issue 17 (h17fleet): who carries what --
+    self_delivery_reach_s: int = 900
+    farm_vehicle_speed_kmh: float = 20.0
 
     def __post_init__(self) -> None:
         problems = self.problems()

@@ -1,11 +1,12 @@
-"""Fleet allocation: how many of the region's trucks are based at each store.
+"""Tonnage need and the D'Hondt rule, used by the province's seasonal fleet.
 
-Rule (documented, deterministic): a store *needs* ``ceil(daily_load_t / (capacity_t *
-trips_per_truck))`` trucks to collect its whole daily intake. Trucks are handed out one at
-a time by the D'Hondt highest-averages method on daily load (the next truck goes to the
-store with the largest ``load / (trucks + 1)``), first only to stores below their need;
-trucks left once every need is met are spread by the same rule, so spare trucks go where
-the load per truck is highest. Ties go to the lower store index.
+A place *needs* ``ceil(daily_load_t / (capacity_t * trips_per_truck))`` trucks to collect
+its daily load (:func:`trucks_needed`, a lower bound). :func:`dhondt` hands out trucks one
+at a time by highest averages (the next truck goes to the largest ``load / (trucks + 1)``;
+ties to the lower index); :mod:`optimize.fleet.seasons` shares the province's trucks
+between prefectures with it. Trucks are no longer tied to stores by such a rule: where
+they are based and which trips they drive is decided with the routing
+(:mod:`optimize.fleet.shared`).
 """
 
 from __future__ import annotations
@@ -20,23 +21,6 @@ def trucks_needed(daily_load_t: np.ndarray, capacity_t: float, trips_per_truck: 
     """Trucks each store needs to collect its daily load (whole trucks, >= 0)."""
     per_truck_t = capacity_t * trips_per_truck
     return np.array([math.ceil(round(x / per_truck_t, 9)) for x in daily_load_t], dtype=int)
-
-
-def allocate_trucks(
-    daily_load_t: np.ndarray, total_trucks: int, capacity_t: float, trips_per_truck: int
-) -> np.ndarray:
-    """Trucks per store (array aligned with ``daily_load_t``), summing to at most the total.
-
-    All ``total_trucks`` are placed unless every store with load is already served
-    (then the spare trucks still go out by D'Hondt, as reserve where load is highest);
-    stores with no load get none.
-    """
-    load = np.asarray(daily_load_t, dtype=float)
-    need = trucks_needed(load, capacity_t, trips_per_truck)
-    alloc = np.zeros(len(load), dtype=int)
-    left = dhondt(load, alloc, total_trucks, cap=need)
-    dhondt(load, alloc, left, cap=None)
-    return alloc
 
 
 def dhondt(load: np.ndarray, alloc: np.ndarray, trucks: int, cap: np.ndarray | None) -> int:

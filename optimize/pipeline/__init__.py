@@ -1,7 +1,8 @@
 """The planning pipeline: the only code that calls both geodata and the solvers.
 
 ``plan_for(scenario)`` (:mod:`optimize.pipeline.entry`) plans one region with the stages
-``region`` -> ``settlements`` -> ``network`` -> ``siting`` -> ``routing`` -> ``assemble``
+``region`` -> ``settlements`` -> ``network`` -> ``siting`` -> ``trips`` (every season) ->
+``fleet_day`` (the shared fleet, :mod:`optimize.pipeline.season_plan`) -> ``assemble``
 (:mod:`optimize.pipeline.regional`), or the whole province by decomposition
 (:mod:`optimize.pipeline.province`). Nothing is imported here: ``plan_for`` is loaded on
 first use, so importing a pure module of the package pulls in no solver.

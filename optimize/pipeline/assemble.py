@@ -8,7 +8,7 @@ regional pipeline and the province's border repair alike.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,9 +17,11 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from optimize.pipeline.fleet_day import SHIFT_START_NOTE
 from optimize.pipeline.network import Network
 from optimize.pipeline.region import Region, Share
 from optimize.pipeline.routing import StoreRoutes
+from optimize.pipeline.season_plan import SeasonalRouting, seasons_meta
 from optimize.plan.format import SCHEMA
 from optimize.plan.io import Plan
 from optimize.plan.kpis import compute_kpis
@@ -41,8 +43,18 @@ STORE_COLUMNS = ["store_id", "name", "site_settlement_id", "county_code", "count
 #: The keys of ``plan.json`` in their order; a plan has the ones it needs.
 META_KEYS = ("schema", "plan_id", "name", "created_at", "region", "scenario", "apportioning",
              "decomposition", "regions", "road_network", "seasons", "approximations",
-             "assumptions", "kpis", "stores", "trucks_per_depot", "routes", "unserved",
-             "solver", "attributions", "province_totals", "truck_budget")
+             "assumptions", "kpis", "stores", "trucks_per_depot", "routes", "trucks",
+             "markets", "market_flow", "costs", "unserved", "solver", "attributions",
+             "province_totals", "truck_budget")
+#: Columns of the routes layer of a seasonal plan (one row per trip of any season).
+SEASON_ROUTE_COLUMNS = ["route_id", "kind", "season", "truck_id", "base_id", "store_id",
+                        "market_id", "trip", "stops_count", "load_t", "distance_m",
+                        "duration_s", "start_s", "store_arrival_s", "end_s", "max_age_s",
+                        "freshness_limit_s", "fuel_l", "co2_kg", "cost_yuan", "colour",
+                        "approximate_geometry", "geometry"]
+#: ``market_flow`` until market runs are planned (optimize.markets).
+NO_MARKET_RUNS = ("market runs not planned: no truck takes stored produce to a market in "
+                  "this plan; all of it is left for buyers' own trucks")
 
 
 # -- plan.json --------------------------------------------------------------------------
@@ -107,7 +119,7 @@ def approximations(graph: nx.MultiDiGraph, settle: gpd.GeoDataFrame,
     return out
 
 
-def solver_meta(siting: LocationResult, store_routes: list[StoreRoutes]) -> dict[str, Any]:
+def solver_meta(siting: LocationResult, store_routes: Sequence[Any]) -> dict[str, Any]:
     """``meta["solver"]``: siting status, objective, bound and stages; routing status."""
     s = siting
     statuses = sorted({r.result.status for r in store_routes})
@@ -293,19 +305,31 @@ def counties_layer(counties: gpd.GeoDataFrame, settle: gpd.GeoDataFrame,
 # -- the regional plan ------------------------------------------------------------------
 def assemble_plan(scenario: Scenario, region: Region, share: Share, graph: nx.MultiDiGraph,
                   net: Network, sites: gpd.GeoDataFrame, siting: LocationResult,
-                  routing: tuple[np.ndarray, list[StoreRoutes]], plan_id: str) -> Plan:
-    """The regional Plan: layers, KPIs and metadata from the stages' results."""
+                  routing: SeasonalRouting, plan_id: str) -> Plan:
+    """The regional Plan: layers, KPIs and metadata from the stages' results.
+
+    Routes, trucks and unserved pickups of every season; the headline ``kpis`` are the
+    busiest season's (``seasons.routed_season``) and agree with its ``seasons`` KPIs.
+    """
     settlements = net.settlements
-    fleet, store_routes = routing
+    fleet = np.array([routing.trucks_at(s) for s in routing.store_ids], dtype=int)
     stores = stores_layer(scenario, sites, siting, settlements, fleet)
     settle = settlements_layer(settlements, net, siting, stores)
-    routes, route_meta = routes_layer(store_routes, graph, scenario.freshness_s)
-    unserved = unserved_list(settle, store_routes)
+    own = {v for days in routing.days for d in days for v in d.self_delivered["settlement_id"]}
+    settle.insert(settle.columns.get_loc("unserved_reason"), "self_delivered",
+                  settle["settlement_id"].isin(own))
+    records = routing.records
+    routes = gpd.GeoDataFrame(
+        pd.DataFrame([row for r in records for row in r.rows], columns=SEASON_ROUTE_COLUMNS),
+        geometry="geometry", crs=4326)
+    unserved = unserved_list(settle, []) + [u for r in records for u in r.unserved]
     counties = counties_layer(region.counties, settle, stores)
-    daily_total = float(settle.loc[settle["store_id"].notna(), "supply_t"].sum()) \
-        / scenario.harvest_peak_days
+    head = records[routing.headline].kpis if records else {}
     kpis = compute_kpis(settle, stores, routes, trucks=share.trucks,
-                        budget_yuan=share.budget_yuan, daily_pickup_t=daily_total)
+                        budget_yuan=share.budget_yuan,
+                        daily_pickup_t=head.get("daily_truck_needed_t", 0.0),
+                        season=routing.headline_name)
+    all_days = [d for days in routing.days for d in days]
     meta = plan_meta(
         scenario, plan_id, stores,
         region={"level": "prefecture" if len(region.code) == 4 else "county",
@@ -313,12 +337,18 @@ def assemble_plan(scenario: Scenario, region: Region, share: Share, graph: nx.Mu
                 "bbox": [float(v) for v in counties.total_bounds]},
         apportioning=share.rule,
         road_network=road_meta(graph, net),
+        seasons=seasons_meta(routing, region.code, float(settle["supply_t"].sum())),
         approximations=approximations(graph, settle, scenario),
-        assumptions=scenario.assumptions(),
+        assumptions=scenario.assumptions() + [SHIFT_START_NOTE],
         kpis=kpis,
-        routes=route_meta,
+        routes=[x for r in records for x in r.routes],
+        trucks=[x for r in records for x in r.trucks],
+        markets=[],
+        market_flow={"split_rule": NO_MARKET_RUNS, "by_season": {
+            r.season: {"delivered_t_by_market": {}, "left_for_buyers_t_by_store":
+                       r.left_by_store} for r in records}},
         unserved=unserved,
-        solver=solver_meta(siting, store_routes),
+        solver=solver_meta(siting, all_days),
         attributions=list(region.attributions) + osm_attribution(graph),
     )
     return Plan(meta, counties, settle, stores, routes)

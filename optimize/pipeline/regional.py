@@ -10,8 +10,10 @@ Steps (each reported to ``progress``):
 4. candidate sites: one slot per township (more when stores outnumber townships);
 5. road graph: an OSM extract, or the approximate network over township points;
 6. sparse travel-time matrix villages x sites within the access limit;
-7. siting (``optimize.siting``), fleet allocation (``optimize.fleet``),
-   per-store routing (``optimize.routing``);
+7. siting (``optimize.siting``); per season, self-delivery and each store's trips
+   (``optimize.routing``, :mod:`optimize.pipeline.trips`), then the region's trucks
+   shared over all stores' trips (:mod:`optimize.pipeline.season_plan`,
+   ``optimize.fleet.shared``);
 8. the Plan with KPIs, provenance and every approximation named.
 """
 
@@ -26,7 +28,7 @@ from optimize.errors import SpecificationError
 from optimize.pipeline.assemble import assemble_plan
 from optimize.pipeline.network import network_frames, road_graph
 from optimize.pipeline.region import PROVINCE_CODE, Region, load_region, regional_share
-from optimize.pipeline.routing import route_all
+from optimize.pipeline.season_plan import route_seasons
 from optimize.pipeline.settlements import candidate_sites, site_rules, with_legs, with_supply
 from optimize.pipeline.siting import DEFAULT_WALL_SAFETY, site
 from optimize.plan.io import Plan
@@ -43,6 +45,7 @@ def build_plan(
     plan_id: str = "plan",
     progress: Progress | None = None,
     wall_safety: float = DEFAULT_WALL_SAFETY,
+    fleet_trucks: int | None = None,
 ) -> Plan:
     """Load the scenario's region and plan it (:func:`plan_region`)."""
     if len(scenario.region_code) == len(PROVINCE_CODE):
@@ -53,7 +56,7 @@ def build_plan(
     report("loading reference data", 0.02)
     region = load_region(scenario.region_code, datasets.data_dir(data_dir))
     return plan_region(scenario, region, osm_path=osm_path, plan_id=plan_id,
-                       progress=report, wall_safety=wall_safety)
+                       progress=report, wall_safety=wall_safety, fleet_trucks=fleet_trucks)
 
 
 def plan_region(
@@ -64,12 +67,16 @@ def plan_region(
     plan_id: str = "plan",
     progress: Progress | None = None,
     wall_safety: float = DEFAULT_WALL_SAFETY,
+    fleet_trucks: int | None = None,
 ) -> Plan:
     """Run the stages on a loaded region and return the finished plan.
 
     ``osm_path``: an OSM extract, clipped to the region, for the road graph and the
     villages it maps as named places. ``wall_safety``: the solvers' wall-clock caps as a
-    multiple of their deterministic budgets.
+    multiple of their deterministic budgets. ``fleet_trucks``: trucks shared over the
+    stores' trips in each season (default: the region's share; 0: no limit, for a
+    province whose fleet is packed over all prefectures afterwards,
+    :mod:`optimize.pipeline.province_fleet`).
     """
     report = progress or (lambda stage, fraction: None)
     share = regional_share(scenario, region.census)
@@ -86,8 +93,9 @@ def plan_region(
     report("siting cold stores (OR-Tools CP-SAT)", 0.30)
     siting = site(scenario, net, sites, share, wall_safety=wall_safety)
     report("allocating trucks and routing (OR-Tools)", 0.55)
-    routing = route_all(scenario, graph, net, sites, siting, share.trucks, report,
-                        wall_safety=wall_safety)
+    trucks = share.trucks if fleet_trucks is None else fleet_trucks
+    routing = route_seasons(scenario, region.code, graph, net, sites, siting, trucks,
+                            report, wall_safety=wall_safety)
     report("assembling the plan", 0.97)
     plan = assemble_plan(scenario, region, share, graph, net, sites, siting, routing, plan_id)
     report("done", 1.0)

@@ -1,19 +1,17 @@
-"""The routing stage: trucks to stores (``optimize.fleet``), then one routing problem per
-store (``optimize.routing``).
+"""One store's day with its own trucks (``optimize.routing``): the province's border repair.
 
-:func:`route_store` is the one place a store's pickups become a ``RoutingProblem``: the
-regional pipeline calls it for every open store, the province's border repair for every
-store whose villages changed.
+:func:`route_store` routes a store's pickups with the trucks based there; the province's
+border repair calls it for every store whose villages changed. The regional plan routes
+every season and shares its trucks over all stores instead
+(:mod:`optimize.pipeline.season_plan`); :class:`Depot` is shared by both.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -21,13 +19,11 @@ from shapely.geometry import LineString
 
 from geodata.csr import CsrGraph
 from geodata.roads import route_geometry
-from optimize.fleet.allocation import allocate_trucks
-from optimize.pipeline.network import Network, leg_matrices
+from optimize.pipeline.network import leg_matrices
 from optimize.pipeline.siting import DEFAULT_WALL_SAFETY
 from optimize.routing.problem import RoutingProblem, RoutingResult
 from optimize.routing.solve import solve_routing
 from optimize.scenario import Scenario
-from optimize.siting.problem import LocationResult
 
 #: Columns of a store's candidate pickups (before :func:`split_pickups`), one per village.
 MEMBER_COLUMNS = ["settlement_id", "name", "county_code", "node", "leg_s", "leg_m", "daily_t"]
@@ -104,31 +100,3 @@ def route_store(scenario: Scenario, graph: nx.MultiDiGraph, csr: CsrGraph, depot
     geoms = tuple(route_geometry(graph, [depot.node, *pickups["node"].iloc[list(t.stops)],
                                          depot.node]) for t in result.trips)
     return StoreRoutes(depot, pickups, result, geoms)
-
-
-def route_all(scenario: Scenario, graph: nx.MultiDiGraph, net: Network,
-              sites: gpd.GeoDataFrame, siting: LocationResult, trucks: int,
-              report: Callable[[str, float], None], *,
-              wall_safety: float = DEFAULT_WALL_SAFETY) -> tuple[np.ndarray, list[StoreRoutes]]:
-    """Share ``trucks`` among the open stores by load, then route every store."""
-    settle = net.settlements
-    daily = settle["supply_t"].to_numpy() / scenario.harvest_peak_days
-    load = np.array([daily[siting.assignment == j].sum() for j in siting.open_sites])
-    fleet = allocate_trucks(load, trucks, scenario.truck_capacity_t, scenario.trips_per_truck)
-    row_of = pd.Series(np.arange(len(settle)), index=settle["village_code"])
-    site_rows = row_of.reindex(sites["village_code"]).to_numpy()
-    members = pd.DataFrame({
-        "settlement_id": settle["village_code"], "name": settle["village_name"],
-        "county_code": settle["county_code"], "node": net.settle_node,
-        "leg_s": settle["leg_s"], "leg_m": settle["leg_m"], "daily_t": daily})
-    out = []
-    for n, (j, k) in enumerate(zip(siting.open_sites, fleet, strict=True)):
-        report(f"routing store {n + 1} of {len(fleet)}", 0.55 + 0.4 * n / max(len(fleet), 1))
-        row = int(site_rows[j])
-        depot = Depot(str(settle["village_code"].iloc[row]), net.settle_node[row],
-                      float(settle["leg_s"].iloc[row]), float(settle["leg_m"].iloc[row]))
-        pickups = split_pickups(members.iloc[np.flatnonzero(siting.assignment == j)],
-                                scenario.truck_capacity_t)
-        out.append(route_store(scenario, graph, net.csr, depot, pickups, int(k),
-                               wall_safety=wall_safety))
-    return fleet, out

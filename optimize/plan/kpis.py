@@ -28,13 +28,20 @@ def compute_kpis(
     trucks: int,
     budget_yuan: float,
     daily_pickup_t: float,
+    season: str | None = None,
 ) -> dict[str, Any]:
     """The plan's KPIs from its layers (one place, so verify and pipeline agree).
 
     ``settlements`` needs supply_t, store_id, access_time_s, poor, county_code;
     ``stores`` capacity_t, build_cost_yuan, subsidy_yuan; ``routes`` truck_id,
-    distance_m, duration_s, load_t.
+    distance_m, duration_s, load_t. With ``season`` (a seasonal plan's headline season),
+    the route figures count only that season's collection trips (a ``season`` column).
     """
+    if season is not None and "season" in routes.columns:
+        keep = routes["season"] == season
+        if "kind" in routes.columns:
+            keep &= routes["kind"] == "collection"
+        routes = routes[keep]
     served = settlements["store_id"].notna()
     times = settlements.loc[served, "access_time_s"].to_numpy(dtype=float)
     weights = settlements.loc[served, "supply_t"].to_numpy(dtype=float)

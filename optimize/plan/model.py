@@ -127,6 +127,8 @@ class Stop(Record):
     arrival_s: int
     pickup_t: float
     load_after_t: float
+    crop: str | None = None
+    freshness_limit_s: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -150,6 +152,13 @@ class Route(Record):
     store_arrival_s: int | None = None
     max_age_s: int | None = None
     freshness_limit_s: int | None = None
+    kind: str | None = None
+    season: str | None = None
+    base_id: str | None = None
+    market_id: str | None = None
+    fuel_l: float | None = None
+    co2_kg: float | None = None
+    cost_yuan: float | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -163,6 +172,58 @@ class Unserved(Record):
     stage: str
     reason: str
     region: str | None = None
+    season: str | None = None
+    tonnes_t: float | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class EmptyLeg(Record):
+    """An empty drive of a truck-day between two stores (or a store and itself)."""
+
+    from_id: str
+    to_id: str
+    drive_s: int
+    distance_m: int
+
+
+@dataclasses.dataclass(frozen=True)
+class TruckDay(Record):
+    """One truck in one season (``trucks``): base, trips in order, times, tonnes."""
+
+    truck_id: str
+    season: str
+    base_id: str
+    trips: tuple[str, ...]
+    start_s: int
+    end_s: int
+    work_s: int
+    distance_m: float
+    collection_t: float
+    market_t: float
+    idle: bool
+    idle_reason: str | None
+    empty_legs: tuple[EmptyLeg, ...] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SeasonKpis(Record):
+    """Who carries what in one season, and the fleet's figures (``seasons[*].kpis``)."""
+
+    daily_supply_t: float
+    daily_self_delivered_t: float
+    daily_truck_needed_t: float
+    daily_pickup_routed_t: float
+    daily_unrouted_t: float
+    market_t: float
+    left_for_buyers_t: float
+    trucks: int
+    trucks_used: int
+    idle_trucks: int
+    distance_km: float
+    fuel_l: float | None = None
+    co2_kg: float | None = None
+    cost_yuan: float | None = None
+    dropped_trips: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -311,6 +372,7 @@ class SeasonSpan(Record):
 
     name: str
     days: int
+    kpis: SeasonKpis | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -416,6 +478,11 @@ class PlanMeta(Record):
     solver: SolverReport
     attributions: tuple[Attribution, ...]
     apportioning: str | None = None
+    trucks: tuple[TruckDay, ...] | None = None
+    markets: tuple[Any, ...] | None = None
+    market_flow: Any = None
+    costs: Any = None
+    regional_seasons: SeasonsReport | None = None
     province: ProvinceReport | None = None
 
     @classmethod
@@ -424,7 +491,13 @@ class PlanMeta(Record):
         keys = [f.name for f in dataclasses.fields(ProvinceReport)
                 if f.name not in ("extra", "absent")]
         if "decomposition" not in d:
-            return decode_record(cls, d)
+            rest = {k: v for k, v in d.items() if k != "seasons"}
+            plan = decode_record(cls, rest)
+            if "seasons" not in d:
+                return plan
+            seasons = None if d["seasons"] is None else SeasonsReport.from_json(d["seasons"])
+            return dataclasses.replace(plan, regional_seasons=seasons,
+                                       absent=plan.absent - {"regional_seasons"})
         rest = {k: v for k, v in d.items() if k not in keys}
         province = decode_record(ProvinceReport, {k: d[k] for k in keys if k in d})
         return dataclasses.replace(decode_record(cls, rest), province=province)
@@ -433,6 +506,9 @@ class PlanMeta(Record):
         """``plan.json`` as read (province keys at the top level again)."""
         out = encode_record(self)
         out.pop("province", None)
+        seasons = out.pop("regional_seasons", None)
+        if "regional_seasons" not in self.absent:
+            out["seasons"] = seasons
         if self.province is not None:
             out.update(self.province.to_json())
         return out
@@ -444,8 +520,11 @@ class PlanMeta(Record):
 
     @property
     def seasons(self) -> SeasonsReport | None:
-        """The shared fleet by season (province plans with a harvest calendar)."""
-        return self.province.seasons if self.province is not None else None
+        """The fleet by season: a province plan's, or a regional plan's (every season
+        routed, ``seasons[*].kpis``)."""
+        if self.province is not None:
+            return self.province.seasons
+        return self.regional_seasons
 
     def param(self, name: str) -> Any:
         """The value of scenario parameter ``name`` as used (``KeyError`` if unknown)."""

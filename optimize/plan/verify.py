@@ -11,12 +11,19 @@ import math
 from optimize.plan.io import Plan
 from optimize.plan.kpis import compute_kpis
 from optimize.plan.model import Route
+from optimize.plan.trucks import (
+    season_kpi_problems,
+    stop_freshness_problems,
+    truck_problems,
+    truck_span_problems,
+)
 
 
 def verify_plan(plan: Plan) -> list[str]:
     """Every violation found in ``plan`` (an empty list means the plan checks out)."""
     return (_store_problems(plan) + _settlement_problems(plan) + _route_problems(plan)
-            + _kpi_problems(plan))
+            + _kpi_problems(plan) + truck_problems(plan.info) + season_kpi_problems(plan.info)
+            + truck_span_problems(plan.info))
 
 
 def _store_problems(plan: Plan) -> list[str]:
@@ -65,7 +72,7 @@ def _route_problems(plan: Plan) -> list[str]:
         load = sum(s.pickup_t for s in r.stops)
         if load > capacity + 1e-6:
             out.append(f"route {name}: load {load:.3f} t exceeds truck capacity {capacity} t")
-        if r.end_s > shift:
+        if r.end_s > shift and r.season is None:  # seasonal plans: per truck-day below
             out.append(f"route {name}: ends at {r.end_s} s, after the {shift} s shift")
         age = _first_pickup_age_s(r)
         # a province route: its season's crop
@@ -73,6 +80,7 @@ def _route_problems(plan: Plan) -> list[str]:
         if age > limit:
             out.append(f"route {name}: first pickup rides {age} s to the store, "
                        f"limit {limit} s")
+        out += stop_freshness_problems(r)
         wrong = [s.settlement_id for s in r.stops if store_of.get(s.settlement_id)
                  != r.store_id]
         if wrong:
@@ -91,9 +99,12 @@ def _first_pickup_age_s(route: Route) -> int:
 
 def _kpi_problems(plan: Plan) -> list[str]:
     k = plan.info.kpis
+    seasons = plan.info.seasons
+    headline = seasons.routed_season if seasons is not None and plan.info.trucks is not None \
+        else None
     again = compute_kpis(plan.settlements, plan.stores, plan.routes, trucks=k.trucks or 0,
                          budget_yuan=k.budget_yuan or 0.0,
-                         daily_pickup_t=k.daily_pickup_t or 0.0)
+                         daily_pickup_t=k.daily_pickup_t or 0.0, season=headline)
     out = []
     for key, value in again.items():
         saved = getattr(k, key, None)

@@ -27,7 +27,18 @@ ortools
 pyvrp
     The PyVRP path of ``engine="auto"`` / ``"pyvrp"``, checked, OR-Tools as the fallback.
 solve
-    :func:`~optimize.routing.solve.solve_routing`: screen, then dispatch on the engine.
+    :func:`~optimize.routing.solve.solve_routing`: screen, then dispatch on the engine; a
+    :class:`~optimize.routing.multidepot.MultiDepotProblem` goes to ``multi_solve``.
+multidepot
+    :class:`MultiDepotProblem` (several depots with their trucks, reload trips, release
+    times, windows, ride-time limits; checked on construction), :class:`DepotTrip`,
+    :class:`MultiDepotResult`; imports no solver.
+multi_schedule, multi_check, multi_repair
+    Timing a truck's trips; the independent check of a multi-depot plan; screening and
+    the ride-time repair (take out, re-insert).
+multi_pyvrp, multi_ortools, multi_solve
+    The PyVRP model (reload depots, release times, pruned arcs, tuned search), the OR-Tools
+    slot model (ride time and releases modelled), and the engine choice with repair.
 
 Only the pure names of :mod:`optimize.routing.problem` are re-exported here, so importing
 the package pulls in no solver. Side engines that no plan runs (one-depot CVRP/VRPTW, the

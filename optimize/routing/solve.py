@@ -1,4 +1,19 @@
-"""``solve_routing``: one store's day, screened and handed to the engine it asks for.
+"""``solve_routing``: one store's day, or a multi-depot fleet, handed to the engine it asks for.
+
+Two problem types, dispatched by type (the store type is unchanged, so every caller of
+the single-store path gets exactly what it got before):
+
+- :class:`~optimize.routing.problem.RoutingProblem`: one store's day (below);
+- :class:`~optimize.routing.multidepot.MultiDepotProblem`: several depots with their own
+  trucks, several trips per truck (reloading at home or at listed depots), release
+  times, windows, service times, capacity, horizon, shift and a per-pickup ride-time
+  limit; solved by :func:`~optimize.routing.multi_solve.solve_multidepot` (PyVRP with
+  our ride-time repair and check, OR-Tools where PyVRP's plan cannot be made valid) and
+  returned as a :class:`~optimize.routing.multidepot.MultiDepotResult`. A separate type
+  rather than new fields on ``RoutingProblem``: the store problem's node numbering
+  (node 0 = the store), its fields and results stay exactly as other code reads them.
+
+For a store:
 
 The problem was validated when it was built (:class:`~optimize.routing.problem.RoutingProblem`
 raises on anything that cannot be right). :func:`solve_routing` screens out the pickups no
@@ -20,7 +35,10 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from typing import overload
 
+from optimize.routing.multi_solve import solve_multidepot
+from optimize.routing.multidepot import MultiDepotProblem, MultiDepotResult
 from optimize.routing.ortools import solve_ortools
 from optimize.routing.problem import RoutingProblem, RoutingResult
 from optimize.routing.pyvrp import solve_store_pyvrp
@@ -28,13 +46,25 @@ from optimize.routing.schedule import routing_result
 from optimize.routing.screen import screen_pickups
 
 
-def solve_routing(problem: RoutingProblem) -> RoutingResult:
-    """Plan the store's trips: serve every pickup that fits, then drive the fewest metres.
+@overload
+def solve_routing(problem: RoutingProblem) -> RoutingResult: ...
+
+
+@overload
+def solve_routing(problem: MultiDepotProblem) -> MultiDepotResult: ...
+
+
+def solve_routing(problem: RoutingProblem | MultiDepotProblem
+                  ) -> RoutingResult | MultiDepotResult:
+    """Plan the trips: serve every pickup that fits, then drive the fewest metres.
 
     Parameters
     ----------
     problem
-        The store's pickups, fleet and limits (validated on construction).
+        The store's pickups, fleet and limits, or a multi-depot problem (validated on
+        construction). A :class:`MultiDepotProblem` goes to
+        :func:`~optimize.routing.multi_solve.solve_multidepot` and returns a
+        :class:`MultiDepotResult`; what follows describes the store path.
 
     Returns
     -------
@@ -46,6 +76,8 @@ def solve_routing(problem: RoutingProblem) -> RoutingResult:
         Same problem, same result, unless ``status`` reports the wall-clock cap. With
         ``engine="auto"`` the status also says when OR-Tools replaced PyVRP's plan, and why.
     """
+    if isinstance(problem, MultiDepotProblem):
+        return solve_multidepot(problem)
     started = time.perf_counter()
     unserved = screen_pickups(problem)
     keep = [i for i in range(problem.n_pickups) if i not in unserved]

@@ -47,7 +47,8 @@ class SeasonPlan:
 
     def task_for(self, task: RegionTask, scenario: Scenario) -> RegionTask:
         """The region's task for the routed season: trucks, store budget, daily pickup and
-        crop of that season; the siting access limit stays the province's."""
+        crop of that season; the siting access limit stays the province's; the calendar
+        is the province's, so the regional plan routes the same seasons."""
         r = self.load.regions.index(task.code)
         s = self.routed
         trucks = int(self.fleet.trucks[s, r])
@@ -57,7 +58,8 @@ class SeasonPlan:
         budget = self.store_budget_yuan[task.code]
         sub = dataclasses.replace(task.scenario, trucks=trucks, budget_yuan=budget,
                                   harvest_peak_days=round(days, 3), crop=crop,
-                                  max_access_time_s=scenario.access_limit_s, seasons=())
+                                  max_access_time_s=scenario.access_limit_s,
+                                  seasons=scenario.seasons)
         rule = (f"{task.share.rule}; trucks: {trucks} of the shared fleet in the routed "
                 f"season {self.load.seasons[s]!r} (optimize.fleet.seasons); store budget: the "
                 "region's rural-population share of the province budget after all trucks")
@@ -65,10 +67,13 @@ class SeasonPlan:
         return dataclasses.replace(task, scenario=sub, share=share)
 
     def routes_note(self) -> str:
-        return (f"Routes are one day of the season {self.load.seasons[self.routed]!r} (the "
-                "largest province-wide daily pickup); other seasons have trucks per "
-                "prefecture and moves (seasons table) but no routes. Daily pickup is the "
-                "season's share of the annual produce spread evenly over its days.")
+        return ("Routes cover every season of the calendar with produce (each prefecture's "
+                "plan routes all its seasons, optimize.pipeline.season_plan); each "
+                f"prefecture shares its trucks of the season {self.load.seasons[self.routed]!r}"
+                " (the largest province-wide daily pickup) over its stores in every season, "
+                "unless the province's fleet step re-packs all prefectures' trips "
+                "(optimize.pipeline.province_fleet). Daily pickup is the season's share of the "
+                "annual produce spread evenly over its days.")
 
     def describe(self) -> dict[str, Any]:
         """``meta["seasons"]``: calendar, load, fleet per season and region, moves."""

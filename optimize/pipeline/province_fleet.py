@@ -1,0 +1,246 @@
+"""The province's shared fleet: every prefecture's trips of a season packed into 720 trucks.
+
+The province is planned by prefecture; each regional plan routes every season
+(:mod:`optimize.pipeline.season_plan`). Run with ``fleet_trucks=0`` (no fleet limit: one
+truck per truck-day its trips need, none dropped), the merged plan then holds **every**
+trip the stores need. :func:`repack_season` re-packs one season's trips of all
+prefectures into the province's fleet with :func:`optimize.fleet.shared.plan_fleet_day`
+(trucks cross prefecture borders: a truck based at a Linxia store may collect for a
+Lanzhou store within reach) and returns the season's new trips, trucks, dropped pickups
+and KPIs. :func:`repack_plan_meta` applies it to every season of a merged ``plan.json``,
+:func:`repack_province_plan` to a merged :class:`~optimize.plan.io.Plan` (layers
+included), with the store-to-store drives of :func:`province_store_drives`.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from optimize.fleet.distances import region_distances
+from optimize.fleet.seasons import share_fleet
+from optimize.fleet.shared import DEFAULT_REACH_S, Job, TruckDay, plan_fleet_day
+from optimize.pipeline.assemble import META_KEYS, SEASON_ROUTE_COLUMNS, store_lists
+from optimize.pipeline.fleet_day import PALETTE, SHIFT_START_S, SeasonRecords
+from optimize.pipeline.network import leg_matrices
+from optimize.pipeline.province.network import ProvinceNetwork
+from optimize.pipeline.trips import region_seasons
+from optimize.plan.io import Plan
+from optimize.plan.kpis import compute_kpis
+from optimize.scenario import Scenario
+
+#: Trip fields shifted with the trip when it is re-timed.
+TIME_FIELDS = ("start_s", "store_arrival_s", "end_s")
+
+
+def repack_season(season: str, routes: Sequence[Mapping[str, Any]],
+                  unserved: Sequence[Mapping[str, Any]], self_delivered_t: float,
+                  store_ids: Sequence[str], drive_s: np.ndarray, drive_m: np.ndarray,
+                  n_trucks: int, shift_s: int, *, reach_s: int = DEFAULT_REACH_S,
+                  shift_start_s: int = SHIFT_START_S) -> SeasonRecords:
+    """One season's collection ``routes`` (any prefecture) packed into ``n_trucks``.
+
+    ``unserved`` are the season's routing pickups left out before the fleet step (kept);
+    ``store_ids`` index ``drive_s`` / ``drive_m`` (empty drives between stores, s and m).
+    Idle trucks are parked in turn at the stores with the most routed tonnes. Returns the
+    season's records (``rows`` carry ``old_route_id`` for the routes layer).
+    """
+    index = {s: k for k, s in enumerate(store_ids)}
+    by_id = {r["route_id"]: r for r in routes}
+    jobs = [Job(r["route_id"], index[r["store_id"]], int(r["end_s"] - r["start_s"]),
+                float(r["load_t"])) for r in routes]
+    packed = plan_fleet_day(jobs, drive_s, n_trucks, shift_s, reach_s=reach_s)
+    out = SeasonRecords(season, unserved=[dict(u) for u in unserved])
+    for day in packed.trucks:
+        _retime(out, day, by_id, store_ids, drive_m, shift_start_s)
+    tonnes: dict[str, float] = collections.defaultdict(float)
+    for r in routes:
+        tonnes[r["store_id"]] += float(r["load_t"])
+    parks = sorted(store_ids, key=lambda s: (-tonnes[s], s)) or [""]
+    for k in range(len(packed.trucks), n_trucks):
+        out.trucks.append({"truck_id": f"T{k + 1:03d}", "season": season,
+                           "base_id": parks[(k - len(packed.trucks)) % len(parks)],
+                           "trips": [], "start_s": shift_start_s,
+                           "end_s": shift_start_s, "work_s": 0, "distance_m": 0,
+                           "collection_t": 0.0, "market_t": 0.0, "idle": True,
+                           "idle_reason": packed.idle_reason, "empty_legs": []})
+    for jid in packed.dropped:
+        r = by_id[jid]
+        out.unserved += [{"settlement_id": s["settlement_id"], "name": s["name"],
+                          "county_code": str(s["settlement_id"])[:6], "stage": "routing",
+                          "reason": packed.dropped_reason, "season": season,
+                          "tonnes_t": s["pickup_t"]} for s in r["stops"]]
+    needed = sum(float(r["load_t"]) for r in routes) + sum(
+        float(u.get("tonnes_t") or 0.0) for u in unserved)
+    routed = sum(float(r["load_t"]) for r in out.routes)
+    used = len(packed.trucks)
+    out.kpis = {
+        "daily_supply_t": round(self_delivered_t + needed, 3),
+        "daily_self_delivered_t": round(self_delivered_t, 3),
+        "daily_truck_needed_t": round(needed, 3), "daily_pickup_routed_t": round(routed, 3),
+        "daily_unrouted_t": round(needed - routed, 3), "market_t": 0.0,
+        "left_for_buyers_t": round(self_delivered_t + routed, 3), "trucks": n_trucks,
+        "trucks_used": used, "idle_trucks": n_trucks - used,
+        "dropped_trips": len(packed.dropped),
+        "distance_km": round(sum(t["distance_m"] for t in out.trucks) / 1000, 3),
+        "fuel_l": None, "co2_kg": None, "cost_yuan": None}
+    return out
+
+
+def _retime(out: SeasonRecords, day: TruckDay, by_id: Mapping[str, Mapping[str, Any]],
+            store_ids: Sequence[str], drive_m: np.ndarray, shift_start_s: int) -> None:
+    """The truck-day's trips with new truck, base, rank and clock; its truck record."""
+    truck_id = f"T{day.truck + 1:03d}"
+    base_id = store_ids[day.base]
+    ids, distance, tonnes = [], 0, 0.0
+    for rank, (jid, offset) in enumerate(zip(day.jobs, day.starts_s, strict=True), start=1):
+        old = by_id[jid]
+        shift = shift_start_s + offset - int(old["start_s"])
+        route = {**old, **{k: int(old[k]) + shift for k in TIME_FIELDS if k in old},
+                 "route_id": f"{out.season.replace(' ', '_')}-{truck_id}-{rank}",
+                 "truck_id": truck_id, "base_id": base_id, "trip": rank,
+                 "colour": PALETTE[day.truck % len(PALETTE)],
+                 "stops": [{**s, "arrival_s": int(s["arrival_s"]) + shift}
+                           for s in old["stops"]]}
+        ids.append(route["route_id"])
+        distance += int(route["distance_m"])
+        tonnes += float(route["load_t"])
+        out.routes.append(route)
+        out.rows.append({**{k: v for k, v in route.items() if k != "stops"},
+                         "old_route_id": jid})
+    legs = [{"from_id": store_ids[a], "to_id": store_ids[b], "drive_s": s,
+             "distance_m": int(drive_m[a, b])} for a, b, s in day.legs]
+    distance += sum(int(drive_m[a, b]) for a, b, _ in day.legs)
+    out.trucks.append({
+        "truck_id": truck_id, "season": out.season, "base_id": base_id, "trips": ids,
+        "start_s": shift_start_s, "end_s": shift_start_s + day.work_s, "work_s": day.work_s,
+        "distance_m": int(distance), "collection_t": round(tonnes, 3), "market_t": 0.0,
+        "idle": False, "idle_reason": None, "empty_legs": legs})
+
+
+def repack_plan_meta(meta: Mapping[str, Any], store_ids: Sequence[str], drive_s: np.ndarray,
+                     drive_m: np.ndarray, n_trucks: int, shift_s: int,
+                     *, reach_s: int = DEFAULT_REACH_S) -> list[SeasonRecords]:
+    """:func:`repack_season` for every season of a merged plan's ``routes``.
+
+    Self-delivered tonnes per season are the sum of the regional ``seasons[*].kpis``
+    (passed in ``meta["season_kpis"]`` as ``{season: [kpis, ...]}``); unserved routing
+    pickups of a season other than "fleet capacity reached" ones are kept.
+    """
+    seasons = sorted({r["season"] for r in meta["routes"] if r.get("season")}
+                     | set(meta.get("season_kpis", {})))
+    out = []
+    for season in seasons:
+        routes = [r for r in meta["routes"] if r.get("season") == season
+                  and r.get("kind", "collection") == "collection"]
+        left = [u for u in meta["unserved"] if u.get("season") == season
+                and u.get("stage") == "routing" and "fleet capacity" not in u["reason"]]
+        own = sum(float(k["daily_self_delivered_t"])
+                  for k in meta.get("season_kpis", {}).get(season, []))
+        out.append(repack_season(season, routes, left, own, store_ids, drive_s, drive_m,
+                                 n_trucks, shift_s, reach_s=reach_s))
+    return out
+
+
+def province_store_drives(net: ProvinceNetwork, stores: pd.DataFrame
+                          ) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Store ids and the empty drive (s, m) between every pair of stores on the province
+    network (``stores`` needs store_id, site_settlement_id), across prefecture borders."""
+    sites = stores["site_settlement_id"]
+    time_s, distance_m = leg_matrices(
+        net.csr, list(sites), list(net.node.reindex(sites)),
+        net.leg_s.reindex(sites).to_numpy(dtype=float),
+        net.leg_m.reindex(sites).to_numpy(dtype=float))
+    return list(stores["store_id"]), time_s, distance_m
+
+
+def self_delivered_by_season(plan: Plan, scenario: Scenario) -> dict[str, float]:
+    """Daily self-delivered tonnes per season: villages marked ``self_delivered`` in the
+    settlements layer, each with its prefecture's crop shares of the season."""
+    settle = plan.settlements
+    own = settle[settle["self_delivered"].fillna(False).astype(bool)
+                 & settle["store_id"].notna()] if "self_delivered" in settle else settle[:0]
+    out: dict[str, float] = {}
+    for code, group in own.groupby(own["settlement_id"].str[:4]):
+        supply = float(group["supply_t"].sum())
+        for season in region_seasons(scenario, str(code)):
+            share = sum(s for _, s in season.crops)
+            out[season.name] = out.get(season.name, 0.0) + supply * share / season.days
+    return out
+
+
+def repack_province_plan(plan: Plan, scenario: Scenario, store_ids: Sequence[str],
+                         drive_s: np.ndarray, drive_m: np.ndarray, n_trucks: int,
+                         *, reach_s: int = DEFAULT_REACH_S) -> Plan:
+    """The merged province plan with every season's trips packed into ``n_trucks``.
+
+    ``plan`` is the merge of regional plans run with ``fleet_trucks=0`` (every trip the
+    stores need); its routes, trucks, unserved routing pickups, season KPIs, headline KPIs
+    and trucks per store are replaced; ``meta["seasons"]["seasons"][*]`` gain ``kpis``.
+    """
+    meta = dict(plan.meta)
+    own = self_delivered_by_season(plan, scenario)
+    records = repack_plan_meta({**meta, "season_kpis": {
+        s: [{"daily_self_delivered_t": t}] for s, t in own.items()}}, store_ids, drive_s,
+        drive_m, n_trucks, scenario.shift_s, reach_s=reach_s)
+    old = plan.routes.set_index("route_id")
+    rows = [{**{k: v for k, v in r.items() if k != "old_route_id"},
+             "geometry": old.loc[r["old_route_id"], "geometry"]} for rec in records
+            for r in rec.rows]
+    routes = gpd.GeoDataFrame(pd.DataFrame(rows, columns=[*SEASON_ROUTE_COLUMNS]),
+                              geometry="geometry", crs=4326)
+    kept = [u for u in meta["unserved"] if u.get("stage") != "routing"]
+    meta.update(routes=[r for rec in records for r in rec.routes],
+                trucks=[t for rec in records for t in rec.trucks],
+                unserved=kept + [u for rec in records for u in rec.unserved])
+    by_name = {rec.season: rec.kpis for rec in records}
+    seasons = dict(meta.get("seasons") or {})
+    seasons["seasons"] = [{**s, "kpis": by_name[s["name"]]}
+                          for s in seasons.get("seasons", []) if s["name"] in by_name]
+    head = seasons.get("routed_season") or max(by_name, key=lambda s:
+                                               by_name[s]["daily_supply_t"])
+    seasons["routed_season"] = head
+    seasons.update(season_moves([r.season for r in records], meta["trucks"], plan.stores,
+                                n_trucks, scenario.detour_factor))
+    meta["seasons"] = seasons
+    base = collections.Counter(t["base_id"] for t in meta["trucks"] if t["season"] == head)
+    stores = plan.stores.assign(trucks=[base.get(s, 0) for s in plan.stores["store_id"]])
+    meta.update(store_lists(stores))
+    k = meta["kpis"]
+    meta["kpis"] = compute_kpis(plan.settlements, stores, routes, trucks=n_trucks,
+                                budget_yuan=k.get("budget_yuan") or 0.0,
+                                daily_pickup_t=by_name[head]["daily_truck_needed_t"],
+                                season=head)
+    meta = {key: meta[key] for key in META_KEYS if key in meta}
+    return Plan(meta, plan.counties, plan.settlements, stores, routes)
+
+
+def season_moves(seasons: Sequence[str], trucks: Sequence[Mapping[str, Any]],
+                 stores: gpd.GeoDataFrame, n_trucks: int,
+                 detour_factor: float) -> dict[str, Any]:
+    """``seasons`` keys recomputed from the re-packed bases: trucks per season and
+    prefecture (a base's prefecture: its store id's 4-digit prefix), and the least
+    truck-km moves between seasons (:func:`optimize.fleet.seasons.share_fleet` with these
+    counts as the need, so it keeps them; distances between the prefectures' store
+    centres x ``detour_factor``)."""
+    regions = sorted({str(s)[:4] for s in stores["store_id"]})
+    count = np.zeros((len(seasons), len(regions)), dtype=np.int64)
+    for t in trucks:
+        count[seasons.index(t["season"]), regions.index(str(t["base_id"])[:4])] += 1
+    pts = stores.assign(code=stores["store_id"].str[:4], x=stores.geometry.x,
+                        y=stores.geometry.y).groupby("code")[["x", "y"]].mean()
+    seats = {c: (float(pts.loc[c, "x"]), float(pts.loc[c, "y"])) for c in regions}
+    fleet = share_fleet(count, n_trucks, region_distances(seats, detour_factor),
+                        seasons=seasons, regions=regions)
+    return {"fleet": fleet.rows(),
+            "trucks_by_season": {s: int(count[k].sum()) for k, s in enumerate(seasons)},
+            "moves": [{**dataclasses.asdict(m), "truck_km": round(m.truck_km, 1)}
+                      for m in fleet.moves],
+            "repositioning_truck_km": round(fleet.repositioning_truck_km, 1),
+            "shortfalls": [], "distances": fleet.distances_note}

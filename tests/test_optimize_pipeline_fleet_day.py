@@ -1,0 +1,128 @@
+"""One season's shared fleet over two prefectures' stores (the province's fleet step).
+
+A synthetic two-region day: store ``6229-S001`` (Linxia) has two trips, store
+``6201-S001`` (Lanzhou) one; the stores are 900 s apart by empty drive across the
+border. One truck carries all three trips: a truck of one region serves the other's
+store. The records are then checked by the plan's own checks (optimize.plan.trucks).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import LineString
+
+from optimize.pipeline.fleet_day import SHIFT_START_S, SeasonRecords, season_fleet
+from optimize.pipeline.routing import Depot
+from optimize.pipeline.trips import TRIP_PICKUP_COLUMNS, StoreDay
+from optimize.plan.model import PlanMeta
+from optimize.plan.trucks import season_kpi_problems, truck_problems
+from optimize.routing.problem import RoutingResult, Trip
+from tests.conftest import plan_meta
+
+DRIVE_S = [[0, 900], [900, 0]]
+DRIVE_M = [[0, 15_000], [15_000, 0]]
+STORES = ("6229-S001", "6201-S001")
+
+
+def store_day(store: int, loads: list[float], unreachable: bool = False) -> StoreDay:
+    """A store with one trip per load (a 3600 s trip: 1800 s to the village, 600 s
+    loading... ending with unloading) and, optionally, one pickup no truck can reach."""
+    rows = [(f"{STORES[store]}-V{k}", f"village {k}", "622901", k, "vegetables", 7200, t)
+            for k, t in enumerate(loads)]
+    trips = [Trip(truck=k, trip=0, stops=(k,), arrival_s=(1200,), load_after_t=(t,),
+                  start_s=0, end_s=3600, distance_m=30_000, store_arrival_s=2400,
+                  max_age_s=1200) for k, t in enumerate(loads)]
+    unserved: tuple[tuple[int, str], ...] = ()
+    if unreachable:
+        rows.append((f"{STORES[store]}-far", "far village", "622901", len(loads), "vegetables",
+                     7200, 0.5))
+        unserved = ((len(loads), "freshness: 9000 s alone > 7200 s"),)
+    pickups = pd.DataFrame(rows, columns=TRIP_PICKUP_COLUMNS)
+    own = pd.DataFrame([(f"{STORES[store]}-V0x", "own", "vegetables", 1.25)],
+                       columns=["settlement_id", "name", "crop", "daily_t"])
+    result = RoutingResult(tuple(trips), unserved, "success", 0, 0.1, len(trips),
+                           30_000 * len(trips), sum(loads))
+    geoms = tuple(LineString([(103.0, 35.5), (103.1, 35.6)]) for _ in trips)
+    return StoreDay("summer", STORES[store], store, Depot(STORES[store], store, 0.0, 0.0),
+                    pickups, own, result, geoms)
+
+
+def two_region_day(n_trucks: int) -> SeasonRecords:
+    days = [store_day(0, [2.0, 1.0], unreachable=True), store_day(1, [3.0])]
+    return season_fleet(days, STORES, np.array(DRIVE_S), np.array(DRIVE_M), n_trucks,
+                        28_800)
+
+
+def test_one_truck_serves_both_regions_chained_with_the_border_drive() -> None:
+    rec = two_region_day(1)
+    (truck,) = rec.trucks
+    served = {r["store_id"] for r in rec.routes}
+    assert served == set(STORES)  # the truck crosses the border
+    assert truck["work_s"] == 3 * 3600 + 2 * 900  # three trips, out and back over the border
+    starts = sorted(r["start_s"] for r in rec.routes)
+    assert starts[0] >= SHIFT_START_S
+    k = rec.kpis
+    assert k["daily_truck_needed_t"] == 6.5 and k["daily_pickup_routed_t"] == 6.0
+    assert k["daily_unrouted_t"] == 0.5 and k["daily_self_delivered_t"] == 2.5
+    assert k["daily_supply_t"] == 9.0 and k["idle_trucks"] == 0
+    (far,) = rec.unserved
+    assert far["reason"].startswith("no truck can reach it within its freshness limit even "
+                                    "alone") and far["tonnes_t"] == 0.5
+
+
+def test_spare_trucks_are_listed_idle_with_their_reason() -> None:
+    # the three trips and two border drives take 12600 s: one truck's shift holds them
+    rec = two_region_day(3)
+    assert rec.kpis["trucks"] == 3 and rec.kpis["trucks_used"] == 1
+    idle = [t for t in rec.trucks if t["idle"]]
+    assert len(idle) == 2 and rec.kpis["dropped_trips"] == 0
+    assert all(t["idle_reason"].startswith("no trip left") and t["trips"] == [] for t in idle)
+
+
+def as_meta(rec: SeasonRecords) -> PlanMeta:
+    meta = plan_meta("fleet", False, "2026-01-01T00:00:00+00:00")
+    meta["scenario"]["shift_s"] = {"value": 28_800, "unit": "s", "source": "", "assumption": False}
+    meta["routes"] = rec.routes
+    meta["trucks"] = rec.trucks
+    meta["unserved"] = rec.unserved
+    meta["seasons"] = {"routed_season": "summer", "seasons": [
+        {"name": "summer", "days": 62, "kpis": rec.kpis}], "load": [], "fleet": [],
+        "trucks_by_season": {"summer": 1}, "moves": [], "repositioning_truck_km": 0.0,
+        "shortfalls": [], "rule": "", "distances": "", "annual_t": {}, "assumptions": []}
+    meta["kpis"].update(daily_pickup_t=rec.kpis["daily_truck_needed_t"],
+                        daily_pickup_routed_t=rec.kpis["daily_pickup_routed_t"],
+                        trucks_used=rec.kpis["trucks_used"])
+    return PlanMeta.from_json(meta)
+
+
+def test_plan_checks_accept_the_records_and_catch_a_broken_chain() -> None:
+    rec = two_region_day(1)
+    meta = as_meta(rec)
+    assert truck_problems(meta) == [] and season_kpi_problems(meta) == []
+    second = rec.trucks[0]["trips"][1]
+    broken = [dict(r, start_s=r["start_s"] - 60) if r["route_id"] == second else r
+              for r in rec.routes]
+    rec.routes = broken
+    problems = truck_problems(as_meta(rec))
+    assert any(p.startswith(f"truck T001 (summer): trip {second} leaves at")
+               for p in problems)
+
+
+@pytest.mark.parametrize("key", ["daily_pickup_routed_t", "idle_trucks"])
+def test_plan_checks_catch_a_wrong_season_kpi(key: str) -> None:
+    rec = two_region_day(1)
+    rec.kpis[key] += 1
+    assert any(f"kpi {key}" in p for p in season_kpi_problems(as_meta(rec)))
+
+
+def test_equal_village_loads_add_up_to_the_season_figure() -> None:
+    # the census spreads a county's produce evenly: 300 equal 0.2774 t loads rounded to the
+    # kilogram would all lose 0.4 kg, 0.12 t in all; written to the gram they add up
+    day = store_day(0, [0.2774] * 300)
+    rec = season_fleet([day], STORES[:1], np.zeros((1, 1)), np.zeros((1, 1)), 0, 28_800)
+    routed = sum(r["load_t"] for r in rec.routes)
+    assert rec.kpis["dropped_trips"] == 0 and rec.kpis["trucks"] == 38  # 8 trips a truck
+    assert rec.kpis["daily_pickup_routed_t"] == pytest.approx(83.22, abs=1e-9)
+    assert routed == pytest.approx(83.22, abs=1e-3)

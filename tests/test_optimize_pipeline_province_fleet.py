@@ -1,0 +1,147 @@
+"""The province's fleet step over merged regional trips (optimize.pipeline.province_fleet).
+
+Two prefectures' stores, 900 s apart across the border; each regional plan was routed
+without a fleet limit, one truck per trip. Re-packed into one truck, the Lanzhou store's
+trip is driven by the truck based at the Linxia store (or the other way round), chained
+with the border drive; with a shorter shift the least productive trip is dropped and its
+pickups are listed with the fleet bound.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from geodata import datasets
+from optimize.pipeline.fleet_day import SHIFT_START_S
+from optimize.pipeline.province.network import province_network
+from optimize.pipeline.province_fleet import (
+    province_store_drives,
+    repack_plan_meta,
+    repack_province_plan,
+    repack_season,
+)
+from optimize.pipeline.region import PROVINCE_CODE, load_region
+from optimize.pipeline.regional import build_plan
+from optimize.plan.io import Plan
+from optimize.plan.verify import verify_plan
+from tests.conftest import GUANGHE
+
+STORES = ("6201-S001", "6229-S001")
+DRIVE_S = np.array([[0, 900], [900, 0]])
+DRIVE_M = np.array([[0, 15_000], [15_000, 0]])
+
+
+def trip(route_id: str, store: str, load_t: float, start_s: int) -> dict[str, Any]:
+    """A 3600 s trip (village reached at +1200 s, back at +2400 s, unloaded at +3600 s)."""
+    return {"route_id": route_id, "kind": "collection", "season": "summer",
+            "truck_id": route_id.split("-")[-2], "base_id": store, "store_id": store,
+            "trip": 1, "load_t": load_t, "distance_m": 30_000, "duration_s": 3600,
+            "start_s": start_s, "store_arrival_s": start_s + 2400, "end_s": start_s + 3600,
+            "stops": [{"settlement_id": f"{store[:4]}01100201", "name": "v",
+                       "arrival_s": start_s + 1200, "pickup_t": load_t,
+                       "load_after_t": load_t}]}
+
+
+ROUTES = [trip("summer-6201-T001-1", STORES[0], 3.0, 21_600),
+          trip("summer-6229-T001-1", STORES[1], 2.0, 21_600),
+          trip("summer-6229-T002-1", STORES[1], 1.0, 21_600)]
+
+
+def test_one_truck_crosses_the_border() -> None:
+    rec = repack_season("summer", ROUTES, [], 4.0, STORES, DRIVE_S, DRIVE_M, 1, 28_800)
+    (truck,) = rec.trucks
+    assert {r["store_id"] for r in rec.routes} == set(STORES)
+    assert truck["base_id"] == STORES[0]  # the 3 t trip is the most productive: it opens
+    assert truck["work_s"] == 3 * 3600 + 2 * 900
+    # ties of added time go to the earlier position: the 1 t and 2 t Linxia trips are
+    # inserted before the 3 t one, so the day runs base -> Linxia, Linxia -> base
+    assert [r["store_id"] for r in rec.routes] == [STORES[1], STORES[1], STORES[0]]
+    assert [leg["drive_s"] for leg in truck["empty_legs"]] == [900, 0, 900, 0]
+    starts = [r["start_s"] for r in rec.routes]
+    assert starts == [SHIFT_START_S + 900, SHIFT_START_S + 4500, SHIFT_START_S + 9000]
+    assert rec.routes[1]["stops"][0]["arrival_s"] == SHIFT_START_S + 4500 + 1200
+    assert rec.kpis["daily_pickup_routed_t"] == 6.0 and rec.kpis["daily_supply_t"] == 10.0
+
+
+def test_short_shift_drops_the_least_productive_trip() -> None:
+    rec = repack_season("summer", ROUTES, [], 0.0, STORES, DRIVE_S, DRIVE_M, 1, 9000)
+    assert rec.kpis["dropped_trips"] == 1 and rec.kpis["daily_unrouted_t"] == 1.0
+    (left,) = rec.unserved
+    assert left["reason"].startswith("fleet capacity reached: all 1 trucks are in use")
+    assert left["tonnes_t"] == 1.0 and left["county_code"] == "622901"
+
+
+def test_every_season_of_a_merged_plan() -> None:
+    meta = {"routes": ROUTES + [dict(trip("autumn-6201-T001-1", STORES[0], 2.5, 21_600),
+                                     season="autumn")],
+            "unserved": [{"settlement_id": "620101100201", "name": "far", "county_code":
+                          "620101", "stage": "routing", "season": "autumn", "tonnes_t": 0.5,
+                          "reason": "no truck can reach it within its freshness limit even "
+                                    "alone"}],
+            "season_kpis": {"autumn": [{"daily_self_delivered_t": 1.0}]}}
+    autumn, summer = repack_plan_meta(meta, STORES, DRIVE_S, DRIVE_M, 2, 28_800)
+    assert (autumn.season, summer.season) == ("autumn", "summer")
+    assert autumn.kpis["daily_truck_needed_t"] == 3.0 and autumn.kpis["idle_trucks"] == 1
+    assert autumn.kpis["daily_supply_t"] == 4.0 and len(autumn.unserved) == 1
+    assert summer.kpis["trucks_used"] == 1
+
+
+@pytest.fixture(scope="module")
+def unlimited() -> Plan:
+    """广河县 planned without a fleet limit, as a province's prefecture is."""
+    return build_plan(GUANGHE, plan_id="g0", fleet_trucks=0)
+
+
+@pytest.mark.slow
+def test_prefecture_without_fleet_limit_drops_nothing(unlimited: Plan) -> None:
+    seasons = unlimited.meta["seasons"]["seasons"]
+    assert seasons
+    for s in seasons:
+        k = s["kpis"]
+        assert k["dropped_trips"] == 0 and k["idle_trucks"] == 0
+        assert k["trucks"] == k["trucks_used"] > 0
+    assert verify_plan(unlimited) == []
+
+
+@pytest.mark.slow
+def test_merged_plan_repacked_on_the_province_network(unlimited: Plan) -> None:
+    root = datasets.data_dir(None)
+    net = province_network(GUANGHE, load_region(PROVINCE_CODE, root), ["6229"])
+    ids, drive_s, drive_m = province_store_drives(net, unlimited.stores)
+    assert drive_s.shape == (len(ids), len(ids)) and drive_s[0, 1] > 0
+    full = repack_province_plan(unlimited, GUANGHE, ids, drive_s, drive_m, 10)
+    assert verify_plan(full) == []
+    short = repack_province_plan(unlimited, GUANGHE, ids, drive_s, drive_m, 3)
+    assert verify_plan(short) == []
+    for s in short.meta["seasons"]["seasons"]:
+        k = s["kpis"]
+        assert k["trucks"] == k["trucks_used"] == 3 and k["dropped_trips"] > 0
+        assert k["daily_pickup_routed_t"] < k["daily_truck_needed_t"]
+    reasons = {u["reason"].split(":")[0] for u in short.meta["unserved"]}
+    assert "fleet capacity reached" in reasons
+    assert sum(short.stores["trucks"]) == 3
+    assert short.meta["seasons"]["trucks_by_season"] == {
+        s["name"]: 3 for s in short.meta["seasons"]["seasons"]}
+    assert short.meta["seasons"]["moves"] == []  # one prefecture: nothing to move
+
+
+def test_moves_follow_the_repacked_bases() -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from optimize.pipeline.province_fleet import season_moves
+
+    stores = gpd.GeoDataFrame({"store_id": list(STORES)},
+                              geometry=[Point(103.8, 36.0), Point(103.2, 35.6)], crs=4326)
+    trucks = [{"season": "summer", "base_id": b} for b in (STORES[0], STORES[0], STORES[1])]
+    trucks += [{"season": "autumn", "base_id": b} for b in (STORES[0], STORES[1], STORES[1])]
+    out = season_moves(["summer", "autumn"], trucks, stores, 3, 1.3)
+    assert out["trucks_by_season"] == {"summer": 3, "autumn": 3}
+    moves = [(m["from_season"], m["origin"], m["destination"], m["trucks"])
+             for m in out["moves"]]
+    assert moves == [("summer", "6201", "6229", 1), ("autumn", "6229", "6201", 1)]
+    assert out["repositioning_truck_km"] == pytest.approx(2 * out["moves"][0]["distance_km"],
+                                                          abs=0.2)
