@@ -387,6 +387,10 @@ PARAMETER_SOURCES: tuple[str, ...] = (
     N_("docs §2: 8 h working day (Labour Law Art. 36)"),
     N_("the clock time the trucks' shift starts (docs §2 gives the working day's length, "
        "not its start: no source found)"),
+    N_("average road speed of a farm tricycle or tractor with a load (no source found: an "
+       "assumption)"),
+    N_("farmers bring produce to the store themselves when the road trip by farm vehicle "
+       "takes at most this long (no source found: an assumption)"),
     N_("most collection trips a truck makes in a shift (a model cap; the shift and "
        "freshness limits bind first on most days)"),
     N_("loading time at a village pickup"),
