@@ -15,9 +15,11 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.catalogue import N_
 from app.plans import EXTENSION_KEY, PlanError, PlanStore
 
 
@@ -231,7 +233,8 @@ def handle_error(exc: Exception) -> ResponseReturnValue:
     headers = _kept_headers(exc)
     if request.path.startswith("/api/"):
         return jsonify(error=title, message=message, status=status), status, headers
-    page = render_template("error.html", status=status, title=title, message=message)
+    page = render_template("error.html", status=status, title=page_title(title),
+                           message=message)
     return page, status, headers
 
 
@@ -242,10 +245,17 @@ def _kept_headers(exc: Exception) -> list[tuple[str, str]]:
     return [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
 
 
+def page_title(title: str) -> str:
+    """An error title for the HTML page: its Chinese with the English kept beside it
+    (``方案文件错误 Plan file error``) when the catalogue has one, else the English."""
+    shown = gettext(title)
+    return title if shown == title else f"{shown} {title}"
+
+
 def _describe(exc: Exception) -> tuple[int, str, str]:
     """HTTP status, short title and message of an error."""
     if isinstance(exc, PlanError):
-        title = "Not Found" if exc.http_status == 404 else "Plan file error"
+        title = "Not Found" if exc.http_status == 404 else N_("Plan file error")
         return exc.http_status, title, exc.message
     if isinstance(exc, RequestEntityTooLarge):
         limit = current_app.config["MAX_UPLOAD_MB"]

@@ -322,7 +322,7 @@ def _locked_message(until: float, now: float) -> str:
     """"Locked: retry in N minutes (after HH:MM)" in the page's language."""
     minutes = max(1, int((until - now + 59) // 60))
     clock = datetime.fromtimestamp(until).strftime("%H:%M")
-    return t("login_locked").format(minutes=minutes, time=clock)
+    return t("login_locked", minutes=minutes, time=clock)
 
 
 def _refused(message: str, status: int, retry_s: float | None = None) -> ResponseReturnValue:

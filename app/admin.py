@@ -59,7 +59,7 @@ def confirm_page(user_id: int, action: str) -> ResponseReturnValue:
     """Ask "really disable / enable / delete / reset NAME?"."""
     row = _target(user_id, action)
     return render_template("admin_confirm.html", user=row, action=action,
-                           question=t(f"confirm_{action}").format(name=row["name"]))
+                           question=t(f"confirm_{action}", name=row["name"]))
 
 
 @bp.post("/users/<int:user_id>/<action>")
@@ -80,5 +80,5 @@ def do_action(user_id: int, action: str) -> ResponseReturnValue:
         set_disabled(db, row["id"], action == "disable")
     event = {"disable": "user_disabled", "enable": "user_enabled", "delete": "user_deleted"}
     audit.record(db, event[action], row["name"], actor=actor, address=address)
-    flash(t(f"done_{action}").format(name=row["name"]))
+    flash(t(f"done_{action}", name=row["name"]))
     return redirect(url_for("admin.users_page"))

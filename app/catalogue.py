@@ -14,9 +14,10 @@ Why a lookup in front of gettext: a plan file holds the *filled-in* sentence ("r
 store 3 of 100"), and gettext finds messages by their exact msgid. So each msgid is also
 read as a pattern, the first whose pattern matches the whole text gives the message and
 its parameters, and the parameters go into the Chinese (``msgstr % params``). A
-parameter matches a number unless it is in :data:`TEXT_PARAMS` (any text) or
-:data:`NESTED_PARAMS` (a text translated in turn when known: a status inside a status, a
-default inside an assumption). ``[s]`` in a msgid is an optional English plural ``s``. A
+parameter matches a number unless it is in :data:`TEXT_PARAMS` (any text without "; "),
+:data:`WORD_PARAMS` (one word: a key, a value as written) or :data:`NESTED_PARAMS` (a text
+translated in turn when known: a status inside a status, a default inside an assumption,
+a store count inside a failure). ``[s]`` in a msgid is an optional English plural ``s``. A
 text made of parts joined by ``"; "`` or ``", "`` is translated part by part, but only if
 every part is known. Anything else comes back unchanged, in English: no information is
 ever lost.
@@ -96,10 +97,27 @@ def has_catalogue(lang: str) -> bool:
     return isinstance(load(lang), Translations)
 
 
+def message_in(lang: str, msgid: str, **params: object) -> str:
+    """The message ``msgid`` in ``lang`` (its English for ``en`` or a language without a
+    catalogue), ``%(name)s`` filled from ``params``; for code that is given the language
+    (no request needed). An empty msgid stays empty.
+
+    >>> message_in("en", "%(n)s queued", n=3)
+    '3 queued'
+    """
+    if not msgid:
+        return msgid
+    text = str(load(lang).gettext(msgid))
+    return text % params if params else text
+
+
 #: Parameters that match any text; :data:`NESTED_PARAMS` are translated again; every other
 #: parameter matches a number (``-12``, ``1,004``, ``3.5``).
-TEXT_PARAMS = frozenset({"why", "name", "season", "clock"})
-NESTED_PARAMS = frozenset({"msg", "value"})
+TEXT_PARAMS = frozenset({"why", "name", "season", "clock", "tier", "list", "what", "status",
+                         "file", "region", "rows", "item", "county", "unit"})
+#: Parameters that match one word without spaces or ";" (a key, a value as written).
+WORD_PARAMS = frozenset({"param", "given", "lo", "hi"})
+NESTED_PARAMS = frozenset({"msg", "value", "count", "sites"})
 _NUMBER = r"-?\d[\d,]*(?:\.\d+)?"
 _TOKEN = re.compile(r"%\((\w+)\)s|\[s\]|%%")
 
@@ -213,6 +231,54 @@ JOB_TEXTS: tuple[str, ...] = (
     N_("the worker process could not start: %(why)s"),
 )
 
+#: Why a job failed: the reasons of the optimizer's SpecificationError, InfeasibleError and
+#: DataError that a scenario of the form can run into (the job page shows them).
+FAILURES: tuple[str, ...] = (
+    N_("budget %(b)s yuan is below %(n)s stores x the cheapest tier %(tier)s subsidy %(s)s "
+       "yuan = %(total)s yuan"),
+    N_("n_stores = %(n)s exceeds the %(a)s candidate sites not excluded (%(total)s sites, "
+       "%(ex)s excluded)"),
+    N_("n_stores must be at least 1, got %(n)s"),
+    N_("%(n)s required sites exceed n_stores = %(s)s"),
+    N_("sites %(list)s are both required and excluded"),
+    N_("quota of %(name)s: minimum %(low)s stores is above its %(c)s candidate sites not "
+       "excluded"),
+    N_("quota of %(name)s: %(f)s required sites exceed its maximum of %(high)s stores"),
+    N_("county minimums (with required sites) add up to %(n)s stores, above n_stores = "
+       "%(s)s"),
+    N_("county maximums allow at most %(n)s stores, below n_stores = %(s)s"),
+    N_("demand points %(list)s have no arc to a site that is not excluded; objective "
+       "%(what)s must serve every demand point"),
+    N_("total supply %(t)s t exceeds %(n)s stores x the largest tier %(tier)s (%(cap)s t) = "
+       "%(total)s t"),
+    N_("no plan serving every demand point was found within %(t)s s (CP-SAT status "
+       "%(status)s); infeasibility was not proven, allow more time_limit_s"),
+    N_("access time and store count: no %(count)s stores (%(sites)s) reach every demand "
+       "point within the longest access time"),
+    N_("store capacity: %(count)s stores (%(sites)s) cannot hold the supply of the demand "
+       "points within their reach (%(t)s t in all)"),
+    N_("budget: %(b)s yuan of subsidy cannot pay for %(count)s stores large enough to serve "
+       "every demand point"),
+    N_("infeasible; the constraint at fault was not found in %(t)s s"),
+    # TRANSLATORS: how many stores a plan opens ("exactly 5" / "at most 5").
+    N_("exactly %(n)s"),
+    N_("at most %(n)s"),
+    N_("%(r)s required, %(e)s excluded"),
+    N_("%(r)s required, %(e)s excluded, %(q)s county quotas"),
+    N_("no plan serving every demand point was found by the Lagrangian heuristics within "
+       "%(t)s s; capacity, budget or the store count may make it infeasible (try engine "
+       "'cpsat' for a proof)"),
+    N_("objective 'cost' is not supported by the Lagrangian engine; use engine 'cpsat'"),
+    N_("prefecture %(code)s (%(name)s): %(msg)s"),
+    N_("%(file)s: %(n)s settlement_id(s) are not rural villages of region %(region)s "
+       "(不是该地区的村): rows %(rows)s"),
+    N_("item %(item)s: no villages in region"),
+    N_("item %(item)s: no townships in region"),
+    N_("county_stores %(county)s: not a county of region %(region)s"),
+    N_("%(param)s = %(given)s: must be between %(lo)s and %(hi)s (%(unit)s)"),
+    N_("%(param)s = %(given)s: must be between %(lo)s and %(hi)s"),
+)
+
 #: Approximation notes and road-network notes of a plan.
 NOTES: tuple[str, ...] = (
     N_("Road network is approximate: no OSM extract was loaded; travel times use "
@@ -271,6 +337,8 @@ ASSUMPTIONS: tuple[str, ...] = (
     N_("self_delivery_reach_s = %(v)s s: farmers bring produce to the store themselves "
        "when the road trip by farm vehicle takes at most this long (no source found: an "
        "assumption)"),
+    N_("shift_start_s = %(v)s s after midnight: the clock time the trucks' shift starts "
+       "(docs §2 gives the working day's length, not its start: no source found)"),
     N_("shift start %(clock)s for every truck (trip clock times are seconds from "
        "midnight): no source, an assumption"),
     N_("harvest_peak_days"),
@@ -317,6 +385,12 @@ PARAMETER_SOURCES: tuple[str, ...] = (
     N_("docs §2: a 4.2 m box truck carries 3 t (upper bound; reefer payload not found)"),
     N_("docs §2: Gansu 2018, 150,000 per box reefer"),
     N_("docs §2: 8 h working day (Labour Law Art. 36)"),
+    N_("the clock time the trucks' shift starts (docs §2 gives the working day's length, "
+       "not its start: no source found)"),
+    N_("average road speed of a farm tricycle or tractor with a load (no source found: an "
+       "assumption)"),
+    N_("farmers bring produce to the store themselves when the road trip by farm vehicle "
+       "takes at most this long (no source found: an assumption)"),
     N_("most collection trips a truck makes in a shift (a model cap; the shift and "
        "freshness limits bind first on most days)"),
     N_("loading time at a village pickup"),
@@ -411,8 +485,8 @@ SEPARATORS: tuple[str, ...] = (
 )
 
 #: Every message, in the order they are tried (the first whose pattern matches wins).
-CATALOGUE: tuple[str, ...] = (*REASONS, *STATUSES, *JOB_TEXTS, *NOTES, *ASSUMPTIONS,
-                               *PARAMETER_SOURCES, *MARKET_TEXTS)
+CATALOGUE: tuple[str, ...] = (*REASONS, *STATUSES, *JOB_TEXTS, *FAILURES, *NOTES,
+                               *ASSUMPTIONS, *PARAMETER_SOURCES, *MARKET_TEXTS)
 
 
 def pattern(msgid: str) -> tuple[re.Pattern[str], frozenset[str]]:
@@ -430,9 +504,13 @@ def pattern(msgid: str) -> tuple[re.Pattern[str], frozenset[str]]:
             out.append("s?")
         elif token.group(0) == "%%":
             out.append("%")
-        elif name in NESTED_PARAMS or name in TEXT_PARAMS:
+        elif name in WORD_PARAMS:
+            out.append(f"(?P<{name}>[^\\s;]+)")
+        elif name in NESTED_PARAMS:
             out.append(f"(?P<{name}>.+?)")
-            nested |= {name} & NESTED_PARAMS
+            nested.add(name)
+        elif name in TEXT_PARAMS:  # never across a "; " between reasons
+            out.append(f"(?P<{name}>(?:(?!; ).)+?)")
         else:
             out.append(f"(?P<{name}>{_NUMBER})")
         pos = token.end()

@@ -16,6 +16,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask.typing import ResponseReturnValue
 
 from app.assets import missing_assets
+from app.catalogue import N_, message_in
 from app.headlines import Headlines, plan_headlines
 from app.i18n import LANGS, current_lang
 from app.pages import cached_map
@@ -32,42 +33,40 @@ KPI_KEYS = ("coverage_pct", "settlements_served", "supply_covered_t", "poor_cove
 
 PAIR_COOKIE = "compare_pair"
 
-#: kind -> (scale from the stored unit, decimals, unit zh, unit en)
-KINDS: dict[str, tuple[float, int, str, str]] = {
-    "count": (1, 0, "", ""),
-    "pct": (1, 1, "%", "%"),
-    "t": (1, 1, "吨", "t"),
-    "t_day": (1, 1, "吨/日", "t/day"),
-    "yuan": (1, 0, "元", "yuan"),
-    "minutes": (1 / 60, 1, "分钟", "min"),
-    "hours": (1 / 3600, 1, "小时", "h"),
-    "km": (1 / 1000, 1, "公里", "km"),
-    "ratio": (1, 3, "", ""),
+#: kind -> (scale from the stored unit, decimals, unit: English msgid, "" for none)
+KINDS: dict[str, tuple[float, int, str]] = {
+    "count": (1, 0, ""),
+    "pct": (1, 1, "%"),
+    "t": (1, 1, N_("t")),
+    "t_day": (1, 1, N_("t/day")),
+    "yuan": (1, 0, N_("yuan")),
+    "minutes": (1 / 60, 1, N_("min")),
+    "hours": (1 / 3600, 1, N_("h")),
+    "km": (1 / 1000, 1, N_("km")),
+    "ratio": (1, 3, ""),
 }
-#: (key, where it comes from: headlines or kpis, kind, label zh, label en), in page order.
-ROWS: tuple[tuple[str, str, str, str, str], ...] = (
-    ("within_reach", "h", "count", "有冷库可达的村", "Villages with a store within reach"),
-    ("with_truck", "h", "count", "有车收集的村", "Villages a truck visits"),
-    ("left", "h", "count", "无车收集的村", "Villages left without a truck"),
-    ("collected_pct", "h", "pct", "日收集比例", "Daily pickup collected"),
-    ("daily_collected_t", "h", "t_day", "车辆日收集量", "Daily pickup collected by trucks"),
-    ("daily_needed_t", "h", "t_day", "日应收量", "Daily pickup to collect"),
-    ("coverage_pct", "k", "pct", "有冷库可达的供应（选址）",
-     "Supply with a store within reach (siting)"),
-    ("poor_covered_pct", "k", "pct", "有冷库可达的贫困村",
-     "Poor villages with a store within reach"),
-    ("stores", "k", "count", "冷库", "Stores"),
-    ("storage_capacity_t", "k", "t", "库容", "Storage capacity"),
-    ("build_cost_yuan", "k", "yuan", "建设成本", "Build cost"),
-    ("subsidy_yuan", "k", "yuan", "补贴", "Subsidy"),
-    ("access_time_mean_s", "k", "minutes", "平均到达时间", "Mean access time"),
-    ("access_time_p95_s", "k", "minutes", "到达时间 p95", "Access time p95"),
-    ("trucks_used", "k", "count", "使用车辆", "Trucks used"),
-    ("truck_trips", "k", "count", "趟次", "Truck trips"),
-    ("route_distance_m", "k", "km", "线路总里程", "Route distance"),
-    ("route_duration_s", "k", "hours", "线路总时长", "Route duration"),
-    ("county_fairness_jain", "k", "ratio", "县间公平性（Jain，1＝均衡）",
-     "County fairness (Jain, 1 = even)"),
+#: (key, where it comes from: headlines or kpis, kind, label: English msgid), in page
+#: order; the labels' Chinese is in the zh catalogue.
+ROWS: tuple[tuple[str, str, str, str], ...] = (
+    ("within_reach", "h", "count", N_("Villages with a store within reach")),
+    ("with_truck", "h", "count", N_("Villages a truck visits")),
+    ("left", "h", "count", N_("Villages left without a truck")),
+    ("collected_pct", "h", "pct", N_("Daily pickup collected")),
+    ("daily_collected_t", "h", "t_day", N_("Daily pickup collected by trucks")),
+    ("daily_needed_t", "h", "t_day", N_("Daily pickup to collect")),
+    ("coverage_pct", "k", "pct", N_("Supply with a store within reach (siting)")),
+    ("poor_covered_pct", "k", "pct", N_("Poor villages with a store within reach")),
+    ("stores", "k", "count", N_("Stores")),
+    ("storage_capacity_t", "k", "t", N_("Storage capacity")),
+    ("build_cost_yuan", "k", "yuan", N_("Build cost")),
+    ("subsidy_yuan", "k", "yuan", N_("Subsidy")),
+    ("access_time_mean_s", "k", "minutes", N_("Mean access time")),
+    ("access_time_p95_s", "k", "minutes", N_("Access time p95")),
+    ("trucks_used", "k", "count", N_("Trucks used")),
+    ("truck_trips", "k", "count", N_("Truck trips")),
+    ("route_distance_m", "k", "km", N_("Route distance")),
+    ("route_duration_s", "k", "hours", N_("Route duration")),
+    ("county_fairness_jain", "k", "ratio", N_("County fairness (Jain, 1 = even)")),
 )
 
 
@@ -92,11 +91,11 @@ def compare_rows(plans: tuple[PlanMeta, PlanMeta], lang: str) -> list[dict[str, 
         "h": lambda i, key: getattr(heads[i], key),
         "k": lambda i, key: getattr(plans[i].kpis, key)}
     rows = []
-    for key, source, kind, zh, en in ROWS:
+    for key, source, kind, label in ROWS:
         a, b = get[source](0, key), get[source](1, key)
         diff = b - a if _is_number(a) and _is_number(b) else None
-        unit = KINDS[kind][2] if lang == "zh" else KINDS[kind][3]
-        rows.append({"key": key, "label": zh if lang == "zh" else en, "unit": unit,
+        unit = KINDS[kind][2] if kind == "pct" else message_in(lang, KINDS[kind][2])
+        rows.append({"key": key, "label": message_in(lang, label), "unit": unit,
                      "a": shown(a, kind), "b": shown(b, kind),
                      "diff": shown(diff, kind, signed=True)})
     return rows

@@ -13,48 +13,49 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.catalogue import N_, message_in
+
 
 @dataclass(frozen=True)
 class Unit:
-    """A form unit: ``factor`` scenario units per form unit; labels in both languages;
-    ``whole`` when the scenario keeps a whole number (seconds are ``int``)."""
+    """A form unit: ``factor`` scenario units per form unit; its label as an English
+    msgid (Chinese in the zh catalogue); ``whole`` when the scenario keeps a whole number
+    (seconds are ``int``)."""
 
     factor: float
-    zh: str
-    en: str
+    label: str
     whole: bool = False
 
 
-HOUR = Unit(3_600, "小时", "h", whole=True)
-MINUTE = Unit(60, "分钟", "min", whole=True)
+HOUR = Unit(3_600, N_("h"), whole=True)
+MINUTE = Unit(60, N_("min"), whole=True)
 #: Form unit by scenario key.
 UNITS: dict[str, Unit] = {
-    "budget_yuan": Unit(10_000, "万元", "10,000 yuan"),
+    "budget_yuan": Unit(10_000, N_("10,000 yuan")),
     "freshness_limit_s": HOUR,
     "max_access_time_s": MINUTE,
     "shift_s": HOUR,
-    "shift_start_s": Unit(3_600, "点钟", "o'clock", whole=True),
+    # TRANSLATORS: the unit of a clock hour typed as a number (6 = 06:00).
+    "shift_start_s": Unit(3_600, N_("o'clock"), whole=True),
     "service_s": MINUTE,
     "unload_s": MINUTE,
-    "max_snap_m": Unit(1_000, "公里", "km"),
+    "max_snap_m": Unit(1_000, N_("km")),
 }
 #: Tier costs are written in 万元 too (capacity stays in tonnes).
 TIER_COST = UNITS["budget_yuan"]
-#: Units of the fields kept as the scenario has them, by field.
-PLAIN_UNITS: dict[str, tuple[str, str]] = {
-    "stores": ("座", "stores"), "trucks": ("辆", "trucks"), "truck_capacity_t": ("吨", "t"),
-    "trips_per_truck": ("趟/天", "trips/day"), "siting_time_limit_s": ("秒", "s"),
-    "routing_time_limit_s": ("秒", "s"), "county_min_stores": ("座", "stores"),
-    "poverty_weight": ("倍", "×"),
-}
-
-#: Label and help of form fields the interface's catalogue (``app.i18n``) does not name
-#: yet, by field: ``(zh label, en label, zh help, en help)``.
-FALLBACK_TEXT: dict[str, tuple[str, str, str, str]] = {
-    "shift_start_s": ("班次开始时间", "Shift start",
-                      "卡车几点开始出车（路线单的时间从此算起）：6 = 06:00，6.5 = 06:30",
-                      "When the trucks' shift starts (route sheet times count from it): "
-                      "6 = 06:00, 6.5 = 06:30"),
+#: Units (English msgids) of the fields kept as the scenario has them, by field.
+PLAIN_UNITS: dict[str, str] = {
+    # TRANSLATORS: a count of stores (the unit after a number).
+    "stores": N_("stores"),
+    # TRANSLATORS: a count of trucks (the unit after a number).
+    "trucks": N_("trucks"),
+    "truck_capacity_t": N_("t"),
+    "trips_per_truck": N_("trips/day"),
+    "siting_time_limit_s": N_("s"),
+    "routing_time_limit_s": N_("s"),
+    "county_min_stores": N_("stores"),
+    # TRANSLATORS: the unit of a weight factor (2 × = twice the priority).
+    "poverty_weight": N_("×"),
 }
 
 
@@ -84,10 +85,7 @@ def number_text(value: float) -> str:
 def unit_label(key: str, lang: str) -> str:
     """The unit a field is written in, in ``lang`` (``''`` when it has none)."""
     unit = UNITS.get(key)
-    if unit is not None:
-        return unit.zh if lang == "zh" else unit.en
-    plain = PLAIN_UNITS.get(key)
-    return "" if plain is None else plain[0 if lang == "zh" else 1]
+    return message_in(lang, unit.label if unit is not None else PLAIN_UNITS.get(key, ""))
 
 
 def form_bounds(key: str, bounds: tuple[float, float]) -> tuple[float, float]:

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from app.catalogue import translate_message
+from app.catalogue import N_, message_in, translate_message
 from optimize.plan.model import PlanMeta
 
 #: Per-village states (the ``state`` property of the settlements layer in maps and exports).
@@ -214,8 +214,10 @@ def county_truck_counts(plan: PlanMeta) -> dict[str, dict[str, int]]:
 # ---- words: one sentence, cards and table rows ------------------------------------------
 
 DASH = "–"
-NOT_IN_PLAN = {"zh": "方案未给出", "en": "not in this plan"}
-STAGE_WORDS = {SITING: ("选址", "siting"), ROUTING: ("路径", "routing")}
+#: A figure the plan does not give (English msgid, Chinese in the zh catalogue).
+NOT_IN_PLAN = N_("not in this plan")
+#: The stage words of the reasons (the catalogue's "siting" / "routing").
+STAGE_WORDS = {SITING: N_("siting"), ROUTING: N_("routing")}
 
 
 def fmt(value: float | None, digits: int = 0) -> str:
@@ -231,43 +233,44 @@ def fmt_pct(value: float | None) -> str:
 
 
 def stage_word(stage: str, lang: str) -> str:
-    """``siting`` / ``routing`` in the page language."""
-    zh, en = STAGE_WORDS.get(stage, (stage, stage))
-    return zh if lang == "zh" else en
+    """``siting`` / ``routing`` in ``lang`` (another stage as it is)."""
+    word = STAGE_WORDS.get(stage)
+    return stage if word is None else message_in(lang, word)
 
 
 def reasons_text(h: Headlines, lang: str) -> str:
     """``stage: reason ×n; ...`` for the sentence (all reason kinds, most frequent first)."""
-    return "; ".join(f"{stage_word(r.stage, lang)}: {translate_message(r.reason, lang)} "
-                     f"×{fmt(r.count)}"
-                     for r in h.reasons)
+    return message_in(lang, "; ").join(
+        message_in(lang, N_("%(stage)s: %(reason)s ×%(n)s"), stage=stage_word(r.stage, lang),
+                   reason=translate_message(r.reason, lang), n=fmt(r.count))
+        for r in h.reasons)
 
 
 def headline_sentence(h: Headlines, lang: str = "zh") -> str:
-    """The plan in one sentence, every figure from :func:`plan_headlines`."""
-    gap = NOT_IN_PLAN[lang]
+    """The plan in one sentence in ``lang``, every figure from :func:`plan_headlines`."""
+    gap = message_in(lang, NOT_IN_PLAN)
     truck = gap if h.with_truck is None else fmt(h.with_truck)
     needed = gap if h.daily_needed_t is None else f"{fmt(h.daily_needed_t, 1)}"
-    if lang == "zh":
-        parts = [f"{fmt(h.within_reach)} / {fmt(h.settlements)} 个村有冷库可达",
-                 f"{truck} 个村有车收集（{fmt_pct(h.with_truck_pct)}）",
-                 f"每日应收 {needed} 吨，车辆收集 {fmt(h.daily_collected_t, 1)} 吨"
-                 f"（{fmt_pct(h.collected_pct)}）",
-                 f"{fmt(h.left)} 个村无车收集（{fmt_pct(h.left_pct)}）"]
-        tail = f"。原因：{reasons_text(h, lang)}。" if h.reasons else "。"
-        return "；".join(parts) + tail
-    parts = [f"{fmt(h.within_reach)} of {fmt(h.settlements)} villages have a store within "
-             "reach", f"{truck} get a truck ({fmt_pct(h.with_truck_pct)})",
-             f"{fmt(h.daily_collected_t, 1)} of {needed} t/day of pickup collected "
-             f"({fmt_pct(h.collected_pct)})",
-             f"{fmt(h.left)} villages left without a truck ({fmt_pct(h.left_pct)})"]
-    tail = f". Reasons: {reasons_text(h, lang)}." if h.reasons else "."
-    return "; ".join(parts) + tail
+    parts = [
+        message_in(lang, N_("%(reach)s of %(total)s villages have a store within reach"),
+                   reach=fmt(h.within_reach), total=fmt(h.settlements)),
+        message_in(lang, N_("%(truck)s get a truck (%(pct)s)"), truck=truck,
+                   pct=fmt_pct(h.with_truck_pct)),
+        message_in(lang, N_("%(collected)s of %(needed)s t/day of pickup collected "
+                            "(%(pct)s)"), collected=fmt(h.daily_collected_t, 1),
+                   needed=needed, pct=fmt_pct(h.collected_pct)),
+        message_in(lang, N_("%(left)s villages left without a truck (%(pct)s)"),
+                   left=fmt(h.left), pct=fmt_pct(h.left_pct))]
+    joined = message_in(lang, "; ").join(parts)
+    if not h.reasons:
+        return message_in(lang, N_("%(parts)s."), parts=joined)
+    return message_in(lang, N_("%(parts)s. Reasons: %(reasons)s."), parts=joined,
+                      reasons=reasons_text(h, lang))
 
 
 def headline_cards(h: Headlines) -> list[dict[str, str]]:
     """The headline cards above the map: key, bilingual label, value, small print."""
-    truck = NOT_IN_PLAN["en"] if h.with_truck is None else fmt(h.with_truck)
+    truck = NOT_IN_PLAN if h.with_truck is None else fmt(h.with_truck)
     return [
         {"key": "reach", "label": "有冷库可达 Store within reach",
          "value": f"{fmt(h.within_reach)} / {fmt(h.settlements)}",
@@ -284,7 +287,7 @@ def headline_cards(h: Headlines) -> list[dict[str, str]]:
 
 def headline_rows(h: Headlines) -> list[tuple[str, str]]:
     """(bilingual label, value with unit) rows that open the key-figure tables."""
-    truck = NOT_IN_PLAN["en"] if h.with_truck is None else fmt(h.with_truck)
+    truck = NOT_IN_PLAN if h.with_truck is None else fmt(h.with_truck)
     return [
         ("有冷库可达村 Villages with a store within reach (siting)",
          f"{fmt(h.within_reach)} / {fmt(h.settlements)} ({fmt_pct(h.within_reach_pct)})"),
@@ -299,7 +302,7 @@ def headline_rows(h: Headlines) -> list[tuple[str, str]]:
          f"{fmt(h.left)} ({fmt_pct(h.left_pct)}): 选址 siting {fmt(h.left_siting)}, "
          f"路径 routing {fmt(h.left_routing)}"),
         ("无需收集村 Villages within reach with nothing to collect",
-         NOT_IN_PLAN["en"] if h.nothing_to_collect is None else fmt(h.nothing_to_collect)),
+         NOT_IN_PLAN if h.nothing_to_collect is None else fmt(h.nothing_to_collect)),
         ("无冷库可达供应 Yearly supply without a store within reach",
          f"{fmt(h.unreached_supply_t, 1)} t"),
         ("自送 Produce farmers deliver themselves", "方案未建模 not modelled in this plan"),

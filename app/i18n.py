@@ -8,7 +8,8 @@ English as the source language (msgid) and its Chinese in the zh catalogue
 app starts if it is missing or older (:func:`app.catalogue.compile_catalogues`), so a
 fresh clone needs no step of its own and no generated file is committed.
 
-Templates call ``t('key')`` (a short key: :data:`LABELS` gives its English msgid), and
+Templates call ``t('key')`` or ``t('key', n=3)`` (a short key: :data:`LABELS` gives its
+English msgid, whose ``%(n)s`` parameters are filled), and
 the filters ``tr`` / ``tr_span`` for the English texts of plans and jobs
 (:mod:`app.catalogue`). English msgids keep the source and the fallback readable: a
 message without Chinese shows its English, never a key or a blank. The plan page's
@@ -42,9 +43,9 @@ LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 COOKIE = "lang"
 
-#: ``t(key)``'s English msgid per key. Other modules may still add ``(zh, en)`` pairs
-#: here (:mod:`app.account_labels`); :func:`t` shows those as they are.
-LABELS: dict[str, str | tuple[str, str]] = {
+#: ``t(key)``'s English msgid per key; other modules add theirs when the app is built
+#: (:mod:`app.account_labels`).
+LABELS: dict[str, str] = {
     "app_title": N_("Cold-chain planner · Gansu"),
     "plans": N_("Plans"),
     "scenarios": N_("Scenarios"),
@@ -125,6 +126,9 @@ LABELS: dict[str, str | tuple[str, str]] = {
     "h_truck_capacity_t": N_("A 4.2 m box truck carries about 3 t"),
     "f_shift_s": N_("Working shift"),
     "h_shift_s": N_("A truck's working day (Labour Law: 8 h)"),
+    "f_shift_start_s": N_("Shift start"),
+    "h_shift_start_s": N_("When the trucks' shift starts (route sheet times count from it): "
+                          "6 = 06:00, 6.5 = 06:30"),
     "f_service_s": N_("Loading time per village"),
     "h_service_s": N_("Time to load at one village pickup"),
     "f_unload_s": N_("Unloading time at the store"),
@@ -178,14 +182,13 @@ def select_locale() -> str:
     return current_lang() if has_request_context() else SOURCE_LANG
 
 
-def t(key: str) -> str:
-    """The label ``key`` in the request's language (an unknown key shows itself)."""
+def t(key: str, **params: object) -> str:
+    """The label ``key`` in the request's language (English outside a request), its
+    ``%(name)s`` parameters filled from ``params``; an unknown key shows itself."""
     entry = LABELS.get(key)
     if entry is None:
         return key
-    if isinstance(entry, tuple):  # a (zh, en) pair another module added
-        return entry[LANGS.index(current_lang())]
-    return str(gettext(entry))
+    return str(gettext(entry, **params))
 
 
 def remember_lang(response: Response) -> Response:

@@ -39,9 +39,10 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 
 from app.accounts import require_role
-from app.catalogue import translate_message
+from app.catalogue import N_, translate_message
 from app.db import ACTIVE_STATES, Database, current_db
 from app.db import EXTENSION_KEY as DB_KEY
 from app.i18n import current_lang
@@ -53,16 +54,13 @@ bp = Blueprint("jobs", __name__)
 RUNNER_KEY = "coldchain.jobs"
 STALE = "the job's worker stopped reporting (no heartbeat); run it again"
 CANCELLED = "cancelled by a user"
-#: Messages the server writes on jobs, in Chinese (English is the stored text).
-MESSAGES_ZH = {
-    SERVER_GONE: "服务在任务运行时停止；请重新运行",
-    STALE: "任务的计算进程已无响应（心跳超时）；请重新运行",
-    CANCELLED: "已被用户取消",
-}
-LABELS = {  # key: (zh, en), for the job pages
-    "queue_position": ("排队位置：第 {n} 位", "Position in the queue: {n}"),
-    "queue_full": ("任务队列已满（{n} 个排队），请稍后再试",
-                   "the job queue is full ({n} queued); try again later"),
+#: The job pages' labels: key -> English msgid (Chinese in the zh catalogue). The
+#: messages the server writes on jobs (:data:`SERVER_GONE`, :data:`STALE`,
+#: :data:`CANCELLED`) are stored in English and shown through the catalogue's patterns
+#: (:func:`message_text`).
+LABELS = {
+    "queue_position": N_("Position in the queue: %(n)s"),
+    "queue_full": N_("the job queue is full (%(n)s queued); try again later"),
 }
 
 
@@ -186,7 +184,7 @@ class JobRunner:
         with self._lock:
             waiting = self.db.queued_count()
             if waiting >= self.settings.max_queued:
-                raise JobLimitError(label("queue_full").format(n=waiting))
+                raise JobLimitError(label("queue_full", n=waiting))
             job_id = self.db.add_job(scenario, params, user)
             self.refresh()
             self.watch()
@@ -283,13 +281,10 @@ class JobRunner:
             self.cancel(job_id)
 
 
-def label(key: str) -> str:
-    """A job-page label in the request's language (English outside a request)."""
-    zh, en = LABELS[key]
-    try:
-        return zh if current_lang() == "zh" else en
-    except RuntimeError:  # no request: the CLI, tests
-        return en
+def label(key: str, **params: object) -> str:
+    """A job-page label in the request's language (English outside a request), its
+    ``%(n)s`` filled from ``params``."""
+    return str(gettext(LABELS[key], **params))
 
 
 def message_text(message: str) -> str:
@@ -298,9 +293,7 @@ def message_text(message: str) -> str:
         lang = current_lang()
     except RuntimeError:
         return message
-    if lang != "zh" or not message:
-        return message
-    return MESSAGES_ZH.get(message) or str(translate_message(message, lang))
+    return str(translate_message(message, lang)) if message else message
 
 
 # ---- views ------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ def change() -> ResponseReturnValue:
     problem = _problem()
     if problem is not None:
         status = 429 if problem == "password_locked" else 400
-        return render_template("password.html", message=t(problem).format(n=MIN_PASSWORD),
+        return render_template("password.html", message=t(problem, n=MIN_PASSWORD),
                                min_length=MIN_PASSWORD), status
     db, name = current_db(), g.user["name"]
     set_password(db, g.user["id"], request.form.get("new_password", ""))

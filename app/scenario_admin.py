@@ -21,6 +21,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 
 from app.accounts import has_role, require_role
 from app.db import current_db
@@ -31,13 +32,6 @@ TEMPLATE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 #: Keys of a template file that name files next to it: not copied (the form uploads them).
 FILE_KEYS = ("supply_file", "sites_file")
 ACTIVE_JOB_STATES = ("queued", "running")
-
-
-def say(zh: str, en: str) -> str:
-    """A message in the request's language."""
-    from app.i18n import current_lang
-
-    return en if current_lang() == "en" else zh
 
 
 # ---- scenarios --------------------------------------------------------------------------
@@ -56,8 +50,7 @@ def _deletable_scenario(scenario_id: int) -> dict[str, Any]:
     if row is None:
         abort(404, description=f"no scenario {scenario_id}")
     if not may_delete(row):
-        abort(403, description=say("只能删除自己创建的情景", "you can delete only your own "
-                                   "scenarios"))
+        abort(403, description=gettext("you can delete only your own scenarios"))
     return row
 
 
@@ -68,8 +61,8 @@ def confirm_scenario_delete(scenario_id: int) -> ResponseReturnValue:
     row = _deletable_scenario(scenario_id)
     return render_template(
         "confirm_delete.html", title=row["name"], cancel=url_for("scenarios.list_scenarios"),
-        question=say(f"删除情景「{row['name']}」？已生成的方案不受影响。",
-                     f"Delete the scenario “{row['name']}”? Plans made from it are kept."))
+        question=gettext("Delete the scenario “%(name)s”? Plans made from it are kept.",
+                         name=row["name"]))
 
 
 @bp.post("/scenarios/<int:scenario_id>/delete")
@@ -83,7 +76,7 @@ def delete_scenario(scenario_id: int) -> ResponseReturnValue:
         path = row[column]
         if path and db.one(f"SELECT id FROM scenarios WHERE {column} = ?", (path,)) is None:
             Path(path).unlink(missing_ok=True)
-    flash(say(f"已删除情景「{row['name']}」", f"Deleted the scenario “{row['name']}”"))
+    flash(gettext("Deleted the scenario “%(name)s”", name=row["name"]))
     return redirect(url_for("scenarios.list_scenarios"))
 
 
@@ -108,8 +101,8 @@ def confirm_plan_delete(plan_id: str) -> ResponseReturnValue:
     _plan_path(plan_id)
     return render_template(
         "confirm_delete.html", title=plan_id, cancel=url_for("pages.index"),
-        question=say(f"永久删除方案 {plan_id} 及其全部文件？", f"Delete the plan {plan_id} "
-                     "and all its files for good?"))
+        question=gettext("Delete the plan %(plan)s and all its files for good?",
+                         plan=plan_id))
 
 
 @bp.post("/plans/<plan_id>/delete")
@@ -121,13 +114,12 @@ def delete_plan(plan_id: str) -> ResponseReturnValue:
         "SELECT id FROM jobs WHERE plan_id = ? AND state IN (?, ?)",
         (plan_id, *ACTIVE_JOB_STATES))
     if busy is not None:
-        abort(409, description=say(f"任务 {busy['id']} 正在生成方案 {plan_id}，请等它结束",
-                                   f"job {busy['id']} is writing the plan {plan_id}; wait "
-                                   "until it ends"))
+        abort(409, description=gettext("job %(job)s is writing the plan %(plan)s; wait "
+                                       "until it ends", job=busy["id"], plan=plan_id))
     doomed = path.with_name(f".deleting-{plan_id}-{secrets.token_hex(6)}")
     path.rename(doomed)
     shutil.rmtree(doomed, ignore_errors=True)
-    flash(say(f"已删除方案 {plan_id}", f"Deleted the plan {plan_id}"))
+    flash(gettext("Deleted the plan %(plan)s", plan=plan_id))
     return redirect(url_for("pages.index"))
 
 
@@ -186,6 +178,6 @@ def copy_template(key: str) -> ResponseReturnValue:
     name = template.name[:NAME_MAX]
     new_id = current_db().save_scenario(None, name, dict(template.params, name=name),
                                         (None, None), g.user["name"], (None, None))
-    flash(say(f"已从模板 {key}.toml 新建情景「{name}」，可在此修改后保存",
-              f"Created the scenario “{name}” from {key}.toml; change it here and save"))
+    flash(gettext("Created the scenario “%(name)s” from %(file)s; change it here and save",
+                  name=name, file=f"{key}.toml"))
     return redirect(url_for("scenarios.edit_scenario", scenario_id=new_id))

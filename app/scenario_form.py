@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import has_request_context
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from app.form_units import (
-    FALLBACK_TEXT,
     TIER_COST,
     UNITS,
     form_bounds,
@@ -86,13 +86,6 @@ class FormResult:
         self.errors.setdefault(key, []).append(message)
 
 
-def say(zh: str, en: str) -> str:
-    """A message in the request's language (Chinese by default, ``?lang=en``)."""
-    from app.i18n import current_lang
-
-    return en if has_request_context() and current_lang() == "en" else zh
-
-
 def plain_number(value: float) -> str:
     """A bound as people write it: ``10,000,000,000``, ``0.1``."""
     return f"{int(value):,}" if float(value).is_integer() else f"{value:.4g}"
@@ -104,8 +97,8 @@ def out_of_bounds(key: str, value: float, bounds: tuple[float, float]) -> str | 
     if low <= value <= high:
         return None
     low_text, high_text = plain_number(low), plain_number(high)
-    return say(f"{key} = {value:g}：须在 {low_text} 到 {high_text} 之间",
-               f"{key} = {value:g}: must be between {low_text} and {high_text}")
+    return gettext("%(field)s = %(value)s: must be between %(low)s and %(high)s",
+                   field=key, value=f"{value:g}", low=low_text, high=high_text)
 
 
 def _number(kind: str, text: str) -> int | float:
@@ -134,10 +127,9 @@ def parse_tiers(text: str) -> list[dict[str, float]]:
         try:
             cap, cost, subsidy = (_number("float", p) for p in parts)
         except ValueError:
-            raise ValueError(say(f"第 {number} 行：应为 3 个数 '容量（吨）, 建设成本（万元）, "
-                                 "补贴（万元）'", f"line {number}: expected 3 numbers "
-                                 "'capacity (t), build cost (10,000 yuan), subsidy (10,000 "
-                                 "yuan)'")) from None
+            raise ValueError(gettext("line %(n)s: expected 3 numbers 'capacity (t), build "
+                                     "cost (10,000 yuan), subsidy (10,000 yuan)'",
+                                     n=number)) from None
         wan = TIER_COST.factor
         tier = {"capacity_t": cap, "build_cost_yuan": cost * wan, "subsidy_yuan": subsidy * wan}
         for key, value in tier.items():
@@ -145,7 +137,7 @@ def parse_tiers(text: str) -> list[dict[str, float]]:
             low, high = tier_bounds()[key]
             refused = out_of_bounds(key, value / factor, (low / factor, high / factor))
             if refused:
-                raise ValueError(f"line {number}: {refused}")
+                raise ValueError(gettext("line %(n)s: %(msg)s", n=number, msg=refused))
         tiers.append(tier)
     return tiers
 
@@ -155,7 +147,7 @@ def parse_form(form: MultiDict[str, str]) -> FormResult:
     name = form.get("name", "").strip()
     result = FormResult(name=name, params={"name": name})
     if not name or len(name) > NAME_MAX:
-        result.add("name", f"1 to {NAME_MAX} characters")
+        result.add("name", gettext("1 to %(n)s characters", n=NAME_MAX))
     for key, kind in FIELDS.items():
         text = form.get(key, "").strip()
         if text:
@@ -173,8 +165,8 @@ def _read_field(result: FormResult, key: str, kind: str, text: str) -> None:
     """One form field into ``result.params``, or its message (not a number, out of range)."""
     if kind == "str":
         if key == "region_code" and not known_region(text):
-            result.add(key, say(f"地区 {text}：不是甘肃省、市州或县区的代码",
-                                f"region {text}: not a code of Gansu, a prefecture or a county"))
+            result.add(key, gettext("region %(code)s: not a code of Gansu, a prefecture or "
+                                    "a county", code=text))
         else:
             result.params[key] = text
         return
@@ -182,8 +174,9 @@ def _read_field(result: FormResult, key: str, kind: str, text: str) -> None:
     try:
         value = _number(form_kind, text)
     except ValueError:
-        result.add(key, say(f"{text!r}：应为{'整数' if form_kind == 'int' else '数字'}",
-                            f"{text!r}: expected a {'whole ' if form_kind == 'int' else ''}number"))
+        result.add(key, gettext("%(text)s: expected a whole number", text=repr(text))
+                   if form_kind == "int" else
+                   gettext("%(text)s: expected a number", text=repr(text)))
         return
     refused = out_of_bounds(field_label(key), value, form_bounds(key, form_field_bounds()[key]))
     if refused:
@@ -209,26 +202,22 @@ def check_stored(result: FormResult) -> None:
 
 
 def field_label(key: str) -> str:
-    """A field as the form names it, with its unit: ``每班工作时长（小时）``."""
+    """A field as the form names it, with its unit: ``每班工作时长（小时）`` (outside a
+    request, the scenario key with its English unit)."""
     from app.i18n import current_lang
 
-    lang = current_lang() if has_request_context() else "zh"
+    lang = current_lang() if has_request_context() else "en"
     label = field_text("f", key) if has_request_context() else key
     unit = unit_label(key, lang)
-    return f"{label}（{unit}）" if unit and lang == "zh" else f"{label} ({unit})" if unit \
-        else label
+    return gettext("%(label)s (%(unit)s)", label=label, unit=unit) if unit else label
 
 
 def field_text(kind: str, key: str) -> str:
-    """A field's label (``kind`` ``f``) or help (``h``) in the request's language: the
-    interface catalogue's (``app.i18n``), else :data:`app.form_units.FALLBACK_TEXT`."""
-    from app.i18n import current_lang, t
+    """A field's label (``kind`` ``f``) or help (``h``) in the request's language, from
+    the interface catalogue (``app.i18n`` ``f_<key>`` / ``h_<key>``)."""
+    from app.i18n import t
 
-    text = t(f"{kind}_{key}")
-    fallback = FALLBACK_TEXT.get(key)
-    if text != f"{kind}_{key}" or fallback is None:
-        return text
-    return fallback[(0 if kind == "f" else 2) + (current_lang() == "en")]
+    return t(f"{kind}_{key}")
 
 
 def known_region(code: str) -> bool:

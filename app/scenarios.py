@@ -33,10 +33,12 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from werkzeug.datastructures import FileStorage
 
 from app import scenario_admin
 from app.accounts import has_role, require_role
+from app.catalogue import N_
 from app.db import current_db
 from app.form_units import (
     TIER_COST,
@@ -57,7 +59,6 @@ from app.scenario_form import (
     form_field_bounds,
     parse_form,
     plain_number,
-    say,
     validate,
 )
 
@@ -94,8 +95,8 @@ def save_upload(upload: FileStorage, upload_dir: Path,
     original = Path(upload.filename or "").name
     suffix = Path(original).suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
-        raise UploadError(f"{original or 'file'}: only CSV or XLSX files are accepted "
-                          "(仅接受 CSV 或 XLSX 文件)")
+        raise UploadError(gettext("%(name)s: only CSV or XLSX files are accepted",
+                                  name=original or gettext("file")))
     data = upload.read()
     _check_content(original, suffix, data)
     upload_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -126,13 +127,12 @@ def read_table(kind: str, path: str, name: str) -> pd.DataFrame:
                                       exc.item)) from None
     except Exception:  # a reader's unforeseen failure must not leave a 500 and a file
         current_app.logger.exception("upload %s could not be read", name)
-        raise UploadError(say(f"{name}：无法读取该文件", f"{name}: the file cannot be read"))\
-            from None
+        raise UploadError(gettext("%(name)s: the file cannot be read", name=name)) from None
 
 
-#: Chinese of the row-level refusals of the table readers (others stay as they are).
-ROW_REASONS = {"supply_t must be >= 0": "产量 supply_t 不能为负数",
-               "settlement listed twice": "同一个村列了两次"}
+#: Row-level refusals of the table readers with a translation (English msgids; others
+#: are shown as the reader wrote them).
+ROW_REASONS = (N_("supply_t must be >= 0"), N_("settlement listed twice"))
 
 
 def row_message(text: str, name: str, row: int | None, item: object) -> str:
@@ -143,22 +143,27 @@ def row_message(text: str, name: str, row: int | None, item: object) -> str:
     if row is None or not text.startswith(f"{where}: "):
         return text
     reason = text[len(where) + 2:]
-    value = f"（值 {item!r}）" if item is not None else ""
-    zh = f"{ROW_REASONS[reason]} ({reason})" if reason in ROW_REASONS else reason
-    return say(f"{name} 第 {row} 行 (row {row}){value}：{zh}", text)
+    shown = gettext(reason) if reason in ROW_REASONS else reason
+    if shown != reason:  # the reader's English kept beside its translation
+        shown = f"{shown} ({reason})"
+    if item is None:
+        return gettext("%(file)s, row %(row)s: %(reason)s", file=name, row=row, reason=shown)
+    return gettext("%(file)s, row %(row)s, item %(item)s: %(reason)s", file=name, row=row,
+                   item=repr(item), reason=shown)
 
 
 def _check_content(original: str, suffix: str, data: bytes) -> None:
     """Refuse content that does not match the suffix (a renamed binary, an empty file)."""
     if not data:
-        raise UploadError(f"{original}: the file is empty")
+        raise UploadError(gettext("%(name)s: the file is empty", name=original))
     if suffix == ".xlsx" and not data.startswith(XLSX_MAGIC):
-        raise UploadError(f"{original}: not an XLSX workbook")
+        raise UploadError(gettext("%(name)s: not an XLSX workbook", name=original))
     if suffix == ".csv":
         try:
             data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise UploadError(f"{original}: a CSV file must be UTF-8 text") from None
+            raise UploadError(gettext("%(name)s: a CSV file must be UTF-8 text",
+                                      name=original)) from None
 
 
 def _file_from_request(result: FormResult, current: tuple[str | None, str | None],
@@ -206,13 +211,12 @@ def upload_region(result: FormResult) -> UploadRegion | None:
         villages = load_villages(current_app.config["DATA_DIR"], code)
     except DataDirNotFound:
         current_app.logger.exception("reference data missing: uploads cannot be checked")
-        result.add("_", say("服务器缺少参考数据，无法检查上传的表；请联系管理员",
-                            "the server lacks its reference data, so uploaded tables cannot "
-                            "be checked; ask the administrator"))
+        result.add("_", gettext("the server lacks its reference data, so uploaded tables "
+                                "cannot be checked; ask the administrator"))
         return None
     except DataError:
-        result.add("region_code", say(f"地区 {code}：没有找到村", f"region {code}: no villages "
-                                      "found for this code"))
+        result.add("region_code", gettext("region %(code)s: no villages found for this code",
+                                          code=code))
         return None
     names = {6: "county_name", 4: "prefecture_name"}
     label = f"{code} {villages[names[len(code)]].iloc[0]}" if len(code) in names else code
@@ -350,7 +354,7 @@ def _save(row: dict[str, Any] | None, supply: tuple[str | None, str | None],
     scenario_id = current_db().save_scenario(row["id"] if row else None, result.name,
                                              result.params, files["supply_file"],
                                              g.user["name"], files["sites_file"])
-    flash(say(f"已保存情景「{result.name}」", f"Saved the scenario “{result.name}”"))
+    flash(gettext("Saved the scenario “%(name)s”", name=result.name))
     return redirect(url_for("scenarios.list_scenarios", saved=scenario_id))
 
 
@@ -363,7 +367,7 @@ def copy_scenario(scenario_id: int) -> ResponseReturnValue:
     new_id = current_db().save_scenario(None, name, dict(row["params"], name=name),
                                         (row["supply_file"], row["supply_name"]),
                                         g.user["name"], (row["sites_file"], row["sites_name"]))
-    flash(say(f"已复制为「{name}」", f"Copied as “{name}”"))
+    flash(gettext("Copied as “%(name)s”", name=name))
     return redirect(url_for("scenarios.edit_scenario", scenario_id=new_id))
 
 

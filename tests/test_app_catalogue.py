@@ -204,3 +204,119 @@ def test_job_stage_and_message_in_both_languages(app: Flask, client: FlaskClient
     assert en["stage_text"] == "routing store 3 of 100"
     assert en["message"] == "the worker process stopped (exit code -9)"
     assert "routing store 3 of 100" in client.get(f"/jobs/{job_id}").get_data(as_text=True)
+
+
+# ---- why a job failed: the optimizer's reasons, produced by the optimizer itself ----------
+
+def _siting_problem(**changes: Any) -> Any:
+    """Three villages (the third reaches no site), two sites, the default tiers."""
+    import numpy as np
+
+    from optimize.scenario import DEFAULT_TIERS
+    from optimize.siting.problem import LocationProblem
+
+    base: dict[str, Any] = dict(
+        supply_t=np.array([10.0, 10.0, 5.0]), weight=np.ones(3),
+        arc_demand=np.array([0, 1]), arc_site=np.array([0, 1]),
+        arc_time_s=np.array([600, 600]), n_sites=2, tiers=DEFAULT_TIERS, n_stores=1,
+        time_limit_s=2.0)
+    base.update(changes)
+    return LocationProblem(**base)
+
+
+def _refusal(**changes: Any) -> str:
+    """The job message of a refused siting problem (reasons joined as a failed job's)."""
+    from optimize.errors import SpecificationError
+    from optimize.siting.validate import validate
+
+    with pytest.raises(SpecificationError) as caught:
+        validate(_siting_problem(**changes))
+    return "; ".join(caught.value.reasons)
+
+
+@pytest.mark.parametrize(("changes", "chinese"), [
+    ({"budget_yuan": 1.0},
+     "预算 1 元低于 1 座冷库 × 最便宜规格 '100 t' 的补贴 105,000 元 = 105,000 元"),
+    ({"n_stores": 5}, "冷库数 n_stores = 5 超过未排除的候选库址 2 处（共 2 处，排除 0 处）"),
+    ({"required_sites": (0, 1)}, "必建库址 2 处，超过冷库数 n_stores = 1"),
+    ({"n_stores": 0}, "冷库数 n_stores 至少为 1，当前为 0"),
+    ({"n_stores": 2, "site_group": [0, 1], "group_min": (2, 0), "group_max": (None, None),
+      "group_names": ("临夏县", "广河县")},
+     "临夏县 的配额：最少 2 座冷库，超过其未排除的候选库址 1 处"),
+    ({"n_stores": 1, "site_group": [0, 1], "group_min": (1, 1), "group_max": (None, None),
+      "group_names": ("临夏县", "广河县")},
+     "各县最少冷库数（含必建库址）合计 2 座，超过冷库数 n_stores = 1"),
+    ({"n_stores": 4, "site_group": [0, 1], "group_min": (2, 2), "group_max": (None, None),
+      "group_names": ("临夏县 622921", "广河县 622924")},  # every reason, each translated
+     "冷库数 n_stores = 4 超过未排除的候选库址 2 处（共 2 处，排除 0 处）；"
+     "临夏县 622921 的配额：最少 2 座冷库，超过其未排除的候选库址 1 处；"
+     "广河县 622924 的配额：最少 2 座冷库，超过其未排除的候选库址 1 处"),
+    ({"objective": "time"},
+     "需求点 [2] 在最长车程内没有未排除的库址；目标 'time' 要求服务每个需求点"),
+    ({"objective": "time", "supply_t": [0.0, 2000.0, 0.0]},
+     "总供应量 2,000.00 吨超过 1 座冷库 × 最大规格 '1000 t'（1,000.00 吨）= 1,000.00 吨"),
+])
+def test_a_refused_siting_problem_fails_the_job_in_chinese(changes: dict[str, Any],
+                                                           chinese: str) -> None:
+    english = _refusal(**changes)
+    assert translate_message(english, "zh") == chinese
+    assert translate_message(english, "en") == english
+
+
+def test_an_infeasible_siting_fails_the_job_in_chinese() -> None:
+    """CP-SAT proves 'every village served by one store' infeasible and names the cause."""
+    import numpy as np
+
+    from optimize.errors import InfeasibleError
+    from optimize.siting.solve import solve_location
+
+    problem = _siting_problem(objective="time", engine="cpsat", supply_t=np.array([10.0, 10.0]),
+                              weight=np.ones(2))
+    with pytest.raises(InfeasibleError) as caught:
+        solve_location(problem)
+    english = "; ".join(caught.value.reasons)
+    assert english.startswith("access time and store count: no exactly 1 stores")
+    assert translate_message(english, "zh") == (
+        "到达时间与冷库数：恰好 1 座冷库（必建 0 处，排除 0 处）无法在最长车程内覆盖每个需求点")
+
+
+def test_a_scenario_value_out_of_range_fails_the_job_in_chinese() -> None:
+    from optimize.errors import SpecificationError
+
+    with pytest.raises(SpecificationError) as caught:
+        Scenario(name="x", region_code="622924", truck_capacity_t=1e30)
+    english = "; ".join(caught.value.reasons)
+    assert translate_message(english, "zh") == (
+        "truck_capacity_t = 1e+30：须在 0.1 到 50 之间（t）")
+
+
+@pytest.mark.parametrize(("english", "chinese"), [
+    ("no plan serving every demand point was found within 12.5 s (CP-SAT status UNKNOWN); "
+     "infeasibility was not proven, allow more time_limit_s",
+     "12.5 秒内未找到服务每个需求点的方案（CP-SAT 状态 UNKNOWN）；未证明无解，请放宽选址求解时间"),
+    ("store capacity: at most 3 stores (1 required, 2 excluded, 4 county quotas) cannot hold "
+     "the supply of the demand points within their reach (5,000.00 t in all)",
+     "库容：至多 3 座冷库（必建 1 处，排除 2 处，县配额 4 个）容纳不下其可达范围内需求点的供应"
+     "（共 5,000.00 吨）"),
+    ("budget: 1,000,000 yuan of subsidy cannot pay for exactly 10 stores large enough to "
+     "serve every demand point",
+     "预算：1,000,000 元补贴不足以建设恰好 10 座能服务每个需求点的冷库"),
+    ("prefecture 6229 (临夏回族自治州): 3 required sites exceed n_stores = 2",
+     "市州 6229（临夏回族自治州）：必建库址 3 处，超过冷库数 n_stores = 2"),
+    ("item '622999': no villages in region", "地区 '622999' 内没有村"),
+    ("stores = -3: must be between 0 and 2,000 (stores); 2 required sites exceed n_stores = 1",
+     "stores = -3：须在 0 到 2,000 之间（stores）；必建库址 2 处，超过冷库数 n_stores = 1"),
+])
+def test_optimizer_failures_carry_their_numbers(english: str, chinese: str) -> None:
+    assert translate_message(english, "zh") == chinese
+
+
+def test_a_failed_jobs_reason_shows_in_chinese(app: Flask, client: FlaskClient) -> None:
+    db = app.extensions[DB_KEY]
+    job_id = db.add_job({"id": 1, "name": "s"}, {"name": "s"}, "pete")
+    reason = _refusal(n_stores=5)
+    db.update_job(job_id, state="failed", message=reason)
+    zh = client.get(f"/api/jobs/{job_id}?lang=zh").get_json()
+    assert zh["message"] == "冷库数 n_stores = 5 超过未排除的候选库址 2 处（共 2 处，排除 0 处）"
+    assert zh["message"] in client.get(f"/jobs/{job_id}?lang=zh").get_data(as_text=True)
+    assert client.get(f"/api/jobs/{job_id}?lang=en").get_json()["message"] == reason

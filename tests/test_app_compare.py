@@ -49,7 +49,7 @@ def test_compare_rows_have_labels_units_and_whole_counts() -> None:
     assert rows["with_truck"]["a"] == "3" and rows["collected_pct"]["a"] == "50.0"
     assert rows["left"]["diff"] == "0"
     zh = {r["key"]: r for r in compare_rows((a, a), "zh")}
-    assert zh["stores"]["label"] == "冷库" and zh["access_time_mean_s"]["unit"] == "分钟"
+    assert zh["stores"]["label"] == "冷库数量" and zh["access_time_mean_s"]["unit"] == "分钟"
 
 
 def test_compare_page_shows_labels_not_keys(client: FlaskClient) -> None:

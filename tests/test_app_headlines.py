@@ -84,6 +84,15 @@ def test_sentence_never_claims_full_service() -> None:
     assert "3 个村有车收集（37.5 %）" in headline_sentence(h, "zh")
 
 
+def test_sentence_in_chinese_from_the_catalogue() -> None:
+    """Every part of the Chinese sentence, the reasons and their stages included."""
+    h = plan_headlines(PlanMeta.from_json(eight_villages()))
+    assert headline_sentence(h, "zh") == (
+        "7 / 8 个村有冷库可达；3 个村有车收集（37.5 %）；每日应收 10.0 吨，车辆收集 5.0 吨"
+        "（50.0 %）；4 个村无车收集（50.0 %）。原因：线路：该冷库车队在班次内安排不下 ×2；"
+        "线路：该冷库没有配备冷藏车 ×1；选址：最长车程内没有候选库址 ×1。")
+
+
 def test_a_figure_the_plan_lacks_is_not_invented() -> None:
     meta = eight_villages()
     for route in meta["routes"]:

@@ -258,6 +258,7 @@ def test_second_run_is_queued_then_starts(gated_app: Flask) -> None:
     assert _api(client, first)["queue_position"] is None
     page = client.get(f"/jobs/{second}").get_data(as_text=True)
     assert "排队位置：第 1 位" in page
+    assert 'data-queue-label="排队位置：第 {n} 位"' in page  # job.js fills {n}
     assert "Position in the queue: 1" in client.get(f"/jobs/{second}?lang=en").get_data(
         as_text=True)
     assert "排队位置：第 1 位" in client.get("/jobs?lang=zh").get_data(as_text=True)

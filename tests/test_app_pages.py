@@ -200,7 +200,7 @@ def test_every_page_of_a_broken_plan_is_a_clear_error(
             opened.append(url)
             continue
         assert response.status_code == 500 and response.mimetype == "text/html", url
-        assert "500 Plan file error" in html and f"<p>{file}: " in html, url
+        assert "500 方案文件错误 Plan file error" in html and f"<p>{file}: " in html, url
     # the route sheets need plan.json only (townships from the layer are left out)
     assert set(opened) <= {"/plans/p1/routes", "/plans/p1/report"}
     assert "/plans/p1" not in opened and "/plans/p1/export/csv" not in opened

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import Workbook
 from werkzeug.test import TestResponse
@@ -28,15 +29,19 @@ def _post(client: FlaskClient, url: str, **fields: object) -> TestResponse:
                        content_type="multipart/form-data")
 
 
-def test_parse_form_and_tiers() -> None:
+def test_parse_form_and_tiers(app: Flask) -> None:
     from werkzeug.datastructures import MultiDict
     result = parse_form(MultiDict(GOOD))
     assert result.errors == {}
     assert result.params["stores"] == 3 and result.params["siting_time_limit_s"] == 5.0
     assert result.params["tiers"][1] == {"capacity_t": 300.0, "build_cost_yuan": 450000.0,
                                          "subsidy_yuan": 315000.0}
-    with pytest.raises(ValueError, match="第 2 行"):
+    with pytest.raises(ValueError, match="line 2: expected 3 numbers"):  # no request: English
         parse_tiers("100,1,1\n100,x")
+    with app.test_request_context("/"), pytest.raises(ValueError, match="第 2 行：应为 3 个数"):
+        parse_tiers("100,1,1\n100,x")
+    with app.test_request_context("/"), pytest.raises(ValueError, match="第 1 行：capacity_t"):
+        parse_tiers("1,1,1")
 
 
 def test_reasons_are_filed_by_their_field() -> None:
@@ -152,17 +157,21 @@ def test_supply_xlsx_upload_row_error(planner: FlaskClient) -> None:
     assert response.status_code == 422 and "s.xlsx" in html and "row 2" in html
 
 
-@pytest.mark.parametrize(("name", "data", "message"), [
-    ("x.exe", b"MZ", "only CSV or XLSX"), ("../../x.txt", b"a", "only CSV or XLSX"),
-    ("fake.xlsx", b"not a zip", "not an XLSX workbook"), ("bin.csv", b"\xff\xfe\x00x",
-                                                          "UTF-8"),
-    ("empty.csv", b"", "empty"),
+@pytest.mark.parametrize(("name", "data", "message", "chinese"), [
+    ("x.exe", b"MZ", "x.exe: only CSV or XLSX", "x.exe：仅接受 CSV 或 XLSX 文件"),
+    ("../../x.txt", b"a", "x.txt: only CSV or XLSX", "x.txt：仅接受 CSV 或 XLSX 文件"),
+    ("fake.xlsx", b"not a zip", "fake.xlsx: not an XLSX workbook",
+     "fake.xlsx：不是 XLSX 工作簿"),
+    ("bin.csv", b"\xff\xfe\x00x", "bin.csv: a CSV file must be UTF-8 text",
+     "bin.csv：CSV 文件须为 UTF-8 编码的文本"),
+    ("empty.csv", b"", "empty.csv: the file is empty", "empty.csv：文件是空的"),
 ])
 def test_upload_type_is_checked(planner: FlaskClient, name: str, data: bytes,
-                                message: str) -> None:
-    response = _post(planner, "/scenarios/new", **dict(GOOD, supply_file=(io.BytesIO(data),
-                                                                          name)))
-    assert response.status_code == 422 and message in response.get_data(as_text=True)
+                                message: str, chinese: str) -> None:
+    for lang, expected in (("en", message), ("zh", chinese)):
+        response = _post(planner, f"/scenarios/new?lang={lang}", **dict(
+            GOOD, supply_file=(io.BytesIO(data), name)))
+        assert response.status_code == 422 and expected in response.get_data(as_text=True)
 
 
 def test_unknown_scenario_is_404(planner: FlaskClient) -> None:
@@ -507,16 +516,17 @@ def _form_fields(html: str) -> dict[str, str]:
 def test_every_field_is_labelled_in_both_languages(planner: FlaskClient) -> None:
     import re
 
-    from app.form_units import FALLBACK_TEXT
     from app.i18n import LABELS
     from app.scenario_form import FIELDS
 
-    assert all(f"{p}_{k}" in LABELS or k in FALLBACK_TEXT for k in FIELDS for p in ("f", "h"))
+    assert FIELDS and all(f"{p}_{k}" in LABELS for k in FIELDS for p in ("f", "h"))
     zh = planner.get("/scenarios/new").get_data(as_text=True)
     en = planner.get("/scenarios/new?lang=en").get_data(as_text=True)
     assert not re.search(r">\s*[fh]_[a-z_]+", zh + en)  # no label shown as its key
     assert "服务时间" not in en and "Working shift <span class=\"unit\">(h)</span>" in en
     assert "每村装货时间 <span class=\"unit\">(分钟)</span>" in zh and "(万元)" in zh
+    assert ">班次开始时间 <span class=\"unit\">(点钟)</span>" in zh
+    assert "卡车几点开始出车" in zh and "6 = 06:00, 6.5 = 06:30" in en
 
 
 def test_form_ranges_are_the_scenarios_own(planner: FlaskClient) -> None:
