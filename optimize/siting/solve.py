@@ -82,6 +82,7 @@ import numpy as np
 
 from optimize.siting.cpsat import solve_cpsat
 from optimize.siting.lagrange import solve_location_lagrange
+from optimize.siting.median import median_applies, solve_location_median
 from optimize.siting.problem import LocationProblem, LocationResult
 
 AUTO_LAGRANGE_ARCS = 10_000  # engine 'auto': Lagrangian engine from this many arcs up
@@ -109,8 +110,11 @@ def solve_location(problem: LocationProblem) -> LocationResult:
         Objective 'time' or 'cost' cannot serve every demand point (proven, with the
         constraint group at fault), or no such plan was found within the time limit.
     """
-    if engine_for(problem) == "lagrange":
+    engine = engine_for(problem)
+    if engine == "lagrange":
         return solve_location_lagrange(problem)
+    if engine == "median":
+        return solve_location_median(problem)
     return solve_cpsat(problem)
 
 
@@ -126,6 +130,6 @@ def engine_for(problem: LocationProblem) -> str:
     """
     if problem.engine != "auto":
         return problem.engine
-    if problem.objective == "cost":
+    if problem.objective == "cost" or np.asarray(problem.arc_demand).size < AUTO_LAGRANGE_ARCS:
         return "cpsat"
-    return "lagrange" if np.asarray(problem.arc_demand).size >= AUTO_LAGRANGE_ARCS else "cpsat"
+    return "median" if median_applies(problem) else "lagrange"
