@@ -235,6 +235,16 @@ def tsplib_rows(folder: Path, only: list[tuple[str, int]] | None
             if (folder / f"{name}.tsp").exists()]
 
 
+def _bound_scope(row: dict[str, Any], complete: bool) -> str:
+    """What the row's bound bounds: the full p-median when the lists are complete or the
+    median engine capped its multipliers (unlisted_time_s), else only the listed arcs."""
+    if complete:
+        return "full p-median (complete lists)"
+    if row["engine"] == "solve_location:median":
+        return "full p-median (sparse lists, multipliers capped at the unlisted distance)"
+    return "restricted to the listed arcs (this engine ignores unlisted_time_s)"
+
+
 def run_tsplib(folder: Path, only: list[tuple[str, int]] | None, k: int | None,
                time_limit_s: float, seed: int) -> Iterator[dict[str, Any]]:
     """Solve each row through ``solve_location`` on nearest lists (``k`` per point, or
@@ -270,7 +280,7 @@ def run_tsplib(folder: Path, only: list[tuple[str, int]] | None, k: int | None,
             "reference_proven_optimal": None if ref is None else ref["proven_optimal"],
             "gap_pct": None if reference is None or row["objective"] is None else
             100.0 * (row["objective"] - reference) / reference,
-            "bound_scope": "full p-median (sparse lists with the unlisted-distance cap)",
+            "bound_scope": _bound_scope(row, k_row == n),
             "k_nearest": k_row, "arcs": n * k_row, "build_s": build_s,
         })
         yield row

@@ -83,8 +83,10 @@ def test_floor_euclid_objective_by_hand() -> None:
 
 def test_knn_arcs_keep_each_point_itself_even_among_duplicates() -> None:
     coords = np.array([(0.0, 0.0)] * 4 + [(5.0, 0.0)])
-    demand, site, dist = knn_arcs(coords, 2)
+    demand, site, dist, unlisted = knn_arcs(coords, 2)
     assert len(demand) == 10
+    # the 2nd nearest is at 0 (duplicates) or 5 (the lone point), one unit off for safety
+    assert unlisted.tolist() == [0.0, 0.0, 0.0, 0.0, 4.0]
     for i in range(5):
         assert i in site[demand == i]
     assert dist.min() == 0 and dist.max() <= 5
@@ -92,7 +94,8 @@ def test_knn_arcs_keep_each_point_itself_even_among_duplicates() -> None:
 
 def test_six_point_pmedian_solves_to_the_hand_optimum_through_solve_location() -> None:
     coords = np.array(SIX)
-    demand, site, dist = knn_arcs(coords, 6)  # all 36 pairs: the full problem
+    demand, site, dist, unlisted = knn_arcs(coords, 6)  # all 36 pairs: the full problem
+    assert np.isinf(unlisted).all()
     result = solve_location(pmedian_problem(demand, site, dist, 6, 2, time_limit_s=5.0))
     assert result.open_sites.tolist() == [1, 4]
     assert result.assignment.tolist() == [1, 1, 1, 4, 4, 4]
@@ -112,14 +115,15 @@ def test_pmed_tsplib_command_writes_checked_rows(tmp_path: Path) -> None:
     assert location.main(["--set", "pmed-tsplib", "--dir", str(tmp_path), "--time-limit",
                           "5", "--k", "4", "--out", str(out)]) == 0
     payload = json.loads(out.read_text())
-    assert "RESTRICTED" in payload["engine"] and payload["k_nearest"] == 4
+    assert "unlisted_time_s" in payload["engine"]
     rows = {row["p"]: row for row in payload["results"]}
     assert set(rows) == {1, 2}
     two = rows[2]
     assert two["instance"] == "six" and two["open"] == [2, 5]  # 1-based node numbers
     assert two["objective"] == 4 and two["reference"] == 4.0 and two["gap_pct"] == 0.0
     assert two["engine"].startswith("solve_location:") and two["stages"]
-    assert "not a bound of the full p-median" in two["bound_scope"]
+    # 24 arcs: CP-SAT solves it (small cases exact), whose bound is for the listed arcs only
+    assert two["k_nearest"] == 4 and two["bound_scope"].startswith("restricted")
     assert {"time_s", "bound", "assignment"} <= set(two)
     # p = 1 with 4 nearest: only x = 2 and x = 10 reach every point; both cost 30
     assert rows[1]["objective"] == 30 and rows[1]["open"] in ([3], [4])

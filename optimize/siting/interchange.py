@@ -196,8 +196,8 @@ def descend(lists: NearLists, is_open: np.ndarray, closable: np.ndarray, openabl
 
 def kick(lists: NearLists, is_open: np.ndarray, closable: np.ndarray, openable: np.ndarray,
          rng: np.random.Generator, size: int) -> np.ndarray:
-    """Perturb ``size`` medians: each closes and a closed site from the list of one of its
-    points (a near neighbour) opens instead; a random closed site if there is none."""
+    """Perturb ``size`` medians: each closes and a site closed before the kick, from the
+    lists of its points (a near neighbour), opens instead; any closed site if none is."""
     out = is_open.copy()
     shut = np.flatnonzero(closable & out)
     if not shut.size:
@@ -208,9 +208,9 @@ def kick(lists: NearLists, is_open: np.ndarray, closable: np.ndarray, openable: 
         options = np.unique(np.concatenate(
             [lists.site[lists.ptr[i]: lists.ptr[i + 1]] for i in points[:8].tolist()]
             + [np.zeros(0, dtype=np.int64)]))
-        options = options[openable[options] & ~out[options]]
+        options = options[openable[options] & ~out[options] & ~is_open[options]]
         if not options.size:
-            options = np.flatnonzero(openable & ~out)
+            options = np.flatnonzero(openable & ~out & ~is_open)
         if not options.size:
             break
         out[r], out[int(rng.choice(options))] = False, True
