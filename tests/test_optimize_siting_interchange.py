@@ -6,7 +6,13 @@ import itertools
 
 import numpy as np
 
-from optimize.siting.interchange import NearLists, descend, kick, nearest, swap_candidates
+from optimize.siting.interchange import (
+    NearLists,
+    descend,
+    kick_round,
+    nearest,
+    swap_candidates,
+)
 
 
 def line_lists(xs: list[float]) -> NearLists:
@@ -102,11 +108,21 @@ def _opened(chosen: tuple[int, ...], m: int) -> np.ndarray:
     return out
 
 
-def test_kick_keeps_the_count_and_the_fixed_sites() -> None:
-    lists = line_lists([0, 1, 2, 10, 11, 12, 30, 31, 32])
-    is_open = _opened((1, 4, 7), 9)
-    closable = np.ones(9, dtype=bool)
-    closable[4] = False  # a required site never closes
-    out = kick(lists, is_open, closable, np.ones(9, dtype=bool), np.random.default_rng(0), 2)
-    assert out.sum() == 3 and out[4]
-    assert (out != is_open).sum() == 4  # two closed, two opened
+def test_kick_round_keeps_count_and_required_sites_and_never_worsens() -> None:
+    rng = np.random.default_rng(11)
+    xs = sorted(rng.integers(0, 400, size=60).tolist())
+    lists = line_lists(xs)
+    closable = np.ones(60, dtype=bool)
+    closable[5] = False  # a required site never closes
+    allowed = np.ones(60, dtype=bool)
+    is_open = _opened(tuple(range(0, 60, 6)), 60)  # 10 medians, site 5 not among them
+    is_open[5], is_open[0] = True, False
+    near = nearest(lists, is_open)
+    values = [near.value()]
+    swaps = np.random.default_rng(0)
+    for _ in range(15):
+        is_open, near = kick_round(lists, is_open, near, closable, allowed, swaps, 3, 1e12)
+        assert is_open.sum() == 10 and is_open[5]
+        assert near.value() == full_cost(lists, is_open)
+        values.append(near.value())
+    assert values == sorted(values, reverse=True) and values[-1] < values[0]

@@ -32,8 +32,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 EPS = 1e-9  # profits at or below this are not improvements
+CALL_WORK = 1500.0  # work charged per Python-level step (its overhead, in arcs scanned)
 
 
 @dataclass(eq=False)
@@ -163,7 +166,7 @@ class Touch:
         entries = lists.by_site[lists.site_ptr[f]: lists.site_ptr[f + 1]]
         points = lists.dem[entries]
         near_f = points[lists.cost[entries] < self.near.d2[points]]
-        lists.work += len(mine) + len(entries)
+        lists.work += len(mine) + len(entries) + CALL_WORK
         if self.mark[mine].any() or self.mark[near_f].any():
             return False
         self.mark[mine] = True
@@ -173,9 +176,11 @@ class Touch:
 
 
 def descend(lists: NearLists, is_open: np.ndarray, closable: np.ndarray, openable: np.ndarray,
-            work_end: float) -> tuple[np.ndarray, Nearest]:
+            work_end: float, log: list[tuple[int, int]] | None = None
+            ) -> tuple[np.ndarray, Nearest]:
     """Batched best-improvement interchange from ``is_open`` (copied) until no swap gains,
-    a pass does not lower the value, or ``lists.work`` reaches ``work_end``."""
+    a pass does not lower the value, or ``lists.work`` reaches ``work_end``; the swaps
+    applied are appended to ``log`` as ``(closed, opened)``."""
     current = is_open.copy()
     near = nearest(lists, current)
     while lists.work < work_end:
@@ -184,34 +189,87 @@ def descend(lists: NearLists, is_open: np.ndarray, closable: np.ndarray, openabl
             break
         touch = Touch(lists, near)
         trial = current.copy()
+        done = []
         for r, f, _ in table:
             if touch.take(int(r), int(f)):
                 trial[int(r)], trial[int(f)] = False, True
+                done.append((int(r), int(f)))
         after = nearest(lists, trial)
         if after.value() >= near.value() - EPS:
             break
         current, near = trial, after
+        if log is not None:
+            log.extend(done)
     return current, near
 
 
-def kick(lists: NearLists, is_open: np.ndarray, closable: np.ndarray, openable: np.ndarray,
-         rng: np.random.Generator, size: int) -> np.ndarray:
-    """Perturb ``size`` medians: each closes and a site closed before the kick, from the
-    lists of its points (a near neighbour), opens instead; any closed site if none is."""
-    out = is_open.copy()
-    shut = np.flatnonzero(closable & out)
-    if not shut.size:
-        return out
-    for r in rng.choice(shut, size=min(size, shut.size), replace=False).tolist():
-        entries = lists.by_site[lists.site_ptr[r]: lists.site_ptr[r + 1]]
-        points = lists.dem[entries]
-        options = np.unique(np.concatenate(
-            [lists.site[lists.ptr[i]: lists.ptr[i + 1]] for i in points[:8].tolist()]
-            + [np.zeros(0, dtype=np.int64)]))
-        options = options[openable[options] & ~out[options] & ~is_open[options]]
-        if not options.size:
-            options = np.flatnonzero(openable & ~out & ~is_open)
-        if not options.size:
-            break
-        out[r], out[int(rng.choice(options))] = False, True
-    return out
+def kick_round(lists: NearLists, is_open: np.ndarray, near: Nearest, closable: np.ndarray,
+               openable: np.ndarray, rng: np.random.Generator, tries: int, work_end: float
+               ) -> tuple[np.ndarray, Nearest]:
+    """Many kicks at once, far apart, one descent, and each region kept only if it gained.
+
+    Up to ``tries`` single-swap kicks (a random median to a site near it) whose touched
+    points are disjoint; one descent from the
+    kicked plan. The swaps (kicks and descent) are joined into regions: two swaps are one
+    region if they share a site, or if a point whose cost changed lists sites of both within
+    its second open cost. A region's gain is
+    the cost change of the points it touches; the regions that gained are applied to the
+    old plan and the result recomputed exactly; the better of that, the whole descent and
+    the old plan is returned (the store count holds: every region is whole swaps).
+    """
+    touch = Touch(lists, near)
+    trial = is_open.copy()
+    swaps: list[tuple[int, int]] = []
+    shut = np.flatnonzero(closable & is_open)
+    for r in rng.permutation(shut)[:tries].tolist():
+        f = _near_site(lists, r, is_open, openable, rng)
+        if f < 0 or not touch.take(r, f):
+            continue
+        trial[r], trial[f] = False, True
+        swaps.append((r, f))
+    if not swaps:
+        return is_open, near
+    trial, after = descend(lists, trial, closable, openable, work_end, swaps)
+    keep = _gaining_regions(lists, is_open, near, trial, after, swaps)
+    merged = np.where(keep, trial, is_open)
+    best, best_near = (trial, after) if after.value() < near.value() else (is_open, near)
+    if keep.any() and not np.array_equal(merged, trial):
+        merged_near = nearest(lists, merged)
+        if merged_near.value() < best_near.value():
+            best, best_near = merged, merged_near
+    return best, best_near
+
+
+def _near_site(lists: NearLists, r: int, is_open: np.ndarray, openable: np.ndarray,
+               rng: np.random.Generator) -> int:
+    """A closed site listed by a point near site ``r`` (-1 if none)."""
+    entries = lists.by_site[lists.site_ptr[r]: lists.site_ptr[r + 1]]
+    lists.work += CALL_WORK
+    if not entries.size:
+        return -1
+    i = int(lists.dem[entries[int(rng.integers(0, min(8, entries.size)))]])
+    options = lists.site[lists.ptr[i]: lists.ptr[i + 1]]
+    options = options[openable[options] & ~is_open[options]]
+    return int(rng.choice(options)) if options.size else -1
+
+
+def _gaining_regions(lists: NearLists, old: np.ndarray, old_near: Nearest, new: np.ndarray,
+                     new_near: Nearest, swaps: list[tuple[int, int]]) -> np.ndarray:
+    """``(n_sites,)`` bool: the changed sites of the regions whose points gained."""
+    m = lists.n_sites
+    pairs = np.asarray(swaps, dtype=np.int64).reshape(-1, 2)
+    changed = np.zeros(m, dtype=bool)
+    changed[pairs.ravel()] = True
+    reach = np.maximum(old_near.d2, new_near.d2)[lists.dem]
+    e = np.flatnonzero(changed[lists.site] & (lists.cost <= reach))
+    lists.work += len(lists.site)
+    first = np.full(lists.n, -1)
+    first[lists.dem[e][::-1]] = lists.site[e][::-1]  # one changed site per point
+    rows = np.concatenate([pairs[:, 0], first[lists.dem[e]]])
+    cols = np.concatenate([pairs[:, 1], lists.site[e]])
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(m, m))
+    _, label = connected_components(graph, directed=False)
+    delta = new_near.d1 - old_near.d1
+    moved = np.flatnonzero((first >= 0) & (delta != 0))
+    gain = np.bincount(label[first[moved]], weights=delta[moved], minlength=label.max() + 1)
+    return changed & (gain[label] < -EPS)

@@ -18,8 +18,10 @@ Stages (each named in ``LocationResult.stages``):
    common divisor (every plan's value is one). Every ``PLAN_EVERY`` steps the
    relaxation's sites are a plan (one O(arcs) evaluation).
 2. ``'interchange'`` -- the best relaxation plan descends by batched fast interchange
-   (:mod:`optimize.siting.interchange`), then iterated local search: ``KICK`` nearby swaps of
-   the best plan, descend again, keep if better, until the work budget or a proof.
+   (:mod:`optimize.siting.interchange`), then iterated local search in rounds: one nearby
+   swap per ``KICK_SPREAD`` medians at once (far apart), one descent, and each region of
+   the plan keeps its change only if its points gained (``kick_round``), until the work
+   budget or a proof.
 3. Small cases exact: when the plan meets the rounded bound the status is ``'OPTIMAL'``.
 
 Sparse lists and the bound on the FULL problem
@@ -52,7 +54,7 @@ import time
 import numpy as np
 
 from optimize.errors import InfeasibleError, SpecificationError
-from optimize.siting.interchange import NearLists, descend, kick, nearest
+from optimize.siting.interchange import NearLists, descend, kick_round, nearest
 from optimize.siting.prepared import PreparedData, SitingPlan, prepare
 from optimize.siting.problem import LISTED_ITEMS, LocationProblem, LocationResult, StageReport
 from optimize.siting.result import gap_pct, to_result
@@ -64,7 +66,7 @@ MAX_STEPS = 2000  # subgradient steps at most
 PATIENCE = 20  # steps without a better bound before the step factor is halved
 THETA0, THETA_MIN = 2.0, 1e-4
 PLAN_EVERY = 10  # relaxation plans evaluated every this many steps
-KICK = 2  # medians moved per perturbation of the local search
+KICK_SPREAD = 4  # a kick round tries one kick per this many medians
 BOUND_SAFETY = 1e-10  # relative margin taken off the bound before it is rounded up
 
 
@@ -227,12 +229,11 @@ def _search(inst: MedianInstance, start_open: np.ndarray, lb: float, budget: flo
     is_open, near = descend(lists, start_open, closable, inst.allowed, budget)
     best, value, descents = is_open, near.value(), 1
     rng = np.random.default_rng(seed)
+    tries = max(1, inst.p // KICK_SPREAD)
     while value > lb and lists.work < budget and time.perf_counter() < deadline:
-        trial = kick(lists, best, closable, inst.allowed, rng, KICK)
-        trial, near = descend(lists, trial, closable, inst.allowed, budget)
+        best, near = kick_round(lists, best, near, closable, inst.allowed, rng, tries, budget)
         descents += 1
-        if near.value() < value:
-            best, value = trial, near.value()
+        value = near.value()
     return best, value, descents
 
 
