@@ -29,7 +29,7 @@ def full_cost(lists: NearLists, is_open: np.ndarray) -> float:
     for i in range(lists.n):
         entries = range(lists.ptr[i], lists.ptr[i + 1])
         costs = [lists.cost[e] for e in entries if is_open[lists.site[e]]]
-        total += min(costs) if costs else lists.miss
+        total += min(costs) if costs else lists.miss[i]
     return total
 
 
@@ -50,7 +50,7 @@ def test_nearest_by_hand_with_a_missing_second_site() -> None:
     near = nearest(short, one)
     assert near.c1.tolist() == [1, 1, 1, -1, -1, -1] and near.c2.tolist() == [-1] * 6
     # miss = 1 + the summed largest listed costs (1 each): more than any plan costs
-    assert short.miss == 7 and near.d1[3] == 7 and near.d2.tolist() == [7] * 6
+    assert short.miss.tolist() == [7] * 6 and near.d1[3] == 7 and near.d2.tolist() == [7] * 6
 
 
 def _first_two(lists: NearLists) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -37,6 +37,7 @@ from scipy.sparse.csgraph import connected_components
 
 EPS = 1e-9  # profits at or below this are not improvements
 CALL_WORK = 1500.0  # work charged per Python-level step (its overhead, in arcs scanned)
+PASS_WORK = 15_000.0  # work charged per whole-array pass on top of its arcs (call overhead)
 
 
 @dataclass(eq=False)
@@ -44,7 +45,7 @@ class NearLists:
     """Arcs per demand point, cheapest first (CSR), and by site.
 
     ``cost`` is the weighted cost ``q_i t_a``; ``arc`` the index of each entry in the arcs it
-    came from; ``miss`` the (scalar) cost charged to a point without an open listed site.
+    came from; ``miss`` ``(n,)`` the cost charged to a point without an open listed site.
     """
 
     n: int
@@ -56,14 +57,16 @@ class NearLists:
     ptr: np.ndarray
     by_site: np.ndarray  # entries ordered by site
     site_ptr: np.ndarray
-    miss: float
+    miss: np.ndarray
     work: float = 0.0
 
     @classmethod
     def build(cls, dem: np.ndarray, site: np.ndarray, cost: np.ndarray, n: int,
-              n_sites: int) -> NearLists:
-        """Sort ``(dem, site, cost)`` arcs by point then cost; ``miss`` = 1 + the summed
-        largest listed cost of every point (more than any plan can save elsewhere)."""
+              n_sites: int, miss: np.ndarray | None = None) -> NearLists:
+        """Sort ``(dem, site, cost)`` arcs by point then cost. ``miss`` defaults to 1 + the
+        summed largest listed cost of every point, for every point (more than any plan can
+        save elsewhere: every point must be served); a given ``miss`` (e.g. the cost of
+        leaving a point unserved) should exceed the point's listed costs."""
         order = np.lexsort((site, cost, dem))
         dem, site, cost = dem[order], site[order], np.asarray(cost, float)[order]
         ptr = np.searchsorted(dem, np.arange(n + 1))
@@ -72,8 +75,10 @@ class NearLists:
         last[has] = cost[ptr[1:][has] - 1]
         by_site = np.argsort(site, kind="stable")
         site_ptr = np.searchsorted(site[by_site], np.arange(n_sites + 1))
+        if miss is None:
+            miss = np.full(n, float(last.sum()) + 1.0)
         return cls(n, n_sites, dem, site, cost, order, ptr, by_site, site_ptr,
-                   float(last.sum()) + 1.0)
+                   np.asarray(miss, dtype=float))
 
 
 @dataclass(eq=False)
@@ -94,11 +99,11 @@ class Nearest:
 def nearest(lists: NearLists, is_open: np.ndarray) -> Nearest:
     """``c1, d1, c2, d2`` of every point for the open sites ``is_open`` (one O(arcs) pass)."""
     on = np.flatnonzero(is_open[lists.site])
-    lists.work += len(lists.site)
+    lists.work += len(lists.site) + PASS_WORK
     count = np.bincount(lists.dem[on], minlength=lists.n)
     start = np.concatenate([[0], np.cumsum(count)])[:-1]
     c1, c2 = np.full(lists.n, -1), np.full(lists.n, -1)
-    d1, d2 = np.full(lists.n, lists.miss), np.full(lists.n, lists.miss)
+    d1, d2 = lists.miss.copy(), lists.miss.copy()
     first = np.full(lists.n, -1)
     for slot, (c, d) in enumerate(((c1, d1), (c2, d2))):
         has = count > slot
@@ -115,7 +120,7 @@ def swap_candidates(lists: NearLists, is_open: np.ndarray, near: Nearest,
     its best partner from the sparse ``extra`` pairs, then the best ``gain`` sites paired
     with the least ``loss`` sites (for which ``profit >= gain_f - loss_r``, a lower bound)."""
     dem, site, cost = lists.dem, lists.site, lists.cost
-    lists.work += 3 * len(site)
+    lists.work += 3 * len(site) + 2 * PASS_WORK
     d1, d2 = near.d1[dem], near.d2[dem]
     g = cost < d1
     gain = np.bincount(site[g], weights=(d1 - cost)[g], minlength=lists.n_sites)
@@ -148,6 +153,7 @@ class Touch:
 
     def __init__(self, lists: NearLists, near: Nearest) -> None:
         self.lists, self.near = lists, near
+        lists.work += PASS_WORK
         self.mark = np.zeros(lists.n, dtype=bool)
         self.used = np.zeros(lists.n_sites, dtype=bool)
         owner = np.concatenate([near.c1, near.c2])
@@ -262,7 +268,7 @@ def _gaining_regions(lists: NearLists, old: np.ndarray, old_near: Nearest, new: 
     changed[pairs.ravel()] = True
     reach = np.maximum(old_near.d2, new_near.d2)[lists.dem]
     e = np.flatnonzero(changed[lists.site] & (lists.cost <= reach))
-    lists.work += len(lists.site)
+    lists.work += len(lists.site) + 2 * PASS_WORK
     first = np.full(lists.n, -1)
     first[lists.dem[e][::-1]] = lists.site[e][::-1]  # one changed site per point
     rows = np.concatenate([pairs[:, 0], first[lists.dem[e]]])

@@ -54,7 +54,7 @@ import time
 import numpy as np
 
 from optimize.errors import InfeasibleError, SpecificationError
-from optimize.siting.interchange import NearLists, descend, kick_round, nearest
+from optimize.siting.interchange import PASS_WORK, NearLists, descend, kick_round, nearest
 from optimize.siting.prepared import PreparedData, SitingPlan, prepare
 from optimize.siting.problem import LISTED_ITEMS, LocationProblem, LocationResult, StageReport
 from optimize.siting.result import gap_pct, to_result
@@ -162,7 +162,7 @@ def _check_served(inst: MedianInstance, is_open: np.ndarray) -> None:
 def _relax(inst: MedianInstance, lam: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
     """``L(lambda)``, the relaxation's open sites (bool) and the subgradient."""
     lists = inst.lists
-    lists.work += 2 * len(lists.site)
+    lists.work += 2 * len(lists.site) + PASS_WORK
     red = lists.cost - lam[lists.dem]
     neg = red < 0
     rho = np.bincount(lists.site[neg], weights=red[neg], minlength=lists.n_sites)
@@ -213,7 +213,7 @@ def _bound(inst: MedianInstance, work_end: float, deadline: float
         if (norm == 0 or theta < THETA_MIN or math.ceil(lb - 1e-6) >= ub
                 or inst.lists.work >= work_end or time.perf_counter() > deadline):
             break
-        target = ub if ub < inst.lists.miss else lb + 0.05 * abs(lb) + 1.0
+        target = ub if ub < inst.lists.miss.max() else lb + 0.05 * abs(lb) + 1.0
         lam = np.clip(lam + theta * max(target - value, 1e-9) / norm * grad, low, high)
     # every plan costs a multiple of the costs' common divisor; the sums of non-integral
     # multipliers carry rounding, so a margin comes off before rounding up to that multiple
