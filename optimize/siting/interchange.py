@@ -58,6 +58,8 @@ class NearLists:
     by_site: np.ndarray  # entries ordered by site
     site_ptr: np.ndarray
     miss: np.ndarray
+    key: np.ndarray  # point * span + cost: sorted, for prefix searches
+    span: float
     work: float = 0.0
 
     @classmethod
@@ -77,8 +79,28 @@ class NearLists:
         site_ptr = np.searchsorted(site[by_site], np.arange(n_sites + 1))
         if miss is None:
             miss = np.full(n, float(last.sum()) + 1.0)
+        span = float(cost.max(initial=0.0)) + 1.0
+        if n * span >= 2.0**52 or np.any(cost < 0):
+            raise ValueError("costs too large (or negative) for exact prefix keys")
         return cls(n, n_sites, dem, site, cost, order, ptr, by_site, site_ptr,
-                   np.asarray(miss, dtype=float))
+                   np.asarray(miss, dtype=float), dem * span + cost, span)
+
+    def prefix(self, limit: np.ndarray | None, points: np.ndarray | None = None,
+               inclusive: bool = False) -> np.ndarray:
+        """Entry indices, in list order, of each point's arcs costing less than ``limit_i``
+        (at most, if ``inclusive``); all of its arcs if ``limit`` is None; only ``points``
+        if given. A list is sorted by cost, so this is a prefix found by one search."""
+        points = np.arange(self.n) if points is None else points
+        start, stop = self.ptr[points], self.ptr[points + 1]
+        if limit is not None:
+            bound = np.clip(limit[points], -1.0, self.span)
+            end = np.searchsorted(self.key, points * self.span + bound,
+                                  side="right" if inclusive else "left")
+            stop = np.clip(end, start, stop)
+        count = stop - start
+        total = int(count.sum())
+        self.work += total + len(points) + PASS_WORK
+        return np.arange(total) + np.repeat(start - (np.cumsum(count) - count), count)
 
 
 @dataclass(eq=False)
@@ -96,22 +118,36 @@ class Nearest:
         return float(self.d1.sum())
 
 
-def nearest(lists: NearLists, is_open: np.ndarray) -> Nearest:
-    """``c1, d1, c2, d2`` of every point for the open sites ``is_open`` (one O(arcs) pass)."""
-    on = np.flatnonzero(is_open[lists.site])
-    lists.work += len(lists.site) + PASS_WORK
+def nearest(lists: NearLists, is_open: np.ndarray, guess: np.ndarray | None = None) -> Nearest:
+    """``c1, d1, c2, d2`` of every point for the open sites ``is_open``.
+
+    With ``guess`` (e.g. the previous plan's ``d2``) only the arcs costing at most
+    ``guess_i`` are scanned first; a point with fewer than two open sites there is scanned
+    again in full, so the answer does not depend on the guess, only the work does.
+    """
+    near = Nearest(np.full(lists.n, -1), lists.miss.copy(), np.full(lists.n, -1),
+                   lists.miss.copy(), np.full(lists.n, -1))
+    count = _fill(lists, is_open, lists.prefix(guess, inclusive=True), near)
+    if guess is not None:
+        redo = np.flatnonzero(count < 2)
+        if redo.size:
+            _fill(lists, is_open, lists.prefix(None, redo), near)
+    return near
+
+
+def _fill(lists: NearLists, is_open: np.ndarray, entries: np.ndarray, near: Nearest
+          ) -> np.ndarray:
+    """Set the first two open sites found among ``entries`` (list order); open counts."""
+    on = entries[is_open[lists.site[entries]]]
     count = np.bincount(lists.dem[on], minlength=lists.n)
     start = np.concatenate([[0], np.cumsum(count)])[:-1]
-    c1, c2 = np.full(lists.n, -1), np.full(lists.n, -1)
-    d1, d2 = lists.miss.copy(), lists.miss.copy()
-    first = np.full(lists.n, -1)
-    for slot, (c, d) in enumerate(((c1, d1), (c2, d2))):
+    for slot, (c, d) in enumerate(((near.c1, near.d1), (near.c2, near.d2))):
         has = count > slot
         entry = on[start[has] + slot]
         c[has], d[has] = lists.site[entry], lists.cost[entry]
         if slot == 0:
-            first[has] = entry
-    return Nearest(c1, d1, c2, d2, first)
+            near.first[has] = entry
+    return count
 
 
 def swap_candidates(lists: NearLists, is_open: np.ndarray, near: Nearest,
@@ -119,7 +155,8 @@ def swap_candidates(lists: NearLists, is_open: np.ndarray, near: Nearest,
     """``(k, 3)`` rows ``(r, f, profit)`` with profit > EPS, best first: for each closing site
     its best partner from the sparse ``extra`` pairs, then the best ``gain`` sites paired
     with the least ``loss`` sites (for which ``profit >= gain_f - loss_r``, a lower bound)."""
-    dem, site, cost = lists.dem, lists.site, lists.cost
+    entries = lists.prefix(near.d2)
+    dem, site, cost = lists.dem[entries], lists.site[entries], lists.cost[entries]
     lists.work += 3 * len(site) + 2 * PASS_WORK
     d1, d2 = near.d1[dem], near.d2[dem]
     g = cost < d1
@@ -182,13 +219,13 @@ class Touch:
 
 
 def descend(lists: NearLists, is_open: np.ndarray, closable: np.ndarray, openable: np.ndarray,
-            work_end: float, log: list[tuple[int, int]] | None = None
-            ) -> tuple[np.ndarray, Nearest]:
+            work_end: float, log: list[tuple[int, int]] | None = None,
+            guess: np.ndarray | None = None) -> tuple[np.ndarray, Nearest]:
     """Batched best-improvement interchange from ``is_open`` (copied) until no swap gains,
     a pass does not lower the value, or ``lists.work`` reaches ``work_end``; the swaps
     applied are appended to ``log`` as ``(closed, opened)``."""
     current = is_open.copy()
-    near = nearest(lists, current)
+    near = nearest(lists, current, guess)
     while lists.work < work_end:
         table = swap_candidates(lists, current, near, closable, openable)
         if not len(table):
@@ -200,7 +237,7 @@ def descend(lists: NearLists, is_open: np.ndarray, closable: np.ndarray, openabl
             if touch.take(int(r), int(f)):
                 trial[int(r)], trial[int(f)] = False, True
                 done.append((int(r), int(f)))
-        after = nearest(lists, trial)
+        after = nearest(lists, trial, near.d2)
         if after.value() >= near.value() - EPS:
             break
         current, near = trial, after
@@ -235,12 +272,12 @@ def kick_round(lists: NearLists, is_open: np.ndarray, near: Nearest, closable: n
         swaps.append((r, f))
     if not swaps:
         return is_open, near
-    trial, after = descend(lists, trial, closable, openable, work_end, swaps)
+    trial, after = descend(lists, trial, closable, openable, work_end, swaps, near.d2)
     keep = _gaining_regions(lists, is_open, near, trial, after, swaps)
     merged = np.where(keep, trial, is_open)
     best, best_near = (trial, after) if after.value() < near.value() else (is_open, near)
     if keep.any() and not np.array_equal(merged, trial):
-        merged_near = nearest(lists, merged)
+        merged_near = nearest(lists, merged, near.d2)
         if merged_near.value() < best_near.value():
             best, best_near = merged, merged_near
     return best, best_near
@@ -266,9 +303,8 @@ def _gaining_regions(lists: NearLists, old: np.ndarray, old_near: Nearest, new: 
     pairs = np.asarray(swaps, dtype=np.int64).reshape(-1, 2)
     changed = np.zeros(m, dtype=bool)
     changed[pairs.ravel()] = True
-    reach = np.maximum(old_near.d2, new_near.d2)[lists.dem]
-    e = np.flatnonzero(changed[lists.site] & (lists.cost <= reach))
-    lists.work += len(lists.site) + 2 * PASS_WORK
+    e = lists.prefix(np.maximum(old_near.d2, new_near.d2), inclusive=True)
+    e = e[changed[lists.site[e]]]
     first = np.full(lists.n, -1)
     first[lists.dem[e][::-1]] = lists.site[e][::-1]  # one changed site per point
     rows = np.concatenate([pairs[:, 0], first[lists.dem[e]]])

@@ -29,8 +29,8 @@ def interchange_plan(inst: LagrangeInstance, arcs: ArcLists, best: WorkPlan,
     the budget repair of the tiers (:func:`plan_tiers`)."""
     keep = inst.cost < inst.h[inst.dem]
     cost = inst.cost[keep]
-    if not cost.size:
-        return None
+    if not cost.size or inst.n * (float(cost.max()) + 1.0) >= 2.0**52:
+        return None  # nothing to swap, or costs too large for the lists' exact keys
     big = float(np.bincount(inst.dem[keep], weights=cost, minlength=inst.n).sum()) + 1.0
     miss = np.where(np.isinf(inst.h), big, inst.h)
     miss = np.where(inst.active, miss, 0.0)

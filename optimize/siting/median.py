@@ -54,13 +54,13 @@ import time
 import numpy as np
 
 from optimize.errors import InfeasibleError, SpecificationError
-from optimize.siting.interchange import PASS_WORK, NearLists, descend, kick_round, nearest
+from optimize.siting.interchange import NearLists, descend, kick_round, nearest
 from optimize.siting.prepared import PreparedData, SitingPlan, prepare
 from optimize.siting.problem import LISTED_ITEMS, LocationProblem, LocationResult, StageReport
 from optimize.siting.result import gap_pct, to_result
 from optimize.siting.validate import validate
 
-WORK_PER_S = 5.0e7  # arcs scanned per second of time_limit_s (pmed at 3e7 ended in ~half its limit)
+WORK_PER_S = 1.5e7  # work units per second of time_limit_s (pmed37: 1.3-1.4e7, shared core)
 BOUND_SHARE = 0.35  # share of the work budget the subgradient may use at most
 MAX_STEPS = 2000  # subgradient steps at most
 PATIENCE = 20  # steps without a better bound before the step factor is halved
@@ -162,17 +162,16 @@ def _check_served(inst: MedianInstance, is_open: np.ndarray) -> None:
 def _relax(inst: MedianInstance, lam: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
     """``L(lambda)``, the relaxation's open sites (bool) and the subgradient."""
     lists = inst.lists
-    lists.work += 2 * len(lists.site) + PASS_WORK
-    red = lists.cost - lam[lists.dem]
-    neg = red < 0
-    rho = np.bincount(lists.site[neg], weights=red[neg], minlength=lists.n_sites)
+    neg = lists.prefix(lam)  # the arcs costing less than lambda_i: a prefix of each list
+    red = lists.cost[neg] - lam[lists.dem[neg]]
+    rho = np.bincount(lists.site[neg], weights=red, minlength=lists.n_sites)
     key = np.where(inst.required, -np.inf, np.where(inst.allowed, rho, np.inf))
     chosen = np.argpartition(key, inst.p - 1)[: inst.p] if inst.p < len(key) else np.arange(
         len(key))
     is_open = np.zeros(lists.n_sites, dtype=bool)
     is_open[chosen] = True
     value = float(lam[inst.active].sum() + rho[chosen].sum())
-    served = np.bincount(lists.dem[neg & is_open[lists.site]], minlength=lists.n)
+    served = np.bincount(lists.dem[neg[is_open[lists.site[neg]]]], minlength=lists.n)
     return value, is_open, np.where(inst.active, 1.0 - served, 0.0)
 
 
