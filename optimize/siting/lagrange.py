@@ -323,10 +323,9 @@ def _search(
         LOG.debug("frequency plan %.6g (best %.6g)", value, ub)
         if value < ub:
             ub, best = value, work
-    if best is not None:
-        ub, best = _swap_stage(inst, arcs, best, ub, rel.tier_value)
     lb = float(lb - BOUND_SAFETY * abs(lb))
     if best is not None:
+        ub, best = _swap_stage(inst, arcs, best, ub, rel.tier_value)
         centres = _centres(inst, best, dual, seed)
         ub, best, lb = _lns(inst, arcs, best, ub, lb, deadline, seed, centres, budget_s)
     return lb, ub, best
