@@ -19,8 +19,10 @@ capacity in the file: each is solved once per capacity listed in capopt (4 each)
 Methods: ``pmed`` = :func:`optimize.siting.solve.solve_location` (the engine the plans run)
 on the p-median as a ``LocationProblem`` (:func:`benchmarks.pmed_tsplib.pmedian_problem`:
 objective 'time', one zero-cost tier of capacity = total supply, no budget, exactly p
-stores, dense n x n arcs); ``--engine side`` runs the side engine
-:func:`benchmarks.engines.pmedian.solve_pmedian` instead, labelled ``side:pmedian``.
+stores, dense n x n arcs), which ``engine='auto'`` sends to the median engine
+(:mod:`optimize.siting.median`: Lagrangian bound, batched fast interchange, kick rounds);
+``--engine side`` runs the side engine :func:`benchmarks.engines.pmedian.solve_pmedian`
+instead, labelled ``side:pmedian``, for comparison only.
 ``cap`` = the side engine :func:`benchmarks.engines.cflp.solve_cflp` (SCIP MIP, relative
 gap 1e-9, one thread), labelled ``side:cflp (no plan runs it)``: ``CAP_NOT_EXPRESSIBLE``
 says why a ``LocationProblem`` cannot state OR-Library cap. Every row names its
