@@ -36,7 +36,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 EPS = 1e-9  # profits at or below this are not improvements
-CALL_WORK = 500.0  # work charged per Python-level step (its overhead, in arcs scanned)
+CALL_WORK = 1500.0  # work charged per Python-level step (its overhead, in arcs scanned)
 PASS_WORK = 15_000.0  # work charged per whole-array pass on top of its arcs (call overhead)
 
 
