@@ -12,6 +12,7 @@ from benchmarks import location
 from benchmarks.pmed_tsplib import (
     floor_euclid_objective,
     knn_arcs,
+    list_length,
     parse_rows,
     pmedian_problem,
     read_tsp,
@@ -138,3 +139,35 @@ def test_a_restricted_row_without_a_plan_is_kept_with_its_reason(tmp_path: Path)
     (row,) = json.loads(out.read_text())["results"]
     assert row["objective"] is None and row["gap_pct"] is None and row["open"] == []
     assert row["error"] and row["reference"] == 30.0
+
+
+def test_list_length_by_hand() -> None:
+    assert list_length(1400, 5) == 1400  # 1.96 M pairs fit: complete lists
+    assert list_length(24978, 10000) == 24  # ceil(8 x 2.5) = 20, at least 24
+    assert list_length(24978, 10) == 24_000_000 // 24978  # capped by the arc total
+    assert list_length(3038, 100) == 244  # ceil(8 x 30.38)
+
+
+def test_a_sparse_median_row_has_a_proven_bound_of_the_full_problem(tmp_path: Path) -> None:
+    # 150 points on a 15 x 10 grid (spacing 10), p = 10, the 70 nearest of each: 10,500
+    # arcs, enough for 'auto' to pick the median engine (CP-SAT below 10,000)
+    xs, ys = np.meshgrid(np.arange(15) * 10.0, np.arange(10) * 10.0)
+    pairs = zip(xs.ravel(), ys.ravel(), strict=True)
+    lines = [f"{i + 1} {x} {y}" for i, (x, y) in enumerate(pairs)]
+    (tmp_path / "grid.tsp").write_text(
+        "NAME : grid\nDIMENSION : 150\nEDGE_WEIGHT_TYPE : EUC_2D\nNODE_COORD_SECTION\n"
+        + "\n".join(lines) + "\nEOF\n")
+    (tmp_path / "references.csv").write_text("instance,n,p,value,proven_optimal,source\n")
+    out = tmp_path / "out.json"
+    location.main(["--set", "pmed-tsplib", "--dir", str(tmp_path), "--instances", "grid:10",
+                   "--k", "70", "--time-limit", "5", "--out", str(out)])
+    (row,) = json.loads(out.read_text())["results"]
+    assert {"instance", "p", "objective", "bound", "open", "time_s", "engine"} <= set(row)
+    assert row["engine"] == "solve_location:median" and row["k_nearest"] == 70
+    assert row["bound_scope"].startswith("full p-median (sparse lists")
+    coords = np.column_stack([xs.ravel(), ys.ravel()])
+    assert len(row["open"]) == 10
+    assert row["objective"] == floor_euclid_objective(coords, np.array(row["open"]) - 1)
+    # every one of the 140 other points is at least 10 from any median: 1,400 at least;
+    # the bound (proven for the full problem) cannot exceed the plan
+    assert row["objective"] >= 1400 and row["bound"] <= row["objective"]
