@@ -6,8 +6,9 @@ import dataclasses
 
 import numpy as np
 
-from optimize.siting.lagrange import _instance as lagrange_instance  # noqa: PLC2701
-from optimize.siting.lagrange_plans import ArcLists, build_plan, plan_value
+from optimize.siting.lagrange import lagrange_instance
+from optimize.siting.lagrange_bound import LagrangeInstance
+from optimize.siting.lagrange_plans import ArcLists, WorkPlan, build_plan, plan_value
 from optimize.siting.lagrange_swap import interchange_plan
 from optimize.siting.problem import LocationProblem, StoreTier
 
@@ -26,7 +27,9 @@ def line(**changes: object) -> LocationProblem:
     return dataclasses.replace(problem, **changes)  # type: ignore[arg-type]
 
 
-def start(problem: LocationProblem, opened: list[int]):  # type: ignore[no-untyped-def]
+def start(problem: LocationProblem, opened: list[int]
+          ) -> tuple[LagrangeInstance, ArcLists, WorkPlan]:
+    """The engine's instance and arc lists, and the plan built on the ``opened`` sites."""
     inst = lagrange_instance(problem)
     arcs = ArcLists(inst)
     tier = np.full(6, -1)

@@ -138,7 +138,7 @@ LOG = logging.getLogger(__name__)
 BOUND_SAFETY = 1e-9  # relative margin taken off the bound against rounding in the sums
 
 
-def _instance(problem: LocationProblem) -> LagrangeInstance:
+def lagrange_instance(problem: LocationProblem) -> LagrangeInstance:
     """Model arrays of a validated problem (after the group checks)."""
     data = prepare(problem)
     q = data.supply_u.astype(float)
@@ -223,7 +223,7 @@ def solve_location_lagrange(problem: LocationProblem) -> LocationResult:
     validate(problem)
     _check(problem)
     start_s = time.perf_counter()
-    inst = _instance(problem)
+    inst = lagrange_instance(problem)
     arcs = ArcLists(inst)
     deadline = start_s + problem.wall_safety * problem.time_limit_s + 1.0
     lb, ub, best = _search(inst, arcs, deadline, problem.seed, problem.time_limit_s)
