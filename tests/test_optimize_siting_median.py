@@ -69,9 +69,9 @@ def test_sparse_lists_with_the_cap_bound_the_full_optimum() -> None:
     assert result.objective == pytest.approx(dist[:, result.open_sites].min(axis=1).sum())
 
 
-def test_without_the_cap_the_sparse_bound_is_only_a_bound_of_the_listed_arcs() -> None:
+def test_too_few_stores_for_the_listed_arcs_is_infeasible_not_a_wrong_plan() -> None:
     # two far clusters and p = 1: with 3 nearest listed, no single site reaches all points,
-    # so the listed problem has no plan; the capped bound stays below the full optimum
+    # so the listed problem has no plan (the full problem has one, at 150); p = 2 has one
     xy = np.array([[0, 0], [1, 0], [2, 0], [50, 0], [51, 0], [52, 0]], dtype=float)
     dist = distances(xy)
     full = brute_force(dist, 1)
