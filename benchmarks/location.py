@@ -19,8 +19,10 @@ capacity in the file: each is solved once per capacity listed in capopt (4 each)
 Methods: ``pmed`` = :func:`optimize.siting.solve.solve_location` (the engine the plans run)
 on the p-median as a ``LocationProblem`` (:func:`benchmarks.pmed_tsplib.pmedian_problem`:
 objective 'time', one zero-cost tier of capacity = total supply, no budget, exactly p
-stores, dense n x n arcs); ``--engine side`` runs the side engine
-:func:`benchmarks.engines.pmedian.solve_pmedian` instead, labelled ``side:pmedian``.
+stores, dense n x n arcs), which ``engine='auto'`` sends to the median engine
+(:mod:`optimize.siting.median`: Lagrangian bound, batched fast interchange, kick rounds);
+``--engine side`` runs the side engine :func:`benchmarks.engines.pmedian.solve_pmedian`
+instead, labelled ``side:pmedian``, for comparison only.
 ``cap`` = the side engine :func:`benchmarks.engines.cflp.solve_cflp` (SCIP MIP, relative
 gap 1e-9, one thread), labelled ``side:cflp (no plan runs it)``: ``CAP_NOT_EXPRESSIBLE``
 says why a ``LocationProblem`` cannot state OR-Library cap. Every row names its
@@ -30,10 +32,11 @@ from the file and the written solution (``open`` 1-based as in the file; ``assig
 checked (p medians; every customer's fractions sum to 1, only open facilities serve,
 capacities hold).
 
-``--set pmed-tsplib --dir DIR [--instances fl1400:50,...] [--k 50]``: the TSPLIB p-median
-set (:mod:`benchmarks.pmed_tsplib`; floor-Euclid, N = M) through solve_location on each
-point's k nearest candidates. That is a RESTRICTED problem: ``bound`` is not a bound of the
-full p-median; ``objective`` is recomputed from ``open`` on the full distances.
+``--set pmed-tsplib --dir DIR [--instances fl1400:50,...] [--k K]``: the TSPLIB p-median
+set (:mod:`benchmarks.pmed_tsplib`; floor-Euclid, N = M), every row of ``references.csv``
+by default, through solve_location on each point's nearest candidates (``k`` per row from
+``list_length`` unless ``--k``) with the unlisted-distance cap, so ``bound`` is proven for
+the full p-median; ``objective`` is recomputed from ``open`` on the full distances.
 
 ``--set province`` (no ``--dir``) builds the province-size cold-store siting instance from
 the reference data (``geodata.datasets.data_dir()``, i.e. ``../shared/data``) and solves
@@ -66,7 +69,7 @@ import numpy as np
 from benchmarks.engines.cflp import CflpInstance, read_orlib_cap, solve_cflp
 from benchmarks.engines.pmedian import read_orlib_pmed, solve_pmedian
 from benchmarks.pmed_tsplib import (
-    RESTRICTED_NOTE,
+    SPARSE_NOTE,
     dense_arcs,
     parse_rows,
     pmedian_problem,
@@ -514,7 +517,7 @@ def _engine_note(args: argparse.Namespace) -> str:
         return ("optimize.siting.solve.solve_location on a LocationProblem (p-median: "
                 "objective 'time', one uncapacitated zero-cost tier, no budget, dense arcs)")
     if args.set == "pmed-tsplib":
-        return f"optimize.siting.solve.solve_location; {RESTRICTED_NOTE} (k = {args.k})"
+        return f"optimize.siting.solve.solve_location; {SPARSE_NOTE}"
     return "optimize.siting (see each row's engine)"
 
 
@@ -548,8 +551,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peer", choices=("spopt",), default=None)
     ap.add_argument("--engine", choices=("product", "side"), default="product",
                     help="pmed: solve_location (product, default) or the side engine")
-    ap.add_argument("--k", type=int, default=50,
-                    help="pmed-tsplib: nearest candidates per point (restricted problem)")
+    ap.add_argument("--k", type=int, default=None,
+                    help="pmed-tsplib: nearest candidates per point (default: per row)")
     ap.add_argument("--instances", default="",
                     help="comma-separated stems (pmed7,cap41) or pmed-tsplib rows (fl1400:50)")
     ap.add_argument("--seed", type=int, default=0)

@@ -13,12 +13,14 @@ the distances (whole numbers here, so nothing is rounded). Its ``'time'`` object
 ``sum_i 1 t x d(i, store)``, the p-median objective in t*s.
 
 A dense N x N arc list is impossible for the big instances (usa13509: 182 M pairs), so
-``--set pmed-tsplib`` keeps each point's ``k`` nearest candidates (:func:`knn_arcs`). That
-is a RESTRICTED problem: a point may only use one of its ``k`` nearest points, so the
-engine's bound is a bound of the restricted problem, not of the full p-median (no proof
-here that it is one). The objective reported is recomputed from the open points on the FULL
-floor-Euclidean distances (:func:`floor_euclid_objective`), so it is the true p-median
-value of those open points.
+``--set pmed-tsplib`` keeps each point's ``k`` nearest candidates (:func:`knn_arcs`), ``k``
+chosen per row by :func:`list_length` (about ``K_FACTOR n / p``, at least ``K_MIN``, at most
+``MAX_ARCS / n``, all ``n`` when that fits). The problem passes ``unlisted_time_s`` = each
+point's farthest listed distance, a lower bound on its distance to every unlisted point (the
+lists are nearest-first and floor is monotone), so the median engine's bound is PROVEN for
+the full p-median (proof in :mod:`optimize.siting.median`). The objective reported is
+recomputed from the open points on the FULL floor-Euclidean distances
+(:func:`floor_euclid_objective`), independently of the engine.
 """
 
 from __future__ import annotations
@@ -38,11 +40,15 @@ from optimize.errors import InfeasibleError, SpecificationError
 from optimize.siting.problem import LocationProblem, LocationResult, StoreTier
 from optimize.siting.solve import solve_location
 
-RESTRICTED_NOTE = (
-    "arcs = each point's k nearest points (floor-Euclid); the LocationProblem solved is the "
-    "p-median RESTRICTED to those arcs, so 'bound' is a lower bound of the restricted problem "
-    "only, NOT a proven bound of the full p-median (no proof given here); 'objective' is "
-    "recomputed from 'open' on the full floor-Euclidean distances"
+K_FACTOR = 8.0  # list length about K_FACTOR x the mean cluster size n / p
+K_MIN = 24  # shortest list
+MAX_ARCS = 24_000_000  # longest total of the lists (memory)
+SPARSE_NOTE = (
+    "arcs = each point's k nearest points (floor-Euclid, k per row: 'k_nearest'); the "
+    "LocationProblem carries unlisted_time_s = each point's farthest listed distance, so the "
+    "median engine's 'bound' is a proven lower bound of the FULL p-median (proof in "
+    "optimize.siting.median); 'objective' is recomputed from 'open' on the full "
+    "floor-Euclidean distances by benchmarks.pmed_tsplib.floor_euclid_objective"
 )
 
 
@@ -125,28 +131,40 @@ def floor_euclid_objective(coords: np.ndarray, open_idx: np.ndarray | list[int])
     return int(floor_dist(coords, np.broadcast_to(rows, near.shape), near).min(axis=1).sum())
 
 
-def knn_arcs(coords: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each point's ``k`` nearest points (itself included) as arcs ``(demand, site, d)``.
+def list_length(n: int, p: int) -> int:
+    """Nearest candidates kept per point for ``p`` medians among ``n`` points."""
+    k = max(K_MIN, int(np.ceil(K_FACTOR * n / p)))
+    return n if k * n > MAX_ARCS and n * n <= MAX_ARCS else min(n, k, MAX_ARCS // n)
+
+
+def knn_arcs(coords: np.ndarray, k: int
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each point's ``k`` nearest points (itself included) as arcs ``(demand, site, d)``,
+    and per point a lower bound on its distance to every point not in its list.
 
     ``d`` is the floored Euclidean distance. If duplicates push a point's own index out of
     its ``k`` neighbours, its farthest neighbour is replaced by itself, so every point can
-    always serve itself at 0.
+    always serve itself at 0. The lower bound is the floor of the k-th nearest distance
+    (``inf`` when ``k = n``): every unlisted point is at least that far, floor is monotone.
     """
     n = len(coords)
     k = min(k, n)
-    _, near = cKDTree(coords).query(coords, k=k)
+    dist, near = cKDTree(coords).query(coords, k=k)
     near = np.asarray(near, dtype=np.int64).reshape(n, k)
+    kth = np.asarray(dist, dtype=float).reshape(n, k)[:, -1]
     own = np.arange(n)
     missing = ~(near == own[:, None]).any(axis=1)
     near[missing, -1] = own[missing]
     demand = np.repeat(own, k)
     site = near.ravel()
-    return demand, site, floor_dist(coords, demand, site)
+    # the tree's distance may differ from hypot in the last bit: one unit off, still a bound
+    unlisted = np.full(n, np.inf) if k == n else np.maximum(np.floor(kth) - 1.0, 0.0)
+    return demand, site, floor_dist(coords, demand, site), unlisted
 
 
 def pmedian_problem(
     arc_demand: np.ndarray, arc_site: np.ndarray, arc_cost: np.ndarray, n: int, p: int,
-    time_limit_s: float, seed: int = 0,
+    time_limit_s: float, seed: int = 0, unlisted: np.ndarray | None = None,
 ) -> LocationProblem:
     """The p-median on ``n`` points (each a client and a site) as a ``LocationProblem``.
 
@@ -154,6 +172,7 @@ def pmedian_problem(
     budget, one tier of capacity ``n`` t (the total supply: never binding) and zero cost;
     point ``i`` is site ``i`` (``site_demand``). ``arc_cost`` must be whole non-negative
     numbers (they become ``arc_time_s``). The engine is ``'auto'`` (what plans use).
+    ``unlisted``: per point a lower bound on its cost to any unlisted point (sparse lists).
     """
     cost = np.asarray(arc_cost)
     rounded = np.rint(cost).astype(np.int64)
@@ -166,6 +185,7 @@ def pmedian_problem(
         tiers=(StoreTier("uncapacitated", float(n), 0.0, 0.0),), n_stores=p,
         exact_store_count=True, budget_yuan=None, site_demand=np.arange(n, dtype=np.int64),
         objective="time", engine="auto", time_limit_s=time_limit_s, seed=seed,
+        unlisted_time_s=unlisted,
     )
 
 
@@ -215,21 +235,35 @@ def tsplib_rows(folder: Path, only: list[tuple[str, int]] | None
             if (folder / f"{name}.tsp").exists()]
 
 
-def run_tsplib(folder: Path, only: list[tuple[str, int]] | None, k: int, time_limit_s: float,
-               seed: int) -> Iterator[dict[str, Any]]:
-    """Solve each row through ``solve_location`` on the k-nearest restricted problem; yield
-    its result row with the objective recomputed on the full floor-Euclidean distances."""
-    cache: dict[str, tuple[TspPoints, tuple[np.ndarray, np.ndarray, np.ndarray], float]] = {}
+def _bound_scope(row: dict[str, Any], complete: bool) -> str:
+    """What the row's bound bounds: the full p-median when the lists are complete or the
+    median engine capped its multipliers (unlisted_time_s), else only the listed arcs."""
+    if complete:
+        return "full p-median (complete lists)"
+    if row["engine"] == "solve_location:median":
+        return "full p-median (sparse lists, multipliers capped at the unlisted distance)"
+    return "restricted to the listed arcs (this engine ignores unlisted_time_s)"
+
+
+def run_tsplib(folder: Path, only: list[tuple[str, int]] | None, k: int | None,
+               time_limit_s: float, seed: int) -> Iterator[dict[str, Any]]:
+    """Solve each row through ``solve_location`` on nearest lists (``k`` per point, or
+    :func:`list_length` per row when None) with the unlisted bound; yield its result row,
+    the objective recomputed on the full floor-Euclidean distances from the open points."""
+    points: dict[str, TspPoints] = {}
     for name, p, ref in tsplib_rows(folder, only):
-        if name not in cache:
-            t0 = time.perf_counter()
-            pts = read_tsp(folder / f"{name}.tsp")
-            cache = {name: (pts, knn_arcs(pts.coords, k), time.perf_counter() - t0)}
-        pts, arcs, build_s = cache[name]
+        if name not in points:
+            points = {name: read_tsp(folder / f"{name}.tsp")}
+        pts = points[name]
         n = len(pts.coords)
+        k_row = list_length(n, p) if k is None else min(k, n)
+        t0 = time.perf_counter()
+        arcs = knn_arcs(pts.coords, k_row)
+        build_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         try:
-            result = solve_location(pmedian_problem(*arcs, n, p, time_limit_s, seed))
+            result = solve_location(pmedian_problem(*arcs[:3], n, p, time_limit_s, seed,
+                                                    unlisted=arcs[3]))
         except (InfeasibleError, SpecificationError) as exc:
             row: dict[str, Any] = {"engine": "solve_location", "objective": None,
                                    "bound": None, "open": [], "error": str(exc),
@@ -239,13 +273,14 @@ def run_tsplib(folder: Path, only: list[tuple[str, int]] | None, k: int, time_li
             row["objective"] = floor_euclid_objective(pts.coords, result.open_sites)
             row["open"] = pts.node[result.open_sites].tolist()
             row["assignment"] = pts.node[result.assignment].tolist()
+        del arcs
         reference = None if ref is None else float(ref["value"])  # type: ignore[arg-type]
         row.update({
             "instance": name, "n": n, "p": p, "reference": reference,
             "reference_proven_optimal": None if ref is None else ref["proven_optimal"],
             "gap_pct": None if reference is None or row["objective"] is None else
             100.0 * (row["objective"] - reference) / reference,
-            "bound_scope": "restricted (k-nearest arcs): not a bound of the full p-median",
-            "k_nearest": k, "arcs": len(arcs[0]), "build_s": build_s,
+            "bound_scope": _bound_scope(row, k_row == n),
+            "k_nearest": k_row, "arcs": n * k_row, "build_s": build_s,
         })
         yield row

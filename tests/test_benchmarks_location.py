@@ -12,6 +12,7 @@ from benchmarks import location
 from benchmarks.pmed_tsplib import (
     floor_euclid_objective,
     knn_arcs,
+    list_length,
     parse_rows,
     pmedian_problem,
     read_tsp,
@@ -83,8 +84,10 @@ def test_floor_euclid_objective_by_hand() -> None:
 
 def test_knn_arcs_keep_each_point_itself_even_among_duplicates() -> None:
     coords = np.array([(0.0, 0.0)] * 4 + [(5.0, 0.0)])
-    demand, site, dist = knn_arcs(coords, 2)
+    demand, site, dist, unlisted = knn_arcs(coords, 2)
     assert len(demand) == 10
+    # the 2nd nearest is at 0 (duplicates) or 5 (the lone point), one unit off for safety
+    assert unlisted.tolist() == [0.0, 0.0, 0.0, 0.0, 4.0]
     for i in range(5):
         assert i in site[demand == i]
     assert dist.min() == 0 and dist.max() <= 5
@@ -92,7 +95,8 @@ def test_knn_arcs_keep_each_point_itself_even_among_duplicates() -> None:
 
 def test_six_point_pmedian_solves_to_the_hand_optimum_through_solve_location() -> None:
     coords = np.array(SIX)
-    demand, site, dist = knn_arcs(coords, 6)  # all 36 pairs: the full problem
+    demand, site, dist, unlisted = knn_arcs(coords, 6)  # all 36 pairs: the full problem
+    assert np.isinf(unlisted).all()
     result = solve_location(pmedian_problem(demand, site, dist, 6, 2, time_limit_s=5.0))
     assert result.open_sites.tolist() == [1, 4]
     assert result.assignment.tolist() == [1, 1, 1, 4, 4, 4]
@@ -112,14 +116,15 @@ def test_pmed_tsplib_command_writes_checked_rows(tmp_path: Path) -> None:
     assert location.main(["--set", "pmed-tsplib", "--dir", str(tmp_path), "--time-limit",
                           "5", "--k", "4", "--out", str(out)]) == 0
     payload = json.loads(out.read_text())
-    assert "RESTRICTED" in payload["engine"] and payload["k_nearest"] == 4
+    assert "unlisted_time_s" in payload["engine"]
     rows = {row["p"]: row for row in payload["results"]}
     assert set(rows) == {1, 2}
     two = rows[2]
     assert two["instance"] == "six" and two["open"] == [2, 5]  # 1-based node numbers
     assert two["objective"] == 4 and two["reference"] == 4.0 and two["gap_pct"] == 0.0
     assert two["engine"].startswith("solve_location:") and two["stages"]
-    assert "not a bound of the full p-median" in two["bound_scope"]
+    # 24 arcs: CP-SAT solves it (small cases exact), whose bound is for the listed arcs only
+    assert two["k_nearest"] == 4 and two["bound_scope"].startswith("restricted")
     assert {"time_s", "bound", "assignment"} <= set(two)
     # p = 1 with 4 nearest: only x = 2 and x = 10 reach every point; both cost 30
     assert rows[1]["objective"] == 30 and rows[1]["open"] in ([3], [4])
@@ -134,3 +139,35 @@ def test_a_restricted_row_without_a_plan_is_kept_with_its_reason(tmp_path: Path)
     (row,) = json.loads(out.read_text())["results"]
     assert row["objective"] is None and row["gap_pct"] is None and row["open"] == []
     assert row["error"] and row["reference"] == 30.0
+
+
+def test_list_length_by_hand() -> None:
+    assert list_length(1400, 5) == 1400  # 1.96 M pairs fit: complete lists
+    assert list_length(24978, 10000) == 24  # ceil(8 x 2.5) = 20, at least 24
+    assert list_length(24978, 10) == 24_000_000 // 24978  # capped by the arc total
+    assert list_length(3038, 100) == 244  # ceil(8 x 30.38)
+
+
+def test_a_sparse_median_row_has_a_proven_bound_of_the_full_problem(tmp_path: Path) -> None:
+    # 150 points on a 15 x 10 grid (spacing 10), p = 10, the 70 nearest of each: 10,500
+    # arcs, enough for 'auto' to pick the median engine (CP-SAT below 10,000)
+    xs, ys = np.meshgrid(np.arange(15) * 10.0, np.arange(10) * 10.0)
+    pairs = zip(xs.ravel(), ys.ravel(), strict=True)
+    lines = [f"{i + 1} {x} {y}" for i, (x, y) in enumerate(pairs)]
+    (tmp_path / "grid.tsp").write_text(
+        "NAME : grid\nDIMENSION : 150\nEDGE_WEIGHT_TYPE : EUC_2D\nNODE_COORD_SECTION\n"
+        + "\n".join(lines) + "\nEOF\n")
+    (tmp_path / "references.csv").write_text("instance,n,p,value,proven_optimal,source\n")
+    out = tmp_path / "out.json"
+    location.main(["--set", "pmed-tsplib", "--dir", str(tmp_path), "--instances", "grid:10",
+                   "--k", "70", "--time-limit", "5", "--out", str(out)])
+    (row,) = json.loads(out.read_text())["results"]
+    assert {"instance", "p", "objective", "bound", "open", "time_s", "engine"} <= set(row)
+    assert row["engine"] == "solve_location:median" and row["k_nearest"] == 70
+    assert row["bound_scope"].startswith("full p-median (sparse lists")
+    coords = np.column_stack([xs.ravel(), ys.ravel()])
+    assert len(row["open"]) == 10
+    assert row["objective"] == floor_euclid_objective(coords, np.array(row["open"]) - 1)
+    # every one of the 140 other points is at least 10 from any median: 1,400 at least;
+    # the bound (proven for the full problem) cannot exceed the plan
+    assert row["objective"] >= 1400 and row["bound"] <= row["objective"]

@@ -27,11 +27,14 @@ def test_all_site_reasons_are_listed_together() -> None:
         solve_location(problem)
 
 
-def test_auto_engine_chooses_by_arc_count_and_never_lagrange_for_cost() -> None:
+def test_auto_engine_chooses_by_arc_count_and_kind_and_never_lagrange_for_cost() -> None:
     assert engine_for(base()) == "cpsat"  # 12 arcs
     many = np.zeros(AUTO_LAGRANGE_ARCS, dtype=np.int64)
     big = dataclasses.replace(base(), arc_demand=many, arc_site=many, arc_time_s=many)
-    assert engine_for(big) == "lagrange"
+    # 'time', no budget, one tier holding all 10 t: nothing can bind, the median engine
+    assert engine_for(big) == "median"
+    assert engine_for(dataclasses.replace(big, budget_yuan=1e9)) == "lagrange"
+    assert engine_for(dataclasses.replace(big, objective="coverage_then_time")) == "lagrange"
     assert engine_for(dataclasses.replace(big, objective="cost")) == "cpsat"
     assert engine_for(base(engine="lagrange")) == "lagrange"
     assert engine_for(dataclasses.replace(big, engine="cpsat")) == "cpsat"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 OBJECTIVES = ("coverage_then_time", "time", "cost")
-ENGINES = ("auto", "cpsat", "lagrange")
+ENGINES = ("auto", "cpsat", "lagrange", "median")
 #: A solve's default wall-clock cap, as a multiple of its deterministic budget.
 DEFAULT_WALL_SAFETY = 3.0
 LISTED_ITEMS = 10  # indices named in one message before "... (N in all)"
@@ -83,7 +83,9 @@ class LocationProblem:
         Label of each group, used in messages (e.g. the county name and code).
     engine
         ``'cpsat'`` (exact model, CP-SAT), ``'lagrange'`` (Lagrangian bound plus
-        heuristics, for province-size instances) or ``'auto'`` (chooses by size).
+        heuristics, for province-size instances), ``'median'`` (uncapacitated problems:
+        Lagrangian bound plus fast interchange, :mod:`optimize.siting.median`) or
+        ``'auto'`` (chooses by size and kind, :func:`optimize.siting.solve.engine_for`).
     time_limit_s, seed, workers
         Wall-clock limit for all stages together, CP-SAT random seed and search workers.
     wall_safety
@@ -93,6 +95,13 @@ class LocationProblem:
         ``wall_safety * budget + 1`` s (CP-SAT stage) or ``wall_safety * time_limit_s + 1`` s
         (Lagrangian engine). A run stopped by it depends on machine speed. Raise it where
         cores are shared (the province's regional solves pass 10).
+    unlisted_time_s
+        ``(n_demand,)`` or None. Given, the arcs are each point's NEAREST sites of a problem
+        in which every pair is allowed, and ``unlisted_time_s[i]`` is a lower bound on point
+        ``i``'s time to every site it has no arc to (``inf``: its list is complete). Plans
+        still use listed arcs only; the median engine then proves its bound for the full
+        problem (proof in :mod:`optimize.siting.median`). The other engines ignore it (their
+        bound is for the listed arcs).
 
     ``eq=False``: problems hold arrays, compare them with ``numpy`` if needed.
     """
@@ -120,6 +129,7 @@ class LocationProblem:
     seed: int = 0
     workers: int = 1
     wall_safety: float = DEFAULT_WALL_SAFETY
+    unlisted_time_s: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -183,7 +193,7 @@ class LocationResult:
     stages
         One report per lexicographic stage, in order.
     engine
-        ``'cpsat'`` or ``'lagrange'``: the engine that produced the plan.
+        ``'cpsat'``, ``'lagrange'`` or ``'median'``: the engine that produced the plan.
     """
 
     open_sites: np.ndarray

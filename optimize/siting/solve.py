@@ -2,11 +2,15 @@
 
 Arrays in, frozen dataclasses out; no GIS here (the pipeline builds the sparse arcs).
 The model is a capacitated, single-source facility-location problem.
-:func:`solve_location` hands it to one of two engines (each validates it first):
+:func:`solve_location` hands it to one of three engines (each validates it first):
 :mod:`optimize.siting.cpsat` (OR-Tools CP-SAT, the lexicographic stages below, exact on
-small instances) or :mod:`optimize.siting.lagrange` (Lagrangian bound plus heuristic plans
-for province-size instances, a weighted sum of the same objectives); ``engine='auto'``
-chooses by size (:func:`engine_for`).
+small instances), :mod:`optimize.siting.lagrange` (Lagrangian bound plus heuristic plans
+for province-size instances, a weighted sum of the same objectives; its plans pass through
+the fast interchange of :mod:`optimize.siting.interchange` as one stage) or
+:mod:`optimize.siting.median` (problems where no capacity, budget or quota can bind, i.e.
+a p-median: Lagrangian bound on sparse nearest lists plus batched fast interchange; with
+``unlisted_time_s`` its bound is proven for the full problem). ``engine='auto'`` chooses by
+size and kind (:func:`engine_for`).
 
 Formulation
 -----------
@@ -82,6 +86,7 @@ import numpy as np
 
 from optimize.siting.cpsat import solve_cpsat
 from optimize.siting.lagrange import solve_location_lagrange
+from optimize.siting.median import median_applies, solve_location_median
 from optimize.siting.problem import LocationProblem, LocationResult
 
 AUTO_LAGRANGE_ARCS = 10_000  # engine 'auto': Lagrangian engine from this many arcs up
@@ -109,14 +114,19 @@ def solve_location(problem: LocationProblem) -> LocationResult:
         Objective 'time' or 'cost' cannot serve every demand point (proven, with the
         constraint group at fault), or no such plan was found within the time limit.
     """
-    if engine_for(problem) == "lagrange":
+    engine = engine_for(problem)
+    if engine == "lagrange":
         return solve_location_lagrange(problem)
+    if engine == "median":
+        return solve_location_median(problem)
     return solve_cpsat(problem)
 
 
 def engine_for(problem: LocationProblem) -> str:
-    """The engine that solves ``problem``: its own choice, or for ``'auto'`` the Lagrangian
-    engine from ``AUTO_LAGRANGE_ARCS`` arcs up (and never for objective 'cost').
+    """The engine that solves ``problem``: its own choice, or for ``'auto'``: CP-SAT below
+    ``AUTO_LAGRANGE_ARCS`` arcs and for objective 'cost'; from there the median engine when
+    nothing can bind (:func:`optimize.siting.median.median_applies`), else the Lagrangian
+    engine.
 
     Measured on Linxia (1,004 villages, 100 stores, 60 s): CP-SAT ended at 57.89 M t*s
     with a 5.24 % gap after 108 s, the Lagrangian engine at 56.73 M t*s with 0.55 % after
@@ -126,6 +136,6 @@ def engine_for(problem: LocationProblem) -> str:
     """
     if problem.engine != "auto":
         return problem.engine
-    if problem.objective == "cost":
+    if problem.objective == "cost" or np.asarray(problem.arc_demand).size < AUTO_LAGRANGE_ARCS:
         return "cpsat"
-    return "lagrange" if np.asarray(problem.arc_demand).size >= AUTO_LAGRANGE_ARCS else "cpsat"
+    return "median" if median_applies(problem) else "lagrange"

@@ -95,7 +95,20 @@ def _vector_reasons(problem: LocationProblem) -> list[str]:
         problem.n_sites,
     ):
         reasons.append(f"site_demand must have shape ({problem.n_sites},)")
-    return reasons
+    return reasons + _unlisted_reasons(problem, supply.shape)
+
+
+def _unlisted_reasons(problem: LocationProblem, shape: tuple[int, ...]) -> list[str]:
+    """``unlisted_time_s``: one non-negative time (``inf`` allowed) per demand point."""
+    if problem.unlisted_time_s is None:
+        return []
+    unlisted = np.asarray(problem.unlisted_time_s, dtype=float)
+    if unlisted.shape != shape:
+        return [f"unlisted_time_s must have shape {shape} (one per demand point)"]
+    bad = np.flatnonzero(~(unlisted >= 0))
+    if bad.size:
+        return [f"unlisted_time_s is negative or NaN at demand points {_listed(bad)}"]
+    return []
 
 
 def _index_reasons(problem: LocationProblem, n_demand: int) -> list[str]:

@@ -1,0 +1,317 @@
+"""Fast interchange on sparse nearest lists: the swap search of the median engine.
+
+Whitaker's fast interchange in the form of Resende & Werneck (2003), on per-point lists of
+arcs sorted by cost instead of a dense matrix, vectorised over all arcs. For open set ``S``
+let ``d1_i``/``c1_i`` be the cost and site of point ``i``'s cheapest open listed site and
+``d2_i`` the second cheapest (``miss`` where the list holds fewer open sites: a penalty larger
+than any total saving, so a plan never gives up a point to save time). The profit of
+closing ``r`` and opening ``f`` is::
+
+    gain_f    = sum_i max(0, d1_i - d_if)                     (arcs with d_if < d1_i)
+    loss_r    = sum_{i: c1_i = r} (d2_i - d1_i)
+    extra_rf  = sum_{i: c1_i = r} max(0, d2_i - max(d_if, d1_i))   (arcs with d_if < d2_i)
+    profit_rf = gain_f - loss_r + extra_rf
+
+``extra`` is non-zero only on pairs (r, f) that share a point whose arc to ``f`` is cheaper
+than its second open site, a sparse set; for every other pair ``profit = gain_f - loss_r``,
+so the best of those is the best ``gain`` with the least ``loss``. One pass costs O(arcs).
+
+Batches: a swap (r, f) only changes ``d1``, ``c1``, ``d2`` of the points it *touches*
+(``c1_i = r`` or ``c2_i = r`` or ``d_if < d2_i``); two swaps that touch disjoint point sets
+(and distinct sites) have the same profits after each other as before, so every pass applies
+the best swap of each closing site, best first, as long as the touched sets stay disjoint.
+With p = 10,000 one pass then moves hundreds of medians instead of one. Each pass ends with
+the plan's exact value recomputed; a pass that does not lower it ends the descent.
+
+Work is counted in arcs scanned (``work``), so a search ended by its work budget is the same
+on any machine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+EPS = 1e-9  # profits at or below this are not improvements
+CALL_WORK = 1500.0  # work charged per Python-level step (its overhead, in arcs scanned)
+PASS_WORK = 15_000.0  # work charged per whole-array pass on top of its arcs (call overhead)
+
+
+@dataclass(eq=False)
+class NearLists:
+    """Arcs per demand point, cheapest first (CSR), and by site.
+
+    ``cost`` is the weighted cost ``q_i t_a``; ``arc`` the index of each entry in the arcs it
+    came from; ``miss`` ``(n,)`` the cost charged to a point without an open listed site.
+    """
+
+    n: int
+    n_sites: int
+    dem: np.ndarray
+    site: np.ndarray
+    cost: np.ndarray
+    arc: np.ndarray
+    ptr: np.ndarray
+    by_site: np.ndarray  # entries ordered by site
+    site_ptr: np.ndarray
+    miss: np.ndarray
+    key: np.ndarray  # point * span + cost: sorted, for prefix searches
+    span: float
+    work: float = 0.0
+
+    @classmethod
+    def build(cls, dem: np.ndarray, site: np.ndarray, cost: np.ndarray, n: int,
+              n_sites: int, miss: np.ndarray | None = None) -> NearLists:
+        """Sort ``(dem, site, cost)`` arcs by point then cost. ``miss`` defaults to 1 + the
+        summed largest listed cost of every point, for every point (more than any plan can
+        save elsewhere: every point must be served); a given ``miss`` (e.g. the cost of
+        leaving a point unserved) should exceed the point's listed costs."""
+        order = np.lexsort((site, cost, dem))
+        dem, site, cost = dem[order], site[order], np.asarray(cost, float)[order]
+        ptr = np.searchsorted(dem, np.arange(n + 1))
+        last = np.zeros(n)
+        has = ptr[1:] > ptr[:-1]
+        last[has] = cost[ptr[1:][has] - 1]
+        by_site = np.argsort(site, kind="stable")
+        site_ptr = np.searchsorted(site[by_site], np.arange(n_sites + 1))
+        if miss is None:
+            miss = np.full(n, float(last.sum()) + 1.0)
+        span = float(cost.max(initial=0.0)) + 1.0
+        if n * span >= 2.0**52 or np.any(cost < 0):
+            raise ValueError("costs too large (or negative) for exact prefix keys")
+        return cls(n, n_sites, dem, site, cost, order, ptr, by_site, site_ptr,
+                   np.asarray(miss, dtype=float), dem * span + cost, span)
+
+    def prefix(self, limit: np.ndarray | None, points: np.ndarray | None = None,
+               inclusive: bool = False) -> np.ndarray:
+        """Entry indices, in list order, of each point's arcs costing less than ``limit_i``
+        (at most, if ``inclusive``); all of its arcs if ``limit`` is None; only ``points``
+        if given. A list is sorted by cost, so this is a prefix found by one search."""
+        points = np.arange(self.n) if points is None else points
+        start, stop = self.ptr[points], self.ptr[points + 1]
+        if limit is not None:
+            bound = np.clip(limit[points], -1.0, self.span)
+            end = np.searchsorted(self.key, points * self.span + bound,
+                                  side="right" if inclusive else "left")
+            stop = np.clip(end, start, stop)
+        count = stop - start
+        total = int(count.sum())
+        self.work += total + len(points) + PASS_WORK
+        return np.arange(total) + np.repeat(start - (np.cumsum(count) - count), count)
+
+
+@dataclass(eq=False)
+class Nearest:
+    """Cheapest and second-cheapest open listed site of each point (-1 / ``miss`` if none)."""
+
+    c1: np.ndarray
+    d1: np.ndarray
+    c2: np.ndarray
+    d2: np.ndarray
+    first: np.ndarray  # entry index of c1 (-1 if none)
+
+    def value(self) -> float:
+        """The plan's cost, penalties included."""
+        return float(self.d1.sum())
+
+
+def nearest(lists: NearLists, is_open: np.ndarray, guess: np.ndarray | None = None) -> Nearest:
+    """``c1, d1, c2, d2`` of every point for the open sites ``is_open``.
+
+    With ``guess`` (e.g. the previous plan's ``d2``) only the arcs costing at most
+    ``guess_i`` are scanned first; a point with fewer than two open sites there is scanned
+    again in full, so the answer does not depend on the guess, only the work does.
+    """
+    near = Nearest(np.full(lists.n, -1), lists.miss.copy(), np.full(lists.n, -1),
+                   lists.miss.copy(), np.full(lists.n, -1))
+    count = _fill(lists, is_open, lists.prefix(guess, inclusive=True), near)
+    if guess is not None:
+        redo = np.flatnonzero(count < 2)
+        if redo.size:
+            _fill(lists, is_open, lists.prefix(None, redo), near)
+    return near
+
+
+def _fill(lists: NearLists, is_open: np.ndarray, entries: np.ndarray, near: Nearest
+          ) -> np.ndarray:
+    """Set the first two open sites found among ``entries`` (list order); open counts."""
+    on = entries[is_open[lists.site[entries]]]
+    count = np.bincount(lists.dem[on], minlength=lists.n)
+    start = np.concatenate([[0], np.cumsum(count)])[:-1]
+    for slot, (c, d) in enumerate(((near.c1, near.d1), (near.c2, near.d2))):
+        has = count > slot
+        entry = on[start[has] + slot]
+        c[has], d[has] = lists.site[entry], lists.cost[entry]
+        if slot == 0:
+            near.first[has] = entry
+    return count
+
+
+def swap_candidates(lists: NearLists, is_open: np.ndarray, near: Nearest,
+                    closable: np.ndarray, openable: np.ndarray) -> np.ndarray:
+    """``(k, 3)`` rows ``(r, f, profit)`` with profit > EPS, best first: for each closing site
+    its best partner from the sparse ``extra`` pairs, then the best ``gain`` sites paired
+    with the least ``loss`` sites (for which ``profit >= gain_f - loss_r``, a lower bound)."""
+    entries = lists.prefix(near.d2)
+    dem, site, cost = lists.dem[entries], lists.site[entries], lists.cost[entries]
+    lists.work += 3 * len(site) + 2 * PASS_WORK
+    d1, d2 = near.d1[dem], near.d2[dem]
+    g = cost < d1
+    gain = np.bincount(site[g], weights=(d1 - cost)[g], minlength=lists.n_sites)
+    has = near.c1 >= 0
+    loss = np.bincount(near.c1[has], weights=(near.d2 - near.d1)[has], minlength=lists.n_sites)
+    e = np.flatnonzero((cost < d2) & (near.c1[dem] >= 0))
+    r_e, f_e = near.c1[dem[e]], site[e]
+    ok = closable[r_e] & openable[f_e] & ~is_open[f_e]
+    e, r_e, f_e = e[ok], r_e[ok], f_e[ok]
+    key, inverse = np.unique(r_e * lists.n_sites + f_e, return_inverse=True)
+    extra = np.bincount(inverse, weights=(d2[e] - np.maximum(cost[e], d1[e])))
+    r_s, f_s = key // lists.n_sites, key % lists.n_sites
+    profit = gain[f_s] - loss[r_s] + extra
+    order = np.lexsort((f_s, -profit, r_s))
+    head = order[np.r_[True, r_s[order][1:] != r_s[order][:-1]]] if order.size else order
+    rows = [np.column_stack([r_s[head], f_s[head], profit[head]])]
+    free = np.flatnonzero(openable & ~is_open)
+    shut = np.flatnonzero(closable & is_open)
+    free = free[np.lexsort((free, -gain[free]))]
+    shut = shut[np.lexsort((shut, loss[shut]))]
+    k = min(len(free), len(shut))
+    rows.append(np.column_stack([shut[:k], free[:k], gain[free[:k]] - loss[shut[:k]]]))
+    table = np.concatenate(rows)
+    table = table[table[:, 2] > EPS]
+    return table[np.lexsort((table[:, 1], table[:, 0], -table[:, 2]))]
+
+
+class Touch:
+    """The points each swap touches, to pick swaps with disjoint effects."""
+
+    def __init__(self, lists: NearLists, near: Nearest) -> None:
+        self.lists, self.near = lists, near
+        lists.work += PASS_WORK
+        self.mark = np.zeros(lists.n, dtype=bool)
+        self.used = np.zeros(lists.n_sites, dtype=bool)
+        owner = np.concatenate([near.c1, near.c2])
+        point = np.concatenate([np.arange(lists.n), np.arange(lists.n)])
+        keep = owner >= 0
+        order = np.argsort(owner[keep], kind="stable")
+        self.owned = point[keep][order]
+        self.owner_ptr = np.searchsorted(owner[keep][order], np.arange(lists.n_sites + 1))
+
+    def take(self, r: int, f: int) -> bool:
+        """Claim the points swap (r, f) touches; False (nothing claimed) if any is taken."""
+        if self.used[r] or self.used[f]:
+            return False
+        lists = self.lists
+        mine = self.owned[self.owner_ptr[r]: self.owner_ptr[r + 1]]
+        entries = lists.by_site[lists.site_ptr[f]: lists.site_ptr[f + 1]]
+        points = lists.dem[entries]
+        near_f = points[lists.cost[entries] < self.near.d2[points]]
+        lists.work += len(mine) + len(entries) + CALL_WORK
+        if self.mark[mine].any() or self.mark[near_f].any():
+            return False
+        self.mark[mine] = True
+        self.mark[near_f] = True
+        self.used[r] = self.used[f] = True
+        return True
+
+
+def descend(lists: NearLists, is_open: np.ndarray, closable: np.ndarray, openable: np.ndarray,
+            work_end: float, log: list[tuple[int, int]] | None = None,
+            guess: np.ndarray | None = None) -> tuple[np.ndarray, Nearest]:
+    """Batched best-improvement interchange from ``is_open`` (copied) until no swap gains,
+    a pass does not lower the value, or ``lists.work`` reaches ``work_end``; the swaps
+    applied are appended to ``log`` as ``(closed, opened)``."""
+    current = is_open.copy()
+    near = nearest(lists, current, guess)
+    while lists.work < work_end:
+        table = swap_candidates(lists, current, near, closable, openable)
+        if not len(table):
+            break
+        touch = Touch(lists, near)
+        trial = current.copy()
+        done = []
+        for r, f, _ in table:
+            if touch.take(int(r), int(f)):
+                trial[int(r)], trial[int(f)] = False, True
+                done.append((int(r), int(f)))
+        after = nearest(lists, trial, near.d2)
+        if after.value() >= near.value() - EPS:
+            break
+        current, near = trial, after
+        if log is not None:
+            log.extend(done)
+    return current, near
+
+
+def kick_round(lists: NearLists, is_open: np.ndarray, near: Nearest, closable: np.ndarray,
+               openable: np.ndarray, rng: np.random.Generator, tries: int, work_end: float
+               ) -> tuple[np.ndarray, Nearest]:
+    """Many kicks at once, far apart, one descent, and each region kept only if it gained.
+
+    Up to ``tries`` single-swap kicks (a random median to a site near it) whose touched
+    points are disjoint; one descent from the
+    kicked plan. The swaps (kicks and descent) are joined into regions: two swaps are one
+    region if they share a site, or if a point whose cost changed lists sites of both within
+    its second open cost. A region's gain is
+    the cost change of the points it touches; the regions that gained are applied to the
+    old plan and the result recomputed exactly; the better of that, the whole descent and
+    the old plan is returned (the store count holds: every region is whole swaps).
+    """
+    touch = Touch(lists, near)
+    trial = is_open.copy()
+    swaps: list[tuple[int, int]] = []
+    shut = np.flatnonzero(closable & is_open)
+    for r in rng.permutation(shut)[:tries].tolist():
+        f = _near_site(lists, r, is_open, openable, rng)
+        if f < 0 or not touch.take(r, f):
+            continue
+        trial[r], trial[f] = False, True
+        swaps.append((r, f))
+    if not swaps:
+        return is_open, near
+    trial, after = descend(lists, trial, closable, openable, work_end, swaps, near.d2)
+    keep = _gaining_regions(lists, is_open, near, trial, after, swaps)
+    merged = np.where(keep, trial, is_open)
+    best, best_near = (trial, after) if after.value() < near.value() else (is_open, near)
+    if keep.any() and not np.array_equal(merged, trial):
+        merged_near = nearest(lists, merged, near.d2)
+        if merged_near.value() < best_near.value():
+            best, best_near = merged, merged_near
+    return best, best_near
+
+
+def _near_site(lists: NearLists, r: int, is_open: np.ndarray, openable: np.ndarray,
+               rng: np.random.Generator) -> int:
+    """A closed site listed by a point near site ``r`` (-1 if none)."""
+    entries = lists.by_site[lists.site_ptr[r]: lists.site_ptr[r + 1]]
+    lists.work += CALL_WORK
+    if not entries.size:
+        return -1
+    i = int(lists.dem[entries[int(rng.integers(0, min(8, entries.size)))]])
+    options = lists.site[lists.ptr[i]: lists.ptr[i + 1]]
+    options = options[openable[options] & ~is_open[options]]
+    return int(rng.choice(options)) if options.size else -1
+
+
+def _gaining_regions(lists: NearLists, old: np.ndarray, old_near: Nearest, new: np.ndarray,
+                     new_near: Nearest, swaps: list[tuple[int, int]]) -> np.ndarray:
+    """``(n_sites,)`` bool: the changed sites of the regions whose points gained."""
+    m = lists.n_sites
+    pairs = np.asarray(swaps, dtype=np.int64).reshape(-1, 2)
+    changed = np.zeros(m, dtype=bool)
+    changed[pairs.ravel()] = True
+    e = lists.prefix(np.maximum(old_near.d2, new_near.d2), inclusive=True)
+    e = e[changed[lists.site[e]]]
+    first = np.full(lists.n, -1)
+    first[lists.dem[e][::-1]] = lists.site[e][::-1]  # one changed site per point
+    rows = np.concatenate([pairs[:, 0], first[lists.dem[e]]])
+    cols = np.concatenate([pairs[:, 1], lists.site[e]])
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(m, m))
+    _, label = connected_components(graph, directed=False)
+    delta = new_near.d1 - old_near.d1
+    moved = np.flatnonzero((first >= 0) & (delta != 0))
+    gain = np.bincount(label[first[moved]], weights=delta[moved], minlength=label.max() + 1)
+    return changed & (gain[label] < -EPS)

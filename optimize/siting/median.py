@@ -1,0 +1,246 @@
+"""Median engine: uncapacitated siting (a p-median) on sparse arcs, with a proven gap.
+
+Same input and output as :func:`optimize.siting.solve.solve_location`, for the problems
+where no store capacity, budget or county quota can bind (:func:`median_applies`): objective
+``'time'``, no budget, no groups, and the largest tier holds the whole supply. That is the
+p-median ``min sum_i q_i t_{i, store(i)}`` over exactly ``n_stores`` open sites (``at most``
+makes no difference: another store never costs time), each point served by its cheapest
+open site among its arcs.
+
+Stages (each named in ``LocationResult.stages``):
+
+1. ``'bound'`` -- Lagrangian relaxation of the assignment rows with multipliers
+   ``lambda_i``: ``L(lambda) = sum_i lambda_i + sum of the p least rho_j`` (required sites
+   always in, excluded never), ``rho_j = sum_{a into j} min(0, q_i t_a - lambda_i)``,
+   maximised by subgradient steps (Polyak step towards the best plan, factor halved after
+   ``PATIENCE`` steps without progress). Every ``L`` is a lower bound; the costs are whole
+   numbers in model units, so the bound is rounded up to a multiple of their greatest
+   common divisor (every plan's value is one). Every ``PLAN_EVERY`` steps the
+   relaxation's sites are a plan (one O(arcs) evaluation).
+2. ``'interchange'`` -- the best relaxation plan descends by batched fast interchange
+   (:mod:`optimize.siting.interchange`), then iterated local search in rounds: one nearby
+   swap per ``KICK_SPREAD`` medians at once (far apart), one descent, and each region of
+   the plan keeps its change only if its points gained (``kick_round``), until the work
+   budget or a proof.
+3. Small cases exact: when the plan meets the rounded bound the status is ``'OPTIMAL'``.
+
+Sparse lists and the bound on the FULL problem
+----------------------------------------------
+A problem may list each point's nearest sites only and give ``unlisted_time_s``: for every
+point ``i`` a lower bound ``u_i`` on its time to any site it has no arc to (e.g. its farthest
+listed time when the arcs are its k nearest). The problem then stands for the FULL problem in
+which every pair is allowed; plans still use listed arcs only. Claim: with every multiplier
+capped at ``lambda_i <= q_i u_i`` the sparse ``L(lambda)`` equals the full problem's
+Lagrangian function, so the bound is proven for the full problem. Proof: an unlisted pair has
+``q_i t_ij >= q_i u_i >= lambda_i``, so its term ``min(0, q_i t_ij - lambda_i)`` is 0 and the
+full ``rho_j`` equals the sparse sum over listed arcs; the point terms ``lambda_i`` are the
+same; by weak duality ``L(lambda) <= OPT_full`` for every ``lambda``. A plan on listed arcs
+is a plan of the full problem at the same cost (every point pays a listed arc), so
+``UB - LB`` is a proven gap against the full optimum. The cap costs bound strength only
+when the optimal ``lambda_i`` exceeds ``q_i u_i``, i.e. when a point's list does not reach
+past its serving site: lists of ``k`` about ``8 n / p`` points keep it loose.
+
+Budget: the subgradient and the searches count arcs scanned; the engine stops at
+``WORK_PER_S x time_limit_s`` arcs (the same plan for a problem and seed on any machine), or
+at the wall-clock cap ``wall_safety x time_limit_s + 1`` s (then machine-dependent).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+
+import numpy as np
+
+from optimize.errors import InfeasibleError, SpecificationError
+from optimize.siting.interchange import NearLists, descend, kick_round, nearest
+from optimize.siting.prepared import PreparedData, SitingPlan, prepare
+from optimize.siting.problem import LISTED_ITEMS, LocationProblem, LocationResult, StageReport
+from optimize.siting.result import gap_pct, to_result
+from optimize.siting.validate import validate
+
+WORK_PER_S = 1.5e7  # work units per second of time_limit_s (pmed37: 1.3-1.4e7, shared core)
+BOUND_SHARE = 0.35  # share of the work budget the subgradient may use at most
+MAX_STEPS = 2000  # subgradient steps at most
+PATIENCE = 20  # steps without a better bound before the step factor is halved
+THETA0, THETA_MIN = 2.0, 1e-4
+PLAN_EVERY = 10  # relaxation plans evaluated every this many steps
+KICK_SPREAD = 4  # a kick round tries one kick per this many medians
+BOUND_SAFETY = 1e-10  # relative margin taken off the bound before it is rounded up
+
+
+def median_applies(problem: LocationProblem) -> bool:
+    """No capacity, budget or quota can bind: objective ``'time'``, no budget, no groups,
+    and the largest tier holds the total supply (in model units, as ``prepare`` rounds)."""
+    if problem.objective != "time" or problem.budget_yuan is not None:
+        return False
+    if problem.site_group is not None and (len(problem.group_min) or len(problem.group_max)):
+        return False
+    supply_u = np.ceil(np.asarray(problem.supply_t, float) * 100 - 1e-9).sum()
+    return max(int(t.capacity_t * 100 + 1e-9) for t in problem.tiers) >= supply_u
+
+
+@dataclasses.dataclass(eq=False)
+class MedianInstance:
+    """The problem for this engine: lists, multiplier caps, sites that may close/open."""
+
+    data: PreparedData
+    lists: NearLists
+    p: int
+    cap: np.ndarray  # (n,) upper limit of lambda_i (inf: arcs-only problem)
+    required: np.ndarray
+    allowed: np.ndarray
+    active: np.ndarray  # points with supply (the others are outside the model)
+
+
+def _instance(problem: LocationProblem) -> MedianInstance:
+    data = prepare(problem)
+    q = data.supply_u.astype(float)
+    n = len(q)
+    lists = NearLists.build(data.m_demand, data.m_site, q[data.m_demand] * data.m_time_s,
+                            n, problem.n_sites)
+    cap = np.full(n, np.inf)
+    if problem.unlisted_time_s is not None:
+        cap = q * np.asarray(problem.unlisted_time_s, dtype=float)
+    required = np.zeros(problem.n_sites, dtype=bool)
+    required[list(problem.required_sites)] = True
+    p = min(problem.n_stores, int(data.allowed.sum()))
+    return MedianInstance(data, lists, p, cap, required, data.allowed, q > 0)
+
+
+def solve_location_median(problem: LocationProblem) -> LocationResult:
+    """Site stores for an uncapacitated problem (module docstring); validated first.
+
+    Raises
+    ------
+    SpecificationError
+        The specification cannot work, or a capacity, budget or quota could bind.
+    InfeasibleError
+        Some points with supply have no open site among their arcs in the best plan found
+        (listed; the store count may be too small for the arcs given).
+    """
+    validate(problem)
+    if not median_applies(problem):
+        raise SpecificationError(["the median engine solves uncapacitated problems only "
+                                  "(objective 'time', no budget or groups, the largest tier "
+                                  "holding all supply); use engine 'lagrange' or 'cpsat'"])
+    start = time.perf_counter()
+    inst = _instance(problem)
+    budget = WORK_PER_S * problem.time_limit_s
+    deadline = start + problem.wall_safety * problem.time_limit_s + 1.0
+    lb, best, steps = _bound(inst, budget * BOUND_SHARE, deadline)
+    bound_s = time.perf_counter() - start
+    is_open, value, descents = _search(inst, best, lb, budget, deadline, problem.seed)
+    elapsed = time.perf_counter() - start
+    _check_served(inst, is_open)
+    lb = min(lb, value)
+    scale = 100.0  # model supply in 0.01 t
+    proven = value <= lb
+    reports = (
+        StageReport(f"bound ({steps} subgradient steps)", value / scale, lb / scale,
+                    gap_pct(value, lb), "OPTIMAL" if proven else "FEASIBLE", bound_s),
+        StageReport(f"interchange ({descents} descents)", value / scale, lb / scale,
+                    gap_pct(value, lb), "OPTIMAL" if proven else "FEASIBLE", elapsed - bound_s),
+    )
+    result = to_result(inst.data, _siting_plan(inst, is_open), reports, elapsed)
+    return dataclasses.replace(result, engine="median")
+
+
+def _check_served(inst: MedianInstance, is_open: np.ndarray) -> None:
+    """Every point with supply reaches an open site through its arcs, or InfeasibleError."""
+    near = nearest(inst.lists, is_open)
+    lost = np.flatnonzero((near.c1 < 0) & inst.active)
+    if lost.size:
+        shown = ", ".join(str(int(i)) for i in lost[:LISTED_ITEMS])
+        raise InfeasibleError([
+            f"{lost.size} demand points have no open store among their arcs in the best "
+            f"plan found ({shown}{', ...' if lost.size > LISTED_ITEMS else ''}); "
+            f"{inst.p} stores may be too few for the arcs given"])
+
+
+def _relax(inst: MedianInstance, lam: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """``L(lambda)``, the relaxation's open sites (bool) and the subgradient."""
+    lists = inst.lists
+    neg = lists.prefix(lam)  # the arcs costing less than lambda_i: a prefix of each list
+    red = lists.cost[neg] - lam[lists.dem[neg]]
+    rho = np.bincount(lists.site[neg], weights=red, minlength=lists.n_sites)
+    key = np.where(inst.required, -np.inf, np.where(inst.allowed, rho, np.inf))
+    chosen = np.argpartition(key, inst.p - 1)[: inst.p] if inst.p < len(key) else np.arange(
+        len(key))
+    is_open = np.zeros(lists.n_sites, dtype=bool)
+    is_open[chosen] = True
+    value = float(lam[inst.active].sum() + rho[chosen].sum())
+    served = np.bincount(lists.dem[neg[is_open[lists.site[neg]]]], minlength=lists.n)
+    return value, is_open, np.where(inst.active, 1.0 - served, 0.0)
+
+
+def _start_multipliers(inst: MedianInstance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Second-cheapest listed cost of each point, in the box [cheapest cost, cap]."""
+    lists = inst.lists
+    count = np.diff(lists.ptr)
+    has = count > 0
+    low = np.zeros(lists.n)
+    low[has] = lists.cost[lists.ptr[:-1][has]]
+    lam = low.copy()
+    two = count > 1
+    lam[two] = lists.cost[lists.ptr[:-1][two] + 1]
+    high = np.where(inst.active, inst.cap, 0.0)
+    low = np.minimum(low, high)
+    return np.clip(lam, low, high), low, high
+
+
+def _bound(inst: MedianInstance, work_end: float, deadline: float
+           ) -> tuple[float, np.ndarray, int]:
+    """Subgradient ascent: (rounded-up best bound, best relaxation plan, steps)."""
+    lam, low, high = _start_multipliers(inst)
+    lb, ub, best = -math.inf, math.inf, np.zeros(inst.lists.n_sites, dtype=bool)
+    theta, stall, step = THETA0, 0, 0
+    for step in range(1, MAX_STEPS + 1):  # noqa: B007 - reported
+        value, is_open, grad = _relax(inst, lam)
+        if value > lb + 1e-9 * abs(value):
+            lb, stall = value, 0
+        else:
+            stall += 1
+            if stall >= PATIENCE:
+                theta, stall = theta / 2, 0
+        if step % PLAN_EVERY == 1:
+            plan_value = nearest(inst.lists, is_open).value()
+            if plan_value < ub:
+                ub, best = plan_value, is_open
+        norm = float(grad @ grad)
+        if (norm == 0 or theta < THETA_MIN or math.ceil(lb - 1e-6) >= ub
+                or inst.lists.work >= work_end or time.perf_counter() > deadline):
+            break
+        target = ub if ub < inst.lists.miss.max() else lb + 0.05 * abs(lb) + 1.0
+        lam = np.clip(lam + theta * max(target - value, 1e-9) / norm * grad, low, high)
+    # every plan costs a multiple of the costs' common divisor; the sums of non-integral
+    # multipliers carry rounding, so a margin comes off before rounding up to that multiple
+    unit = float(np.gcd.reduce(inst.lists.cost.astype(np.int64))) or 1.0
+    return unit * math.ceil((lb - BOUND_SAFETY * max(1.0, abs(lb))) / unit), best, step
+
+
+def _search(inst: MedianInstance, start_open: np.ndarray, lb: float, budget: float,
+            deadline: float, seed: int) -> tuple[np.ndarray, float, int]:
+    """Descent from the relaxation's plan, then kicks: (open sites, value, descents)."""
+    lists = inst.lists
+    closable = inst.allowed & ~inst.required
+    is_open, near = descend(lists, start_open, closable, inst.allowed, budget)
+    best, value, descents = is_open, near.value(), 1
+    rng = np.random.default_rng(seed)
+    tries = max(1, inst.p // KICK_SPREAD)
+    while value > lb and lists.work < budget and time.perf_counter() < deadline:
+        best, near = kick_round(lists, best, near, closable, inst.allowed, rng, tries, budget)
+        descents += 1
+        value = near.value()
+    return best, value, descents
+
+
+def _siting_plan(inst: MedianInstance, is_open: np.ndarray) -> SitingPlan:
+    """Each point on its cheapest open listed arc; open sites get the largest tier."""
+    data = inst.data
+    near = nearest(inst.lists, is_open)
+    arc_on = np.zeros(len(data.m_demand), dtype=bool)
+    arc_on[inst.lists.arc[near.first[near.first >= 0]]] = True
+    largest = int(np.lexsort((data.subsidy_yuan, -data.cap_u))[0])
+    return SitingPlan(np.where(is_open, largest, -1), arc_on)

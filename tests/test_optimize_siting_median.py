@@ -1,0 +1,123 @@
+"""The median engine (uncapacitated siting) against brute force, and its sparse-list bound."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import numpy as np
+import pytest
+
+from optimize.errors import InfeasibleError, SpecificationError
+from optimize.siting.median import median_applies, solve_location_median
+from optimize.siting.problem import LocationProblem, StoreTier
+from optimize.siting.solve import engine_for, solve_location
+
+FREE = StoreTier("free", capacity_t=1000.0, build_cost_yuan=0.0, subsidy_yuan=0.0)
+
+
+def points(seed: int, n: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 100, size=(n, 2)).astype(float)
+
+
+def distances(xy: np.ndarray) -> np.ndarray:
+    return np.floor(np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1)))
+
+
+def median_problem(dist: np.ndarray, p: int, k: int | None = None,
+                   cap: bool = True, **changes: object) -> LocationProblem:
+    """Every point a client (1 t) and a site; each point's k nearest as arcs; with ``cap``
+    the k-th nearest distance as ``unlisted_time_s``."""
+    n = len(dist)
+    k = n if k is None else k
+    near = np.argsort(dist, axis=1, kind="stable")[:, :k]
+    dem = np.repeat(np.arange(n), k)
+    site = near.ravel()
+    unlisted = np.sort(dist, axis=1)[:, k - 1] if k < n else np.full(n, np.inf)
+    problem = LocationProblem(
+        supply_t=np.ones(n), weight=np.ones(n), arc_demand=dem, arc_site=site,
+        arc_time_s=dist[dem, site], n_sites=n, tiers=(FREE,), n_stores=p, objective="time",
+        engine="median", time_limit_s=5.0, site_demand=np.arange(n),
+        unlisted_time_s=unlisted if cap and k < n else None)
+    return dataclasses.replace(problem, **changes)
+
+
+def brute_force(dist: np.ndarray, p: int) -> float:
+    return min(dist[:, list(c)].min(axis=1).sum()
+               for c in itertools.combinations(range(len(dist)), p))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_dense_lists_reach_the_brute_force_optimum_with_a_proof(seed: int) -> None:
+    dist = distances(points(seed, 14))
+    result = solve_location_median(median_problem(dist, 3))
+    best = brute_force(dist, 3)
+    assert result.engine == "median" and result.status == "OPTIMAL"
+    assert result.objective == pytest.approx(best) and result.bound == pytest.approx(best)
+    assert result.weighted_time == pytest.approx(best)
+    assert len(result.open_sites) == 3 and (result.assignment >= 0).all()
+    assert [s.name.split(" ")[0] for s in result.stages] == ["bound", "interchange"]
+
+
+def test_sparse_lists_with_the_cap_bound_the_full_optimum() -> None:
+    dist = distances(points(5, 30))
+    full = brute_force(dist, 3)
+    result = solve_location_median(median_problem(dist, 3, k=12))
+    assert result.bound <= full + 1e-9  # proven for the FULL problem (every pair allowed)
+    assert result.objective >= full - 1e-9
+    # the plan uses listed arcs only, so its cost is the full cost of its open sites
+    assert result.objective == pytest.approx(dist[:, result.open_sites].min(axis=1).sum())
+
+
+def test_too_few_stores_for_the_listed_arcs_is_infeasible_not_a_wrong_plan() -> None:
+    # two far clusters and p = 1: with 3 nearest listed, no single site reaches all points,
+    # so the listed problem has no plan (the full problem has one, at 150); p = 2 has one
+    xy = np.array([[0, 0], [1, 0], [2, 0], [50, 0], [51, 0], [52, 0]], dtype=float)
+    dist = distances(xy)
+    full = brute_force(dist, 1)
+    with pytest.raises(InfeasibleError, match="no open store among their arcs"):
+        solve_location_median(median_problem(dist, 1, k=3, cap=False))
+    capped = median_problem(dist, 2, k=3)
+    result = solve_location_median(capped)
+    assert result.objective == pytest.approx(brute_force(dist, 2)) == 4
+    assert full == 150  # p = 1 in the full problem: a real plan exists
+
+
+def test_required_and_excluded_sites_are_kept() -> None:
+    dist = distances(points(7, 14))
+    result = solve_location_median(median_problem(dist, 3, required_sites=(0,),
+                                                  excluded_sites=(1, 2)))
+    assert 0 in result.open_sites and not {1, 2} & set(result.open_sites.tolist())
+    best = min(dist[:, [0, *c]].min(axis=1).sum()
+               for c in itertools.combinations(range(3, 14), 2))
+    assert result.objective == pytest.approx(best) and result.status == "OPTIMAL"
+
+
+def test_the_engine_refuses_a_problem_whose_capacity_could_bind() -> None:
+    dist = distances(points(0, 10))
+    small = StoreTier("small", capacity_t=5.0, build_cost_yuan=0.0, subsidy_yuan=0.0)
+    problem = median_problem(dist, 3, tiers=(small,))
+    assert not median_applies(problem)
+    assert not median_applies(median_problem(dist, 3, budget_yuan=10.0))
+    assert not median_applies(median_problem(dist, 3, objective="coverage_then_time"))
+    with pytest.raises(SpecificationError, match="uncapacitated problems only"):
+        solve_location_median(problem)
+
+
+def test_auto_sends_large_uncapacitated_problems_to_the_median_engine() -> None:
+    dist = distances(points(4, 101))  # 10,201 arcs, above the CP-SAT threshold
+    problem = median_problem(dist, 5, engine="auto")
+    assert engine_for(problem) == "median"
+    assert engine_for(median_problem(distances(points(4, 20)), 5, engine="auto")) == "cpsat"
+    result = solve_location(problem)
+    assert result.engine == "median" and result.gap_pct < 1.0
+
+
+def test_unlisted_times_are_validated() -> None:
+    dist = distances(points(0, 10))
+    with pytest.raises(SpecificationError, match="unlisted_time_s must have shape"):
+        solve_location_median(median_problem(dist, 3, unlisted_time_s=np.ones(3)))
+    with pytest.raises(SpecificationError, match=r"unlisted_time_s is negative .* \[4\]"):
+        bad = np.ones(10)
+        bad[4] = -1.0
+        solve_location_median(median_problem(dist, 3, unlisted_time_s=bad))
