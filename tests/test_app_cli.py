@@ -127,13 +127,18 @@ def test_end_to_end_page_in_chromium(built: Path, vendor_dir: Path, tmp_path: Pa
         page.click("a[href='/plans/guanghe']")
         page.wait_for_selector("path.cc-store", timeout=15_000)
         counts = {cls: page.locator(f".leaflet-overlay-pane path.{cls}").count()
-                  for cls in ("cc-county", "cc-store", "cc-route")}
+                  for cls in ("cc-county", "cc-store", "cc-route", "cc-market-run")}
         body = page.locator("body").inner_text()
         page.screenshot(path="/tmp/e2e_plan_page.png", full_page=False)
     assert errors == []
+    # the map shows the busiest season's collection and market runs (the season switch
+    # picks another); every season's trips are in plan.routes
+    shown = plan.routes[plan.routes["season"] == plan.meta["seasons"]["routed_season"]]
+    collection = shown[shown["kind"] == "collection"]
     assert counts == {"cc-county": 1, "cc-store": len(plan.stores),
-                      "cc-route": len(plan.routes)}
-    assert len(plan.stores) > 0 and len(plan.routes) > 0
+                      "cc-route": len(collection),
+                      "cc-market-run": len(shown) - len(collection)}
+    assert len(plan.stores) > 0 and len(collection) > 0
     assert "Approximate" in body or "近似" in body
     assert {urlsplit(u).hostname for u in requests if not u.startswith("data:")} == \
         {"127.0.0.1"}

@@ -34,7 +34,9 @@ from optimize.siting.problem import LocationResult
 
 ENGINE_NAMES = {"cpsat": "CP-SAT, lexicographic stages (optimize.siting.cpsat)",
                 "lagrange": "Lagrangian bound + heuristics, weighted sum "
-                            "(optimize.siting.lagrange)"}
+                            "(optimize.siting.lagrange)",
+                "median": "Lagrangian bound on nearest lists + fast interchange, "
+                          "uncapacitated (optimize.siting.median)"}
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39",
            "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363")
