@@ -7,6 +7,7 @@ driving at 60 km/h, so one minute is 60 s and 1,000 m.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 
@@ -79,7 +80,7 @@ def test_pyvrp_chains_a_trucks_trips_with_unloading() -> None:
         (2, "fleet at this store cannot fit it within shifts (1 truck x 3 trips)"),)
 
 
-def _twelve(**kw: object) -> RoutingProblem:
+def _twelve(**kw: Any) -> RoutingProblem:
     """12 seeded pickups within 20 km, 3 trucks of 2 trips, no binding freshness."""
     rng = np.random.default_rng(5)
     xy = rng.uniform(-20, 20, size=(13, 2))
