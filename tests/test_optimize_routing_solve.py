@@ -53,8 +53,8 @@ def test_no_pickups() -> None:
 
 
 def test_same_problem_same_result_twice() -> None:
-    # The status is asserted first: "success" says the solution budget (215 solutions,
-    # about 0.35 CPU s here), not the 7 s wall-clock cap, stopped each search, and then
+    # The status is asserted first: "success" says the solution budget (430 solutions,
+    # about 0.7 CPU s here), not the 7 s wall-clock cap, stopped each search, and then
     # the two results must be equal. Before the budget was recalibrated (1,777 solutions,
     # 2.5 CPU s) the cap fired under this machine's load and the status said so.
     problem = _random(15, 3, seed=1)

@@ -21,7 +21,7 @@ from optimize.routing.screen import pickup_reasons
 SEARCH_S_PER_PICKUP = 2.5e-4
 SEARCH_S_PER_PICKUP2 = 4e-6
 #: Share of ``time_limit_s`` the budget is sized to use, in CPU seconds, at that cost.
-SEARCH_CPU_SHARE = 0.5
+SEARCH_CPU_SHARE = 1.0
 SEARCH_MIN_SOLUTIONS = 50
 SEARCH_MAX_SOLUTIONS = 5_000
 
@@ -51,30 +51,31 @@ def default_search_solutions(n_pickups: int, time_limit_s: float) -> int:
     The budget is a fixed formula of the problem, never a clock reading, so the same
     problem always gets the same amount of search and the same plan. It converts the
     time limit with a CPU-cost model measured with OR-Tools 9.15 on this project's
-    2-core machine under the usual load (load average 7; wall time ran 3.0 to 3.4 x CPU
+    2-core machine under the usual load (load average 7 to 9; wall time ran 3 to 6 x CPU
     time). CPU milliseconds per accepted solution, 200 solutions each:
 
-    ============  =====  =====  =====  =====
-    pickups        10     20     40     80
-    ============  =====  =====  =====  =====
-    3 trips/truck  1.05   2.3    7.9    27.9
-    crop limits    3.0    3.9    10.2   15.0
-    ============  =====  =====  =====  =====
+    =============  =====  =====  =====  =====
+    pickups         10     20     40     80
+    =============  =====  =====  =====  =====
+    3 trips/truck   1.05   2.3    7.9    27.9
+    crop limits     3.0    3.9    10.2   15.0
+    =============  =====  =====  =====  =====
 
     (first row: seeded stores, ``n // 8`` trucks of 3 trips; second: one single-trip
     truck per pickup with per-pickup freshness limits, the pipeline's trip model).
-    The earlier model, ``5e-6 x n ** 2`` s, was 3 to 5 times too cheap below 40 pickups:
-    a 15-pickup store got 1,777 solutions, 2.5 CPU seconds for a 2 s limit, and under
-    load the wall-clock cap (3 x 2 + 1 s) stopped it, so repeated runs differed.
-    The cost model (:data:`SEARCH_S_PER_PICKUP`, :data:`SEARCH_S_PER_PICKUP2`) lies above
-    every measurement, and the budget uses :data:`SEARCH_CPU_SHARE` of the limit at that
-    cost, so the search takes at most about half the limit in CPU time: with the default
-    ``wall_safety`` of 3 the cap fires only when a process gets less than a sixth of a
-    core. The budget is clamped to ``[SEARCH_MIN_SOLUTIONS, SEARCH_MAX_SOLUTIONS]``: the
-    floor buys some improvement on large stores even under a short limit (there the
-    wall-clock cap may fire, and the status says so); the ceiling stops tiny stores from
-    searching long for nothing (15-pickup stores stopped improving within a few hundred
-    solutions).
+    The earlier model, ``5e-6 x n ** 2`` s, was 3 to 5 times too cheap: a 40-pickup
+    store got 250 solutions, about 2 CPU s for a 2 s limit, 6.5 to 7 s of wall time
+    under load, and the 7 s cap (3 x 2 + 1) cut 4 of 8 runs short, each then a
+    different plan. The cost model (:data:`SEARCH_S_PER_PICKUP`,
+    :data:`SEARCH_S_PER_PICKUP2`) lies above every measurement (1.6 to 2.8 times at 20
+    to 40 pickups) and the budget spends :data:`SEARCH_CPU_SHARE` of the limit at that
+    cost, so the search takes about half the limit in CPU time, at most all of it (40
+    pickups, 2 s: 121 solutions, 0.8 CPU s for the whole solve, 2.8 to 4.8 s wall at
+    load 8 to 9, under the 7 s cap). The budget is clamped to
+    ``[SEARCH_MIN_SOLUTIONS, SEARCH_MAX_SOLUTIONS]``: the floor buys some improvement
+    on large stores even under a short limit (there the wall-clock cap may fire, and
+    the status says so); the ceiling stops tiny stores from searching long for nothing
+    (15-pickup stores stopped improving within a few hundred solutions).
     """
     n = max(n_pickups, 1)
     per_solution_s = SEARCH_S_PER_PICKUP * n + SEARCH_S_PER_PICKUP2 * n ** 2

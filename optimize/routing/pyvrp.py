@@ -41,6 +41,7 @@ clock reading.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 import warnings
 from typing import Any
@@ -54,19 +55,29 @@ from optimize.routing.problem import RoutingProblem, RoutingResult, Trip, kg_dow
 from optimize.routing.schedule import routing_result, schedule_trips
 from optimize.routing.screen import fleet_reason, sub_problem
 
-#: PyVRP iterations granted per second of ``time_limit_s``. Measured on stores of 15 to
-#: 60 pickups (one core): 2,000 to 9,000 iterations per second, so the count, not the
-#: clock, normally ends the search.
-PYVRP_ITERATIONS_PER_S = 1_000
+#: Assumed CPU cost of one PyVRP iteration per pickup, seconds. Measured with PyVRP
+#: 0.14.1 on this project's 2-core machine at load 8 (seeded stores, ``n // 8`` trucks of
+#: 3 trips, 500 iterations): 0.33 ms at 15 pickups, 2.1 ms at 40, 5.1 ms at 80, i.e. 22
+#: to 64 microseconds per pickup; 70 lies above all three. (The earlier flat 1,000
+#: iterations per second of the limit asked for 2,000 iterations, 4.2 CPU s, of a
+#: 40-pickup store in 2 s, and the clock cap stopped every run.)
+PYVRP_S_PER_ITERATION_PICKUP = 7e-5
 PYVRP_MIN_ITERATIONS = 200
 #: Share of ``time_limit_s`` PyVRP may use under ``"auto"``; the rest is kept for the
 #: OR-Tools fallback, so the whole solve stays within the limit.
 AUTO_PYVRP_SHARE = 0.5
 
 
-def pyvrp_iterations(problem: RoutingProblem) -> int:
-    """Deterministic PyVRP budget: ``PYVRP_ITERATIONS_PER_S`` per second of the limit."""
-    return max(PYVRP_MIN_ITERATIONS, round(problem.time_limit_s * PYVRP_ITERATIONS_PER_S))
+def pyvrp_iterations(problem: RoutingProblem, n_routed: int) -> int:
+    """Deterministic PyVRP budget for ``n_routed`` pickups: a formula, never a clock.
+
+    ``share x time_limit_s / (PYVRP_S_PER_ITERATION_PICKUP x n_routed)``, at least
+    :data:`PYVRP_MIN_ITERATIONS`; ``share`` is :data:`AUTO_PYVRP_SHARE` under ``"auto"``
+    (the rest of the limit is the OR-Tools fallback's) and 1 under ``"pyvrp"``.
+    """
+    share = 1.0 if problem.engine == "pyvrp" else AUTO_PYVRP_SHARE
+    per_iteration_s = PYVRP_S_PER_ITERATION_PICKUP * max(n_routed, 1)
+    return max(PYVRP_MIN_ITERATIONS, math.floor(share * problem.time_limit_s / per_iteration_s))
 
 
 def _store_data(problem: RoutingProblem, keep: list[int], required: bool) -> Any:
@@ -99,7 +110,7 @@ def _search(problem: RoutingProblem, keep: list[int], started: float, cap_s: flo
 
     data = _store_data(problem, keep, required)
     left_s = max(cap_s - (time.perf_counter() - started), 0.01)
-    budget = pyvrp_iterations(problem)
+    budget = pyvrp_iterations(problem, len(keep))
     stop = MultipleCriteria([MaxIterations(budget), MaxRuntime(left_s)])
     with warnings.catch_warnings():  # "struggles to find a feasible solution": handled
         warnings.simplefilter("ignore", pyvrp.exceptions.PenaltyBoundWarning)
