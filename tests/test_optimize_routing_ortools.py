@@ -219,13 +219,12 @@ def test_deliveries_fix_the_visiting_order() -> None:
 
 # -- which limit stopped the search ------------------------------------------------------
 def test_stop_reason_reads_the_two_counters() -> None:
-    # OR-Tools reports ROUTING_SUCCESS for every limit, so the counters decide.
-    assert stop_reason(solutions=250, budget=250, branches=1_664, branch_limit=200_000) \
-        == "solutions"
-    assert stop_reason(solutions=1, budget=5_000, branches=50_000, branch_limit=50_000) \
-        == "branches"
-    assert stop_reason(solutions=118, budget=250, branches=783, branch_limit=200_000) \
-        == "clock"
+    # OR-Tools reports ROUTING_SUCCESS for every limit, so the counters decide; the
+    # clock only when the solve also ran to the cap (here 2 s).
+    assert stop_reason(250, 250, 1_664, 200_000, solve_s=6.5, cap_s=7.0) == "solutions"
+    assert stop_reason(1, 5_000, 50_000, 50_000, solve_s=0.3, cap_s=2.0) == "branches"
+    assert stop_reason(118, 250, 783, 200_000, solve_s=2.004, cap_s=2.0) == "clock"
+    assert stop_reason(3, 250, 40, 200_000, solve_s=0.01, cap_s=2.0) == "search"
 
 
 def test_every_clock_limit_of_the_search_is_the_safety_cap() -> None:

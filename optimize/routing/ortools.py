@@ -121,14 +121,15 @@ Search and reproducibility
     ``wall_safety x time_limit_s + 1 s`` (:func:`wall_cap_s`) stays on as a wall-clock
     safety cap, and OR-Tools' per-move ``lns_time_limit`` is set to the same cap so that
     it never fires first. OR-Tools reports the same status whichever limit stopped the
-    search, so :func:`stop_reason` reads the two counters: when neither was spent, the
-    clock stopped it and the status is ``"time limit (not reproducible)"``; otherwise the
-    plan is the budget's, the same on every run. The search is single-threaded and our
+    search, so :func:`stop_reason` reads the two counters: when neither was spent and
+    the solve ran to the cap, the clock stopped it and the status is ``"time limit (not
+    reproducible)"``; otherwise the plan is the budget's, the same on every run. The search is single-threaded and our
     model is built in a fixed order (no set or dict iteration decides a node or slot).
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -375,8 +376,10 @@ def solve_ortools(problem: RoutingProblem, keep: list[int], unserved: dict[int, 
                                                                   problem.time_limit_s)
     branch_limit = branch_budget(problem, len(keep))
     routing.AddSearchMonitor(routing.solver().BranchesLimit(branch_limit))
+    solve_started = time.perf_counter()
     solution = routing.SolveWithParameters(search_parameters(problem, budget))
-    status = _status(routing, budget, branch_limit)
+    status = _status(routing, budget, branch_limit, time.perf_counter() - solve_started,
+                     wall_cap_s(problem))
     if solution is None:
         unserved.update({i: f"solver found no plan: {status}" for i in keep})
         return routing_result(problem, [], unserved, status, 0, started)
@@ -387,28 +390,32 @@ def solve_ortools(problem: RoutingProblem, keep: list[int], unserved: dict[int, 
                           int(solution.ObjectiveValue()), started)
 
 
-def stop_reason(solutions: int, budget: int, branches: int, branch_limit: int) -> str:
-    """Which limit ended a search: ``"solutions"``, ``"branches"`` or ``"clock"``.
+def stop_reason(solutions: int, budget: int, branches: int, branch_limit: int,
+                solve_s: float, cap_s: float) -> str:
+    """What ended a search: ``"solutions"``, ``"branches"``, ``"clock"`` or ``"search"``.
 
     OR-Tools 9.15 does not say: a search stopped by ``solution_limit`` and one stopped by
     ``time_limit`` both end ``ROUTING_SUCCESS`` (or ``ROUTING_PARTIAL_SUCCESS_LOCAL_
     OPTIMUM_NOT_REACHED`` when the limit came before the first local optimum); measured on
-    a 40-pickup store with the cap at 2 s: 118 of 250 solutions, status 1. Guided local
-    search never ends on its own, so a search that spent neither count was stopped by the
-    clock, the only limit that is not a count.
+    a 40-pickup store with the cap at 2 s: 118 of 250 solutions, status 1. So the
+    counters decide: a search that spent neither count and ran (``solve_s``) to the cap
+    ``cap_s`` was stopped by the clock, the only limit that is not a count; one that
+    ended earlier ran out of search (``"search"``), which is reproducible too.
     """
     if solutions >= budget:
         return "solutions"
     if branches >= branch_limit:
         return "branches"
-    return "clock"
+    return "clock" if solve_s >= 0.99 * cap_s else "search"
 
 
-def _status(routing: pywrapcp.RoutingModel, budget: int, branch_limit: int) -> str:
+def _status(routing: pywrapcp.RoutingModel, budget: int, branch_limit: int, solve_s: float,
+            cap_s: float) -> str:
     """OR-Tools status, :data:`CLOCK_STATUS` when the clock stopped it."""
     status = _ROUTING_STATUS.get(routing.status(), f"status {routing.status()}")
     solver = routing.solver()
-    stopped = stop_reason(solver.Solutions(), budget, solver.Branches(), branch_limit)
+    stopped = stop_reason(solver.Solutions(), budget, solver.Branches(), branch_limit,
+                          solve_s, cap_s)
     if status == "success" and stopped == "clock":
         return CLOCK_STATUS
     return status
