@@ -123,8 +123,9 @@ Search and reproducibility
     it never fires first. OR-Tools reports the same status whichever limit stopped the
     search, so :func:`stop_reason` reads the two counters: when neither was spent and
     the solve ran to the cap, the clock stopped it and the status is ``"time limit (not
-    reproducible)"``; otherwise the plan is the budget's, the same on every run. The search is single-threaded and our
-    model is built in a fixed order (no set or dict iteration decides a node or slot).
+    reproducible)"``; otherwise the plan is the budget's, the same on every run. The
+    search is single-threaded and our model is built in a fixed order (no set or dict
+    iteration decides a node or slot).
 """
 
 from __future__ import annotations
