@@ -106,14 +106,20 @@ def brute_force(inst: LagrangeInstance) -> float:
 
 def ascend(inst: LagrangeInstance, target: float, steps: int) -> float:
     """The engine's search for the bound alone: Polyak steps halved after 15 stalls."""
+    return ascend_with(inst, target, steps)[0]
+
+
+def ascend_with(inst: LagrangeInstance, target: float, steps: int) -> tuple[float, np.ndarray]:
+    """:func:`ascend`'s bound and the multipliers that gave it."""
     lam = np.where(np.isfinite(inst.h), inst.h, 0.0) * 0.5
     low = np.zeros(inst.n)
     high = np.where(np.isfinite(inst.h), inst.h, 10.0 * inst.cost.max() + 1.0)
     direction, lb, theta, stall = np.zeros(inst.n), -np.inf, 2.0, 0
+    best = lam
     for _ in range(steps):
         rel = relax(inst, lam)
         if rel.bound > lb + 1e-12 * abs(rel.bound):
-            lb, stall = rel.bound, 0
+            lb, stall, best = rel.bound, 0, lam
         else:
             stall += 1
             if stall >= 15:
@@ -122,7 +128,7 @@ def ascend(inst: LagrangeInstance, target: float, steps: int) -> float:
         if moved is None or theta < 1e-4:
             break
         lam, direction = moved
-    return lb
+    return lb, best
 
 
 # --- the relaxed site choice -------------------------------------------------------------

@@ -113,12 +113,12 @@ def relax(inst: LagrangeInstance, lam: np.ndarray, mu: float | None = None) -> R
     chosen = select_sites(inst, site_value)
     open_tier = np.full(inst.n_sites, -1, dtype=np.int64)
     open_tier[chosen] = tier[chosen]
-    x = _knapsack_x(len(knap.order), knap.start[chosen], knap.cut[chosen, tier[chosen]],
+    x = knapsack_x(len(knap.order), knap.start[chosen], knap.cut[chosen, tier[chosen]],
                     knap.frac[chosen, tier[chosen]])
     served = np.bincount(inst.dem[knap.order], weights=x, minlength=inst.n)
     unserved = (inst.h < lam) & inst.active
     grad = np.where(inst.active, 1.0 - served - unserved, 0.0)
-    bound = _point_terms(inst, lam) + float(site_value[chosen].sum())
+    bound = point_terms(inst, lam) + float(site_value[chosen].sum())
     grad_budget = 0.0
     if inst.budget is not None:
         bound -= mu * inst.budget
@@ -167,13 +167,13 @@ def knapsacks(inst: LagrangeInstance, lam: np.ndarray) -> Knapsacks:
     return Knapsacks(order, start, values, cut, frac)
 
 
-def _point_terms(inst: LagrangeInstance, lam: np.ndarray) -> float:
+def point_terms(inst: LagrangeInstance, lam: np.ndarray) -> float:
     """``sum_i lambda_i + min(0, h_i - lambda_i)`` over the points with supply."""
     penalty = np.minimum(0.0, np.where(inst.active, inst.h, 0.0) - lam)
     return float(lam[inst.active].sum() + penalty[inst.active].sum())
 
 
-def _knapsack_x(n_items: int, start: np.ndarray, cut: np.ndarray, frac: np.ndarray) -> np.ndarray:
+def knapsack_x(n_items: int, start: np.ndarray, cut: np.ndarray, frac: np.ndarray) -> np.ndarray:
     """Item values of the chosen knapsacks: 1 on ``[start, cut)``, ``frac`` at ``cut``."""
     mark = np.zeros(n_items + 1)
     np.add.at(mark, start, 1.0)
