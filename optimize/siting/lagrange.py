@@ -100,6 +100,7 @@ import time
 import numpy as np
 
 from optimize.errors import InfeasibleError, SpecificationError
+from optimize.siting.bound_budget import tighten
 from optimize.siting.lagrange_bound import (
     LagrangeInstance,
     Relaxation,
@@ -317,6 +318,14 @@ def _search(
         LOG.debug("frequency plan %.6g (best %.6g)", value, ub)
         if value < ub:
             ub, best = value, work
+    if dual is not None:  # the budget as a knapsack: bound and a plan within the budget
+        tight, tight_rel = tighten(inst, dual[0], low, high, ub)
+        lb = max(lb, tight)
+        if tight_rel is not None:
+            work = build_plan(inst, arcs, tight_rel.open_tier)
+            value = plan_value(inst, work)
+            if value < ub:
+                ub, best = value, work
     lb = float(lb - BOUND_SAFETY * abs(lb))
     if best is not None:
         centres = _centres(inst, best, dual, seed)
