@@ -126,3 +126,15 @@ def test_budget_bound_closes_on_the_binding_case() -> None:
     assert rel is not None
     assert plain <= lp + 1e-6 * abs(lp)
     assert bound > 1.2 * plain  # measured: 1.459 x the LP on seed 0
+
+
+def test_tighten_skips_a_slack_budget() -> None:
+    # 100 yuan buys two big stores: the relaxation's own choice fits, L_B = L, no DP run
+    inst = instance_of(tiny(0, budget_yuan=100.0))
+    lam = inst.h * 0.9
+    assert relax(inst, lam).mu == 0.0
+    assert tighten(inst, lam, np.zeros(inst.n), inst.h.copy(), 1e9) == (-np.inf, None)
+    bound, rel = tighten(dataclasses.replace(inst, budget=2.0), lam, np.zeros(inst.n),
+                         inst.h.copy(), 1e9)  # two small stores only: the DP runs
+    assert rel is not None and np.isfinite(bound)
+    assert np.bincount(rel.open_tier[rel.open_tier >= 0], minlength=2).tolist() == [2, 0]

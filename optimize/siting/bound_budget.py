@@ -52,6 +52,7 @@ from optimize.siting.lagrange_bound import (
     knapsack_x,
     knapsacks,
     point_terms,
+    relax,
 )
 
 MAX_BUDGET_UNITS = 4000  # budget units of the DP at most (coarser units stay valid)
@@ -165,9 +166,15 @@ def tighten(
     at most ``TIGHTEN_STEPS`` steps of :func:`optimize.siting.lagrange_bound.ascent_step`
     towards ``target`` (the best plan's value), the step factor halved after
     ``TIGHTEN_PATIENCE`` steps without a better bound. ``(-inf, None)`` where the DP does
-    not apply (:func:`budget_units`). A fixed count of steps: deterministic."""
+    not apply (:func:`budget_units`) or the budget is slack at ``lam`` (the relaxation's
+    own choice at ``mu = 0`` fits the budget, so the DP finds that same choice: no gain;
+    Linxia's siting, where only the store count binds, took 94 s with the DP against 70 s
+    without, on a machine shared with other jobs).
+    A fixed count of steps: deterministic."""
     units = budget_units(inst)
-    if units is None or (inst.n_sites - int((~inst.allowed).sum())) * (inst.p + 1) * (
+    if units is None or relax(inst, lam).mu <= 0.0:  # budget slack at lam: L_B = L, no gain
+        return -np.inf, None
+    if (inst.n_sites - int((~inst.allowed).sum())) * (inst.p + 1) * (
             units.budget + 1) > MAX_CHOICE_BYTES:
         return -np.inf, None
     best, best_rel = -np.inf, None
