@@ -14,6 +14,7 @@ import pytest
 from optimize.siting.bound_budget import (
     BudgetUnits,
     budget_units,
+    exact_knapsack_values,
     exact_selection,
     relax_budget,
     tighten,
@@ -138,3 +139,21 @@ def test_tighten_skips_a_slack_budget() -> None:
                          inst.h.copy(), 1e9)  # two small stores only: the DP runs
     assert rel is not None and np.isfinite(bound)
     assert np.bincount(rel.open_tier[rel.open_tier >= 0], minlength=2).tolist() == [2, 0]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_exact_knapsacks_match_enumeration(seed: int) -> None:
+    inst = instance_of(tiny(seed))
+    lam = np.random.default_rng(seed).uniform(0, 1.2, inst.n) * inst.h
+    values = exact_knapsack_values(inst, lam)
+    assert values is not None and values.shape == (inst.n_sites, 2)
+    lp = relax(inst, lam, mu=0.0).tier_value
+    for j, k in itertools.product(range(inst.n_sites), range(2)):
+        arcs = np.flatnonzero(inst.site == j)
+        best = 0.0
+        for pick in itertools.product((0, 1), repeat=len(arcs)):
+            chosen = arcs[np.array(pick, dtype=bool)]
+            if inst.q[inst.dem[chosen]].sum() <= inst.cap[k]:
+                best = min(best, float((inst.cost[chosen] - lam[inst.dem[chosen]]).sum()))
+        assert values[j, k] == pytest.approx(best)
+        assert values[j, k] >= lp[j, k] - 1e-6  # binary never beats the LP
