@@ -34,10 +34,12 @@ its own badly scaled subgradient. Now :func:`relax` chooses ``mu`` optimally for
 ``lambda`` (:func:`best_budget_multiplier`: the knapsacks do not depend on ``mu``, so this
 is a one-dimensional concave maximisation over the site choice alone) and
 :func:`ascent_step` scales the step by each point's supply with a deflected direction;
-the search reaches 22.28 M (0.04 % below the LP) in ~400 steps. Tried and not kept: exact
-0/1 knapsacks per site and tier (DP in 0.01 t) raise ``L`` at the LP's multipliers by
-0.66 % (22.43 M) at 20x the time per step; rounding the DP to 0.1 t or 1 t to make it
-cheap loses more than that (22.02 M, 15.75 M).
+the search reaches 22.28 M (0.04 % below the LP) in ~400 steps. Exact 0/1 knapsacks per
+site and tier (DP in 0.01 t) raise ``L`` at the LP's multipliers by 0.66 % (22.43 M) at
+20x the time per step, so they are not used in the steps, only once at the end
+(:mod:`optimize.siting.bound_budget`); rounding that DP to 0.1 t or 1 t to make it cheap
+loses more than it gains (22.02 M, 15.75 M). The bound that keeps the budget as a
+knapsack instead of pricing it is :mod:`optimize.siting.bound_budget`.
 """
 
 from __future__ import annotations
