@@ -42,8 +42,13 @@ and the budget row with ``mu >= 0``. For fixed multipliers the problem splits:
 
 ``L(lambda, mu) = sum_i lambda_i + sum_i min(0, h_i - lambda_i) + selection - mu B`` is a
 lower bound of the optimum for every ``lambda`` and ``mu >= 0`` (weak duality); the best one
-seen is reported. Multipliers follow subgradient steps with Polyak step sizes towards the
-best plan's value, the step factor halved after ``PATIENCE`` steps without a better bound.
+seen is reported. For each lambda the budget multiplier mu is the one that maximises L
+(``lagrange_bound.best_budget_multiplier``); lambda follows deflected, supply-scaled Polyak
+steps (``lagrange_bound.ascent_step``) towards the best plan's value, the step factor halved
+after ``PATIENCE`` steps without a better bound. After the search, where the budget binds,
+the bound keeps the budget as a knapsack (``bound_budget.tighten``: DP over stores x budget
+units, exact 0/1 knapsacks where cheap), and that DP's site and tier choice becomes one
+more plan.
 
 Plans (upper bound)
 -------------------
