@@ -24,6 +24,7 @@ from flask.typing import ResponseReturnValue
 from app.headlines import settlements_with_state
 from app.pages import MapCache, county_rows, plan_townships, route_sheets
 from app.plans import current_store
+from app.truck_plan import season_plan
 
 OPENAPI_FILE = Path(__file__).resolve().parent / "openapi.json"
 SEARCH_LIMIT = 20
@@ -73,8 +74,9 @@ def _layer(plan_id: str, layer: str) -> dict[str, Any]:
     """A layer as served: settlements carry each village's real state (app.headlines)."""
     store = current_store()
     data = store.layer(plan_id, layer)
-    return settlements_with_state(store.info(plan_id), data) if layer == "settlements" \
-        else data
+    # a truck plan's village states are those of its headline season (the map's default)
+    return settlements_with_state(season_plan(store.info(plan_id)), data) \
+        if layer == "settlements" else data
 
 
 @bp.get("/plans/<plan_id>/counties")
