@@ -188,6 +188,11 @@ class Scenario:
     county_stores: tuple[tuple[str, int, int | None], ...] = ()
     seasons: tuple[Season, ...] = ()
     tiers: tuple[StoreTier, ...] = field(default=DEFAULT_TIERS)
+    # Whole province only (optimize.pipeline.province.siting): the store quota policy of
+    # the one province-wide siting problem, "none" (the optimiser places the stores) or
+    # "prefecture" (rural-population shares as bands of +- store_quota_tolerance_pct).
+    store_quota: str = "none"
+    store_quota_tolerance_pct: float = 10.0
 
     def __post_init__(self) -> None:
         problems = self.problems()

@@ -25,10 +25,10 @@ from geodata.village_points import place_villages, read_osm_places
 from optimize.errors import SpecificationError
 from optimize.pipeline.assemble import assemble_plan
 from optimize.pipeline.network import network_frames, road_graph
-from optimize.pipeline.region import PROVINCE_CODE, Region, load_region, regional_share
+from optimize.pipeline.region import PROVINCE_CODE, Region, Share, load_region, regional_share
 from optimize.pipeline.routing import route_all
 from optimize.pipeline.settlements import candidate_sites, site_rules, with_legs, with_supply
-from optimize.pipeline.siting import DEFAULT_WALL_SAFETY, site
+from optimize.pipeline.siting import DEFAULT_WALL_SAFETY, SitedRegion, site
 from optimize.plan.io import Plan
 from optimize.scenario import Scenario
 
@@ -64,15 +64,35 @@ def plan_region(
     plan_id: str = "plan",
     progress: Progress | None = None,
     wall_safety: float = DEFAULT_WALL_SAFETY,
+    sited: SitedRegion | None = None,
 ) -> Plan:
     """Run the stages on a loaded region and return the finished plan.
 
     ``osm_path``: an OSM extract, clipped to the region, for the road graph and the
     villages it maps as named places. ``wall_safety``: the solvers' wall-clock caps as a
-    multiple of their deterministic budgets.
+    multiple of their deterministic budgets. ``sited``: the region's stores and their
+    villages decided elsewhere (the province's one siting problem); then steps 3-7's
+    siting is skipped and the region is routed on ``sited.graph`` as given.
     """
     report = progress or (lambda stage, fraction: None)
     share = regional_share(scenario, region.census)
+    if sited is None:
+        sited = site_region(scenario, region, share, osm_path=osm_path, report=report,
+                            wall_safety=wall_safety)
+    graph, net, sites, siting = sited.graph, sited.net, sited.sites, sited.siting
+    report("allocating trucks and routing (OR-Tools)", 0.55)
+    routing = route_all(scenario, graph, net, sites, siting, share.trucks, report,
+                        wall_safety=wall_safety)
+    report("assembling the plan", 0.97)
+    plan = assemble_plan(scenario, region, share, graph, net, sites, siting, routing, plan_id)
+    report("done", 1.0)
+    return plan
+
+
+def site_region(scenario: Scenario, region: Region, share: Share, *,
+                osm_path: str | Path | None, report: Progress,
+                wall_safety: float = DEFAULT_WALL_SAFETY) -> SitedRegion:
+    """Steps 3-7 (siting part): supply, candidate sites, road graph, arcs, siting."""
     villages = region.villages
     if osm_path is not None:
         villages = place_villages(villages, read_osm_places(osm_path))
@@ -85,10 +105,4 @@ def plan_region(
     net = network_frames(graph, settlements, sites, scenario)
     report("siting cold stores (OR-Tools CP-SAT)", 0.30)
     siting = site(scenario, net, sites, share, wall_safety=wall_safety)
-    report("allocating trucks and routing (OR-Tools)", 0.55)
-    routing = route_all(scenario, graph, net, sites, siting, share.trucks, report,
-                        wall_safety=wall_safety)
-    report("assembling the plan", 0.97)
-    plan = assemble_plan(scenario, region, share, graph, net, sites, siting, routing, plan_id)
-    report("done", 1.0)
-    return plan
+    return SitedRegion(graph, net, sites, siting)

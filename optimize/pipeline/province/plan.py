@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from geodata import datasets
+from optimize.pipeline.assemble import road_meta
+from optimize.pipeline.province.compare import decomposed_siting, siting_meta
 from optimize.pipeline.province.merge import merge_plans
-from optimize.pipeline.province.network import province_network
-from optimize.pipeline.province.repair import repair_borders
 from optimize.pipeline.province.seasons import seasonal_fleet
-from optimize.pipeline.province.solve import solve_on_dask, solve_region
+from optimize.pipeline.province.siting import region_part, site_province
+from optimize.pipeline.province.solve import WALL_SAFETY, solve_on_dask, solve_region
 from optimize.pipeline.province.tasks import region_tasks
 from optimize.pipeline.region import PROVINCE_CODE, load_region
 from optimize.plan.io import Plan
@@ -34,12 +36,12 @@ def plan_province(
     """Plan the whole province (``scenario.region_code == "62"``); see the package docstring.
 
     ``regions`` restricts the run to some prefectures (4-digit codes), each keeping the
-    share it has in the whole province. ``scheduler`` is the address of an existing Dask
-    scheduler (``tcp://HOST:PORT``; its workers must see ``data_dir`` at the same path);
-    without it a ``LocalCluster`` of ``n_workers`` single-threaded processes is started
-    and closed. ``osm_path`` is an OSM extract every worker can read at that path; each
-    region clips it to its polygon (the border repair still uses the approximate network,
-    and the plan says so).
+    share it has in the whole province (their stores and budgets are sited together).
+    ``scheduler`` is the address of an existing Dask scheduler (``tcp://HOST:PORT``; its
+    workers must see ``data_dir`` at the same path); without it a ``LocalCluster`` of
+    ``n_workers`` single-threaded processes is started and closed. ``osm_path`` is an OSM
+    extract of the province: the one siting problem runs on it (clipped to the chosen
+    prefectures) and every prefecture is routed on that graph.
     """
     report = progress or (lambda stage, fraction: None)
     root = datasets.data_dir(data_dir)
@@ -47,16 +49,21 @@ def plan_province(
     tasks = region_tasks(scenario, root, regions)
     seasons = seasonal_fleet(scenario, root, tasks)
     tasks = [seasons.task_for(t, scenario) for t in tasks]
-    report(f"solving {len(tasks)} prefectures on Dask", 0.03)
-    solve = functools.partial(solve_region, data_dir=str(root),
-                              osm_path=None if osm_path is None else str(osm_path))
+    report("siting the province's stores as one problem", 0.03)
+    sited = site_province(scenario, load_region(PROVINCE_CODE, root), tasks,
+                          osm_path=osm_path, wall_safety=WALL_SAFETY)
+    report("siting the prefectures alone, for comparison", 0.30)
+    comparison = decomposed_siting(scenario, sited, tasks)
+    tasks = [dataclasses.replace(t, sited=region_part(sited, t.code)) for t in tasks]
+    report(f"routing {len(tasks)} prefectures on Dask", 0.35)
+    solve = functools.partial(solve_region, data_dir=str(root))
     results = solve_on_dask(tasks, solve, scheduler=scheduler, n_workers=n_workers,
                             report=report, plan_id=plan_id)
-    report("merging the regional plans", 0.85)
-    merged = merge_plans(scenario, results, plan_id=plan_id, seasons=seasons)
-    report("repairing across prefecture borders", 0.90)
-    net = province_network(scenario, load_region(PROVINCE_CODE, root),
-                           [t.code for t in tasks])
-    repaired = repair_borders(merged, scenario, net)
+    report("merging the regional plans", 0.95)
+    network = road_meta(sited.graph, sited.net)
+    network["note"] = "one network over the chosen prefectures, across their borders: " \
+        + network["note"]
+    plan = merge_plans(scenario, results, siting=siting_meta(sited, comparison),
+                       road_network=network, plan_id=plan_id, seasons=seasons)
     report("done", 1.0)
-    return repaired
+    return plan

@@ -21,12 +21,14 @@ from optimize.errors import InfeasibleError, SpecificationError
 from optimize.pipeline.province.tasks import RegionTask
 from optimize.pipeline.region import Region, Share, load_region
 from optimize.pipeline.regional import plan_region
+from optimize.pipeline.siting import SitedRegion
 from optimize.plan.io import Plan
 from optimize.scenario import Scenario
 
 Progress = Callable[[str, float], None]
-#: A regional solve as a Dask task: (scenario, plan id) -> (plan, wall seconds).
-RegionSolve = Callable[[Scenario, str], tuple[Plan, float]]
+#: A regional solve as a Dask task: (scenario, plan id, the region's part of the province's
+#: siting or None) -> (plan, wall seconds).
+RegionSolve = Callable[[Scenario, str, SitedRegion | None], tuple[Plan, float]]
 #: Wall-clock safety cap of the regional solvers, as a multiple of their budgets.
 WALL_SAFETY = 10.0
 #: How long the client waits for an existing scheduler before giving up, seconds.
@@ -45,24 +47,26 @@ class RegionResult:
     time_s: float
 
 
-def solve_region(scenario: Scenario, plan_id: str, *, data_dir: str,
-                 osm_path: str | None = None,
+def solve_region(scenario: Scenario, plan_id: str, sited: SitedRegion | None = None, *,
+                 data_dir: str, osm_path: str | None = None,
                  wall_safety: float = WALL_SAFETY) -> tuple[Plan, float]:
     """One regional plan (runs on a Dask worker); returns the plan and its wall time.
 
-    ``osm_path``: an OSM extract covering the province (or at least the region), clipped
-    to the region; villages it maps as named places sit at their points.
+    ``sited``: the region's stores and villages from the province's one siting problem
+    (then the region is only routed); without it the region is sited alone. ``osm_path``:
+    an OSM extract covering the province (or at least the region), clipped to the region;
+    villages it maps as named places sit at their points.
     """
     started = time.perf_counter()
     region = load_region(scenario.region_code, datasets.data_dir(data_dir))
     plan = solve_loaded_region(scenario, region, plan_id, osm_path=osm_path,
-                               wall_safety=wall_safety)
+                               wall_safety=wall_safety, sited=sited)
     return plan, round(time.perf_counter() - started, 2)
 
 
 def solve_loaded_region(scenario: Scenario, region: Region, plan_id: str, *,
-                        osm_path: str | None = None,
-                        wall_safety: float = WALL_SAFETY) -> Plan:
+                        osm_path: str | None = None, wall_safety: float = WALL_SAFETY,
+                        sited: SitedRegion | None = None) -> Plan:
     """The regional plan of a loaded region with the province's wall-clock caps.
 
     Province workers share the cores with each other and with other jobs: measured on 2
@@ -71,7 +75,7 @@ def solve_loaded_region(scenario: Scenario, region: Region, plan_id: str, *,
     regional solves run with ``wall_safety`` (:data:`WALL_SAFETY`) instead.
     """
     return plan_region(scenario, region, osm_path=osm_path, plan_id=plan_id,
-                       wall_safety=wall_safety)
+                       wall_safety=wall_safety, sited=sited)
 
 
 def solve_on_dask(tasks: list[RegionTask], solve: RegionSolve, *, scheduler: str | None,
@@ -90,6 +94,7 @@ def solve_on_dask(tasks: list[RegionTask], solve: RegionSolve, *, scheduler: str
         futures = []
         for rank, task in enumerate(tasks):  # largest first, by priority too
             futures.append(client.submit(solve, task.scenario, f"{plan_id}-{task.code}",
+                                         task.sited,
                                          key=f"region-{task.code}-{plan_id}",
                                          priority=len(tasks) - rank, pure=False))
         task_of = {f.key: t for f, t in zip(futures, tasks, strict=True)}
