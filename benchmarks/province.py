@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import functools
 import json
 import math
 import os
@@ -45,12 +44,7 @@ import psutil
 
 from geodata import datasets, places
 from optimize.pipeline.entry import plan_for
-from optimize.pipeline.province.merge import merge_plans
-from optimize.pipeline.province.network import province_network
-from optimize.pipeline.province.repair import repair_borders
-from optimize.pipeline.province.seasons import seasonal_fleet
-from optimize.pipeline.province.solve import solve_loaded_region, solve_on_dask
-from optimize.pipeline.province.tasks import region_tasks
+from optimize.pipeline.province.plan import plan_province
 from optimize.pipeline.region import PROVINCE_CODE, load_region
 from optimize.plan.io import Plan
 from optimize.scenario import Scenario
@@ -155,10 +149,12 @@ def _one(args: argparse.Namespace) -> int:
         "plan_s": round(plan_s, 1),
         "settlements": plan.kpis["settlements"],
         "regions_time_s": {r["code"]: r["time_s"] for r in meta["regions"]},
-        "siting": {k: meta["solver"]["siting"][k] for k in ("status", "objective", "bound",
-                                                           "gap_pct")},
+        "siting": {k: meta["solver"]["siting"][k] for k in ("scope", "status", "objective",
+                                                           "bound", "gap_pct", "time_s",
+                                                           "build_s")},
         "routing_status": meta["solver"]["routing"]["status"],
-        "border_repair": {k: v for k, v in meta["border_repair"].items() if k != "moves"},
+        "decomposed": {k: v for k, v in (meta["solver"]["siting"].get("decomposed")
+                                         or {}).items() if k != "regions"},
         "kpis": plan.kpis,
     }, ensure_ascii=False, default=float))
     return 0
@@ -168,32 +164,14 @@ def _one(args: argparse.Namespace) -> int:
 def synthetic_plan(scenario: Scenario, *, total: int, workers: int, plan_id: str,
                    regions: list[str] | None = None) -> Plan:
     """SYNTHETIC: the whole-province plan with every village split into jittered copies
-    (:func:`split_villages`, ``total`` copies in the whole province), composed of the
-    province's public stages as ``plan_province`` composes them: the regions' solves and
-    the border repair's network see the copies; apportioning and seasons the real data."""
+    (:func:`split_villages`, ``total`` copies in the whole province): ``plan_province``
+    sites and routes the copies; apportioning and seasons use the real data."""
     root = datasets.data_dir(None)
-    tasks = region_tasks(scenario, root, regions)
-    seasons = seasonal_fleet(scenario, root, tasks)
-    tasks = [seasons.task_for(t, scenario) for t in tasks]
-    solve = functools.partial(solve_synthetic_region, data_dir=str(root), total=total)
-    results = solve_on_dask(tasks, solve, scheduler=None, n_workers=workers,
-                            report=lambda stage, fraction: None, plan_id=plan_id)
-    merged = merge_plans(scenario, results, plan_id=plan_id, seasons=seasons)
     province = load_region(PROVINCE_CODE, root)
     province = dataclasses.replace(province,
                                    villages=split_villages(province.villages, total=total))
-    net = province_network(scenario, province, [t.code for t in tasks])
-    return repair_borders(merged, scenario, net)
-
-
-def solve_synthetic_region(scenario: Scenario, plan_id: str, *, data_dir: str,
-                           total: int) -> tuple[Plan, float]:
-    """One region's solve (a Dask task) on its synthetic villages; plan and wall time."""
-    started = time.perf_counter()
-    region = load_region(scenario.region_code, Path(data_dir))
-    region = dataclasses.replace(region, villages=split_villages(region.villages, total=total))
-    plan = solve_loaded_region(scenario, region, plan_id)
-    return plan, round(time.perf_counter() - started, 2)
+    return plan_province(scenario, data_dir=root, n_workers=workers, regions=regions,
+                         plan_id=plan_id, province=province)
 
 
 def split_villages(villages: gpd.GeoDataFrame, *, total: int, jitter_m: float = 300.0,

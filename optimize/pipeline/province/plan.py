@@ -15,7 +15,7 @@ from optimize.pipeline.province.seasons import seasonal_fleet
 from optimize.pipeline.province.siting import region_part, site_province
 from optimize.pipeline.province.solve import WALL_SAFETY, solve_on_dask, solve_region
 from optimize.pipeline.province.tasks import region_tasks
-from optimize.pipeline.region import PROVINCE_CODE, load_region
+from optimize.pipeline.region import PROVINCE_CODE, Region, load_region
 from optimize.plan.io import Plan
 from optimize.scenario import Scenario
 
@@ -32,6 +32,7 @@ def plan_province(
     regions: Sequence[str] | None = None,
     plan_id: str = "plan",
     osm_path: str | Path | None = None,
+    province: Region | None = None,
 ) -> Plan:
     """Plan the whole province (``scenario.region_code == "62"``); see the package docstring.
 
@@ -50,7 +51,8 @@ def plan_province(
     seasons = seasonal_fleet(scenario, root, tasks)
     tasks = [seasons.task_for(t, scenario) for t in tasks]
     report("siting the province's stores as one problem", 0.03)
-    sited = site_province(scenario, load_region(PROVINCE_CODE, root), tasks,
+    province = province or load_region(PROVINCE_CODE, root)
+    sited = site_province(scenario, province, tasks,
                           osm_path=osm_path, wall_safety=WALL_SAFETY)
     report("siting the prefectures alone, for comparison", 0.30)
     comparison = decomposed_siting(scenario, sited, tasks)

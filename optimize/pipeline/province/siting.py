@@ -35,14 +35,13 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
-from shapely.ops import unary_union
 
-from geodata.village_points import place_villages, read_osm_places
 from optimize.errors import SpecificationError
-from optimize.pipeline.network import Network, network_frames, road_graph
+from optimize.pipeline.network import Network
+from optimize.pipeline.province.network import province_frames
 from optimize.pipeline.province.tasks import RegionTask, quota_problems
 from optimize.pipeline.region import Region
-from optimize.pipeline.settlements import candidate_sites, county_quotas, with_legs, with_supply
+from optimize.pipeline.settlements import county_quotas
 from optimize.pipeline.siting import SitedRegion, location_problem, quota_bands
 from optimize.scenario import Scenario
 from optimize.siting.problem import DEFAULT_WALL_SAFETY, LocationProblem, LocationResult
@@ -88,7 +87,8 @@ def site_province(scenario: Scenario, province: Region, tasks: Sequence[RegionTa
     if problems:
         raise SpecificationError(problems)
     started = time.perf_counter()
-    graph, net, sites = province_frames(scenario, province, tasks, osm_path)
+    graph, net, sites = province_frames(scenario, province, tasks, osm_path,
+                                        most_stores)
     groups, quota = quota_groups(scenario, net.settlements, sites, tasks)
     problem = location_problem(scenario, net, sites,
                                stores=sum(t.share.stores for t in tasks),
@@ -109,36 +109,6 @@ def province_engine(scenario: Scenario) -> str:
     if scenario.siting_engine != "auto":
         return scenario.siting_engine
     return "cpsat" if scenario.objective == "cost" else "lagrange"
-
-
-def province_frames(scenario: Scenario, province: Region, tasks: Sequence[RegionTask],
-                    osm_path: str | Path | None) -> tuple[nx.MultiDiGraph, Network,
-                                                          gpd.GeoDataFrame]:
-    """One graph over the chosen prefectures, their rural villages and candidate sites,
-    and the access arcs between them across prefecture borders.
-
-    Village legs use the province's township cells (as the border villages see them);
-    with ``osm_path`` the extract is clipped to the chosen prefectures' counties.
-    """
-    codes = [t.code for t in tasks]
-    villages = province.villages[province.villages["village_code"].str[:4].isin(codes)]
-    if osm_path is not None:
-        villages = place_villages(villages, read_osm_places(osm_path))
-    counties = province.counties[province.counties["county_code"].str[:4].isin(codes)]
-    whole = set(codes) == set(province.villages["village_code"].str[:4])
-    region = dataclasses.replace(
-        province, villages=villages,
-        polygon=province.polygon if whole else unary_union(list(counties.geometry)))
-    settlements = with_legs(with_supply(villages, province.census, scenario), province,
-                            scenario)
-    home = settlements["village_code"].str[:4]
-    parts = [candidate_sites(settlements[home == t.code], most_stores(scenario, t))
-             for t in tasks]
-    sites = pd.concat(parts).sort_values("village_code").reset_index(drop=True)
-    sites["region"] = sites["village_code"].str[:4]
-    graph = road_graph(scenario, region, osm_path)
-    net = network_frames(graph, settlements, gpd.GeoDataFrame(sites, crs=4326), scenario)
-    return graph, net, gpd.GeoDataFrame(sites, geometry="geometry", crs=4326)
 
 
 def most_stores(scenario: Scenario, task: RegionTask) -> int:
