@@ -41,7 +41,7 @@ TOWNS = {"629801001": (100.00, 2), "629801002": (100.30, 2),
 BORDER_VILLAGE = "629901001001"
 
 
-def _province() -> Region:
+def two_prefecture_province() -> Region:
     rows, towns = [], []
     for town, (lon, n) in TOWNS.items():
         county = town[:6]
@@ -78,7 +78,7 @@ def _scenario(**kw: object) -> Scenario:
                                   "siting_time_limit_s": 5.0, **kw})
 
 
-def _tasks(scenario: Scenario) -> list[RegionTask]:
+def two_prefecture_tasks(scenario: Scenario) -> list[RegionTask]:
     return [RegionTask(code, f"p{code}", n, Share(1, 1, 5_000_000.0, "one store each"),
                        dataclasses.replace(scenario, region_code=code))
             for code, n in (("6299", 5), ("6298", 4))]
@@ -87,7 +87,8 @@ def _tasks(scenario: Scenario) -> list[RegionTask]:
 @pytest.fixture(scope="module", params=["none", "prefecture"])
 def sited(request: pytest.FixtureRequest) -> tuple[Scenario, ProvinceSiting]:
     scenario = _scenario(store_quota=request.param, store_quota_tolerance_pct=0.0)
-    return scenario, site_province(scenario, _province(), _tasks(scenario))
+    return scenario, site_province(scenario, two_prefecture_province(),
+                                   two_prefecture_tasks(scenario))
 
 
 def test_supply_and_arcs_are_as_laid_out(sited: tuple[Scenario, ProvinceSiting]) -> None:
@@ -125,7 +126,7 @@ def test_one_problem_serves_the_border_village_across(
 
 def test_alone_the_border_village_is_lost(sited: tuple[Scenario, ProvinceSiting]) -> None:
     scenario, ps = sited
-    comparison = decomposed_siting(scenario, ps, _tasks(scenario))
+    comparison = decomposed_siting(scenario, ps, two_prefecture_tasks(scenario))
     rows = {row["code"]: row for row in comparison["regions"]}
     assert rows["6299"]["covered_supply_t"] == pytest.approx(40.0, abs=0.01)  # not B1
     assert rows["6298"]["covered_supply_t"] == pytest.approx(40.0, abs=0.01)
@@ -155,8 +156,8 @@ def test_objective_recomputes_from_the_plan(sited: tuple[Scenario, ProvinceSitin
 def test_prefecture_bands_bind_the_one_problem() -> None:
     scenario = _scenario(store_quota="prefecture", store_quota_tolerance_pct=0.0)
     tasks = [dataclasses.replace(t, share=dataclasses.replace(t.share, stores=2))
-             if t.code == "6299" else t for t in _tasks(scenario)]
-    ps = site_province(scenario, _province(), tasks)
+             if t.code == "6299" else t for t in two_prefecture_tasks(scenario)]
+    ps = site_province(scenario, two_prefecture_province(), tasks)
     assert ps.quota["bands"] == {"6299": {"min": 2, "max": 2}, "6298": {"min": 1, "max": 1}}
     assert sorted(ps.sites.iloc[ps.result.open_sites]["region"]) == ["6298", "6299", "6299"]
 
