@@ -30,13 +30,13 @@ import pandas as pd
 from optimize.pipeline.assemble import ENGINE_NAMES
 from optimize.pipeline.network import Network
 from optimize.pipeline.province.merge import BOUND_NOTE
-from optimize.pipeline.province.siting import ProvinceSiting
+from optimize.pipeline.province.siting import ProvinceProblem, ProvinceSiting
 from optimize.pipeline.province.tasks import MIN_REGION_SITING_S, RegionTask
 from optimize.pipeline.settlements import county_quotas
 from optimize.pipeline.siting import location_problem, weighted_sum_terms
 from optimize.scenario import Scenario
 from optimize.siting.lagrange import COVERAGE_FACTOR
-from optimize.siting.problem import DEFAULT_WALL_SAFETY, LocationResult
+from optimize.siting.problem import DEFAULT_WALL_SAFETY, LocationProblem, LocationResult
 from optimize.siting.result import gap_pct
 from optimize.siting.solve import solve_location
 
@@ -44,7 +44,7 @@ from optimize.siting.solve import solve_location
 COMPARISON_SHARE = 0.25
 
 
-def province_objective(ps: ProvinceSiting, access_time_s: np.ndarray) -> np.ndarray:
+def province_objective(ps: ProvinceProblem, access_time_s: np.ndarray) -> np.ndarray:
     """Each village's term of the province objective (t*s) for a plan's access times
     (-1 = unserved): :func:`optimize.pipeline.siting.weighted_sum_terms`."""
     settle = ps.net.settlements
@@ -53,7 +53,7 @@ def province_objective(ps: ProvinceSiting, access_time_s: np.ndarray) -> np.ndar
                               charged_villages(ps), longest_arc_s=ps.longest_arc_s)
 
 
-def charged_villages(ps: ProvinceSiting) -> np.ndarray:
+def charged_villages(ps: ProvinceProblem) -> np.ndarray:
     """Villages an unserved state is charged for: supply and an arc to an allowed site."""
     p = ps.problem
     allowed = np.ones(p.n_sites, dtype=bool)
@@ -63,36 +63,63 @@ def charged_villages(ps: ProvinceSiting) -> np.ndarray:
     return has_arc & (np.asarray(p.supply_t) > 0)
 
 
+#: One prefecture's decomposed problem: its task, its rows in the province problem and
+#: the problem cut at its border.
+RegionProblem = tuple[RegionTask, np.ndarray, LocationProblem]
+
+
 def decomposed_siting(scenario: Scenario, ps: ProvinceSiting, tasks: Sequence[RegionTask],
                       *, share: float = COMPARISON_SHARE,
                       wall_safety: float = DEFAULT_WALL_SAFETY) -> dict[str, Any]:
-    """Solve every prefecture alone (module docstring); ``meta.solver.siting.decomposed``.
-
-    The budget is ``share`` of the province solve's, split by rural village count (at
-    least :data:`MIN_REGION_SITING_S` each), as the old path split its budget.
-    """
+    """Solve every prefecture alone here, one after the other (:func:`decomposed_problems`,
+    :func:`decomposed_report`); ``plan_province`` solves them on Dask instead."""
     started = time.perf_counter()
-    home = ps.net.settlements["village_code"].str[:4].to_numpy()
+    problems = decomposed_problems(scenario, ps, tasks, share=share, wall_safety=wall_safety)
+    results = [solve_location(problem) for _, _, problem in problems]
+    return decomposed_report(ps, problems, results, share,
+                             round(time.perf_counter() - started, 2))
+
+
+def decomposed_problems(scenario: Scenario, pp: ProvinceProblem, tasks: Sequence[RegionTask],
+                        *, share: float = COMPARISON_SHARE,
+                        wall_safety: float = DEFAULT_WALL_SAFETY) -> list[RegionProblem]:
+    """Every prefecture's problem alone (module docstring). The budget is ``share`` of the
+    province solve's, split by rural village count (at least
+    :data:`MIN_REGION_SITING_S` each), as the old path split its budget."""
+    home = pp.net.settlements["village_code"].str[:4].to_numpy()
     total = max(len(home), 1)
-    access = np.full(len(home), -1, dtype=np.int64)
-    contribution = province_objective(ps, _access_times(ps.result, len(home)))
-    rows = []
+    out = []
     for task in tasks:
         limit = max(MIN_REGION_SITING_S, round(
             scenario.siting_time_limit_s * share * int((home == task.code).sum()) / total, 1))
-        idx, result = _solve_alone(scenario, ps, task, limit, wall_safety)
+        idx, problem = _alone(scenario, pp, task, limit, wall_safety)
+        out.append((task, idx, problem))
+    return out
+
+
+def decomposed_report(ps: ProvinceSiting, problems: Sequence[RegionProblem],
+                      results: Sequence[LocationResult], share: float,
+                      time_s: float) -> dict[str, Any]:
+    """``meta.solver.siting.decomposed`` from the prefectures' solves alone."""
+    n = len(ps.net.settlements)
+    access = np.full(n, -1, dtype=np.int64)
+    for (_, idx, _), result in zip(problems, results, strict=True):
         access[idx] = _access_times(result, len(idx))
-        region_obj = float(province_objective(ps, access)[idx].sum())
+    terms = province_objective(ps, access)
+    contribution = province_objective(ps, _access_times(ps.result, n))
+    rows = []
+    for (task, idx, problem), result in zip(problems, results, strict=True):
         rows.append({"code": task.code, "name": task.name, "stores": task.share.stores,
-                     "budget_yuan": task.share.budget_yuan, "time_limit_s": limit,
-                     "objective": region_obj, "engine_objective": float(result.objective),
+                     "budget_yuan": task.share.budget_yuan,
+                     "time_limit_s": problem.time_limit_s,
+                     "objective": float(terms[idx].sum()),
+                     "engine_objective": float(result.objective),
                      "bound": float(result.bound), "gap_pct": float(result.gap_pct),
                      "status": result.status, "engine": result.engine,
                      "time_s": round(float(result.time_s), 2),
                      "covered_supply_t": round(float(result.covered_supply_t), 3),
                      "province_plan_objective": float(contribution[idx].sum())})
-    return _summary(ps, rows, float(contribution.sum()), share,
-                    round(time.perf_counter() - started, 2))
+    return _summary(ps, rows, float(contribution.sum()), share, time_s)
 
 
 def _summary(ps: ProvinceSiting, rows: list[dict[str, Any]], province_obj: float,
@@ -123,25 +150,25 @@ def _access_times(result: LocationResult, n: int) -> np.ndarray:
                      f"{n} demand points")
 
 
-def _solve_alone(scenario: Scenario, ps: ProvinceSiting, task: RegionTask, limit_s: float,
-                 wall_safety: float) -> tuple[np.ndarray, LocationResult]:
-    """The prefecture's rows in the province problem and its solve alone."""
-    net = ps.net
+def _alone(scenario: Scenario, pp: ProvinceProblem, task: RegionTask, limit_s: float,
+           wall_safety: float) -> tuple[np.ndarray, LocationProblem]:
+    """The prefecture's rows in the province problem and its problem alone."""
+    net = pp.net
     idx = np.flatnonzero((net.settlements["village_code"].str[:4] == task.code).to_numpy())
-    site_idx = np.flatnonzero((ps.sites["region"] == task.code).to_numpy())
+    site_idx = np.flatnonzero((pp.sites["region"] == task.code).to_numpy())
     arcs = net.arcs[net.arcs["demand"].isin(idx) & net.arcs["site"].isin(site_idx)].copy()
     arcs["demand"] = pd.Series(np.arange(len(idx)), index=idx).reindex(arcs["demand"]).to_numpy()
     arcs["site"] = pd.Series(np.arange(len(site_idx)),
                              index=site_idx).reindex(arcs["site"]).to_numpy()
     settle = net.settlements.iloc[idx].reset_index(drop=True)
-    sites = ps.sites.iloc[site_idx].reset_index(drop=True)
+    sites = pp.sites.iloc[site_idx].reset_index(drop=True)
     sub = Network(settle, net.csr, net.settle_node[idx], net.settle_snap_m[idx],
                   net.off_network[idx], net.site_node[site_idx], arcs.reset_index(drop=True))
     problem = location_problem(scenario, sub, sites, stores=task.share.stores,
                                budget_yuan=task.share.budget_yuan,
                                groups=county_quotas(scenario, settle, sites),
                                wall_safety=wall_safety, time_limit_s=limit_s)
-    return idx, solve_location(dataclasses.replace(problem, engine=ps.result.engine))
+    return idx, dataclasses.replace(problem, engine=pp.problem.engine)
 
 
 def siting_meta(ps: ProvinceSiting, comparison: dict[str, Any] | None) -> dict[str, Any]:

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from geodata import datasets
 from optimize.pipeline.assemble import road_meta
-from optimize.pipeline.province.compare import decomposed_siting, siting_meta
+from optimize.pipeline.province.compare import (
+    COMPARISON_SHARE,
+    decomposed_problems,
+    decomposed_report,
+    siting_meta,
+)
 from optimize.pipeline.province.merge import merge_plans
 from optimize.pipeline.province.seasons import seasonal_fleet
-from optimize.pipeline.province.siting import region_part, site_province
-from optimize.pipeline.province.solve import WALL_SAFETY, solve_on_dask, solve_region
+from optimize.pipeline.province.siting import build_province, region_part, solve_province
+from optimize.pipeline.province.solve import WALL_SAFETY, open_client, solve_on_dask, solve_region
 from optimize.pipeline.province.tasks import region_tasks
 from optimize.pipeline.region import PROVINCE_CODE, Region, load_region
 from optimize.plan.io import Plan
 from optimize.scenario import Scenario
+from optimize.siting.solve import solve_location
 
 Progress = Callable[[str, float], None]
 
@@ -50,17 +57,24 @@ def plan_province(
     tasks = region_tasks(scenario, root, regions)
     seasons = seasonal_fleet(scenario, root, tasks)
     tasks = [seasons.task_for(t, scenario) for t in tasks]
-    report("siting the province's stores as one problem", 0.03)
-    province = province or load_region(PROVINCE_CODE, root)
-    sited = site_province(scenario, province, tasks,
-                          osm_path=osm_path, wall_safety=WALL_SAFETY)
-    report("siting the prefectures alone, for comparison", 0.30)
-    comparison = decomposed_siting(scenario, sited, tasks)
-    tasks = [dataclasses.replace(t, sited=region_part(sited, t.code)) for t in tasks]
-    report(f"routing {len(tasks)} prefectures on Dask", 0.35)
-    solve = functools.partial(solve_region, data_dir=str(root))
-    results = solve_on_dask(tasks, solve, scheduler=scheduler, n_workers=n_workers,
-                            report=report, plan_id=plan_id)
+    with open_client(scheduler, n_workers) as client:
+        report("building the province's siting problem", 0.02)
+        problem = build_province(scenario, province or load_region(PROVINCE_CODE, root),
+                                 tasks, osm_path=osm_path, wall_safety=WALL_SAFETY)
+        alone = decomposed_problems(scenario, problem, tasks, wall_safety=WALL_SAFETY)
+        started = time.perf_counter()
+        futures = [client.submit(solve_location, p, key=f"alone-{t.code}-{plan_id}",
+                                 pure=False) for t, _, p in alone]
+        report("siting the province's stores as one problem (and, on Dask, each "
+               "prefecture alone for comparison)", 0.05)
+        sited = solve_province(problem)
+        comparison = decomposed_report(sited, alone, client.gather(futures),
+                                       COMPARISON_SHARE,
+                                       round(time.perf_counter() - started, 2))
+        tasks = [dataclasses.replace(t, sited=region_part(sited, t.code)) for t in tasks]
+        report(f"routing {len(tasks)} prefectures on Dask", 0.35)
+        results = solve_on_dask(tasks, functools.partial(solve_region, data_dir=str(root)),
+                                client=client, report=report, plan_id=plan_id)
     report("merging the regional plans", 0.95)
     network = road_meta(sited.graph, sited.net)
     network["note"] = "one network over the chosen prefectures, across their borders: " \

@@ -49,22 +49,20 @@ from optimize.siting.solve import solve_location
 
 
 @dataclass(frozen=True, eq=False)
-class ProvinceSiting:
-    """The one problem of the province, its solution and what it was built from.
+class ProvinceProblem:
+    """The one problem of the province and what it was built from.
 
     ``net.settlements`` are the rural villages of the chosen prefectures (sorted by code),
     ``sites`` the candidate sites with their prefecture in ``region``; ``quota`` describes
-    the store quota policy in force; ``build_s`` and ``solve_s`` are wall seconds.
+    the store quota policy in force; ``build_s`` is wall seconds.
     """
 
     graph: nx.MultiDiGraph
     net: Network
     sites: gpd.GeoDataFrame
     problem: LocationProblem
-    result: LocationResult
     quota: dict[str, Any]
     build_s: float
-    solve_s: float
 
     @property
     def longest_arc_s(self) -> int:
@@ -75,14 +73,29 @@ class ProvinceSiting:
         return int(times.max(initial=0))
 
 
+@dataclass(frozen=True, eq=False)
+class ProvinceSiting(ProvinceProblem):
+    """The one problem solved: ``result`` and its wall seconds ``solve_s``."""
+
+    result: LocationResult
+    solve_s: float
+
+
 def site_province(scenario: Scenario, province: Region, tasks: Sequence[RegionTask], *,
                   osm_path: str | Path | None = None,
                   wall_safety: float = DEFAULT_WALL_SAFETY) -> ProvinceSiting:
-    """Site the stores of the prefectures of ``tasks`` as one problem (module docstring).
+    """Site the stores of the prefectures of ``tasks`` as one problem (module docstring):
+    :func:`build_province`, then :func:`solve_province`."""
+    return solve_province(build_province(scenario, province, tasks, osm_path=osm_path,
+                                         wall_safety=wall_safety))
 
-    Stores: the sum of the tasks' shares, exactly; budget: the sum of their store
-    budgets; siting budget: ``scenario.siting_time_limit_s``.
-    """
+
+def build_province(scenario: Scenario, province: Region, tasks: Sequence[RegionTask], *,
+                   osm_path: str | Path | None = None,
+                   wall_safety: float = DEFAULT_WALL_SAFETY) -> ProvinceProblem:
+    """The one problem of the prefectures of ``tasks``. Stores: the sum of the tasks'
+    shares, exactly; budget: the sum of their store budgets; siting budget:
+    ``scenario.siting_time_limit_s``; engine: :func:`province_engine`."""
     problems = quota_problems(scenario)
     if problems:
         raise SpecificationError(problems)
@@ -95,10 +108,16 @@ def site_province(scenario: Scenario, province: Region, tasks: Sequence[RegionTa
                                budget_yuan=sum(t.share.budget_yuan for t in tasks),
                                groups=groups, wall_safety=wall_safety)
     problem = dataclasses.replace(problem, engine=province_engine(scenario))
-    built = time.perf_counter()
-    result = solve_location(problem)
-    return ProvinceSiting(graph, net, sites, problem, result, quota,
-                          round(built - started, 2), round(time.perf_counter() - built, 2))
+    return ProvinceProblem(graph, net, sites, problem, quota,
+                           round(time.perf_counter() - started, 2))
+
+
+def solve_province(pp: ProvinceProblem) -> ProvinceSiting:
+    """Solve the one problem (:func:`optimize.siting.solve.solve_location`)."""
+    started = time.perf_counter()
+    result = solve_location(pp.problem)
+    return ProvinceSiting(pp.graph, pp.net, pp.sites, pp.problem, pp.quota, pp.build_s,
+                          result, round(time.perf_counter() - started, 2))
 
 
 def province_engine(scenario: Scenario) -> str:

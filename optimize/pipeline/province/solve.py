@@ -1,10 +1,11 @@
 """The regional solves of a whole-province plan, in parallel on ``dask.distributed``.
 
 Each prefecture is one task on a ``LocalCluster`` of single-threaded worker processes, or
-on an existing scheduler. CP-SAT and the routing search are seeded and budgeted in
-deterministic units, so the plan does not depend on the number of workers, the
-scheduling order or the machine's load (unless a wall-clock safety cap fires, which the
-statuses in ``meta["regions"]`` would show).
+on an existing scheduler (:func:`open_client`): its routing, given its part of the
+province's siting, or (without one) its whole regional plan. CP-SAT and the routing
+search are seeded and budgeted in deterministic units, so the plan does not depend on the
+number of workers, the scheduling order or the machine's load (unless a wall-clock safety
+cap fires, which the statuses in ``meta["regions"]`` would show).
 """
 
 from __future__ import annotations
@@ -78,42 +79,40 @@ def solve_loaded_region(scenario: Scenario, region: Region, plan_id: str, *,
                        wall_safety=wall_safety, sited=sited)
 
 
-def solve_on_dask(tasks: list[RegionTask], solve: RegionSolve, *, scheduler: str | None,
-                  n_workers: int, report: Progress, plan_id: str) -> list[RegionResult]:
-    """Run ``solve`` for every task on Dask (largest first); results by region code.
+def solve_on_dask(tasks: list[RegionTask], solve: RegionSolve, *, client: Any,
+                  report: Progress, plan_id: str) -> list[RegionResult]:
+    """Run ``solve`` for every task on ``client`` (largest first); results by region code.
 
-    ``scheduler``: the address of an existing scheduler (its workers must see the data at
-    the same paths); without it a ``LocalCluster`` of ``n_workers`` processes is started
-    and closed. ``solve`` must be picklable (a module-level function or a partial of one).
+    ``solve`` must be picklable (a module-level function or a partial of one).
     """
-    if scheduler is None and n_workers < 1:
-        raise SpecificationError([f"workers = {n_workers}: at least one worker is needed"])
-    with _client(scheduler, n_workers) as client:
-        from dask.distributed import as_completed
+    from dask.distributed import as_completed
 
-        futures = []
-        for rank, task in enumerate(tasks):  # largest first, by priority too
-            futures.append(client.submit(solve, task.scenario, f"{plan_id}-{task.code}",
-                                         task.sited,
-                                         key=f"region-{task.code}-{plan_id}",
-                                         priority=len(tasks) - rank, pure=False))
-        task_of = {f.key: t for f, t in zip(futures, tasks, strict=True)}
-        done: dict[str, RegionResult] = {}
-        for n, future in enumerate(as_completed(futures), 1):
-            task = task_of[future.key]
-            plan, time_s = _result(future, task)
-            done[task.code] = RegionResult(task.code, task.name, task.villages,
-                                           task.share, plan, time_s)
-            report(f"prefecture {task.code} {task.name} done ({n} of {len(tasks)})",
-                   0.03 + 0.8 * n / len(tasks))
+    futures = []
+    for rank, task in enumerate(tasks):  # largest first, by priority too
+        futures.append(client.submit(solve, task.scenario, f"{plan_id}-{task.code}",
+                                     task.sited, key=f"region-{task.code}-{plan_id}",
+                                     priority=len(tasks) - rank, pure=False))
+    task_of = {f.key: t for f, t in zip(futures, tasks, strict=True)}
+    done: dict[str, RegionResult] = {}
+    for n, future in enumerate(as_completed(futures), 1):
+        task = task_of[future.key]
+        plan, time_s = _result(future, task)
+        done[task.code] = RegionResult(task.code, task.name, task.villages,
+                                       task.share, plan, time_s)
+        report(f"prefecture {task.code} {task.name} done ({n} of {len(tasks)})",
+               0.35 + 0.6 * n / len(tasks))
     return [done[c] for c in sorted(done)]
 
 
 @contextlib.contextmanager
-def _client(scheduler: str | None, n_workers: int) -> Iterator[Any]:
-    """A client of a fresh ``LocalCluster`` (closed afterwards) or of ``scheduler``."""
+def open_client(scheduler: str | None, n_workers: int) -> Iterator[Any]:
+    """A client of a fresh ``LocalCluster`` of ``n_workers`` single-threaded processes
+    (closed afterwards), or of the existing scheduler at ``scheduler`` (its workers must
+    see the data at the same paths)."""
     from dask.distributed import Client, LocalCluster
 
+    if scheduler is None and n_workers < 1:
+        raise SpecificationError([f"workers = {n_workers}: at least one worker is needed"])
     cluster = None
     try:
         if scheduler is None:
