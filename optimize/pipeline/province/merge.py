@@ -154,7 +154,8 @@ def refresh(plan: Plan, scenario: Scenario) -> Plan:
     budget = float(meta["truck_budget"]["store_budget_yuan"])
     days = {r["code"]: float(r.get("harvest_peak_days", scenario.harvest_peak_days))
             for r in meta.get("regions", [])}
-    region_days = served["settlement_id"].str[:4].map(days).fillna(scenario.harvest_peak_days)
+    # a village is picked up on the days of the prefecture that routes its store
+    region_days = served["store_id"].str[:4].map(days).fillna(scenario.harvest_peak_days)
     daily = float((served["supply_t"] / region_days).sum())
     meta["kpis"] = compute_kpis(settle, stores, plan.routes, trucks=trucks,
                                 budget_yuan=budget, daily_pickup_t=daily)

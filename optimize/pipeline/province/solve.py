@@ -11,10 +11,13 @@ cap fires, which the statuses in ``meta["regions"]`` would show).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+import networkx as nx
 
 from geodata import datasets
 from geodata.errors import DataError
@@ -28,8 +31,9 @@ from optimize.scenario import Scenario
 
 Progress = Callable[[str, float], None]
 #: A regional solve as a Dask task: (scenario, plan id, the region's part of the province's
-#: siting or None) -> (plan, wall seconds).
-RegionSolve = Callable[[Scenario, str, SitedRegion | None], tuple[Plan, float]]
+#: siting or None, the graph it is routed on or None) -> (plan, wall seconds).
+RegionSolve = Callable[[Scenario, str, SitedRegion | None, nx.MultiDiGraph | None],
+                       tuple[Plan, float]]
 #: Wall-clock safety cap of the regional solvers, as a multiple of their budgets.
 WALL_SAFETY = 10.0
 #: How long the client waits for an existing scheduler before giving up, seconds.
@@ -48,17 +52,21 @@ class RegionResult:
     time_s: float
 
 
-def solve_region(scenario: Scenario, plan_id: str, sited: SitedRegion | None = None, *,
-                 data_dir: str, osm_path: str | None = None,
+def solve_region(scenario: Scenario, plan_id: str, sited: SitedRegion | None = None,
+                 graph: nx.MultiDiGraph | None = None, *, data_dir: str,
+                 osm_path: str | None = None,
                  wall_safety: float = WALL_SAFETY) -> tuple[Plan, float]:
     """One regional plan (runs on a Dask worker); returns the plan and its wall time.
 
     ``sited``: the region's stores and villages from the province's one siting problem
-    (then the region is only routed); without it the region is sited alone. ``osm_path``:
+    (then the region is only routed), on ``graph`` if given (sent to the workers once);
+    without it the region is sited alone. ``osm_path``:
     an OSM extract covering the province (or at least the region), clipped to the region;
     villages it maps as named places sit at their points.
     """
     started = time.perf_counter()
+    if sited is not None and graph is not None:
+        sited = dataclasses.replace(sited, graph=graph)
     region = load_region(scenario.region_code, datasets.data_dir(data_dir))
     plan = solve_loaded_region(scenario, region, plan_id, osm_path=osm_path,
                                wall_safety=wall_safety, sited=sited)
@@ -87,10 +95,17 @@ def solve_on_dask(tasks: list[RegionTask], solve: RegionSolve, *, client: Any,
     """
     from dask.distributed import as_completed
 
+    graphs = {id(t.sited.graph): t.sited.graph for t in tasks if t.sited is not None}
+    # each distinct graph (the province's one) goes to the workers once, not once per task
+    shared = {k: client.scatter(g, broadcast=True) for k, g in graphs.items()}
     futures = []
     for rank, task in enumerate(tasks):  # largest first, by priority too
+        sited, graph = task.sited, None
+        if sited is not None:
+            graph = shared[id(sited.graph)]
+            sited = dataclasses.replace(sited, graph=None)
         futures.append(client.submit(solve, task.scenario, f"{plan_id}-{task.code}",
-                                     task.sited, key=f"region-{task.code}-{plan_id}",
+                                     sited, graph, key=f"region-{task.code}-{plan_id}",
                                      priority=len(tasks) - rank, pure=False))
     task_of = {f.key: t for f, t in zip(futures, tasks, strict=True)}
     done: dict[str, RegionResult] = {}
