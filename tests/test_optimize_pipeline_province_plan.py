@@ -1,4 +1,4 @@
-"""The whole-province plan end to end: Dask solves, merge, border repair, the page.
+"""The whole-province plan end to end: one siting problem, Dask routing, merge, the page.
 
 The real runs use the two smallest prefectures, 6202 嘉峪关市 (10 rural villages, 1 store,
 1 truck by the province rule) and 6203 金昌市 (116 rural villages, 8 stores, 6 trucks), on
@@ -51,8 +51,9 @@ def test_small_province_plan_has_the_apportioned_figures(two_workers: Plan) -> N
     assert k["settlements"] == 10 + 116 and k["stores"] == 1 + 8 and k["trucks"] == 1 + 6
     regions = {r["code"]: r for r in two_workers.meta["regions"]}
     assert sorted(regions) == SMALL
-    assert (regions["6202"]["stores"], regions["6202"]["trucks"]) == (1, 1)
-    assert (regions["6203"]["stores"], regions["6203"]["trucks"]) == (8, 6)
+    assert (regions["6202"]["store_share"], regions["6202"]["trucks"]) == (1, 1)
+    assert (regions["6203"]["store_share"], regions["6203"]["trucks"]) == (8, 6)
+    assert regions["6202"]["stores"] + regions["6203"]["stores"] == 9  # placed by the solve
     assert k["budget_yuan"] == pytest.approx(regions["6202"]["budget_yuan"]
                                              + regions["6203"]["budget_yuan"])
     stores = two_workers.stores["store_id"]
@@ -60,10 +61,16 @@ def test_small_province_plan_has_the_apportioned_figures(two_workers: Plan) -> N
     assert two_workers.routes["route_id"].is_unique
     assert verify_plan(two_workers) == []
     siting = two_workers.meta["solver"]["siting"]
+    assert siting["scope"] == "province" and siting["quota"]["policy"] == "none"
     assert siting["objective"] == pytest.approx(sum(r["siting"]["objective"]
                                                     for r in regions.values()))
-    assert "decomposed problem" in siting["note"]
-    assert two_workers.meta["border_repair"]["moved"] == 0  # the two do not touch
+    # the documented formula recomputes the objective from the settlements layer
+    assert siting["objective_recomputed"] == pytest.approx(siting["objective"])
+    assert siting["bound"] <= siting["objective"] + 1e-6
+    decomposed = siting["decomposed"]
+    assert [r["code"] for r in decomposed["regions"]] == ["6203", "6202"]
+    assert decomposed["objective"] >= siting["bound"] - 1e-6  # a decomposed plan is a plan
+    assert "border_repair" not in two_workers.meta
     assert two_workers.meta["decomposition"]["wall_clock_caps_fired"] == []
 
 
