@@ -25,6 +25,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
+from optimize.errors import SpecificationError
 from optimize.pipeline.province.compare import (
     decomposed_siting,
     province_objective,
@@ -167,4 +168,5 @@ def test_quota_keys_are_checked() -> None:
     assert any("store_quota 'county'" in p for p in province_problems(bad))
     both = _scenario(store_quota="prefecture", county_min_stores=1)
     assert any("cannot be combined with county quotas" in p for p in province_problems(both))
-    assert province_problems(_scenario(store_quota_tolerance_pct=150.0))
+    with pytest.raises(SpecificationError, match="store_quota_tolerance_pct = 150"):
+        _scenario(store_quota_tolerance_pct=150.0)  # the scenario's own range (0-100 %)

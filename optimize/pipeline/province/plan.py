@@ -21,7 +21,9 @@ from optimize.pipeline.province.seasons import seasonal_fleet
 from optimize.pipeline.province.siting import build_province, region_part, solve_province
 from optimize.pipeline.province.solve import WALL_SAFETY, open_client, solve_on_dask, solve_region
 from optimize.pipeline.province.tasks import region_tasks
+from optimize.pipeline.province_fleet import province_store_drives, repack_province_plan
 from optimize.pipeline.region import PROVINCE_CODE, Region, load_region
+from optimize.pipeline.season_markets import load_markets
 from optimize.plan.io import Plan
 from optimize.scenario import Scenario
 from optimize.siting.solve import solve_location
@@ -53,6 +55,9 @@ def plan_province(
     """
     report = progress or (lambda stage, fraction: None)
     root = datasets.data_dir(data_dir)
+    # the markets table first: a bad table fails before any solving
+    markets = load_markets(scenario.markets_file, PROVINCE_CODE, root) \
+        if scenario.market_runs else None
     report("apportioning the province to prefectures", 0.01)
     tasks = region_tasks(scenario, root, regions)
     seasons = seasonal_fleet(scenario, root, tasks)
@@ -81,5 +86,10 @@ def plan_province(
         + network["note"]
     plan = merge_plans(scenario, results, siting=siting_meta(sited, comparison),
                        road_network=network, plan_id=plan_id, seasons=seasons)
+    report("packing the province's fleet over every prefecture's trips, then market runs",
+           0.96)
+    ids, drive_s, drive_m = province_store_drives(sited.net, plan.stores)
+    plan = repack_province_plan(plan, scenario, ids, drive_s, drive_m,
+                                int(plan.meta["truck_budget"]["trucks"]), markets=markets)
     report("done", 1.0)
     return plan

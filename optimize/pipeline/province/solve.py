@@ -83,8 +83,12 @@ def solve_loaded_region(scenario: Scenario, region: Region, plan_id: str, *,
     solvers' default 3 x cap fired in normal runs and made them machine-dependent; the
     regional solves run with ``wall_safety`` (:data:`WALL_SAFETY`) instead.
     """
-    return plan_region(scenario, region, osm_path=osm_path, plan_id=plan_id,
-                       wall_safety=wall_safety, sited=sited)
+    # every trip the stores need (no fleet limit, no market runs): the province's one
+    # fleet is packed over all prefectures' trips afterwards, then runs to market
+    # (optimize.pipeline.province_fleet)
+    routed_only = dataclasses.replace(scenario, market_runs=False)
+    return plan_region(routed_only, region, osm_path=osm_path, plan_id=plan_id,
+                       wall_safety=wall_safety, sited=sited, fleet_trucks=0)
 
 
 def solve_on_dask(tasks: list[RegionTask], solve: RegionSolve, *, client: Any,
