@@ -17,8 +17,11 @@ _line = line_problem
 
 
 def test_search_budget_is_a_formula_not_a_clock() -> None:
-    assert default_search_solutions(15, 2.0) == 1777
-    assert default_search_solutions(60, 5.0) == 277
+    # 2 s / (2.5e-4 x 15 + 4e-6 x 225 = 4.65e-3 s) = 430.1; was 1,777 (2.5 CPU s).
+    assert default_search_solutions(15, 2.0) == 430
+    # 2 / (0.010 + 0.0064) = 121.95; 5 / (0.015 + 0.0144) = 170.07.
+    assert default_search_solutions(40, 2.0) == 121
+    assert default_search_solutions(60, 5.0) == 170
     assert default_search_solutions(1000, 2.0) == 50
     assert default_search_solutions(1, 100.0) == 5_000
 

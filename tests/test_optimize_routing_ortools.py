@@ -17,6 +17,7 @@ import pytest
 from optimize.errors import SpecificationError
 from optimize.routing.bounds import default_drop_penalty
 from optimize.routing.check import check_trips
+from optimize.routing.ortools import CLOCK_STATUS, search_parameters, stop_reason, wall_cap_s
 from optimize.routing.problem import RoutingProblem, RoutingResult
 from optimize.routing.screen import screen_pickups
 from optimize.routing.solve import solve_routing
@@ -214,3 +215,25 @@ def test_deliveries_fix_the_visiting_order() -> None:
     assert check_trips(problem, result) == []
     (trip,) = result.trips
     assert (trip.stops, trip.start_load_t, trip.load_after_t) == ((1, 0), 1.5, (1.0, 2.0))
+
+
+# -- which limit stopped the search ------------------------------------------------------
+def test_stop_reason_reads_the_two_counters() -> None:
+    # OR-Tools reports ROUTING_SUCCESS for every limit, so the counters decide; the
+    # clock only when the solve also ran to the cap (here 2 s).
+    assert stop_reason(250, 250, 1_664, 200_000, solve_s=6.5, cap_s=7.0) == "solutions"
+    assert stop_reason(1, 5_000, 50_000, 50_000, solve_s=0.3, cap_s=2.0) == "branches"
+    assert stop_reason(118, 250, 783, 200_000, solve_s=2.004, cap_s=2.0) == "clock"
+    assert stop_reason(3, 250, 40, 200_000, solve_s=0.01, cap_s=2.0) == "search"
+
+
+def test_every_clock_limit_of_the_search_is_the_safety_cap() -> None:
+    # time_limit_s 2, wall_safety 3 -> cap 3 x 2 + 1 = 7 s; lns_time_limit (100 ms by
+    # default, a per-move clock) is raised to the cap so it cannot fire first.
+    problem = _line([10, 20], [1, 1], time_limit_s=2.0, wall_safety=3.0)
+    params = search_parameters(problem, 123)
+    assert wall_cap_s(problem) == 7.0
+    assert params.solution_limit == 123
+    assert params.time_limit.ToMilliseconds() == 7_000
+    assert params.lns_time_limit.ToMilliseconds() == 7_000
+    assert CLOCK_STATUS == "time limit (not reproducible)"

@@ -15,9 +15,13 @@ import numpy as np
 from optimize.routing.problem import RoutingProblem, TruckType, kg_down, kg_up
 from optimize.routing.screen import pickup_reasons
 
-#: Assumed search cost per accepted solution per squared pickup count, seconds
-#: (measured 1.7e-6 to 2.9e-6; see :func:`default_search_solutions`).
-SEARCH_S_PER_PICKUP2 = 5e-6
+#: Assumed CPU cost of one accepted guided-local-search solution, seconds, as
+#: ``SEARCH_S_PER_PICKUP * n + SEARCH_S_PER_PICKUP2 * n ** 2`` (an upper envelope of the
+#: measurements in :func:`default_search_solutions`).
+SEARCH_S_PER_PICKUP = 2.5e-4
+SEARCH_S_PER_PICKUP2 = 4e-6
+#: Share of ``time_limit_s`` the budget is sized to use, in CPU seconds, at that cost.
+SEARCH_CPU_SHARE = 1.0
 SEARCH_MIN_SOLUTIONS = 50
 SEARCH_MAX_SOLUTIONS = 5_000
 
@@ -46,19 +50,36 @@ def default_search_solutions(n_pickups: int, time_limit_s: float) -> int:
 
     The budget is a fixed formula of the problem, never a clock reading, so the same
     problem always gets the same amount of search and the same plan. It converts the
-    time limit with a cost model measured on seeded instances (8 to 100 pickups, 1 to 3
-    trips, OR-Tools 9.15, one core): one accepted guided-local-search solution cost
-    1.7 to 2.9 microseconds times ``n_pickups ** 2``. :data:`SEARCH_S_PER_PICKUP2`
-    assumes 5 microseconds, so on that machine the search uses about half the limit and a
-    machine up to twice as slow still stops at the budget, not the wall clock. The
-    budget is clamped to ``[SEARCH_MIN_SOLUTIONS, SEARCH_MAX_SOLUTIONS]``: the floor
-    buys some improvement on large stores even under a short limit (there the wall-clock
-    cap may fire, and the status says so); the cap stops tiny stores, whose ``n ** 2`` is
-    small, from searching long for nothing (15-pickup stores stopped improving within a
-    few hundred solutions).
+    time limit with a CPU-cost model measured with OR-Tools 9.15 on this project's
+    2-core machine under the usual load (load average 7 to 9; wall time ran 3 to 6 x CPU
+    time). CPU milliseconds per accepted solution, 200 solutions each:
+
+    =============  =====  =====  =====  =====
+    pickups         10     20     40     80
+    =============  =====  =====  =====  =====
+    3 trips/truck   1.05   2.3    7.9    27.9
+    crop limits     3.0    3.9    10.2   15.0
+    =============  =====  =====  =====  =====
+
+    (first row: seeded stores, ``n // 8`` trucks of 3 trips; second: one single-trip
+    truck per pickup with per-pickup freshness limits, the pipeline's trip model).
+    The earlier model, ``5e-6 x n ** 2`` s, was 3 to 5 times too cheap: a 40-pickup
+    store got 250 solutions, about 2 CPU s for a 2 s limit, 6.5 to 7 s of wall time
+    under load, and the 7 s cap (3 x 2 + 1) cut 4 of 8 runs short, each then a
+    different plan. The cost model (:data:`SEARCH_S_PER_PICKUP`,
+    :data:`SEARCH_S_PER_PICKUP2`) lies above every measurement (1.6 to 2.8 times at 20
+    to 40 pickups) and the budget spends :data:`SEARCH_CPU_SHARE` of the limit at that
+    cost, so the search takes about half the limit in CPU time, at most all of it (40
+    pickups, 2 s: 121 solutions, 0.8 CPU s for the whole solve, 2.8 to 4.8 s wall at
+    load 8 to 9, under the 7 s cap). The budget is clamped to
+    ``[SEARCH_MIN_SOLUTIONS, SEARCH_MAX_SOLUTIONS]``: the floor buys some improvement
+    on large stores even under a short limit (there the wall-clock cap may fire, and
+    the status says so); the ceiling stops tiny stores from searching long for nothing
+    (15-pickup stores stopped improving within a few hundred solutions).
     """
-    per_solution_s = SEARCH_S_PER_PICKUP2 * max(n_pickups, 1) ** 2
-    budget = math.floor(time_limit_s / per_solution_s)
+    n = max(n_pickups, 1)
+    per_solution_s = SEARCH_S_PER_PICKUP * n + SEARCH_S_PER_PICKUP2 * n ** 2
+    budget = math.floor(SEARCH_CPU_SHARE * time_limit_s / per_solution_s)
     return min(max(budget, SEARCH_MIN_SOLUTIONS), SEARCH_MAX_SOLUTIONS)
 
 

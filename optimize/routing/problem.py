@@ -100,8 +100,10 @@ class RoutingProblem:
         any complete solution's distance (see
         :func:`~optimize.routing.bounds.default_drop_penalty`).
     time_limit_s
-        Search effort in seconds: converted to a reproducible solution budget (see
-        ``search_solutions``) and also kept as a wall-clock safety cap.
+        Search effort in seconds: converted by a measured CPU-cost formula to a
+        reproducible solution budget (see ``search_solutions``; PyVRP: an iteration
+        count), about half of it in CPU time; the wall-clock safety cap is
+        ``wall_safety x time_limit_s + 1`` seconds.
     seed
         Recorded for the pipeline's provenance. OR-Tools routing local search has no
         random component at these settings, so the plan does not depend on it.
@@ -142,12 +144,15 @@ class RoutingProblem:
         :mod:`optimize.routing.ortools`). ``None``: none.
     wall_safety
         Wall-clock safety cap of the search as a multiple of ``time_limit_s`` (> 0): the
-        OR-Tools search stops after ``wall_safety x time_limit_s + 1`` seconds at the
-        latest. It sits well above the reproducible budget so that a loaded machine still
-        finishes that budget; it fires only on a pathological slowdown, and the status then
-        says ``"time limit (not reproducible)"`` (see "Search and reproducibility" in
-        :mod:`optimize.routing.ortools`). A caller that expects heavy load (the whole
-        province on few cores) raises it with ``dataclasses.replace``.
+        search stops after ``wall_safety x time_limit_s + 1`` seconds at the latest (the
+        OR-Tools time limit and its per-move ``lns_time_limit``; PyVRP gets its share).
+        It sits well above the reproducible budget so that a loaded machine still
+        finishes that budget (at 3: until a process gets less than about a sixth of a
+        core); when it fires first, read from the solution and branch counters, not the
+        clock, the status says ``"time limit (not reproducible)"`` (see "Search and
+        reproducibility" in :mod:`optimize.routing.ortools`). A caller that expects
+        heavy load (the whole province on few cores) raises it with
+        ``dataclasses.replace``.
     """
 
     time_s: np.ndarray
@@ -304,9 +309,10 @@ class RoutingResult:
     unserved
         ``(pickup index, reason)`` for every pickup not on a trip, sorted by index.
     status
-        ``"success"`` (search stopped at its reproducible budget), ``"time limit (not
-        reproducible)"``, ``"no pickups"``, ``"nothing to route"`` (all screened out) or
-        an OR-Tools failure.
+        ``"success"`` (search stopped at its reproducible budget: the same problem gives
+        the same result), ``"time limit (not reproducible)"`` (the wall-clock cap stopped
+        the search first, so the plan depends on the machine's load), ``"no pickups"``,
+        ``"nothing to route"`` (all screened out) or an OR-Tools failure.
     objective
         OR-Tools objective: metres driven plus drop penalties of the pickups the solver
         left out (screened pickups are not in the model); with ``trucks`` given,

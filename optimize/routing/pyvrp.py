@@ -29,13 +29,19 @@ solves the store instead; the status says so. Under ``"pyvrp"`` the plan is retu
 measurement and tests: it shows what the cheapest routes do to freshness).
 
 Reproducibility: PyVRP is stopped by an iteration count derived from ``time_limit_s``
-(:func:`pyvrp_iterations`), with the time limit as a wall-clock cap; same problem, same
-seed, same plan, unless the cap fires.
+(:func:`pyvrp_iterations`), with a wall-clock safety cap: its share of
+:func:`~optimize.routing.ortools.wall_cap_s` (``wall_safety x time_limit_s + 1``).
+Whether the cap fired is read from the iteration count PyVRP reports, not guessed from
+the clock: same problem, same seed, same plan, unless the status says
+``"time limit (not reproducible)"``. The OR-Tools fallback gets a fixed share of the
+limit (``1 - AUTO_PYVRP_SHARE``), never "the time left", which would make its budget a
+clock reading.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 import warnings
 from typing import Any
@@ -44,24 +50,34 @@ import numpy as np
 
 from optimize.routing.bounds import default_drop_penalty
 from optimize.routing.check import check_trips
-from optimize.routing.ortools import solve_ortools
+from optimize.routing.ortools import CLOCK_STATUS, solve_ortools, wall_cap_s
 from optimize.routing.problem import RoutingProblem, RoutingResult, Trip, kg_down
 from optimize.routing.schedule import routing_result, schedule_trips
 from optimize.routing.screen import fleet_reason, sub_problem
 
-#: PyVRP iterations granted per second of ``time_limit_s``. Measured on stores of 15 to
-#: 60 pickups (one core): 2,000 to 9,000 iterations per second, so the count, not the
-#: clock, normally ends the search.
-PYVRP_ITERATIONS_PER_S = 1_000
+#: Assumed CPU cost of one PyVRP iteration per pickup, seconds. Measured with PyVRP
+#: 0.14.1 on this project's 2-core machine at load 8 (seeded stores, ``n // 8`` trucks of
+#: 3 trips, 500 iterations): 0.33 ms at 15 pickups, 2.1 ms at 40, 5.1 ms at 80, i.e. 22
+#: to 64 microseconds per pickup; 70 lies above all three. (The earlier flat 1,000
+#: iterations per second of the limit asked for 2,000 iterations, 4.2 CPU s, of a
+#: 40-pickup store in 2 s, and the clock cap stopped every run.)
+PYVRP_S_PER_ITERATION_PICKUP = 7e-5
 PYVRP_MIN_ITERATIONS = 200
 #: Share of ``time_limit_s`` PyVRP may use under ``"auto"``; the rest is kept for the
 #: OR-Tools fallback, so the whole solve stays within the limit.
 AUTO_PYVRP_SHARE = 0.5
 
 
-def pyvrp_iterations(problem: RoutingProblem) -> int:
-    """Deterministic PyVRP budget: ``PYVRP_ITERATIONS_PER_S`` per second of the limit."""
-    return max(PYVRP_MIN_ITERATIONS, round(problem.time_limit_s * PYVRP_ITERATIONS_PER_S))
+def pyvrp_iterations(problem: RoutingProblem, n_routed: int) -> int:
+    """Deterministic PyVRP budget for ``n_routed`` pickups: a formula, never a clock.
+
+    ``share x time_limit_s / (PYVRP_S_PER_ITERATION_PICKUP x n_routed)``, at least
+    :data:`PYVRP_MIN_ITERATIONS`; ``share`` is :data:`AUTO_PYVRP_SHARE` under ``"auto"``
+    (the rest of the limit is the OR-Tools fallback's) and 1 under ``"pyvrp"``.
+    """
+    share = 1.0 if problem.engine == "pyvrp" else AUTO_PYVRP_SHARE
+    per_iteration_s = PYVRP_S_PER_ITERATION_PICKUP * max(n_routed, 1)
+    return max(PYVRP_MIN_ITERATIONS, math.floor(share * problem.time_limit_s / per_iteration_s))
 
 
 def _store_data(problem: RoutingProblem, keep: list[int], required: bool) -> Any:
@@ -87,32 +103,35 @@ def _store_data(problem: RoutingProblem, keep: list[int], required: bool) -> Any
 
 
 def _search(problem: RoutingProblem, keep: list[int], started: float, cap_s: float,
-            required: bool) -> Any:
-    """PyVRP's best solution within the iteration budget and the wall-clock cap."""
+            required: bool) -> tuple[Any, bool]:
+    """PyVRP's best solution, and whether it ran its whole iteration budget (not the cap)."""
     import pyvrp
     from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
     data = _store_data(problem, keep, required)
     left_s = max(cap_s - (time.perf_counter() - started), 0.01)
-    stop = MultipleCriteria([MaxIterations(pyvrp_iterations(problem)), MaxRuntime(left_s)])
+    budget = pyvrp_iterations(problem, len(keep))
+    stop = MultipleCriteria([MaxIterations(budget), MaxRuntime(left_s)])
     with warnings.catch_warnings():  # "struggles to find a feasible solution": handled
         warnings.simplefilter("ignore", pyvrp.exceptions.PenaltyBoundWarning)
-        return pyvrp.solve(data, stop=stop, seed=problem.seed, display=False,
-                           collect_stats=False).best
+        result = pyvrp.solve(data, stop=stop, seed=problem.seed, display=False,
+                             collect_stats=False)
+    return result.best, result.num_iterations >= budget
 
 
 def _pyvrp_routes(problem: RoutingProblem, keep: list[int], started: float,
-                  cap_s: float) -> tuple[list[list[tuple[int, ...]]], str] | None:
-    """Per truck, its non-empty trips as pickup indices, and a status.
+                  cap_s: float) -> tuple[list[list[tuple[int, ...]]] | None, bool]:
+    """Per truck, its non-empty trips as pickup indices; and whether every budget was spent.
 
-    ``cap_s`` is the wall-clock cap in seconds since ``started``. ``None`` when, under
-    ``"auto"``, PyVRP found no plan serving every pickup.
+    ``cap_s`` is the wall-clock cap in seconds since ``started``. The trips are ``None``
+    when, under ``"auto"``, PyVRP found no plan serving every pickup.
     """
-    best = _search(problem, keep, started, cap_s, required=True)
+    best, spent = _search(problem, keep, started, cap_s, required=True)
     if not best.is_feasible():
         if problem.engine == "auto":
-            return None
-        best = _search(problem, keep, started, cap_s, required=False)
+            return None, spent
+        best, spent_again = _search(problem, keep, started, cap_s, required=False)
+        spent = spent and spent_again
     out: list[list[tuple[int, ...]]] = [[] for _ in range(problem.n_trucks)]
     for v, route in enumerate(best.routes()):
         trips: dict[int, list[int]] = {}
@@ -120,8 +139,7 @@ def _pyvrp_routes(problem: RoutingProblem, keep: list[int], started: float,
             if act.is_client():
                 trips.setdefault(act.trip, []).append(keep[act.idx])
         out[v] = [tuple(stops) for _, stops in sorted(trips.items())]
-    timed_out = time.perf_counter() - started >= cap_s
-    return out, "time limit (not reproducible)" if timed_out else "success"
+    return out, spent
 
 
 def solve_store_pyvrp(problem: RoutingProblem, keep: list[int], unserved: dict[int, str],
@@ -140,11 +158,11 @@ def solve_store_pyvrp(problem: RoutingProblem, keep: list[int], unserved: dict[i
         ``time.perf_counter()`` when the solve began, for the wall-clock accounting.
     """
     share = 1.0 if problem.engine == "pyvrp" else AUTO_PYVRP_SHARE
-    found = _pyvrp_routes(problem, keep, started, share * problem.time_limit_s)
-    if found is None:
-        return _fallback(problem, keep, unserved, started, "PyVRP found no plan serving "
-                         "every pickup")
-    routes, status = found
+    routes, spent = _pyvrp_routes(problem, keep, started, share * wall_cap_s(problem))
+    if routes is None:
+        return _fallback(problem, keep, unserved, started, spent,
+                         "PyVRP found no plan serving every pickup")
+    status = "success" if spent else CLOCK_STATUS
     trips = [dataclasses.replace(t, engine="pyvrp") for t in schedule_trips(problem, routes)]
     served = {s for t in trips for s in t.stops}
     left = dict(unserved)
@@ -156,17 +174,21 @@ def solve_store_pyvrp(problem: RoutingProblem, keep: list[int], unserved: dict[i
     broken = check_trips(problem, result)
     if not broken:
         return result
-    return _fallback(problem, keep, unserved, started,
+    return _fallback(problem, keep, unserved, started, spent,
                      f"the PyVRP plan broke {len(broken)} limit(s), first: {broken[0]}")
 
 
 def _fallback(problem: RoutingProblem, keep: list[int], unserved: dict[int, str],
-              started: float, why: str) -> RoutingResult:
-    """OR-Tools on the time left, with ``why`` appended to its status."""
-    left_s = max(problem.time_limit_s - (time.perf_counter() - started), 0.05)
-    rest = dataclasses.replace(problem, time_limit_s=left_s)
+              started: float, spent: bool, why: str) -> RoutingResult:
+    """OR-Tools on its fixed share of the limit, with ``why`` appended to its status.
+
+    When the clock, not the budget, stopped PyVRP (``spent`` false), the fallback itself
+    depended on the clock, so the status is :data:`CLOCK_STATUS` whatever OR-Tools did.
+    """
+    rest = dataclasses.replace(problem, time_limit_s=(1 - AUTO_PYVRP_SHARE) * problem.time_limit_s)
     fallback = solve_ortools(rest, keep, dict(unserved), started)
-    return dataclasses.replace(fallback, status=f"{fallback.status}; OR-Tools used: {why}")
+    head = fallback.status if spent else CLOCK_STATUS
+    return dataclasses.replace(fallback, status=f"{head}; OR-Tools used: {why}")
 
 
 def _objective(problem: RoutingProblem, trips: list[Trip], left: dict[int, str],
