@@ -104,7 +104,14 @@ import time
 import numpy as np
 
 from optimize.errors import InfeasibleError, SpecificationError
-from optimize.siting.lagrange_bound import LagrangeInstance, Relaxation, relax, select_sites
+from optimize.siting.bound_budget import tighten
+from optimize.siting.lagrange_bound import (
+    LagrangeInstance,
+    Relaxation,
+    ascent_step,
+    relax,
+    select_sites,
+)
 from optimize.siting.lagrange_lns import LnsWindows
 from optimize.siting.lagrange_plans import (
     ArcLists,
@@ -270,15 +277,14 @@ def _search(
 ) -> tuple[float, float, WorkPlan | None]:
     """Subgradient ascent with plans every ``HEURISTIC_EVERY`` steps; (LB, UB, best plan)."""
     lam, low, high = _initial_multipliers(inst)
-    fixed = low >= high
-    mu_scaled, sub_scale = 0.0, float(max(inst.sub.max(), 1.0))
+    direction = np.zeros(inst.n)
     lb, ub, best = -np.inf, np.inf, None
     theta, stall = THETA0, 0
     dual: tuple[np.ndarray, Relaxation] | None = None  # multipliers of the best bound
     tried: set[bytes] = set()
     often = np.zeros(inst.n_sites)  # how often each site opened once the steps got small
     for step in range(MAX_STEPS):
-        rel = relax(inst, lam, mu_scaled / sub_scale)
+        rel = relax(inst, lam)  # budget multiplier optimal for lam
         if theta <= FREQUENCY_THETA:
             often += rel.open_tier >= 0
         if rel.bound > lb + 1e-12 * abs(rel.bound):
@@ -297,23 +303,17 @@ def _search(
                 if value < ub:
                     ub, best = value, work
             LOG.debug("step %d lb %.6g ub %.6g gap %.3f%% theta %.3g mu %.3g open %d",
-                      step, lb, ub, gap_pct(ub, lb), theta, mu_scaled,
+                      step, lb, ub, gap_pct(ub, lb), theta, rel.mu,
                       int((rel.open_tier >= 0).sum()))
         if gap_pct(ub, lb) <= TARGET_GAP_PCT or theta < THETA_MIN:
             break
         if time.perf_counter() > deadline:
             break
-        grad_b = rel.grad_budget / sub_scale
-        if mu_scaled <= 0 and grad_b < 0:
-            grad_b = 0.0
-        grad = np.where(fixed, 0.0, rel.grad)
-        norm = float(grad @ grad) + grad_b * grad_b
-        if norm <= 0:
-            break  # the relaxed solution is feasible and complementary: lb is optimal
         target = ub if np.isfinite(ub) else lb + 0.05 * abs(lb) + 1.0
-        size = theta * max(target - rel.bound, 1e-9 * abs(target)) / norm
-        lam = np.clip(lam + size * grad, low, high)
-        mu_scaled = max(0.0, mu_scaled + size * grad_b)
+        moved = ascent_step(inst, rel, lam, low, high, theta, target, direction)
+        if moved is None:
+            break  # the relaxed solution is feasible and complementary: lb is optimal
+        lam, direction = moved
     if often.any():
         chosen = select_sites(inst, np.where(inst.allowed, -often, np.inf))
         open_tier = np.full(inst.n_sites, -1, dtype=np.int64)
@@ -323,6 +323,14 @@ def _search(
         LOG.debug("frequency plan %.6g (best %.6g)", value, ub)
         if value < ub:
             ub, best = value, work
+    if dual is not None:  # the budget as a knapsack: bound and a plan within the budget
+        tight, tight_rel = tighten(inst, dual[0], low, high, ub)
+        lb = max(lb, tight)
+        if tight_rel is not None:
+            work = build_plan(inst, arcs, tight_rel.open_tier)
+            value = plan_value(inst, work)
+            if value < ub:
+                ub, best = value, work
     lb = float(lb - BOUND_SAFETY * abs(lb))
     if best is not None:
         ub, best = _swap_stage(inst, arcs, best, ub, rel.tier_value)
