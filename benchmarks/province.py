@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import functools
 import json
 import math
 import os
@@ -45,11 +44,15 @@ import psutil
 
 from geodata import datasets, places
 from optimize.pipeline.entry import plan_for
-from optimize.pipeline.province.merge import merge_plans
-from optimize.pipeline.province.network import province_network
-from optimize.pipeline.province.repair import repair_borders
+from optimize.pipeline.province.compare import (
+    decomposed_siting,
+    province_objective,
+    siting_meta,
+)
+from optimize.pipeline.province.plan import plan_province
 from optimize.pipeline.province.seasons import seasonal_fleet
-from optimize.pipeline.province.solve import solve_loaded_region, solve_on_dask
+from optimize.pipeline.province.siting import ProvinceSiting, site_province
+from optimize.pipeline.province.solve import WALL_SAFETY
 from optimize.pipeline.province.tasks import region_tasks
 from optimize.pipeline.region import PROVINCE_CODE, load_region
 from optimize.plan.io import Plan
@@ -72,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.one:
         return _one(args)
+    if args.siting:
+        return run_siting(args)
     sizes = [int(s) for s in args.sizes.split(",")]
     workers = [int(w) for w in args.workers.split(",")]
     unknown = [s for s in sizes if s not in SIZES]
@@ -98,6 +103,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--scenario", type=Path, default=REPO / "scenarios" / "gansu.toml")
     parser.add_argument("--one", nargs=3, metavar=("SIZE", "WORKERS", "RESULT"),
                         help=argparse.SUPPRESS)
+    parser.add_argument("--siting", action="store_true",
+                        help="only the plan's province siting problem (and --compare)")
+    parser.add_argument("--quota", choices=("none", "prefecture"), default=None,
+                        help="--siting: store_quota (default: the scenario's)")
+    parser.add_argument("--time-limit", type=float, default=None,
+                        help="--siting: siting_time_limit_s (default: the scenario's)")
+    parser.add_argument("--compare", action="store_true",
+                        help="--siting: also the decomposed (prefecture-by-prefecture) solve")
     return parser
 
 
@@ -155,45 +168,99 @@ def _one(args: argparse.Namespace) -> int:
         "plan_s": round(plan_s, 1),
         "settlements": plan.kpis["settlements"],
         "regions_time_s": {r["code"]: r["time_s"] for r in meta["regions"]},
-        "siting": {k: meta["solver"]["siting"][k] for k in ("status", "objective", "bound",
-                                                           "gap_pct")},
+        "siting": {k: meta["solver"]["siting"][k] for k in ("scope", "status", "objective",
+                                                           "bound", "gap_pct", "time_s",
+                                                           "build_s")},
         "routing_status": meta["solver"]["routing"]["status"],
-        "border_repair": {k: v for k, v in meta["border_repair"].items() if k != "moves"},
+        "decomposed": {k: v for k, v in (meta["solver"]["siting"].get("decomposed")
+                                         or {}).items() if k != "regions"},
         "kpis": plan.kpis,
     }, ensure_ascii=False, default=float))
     return 0
+
+
+# -- the province siting alone ---------------------------------------------------------
+def run_siting(args: argparse.Namespace) -> int:
+    """The plan's own province siting problem (``site_province``, as ``plan_province``
+    builds it), optionally the decomposed comparison; JSON with the solution."""
+    scenario = Scenario.from_toml(args.scenario)
+    changes: dict[str, Any] = {}
+    if args.quota:
+        changes["store_quota"] = args.quota
+    if args.time_limit:
+        changes["siting_time_limit_s"] = args.time_limit
+    scenario = dataclasses.replace(scenario, **changes)
+    root = datasets.data_dir(None)
+    tasks = region_tasks(scenario, root)
+    seasons = seasonal_fleet(scenario, root, tasks)
+    tasks = [seasons.task_for(t, scenario) for t in tasks]
+    ps = site_province(scenario, load_region(PROVINCE_CODE, root), tasks,
+                       wall_safety=WALL_SAFETY)
+    comparison = decomposed_siting(scenario, ps, tasks) if args.compare else None
+    meta = siting_meta(ps, comparison)
+    r = ps.result
+    times = np.where(r.assignment >= 0, r.access_time_s, -1)
+    codes = ps.net.settlements["village_code"].tolist()
+    sites = ps.sites["village_code"].tolist()
+    doc = {"benchmark": "province-siting", "scenario": str(args.scenario),
+           "store_quota": scenario.store_quota,
+           "siting_time_limit_s": scenario.siting_time_limit_s,
+           "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+           "siting": {k: v for k, v in meta.items() if k != "regions"},
+           "regions": meta["regions"],
+           "objective_recomputed": float(province_objective(ps, times).sum()),
+           "repair_candidates": repair_candidates(ps),
+           "open_sites": [sites[j] for j in r.open_sites],
+           "site_tier": [scenario.tiers[k].name for k in r.site_tier],
+           "assignment": {codes[i]: (sites[j] if j >= 0 else None)
+                          for i, j in enumerate(r.assignment.tolist())},
+           "note": "solve_location on the plan's province problem; wall times under the "
+                   "load of other jobs"}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=float),
+                        encoding="utf-8")
+    print(json.dumps(doc["siting"] | {"repair_candidates": doc["repair_candidates"]},
+                     ensure_ascii=False, default=float))
+    return 0
+
+
+def repair_candidates(ps: ProvinceSiting, min_saving_s: int = 600) -> dict[str, int]:
+    """What the old border repair would still find: villages with an open store that has
+    room for their supply and is ``min_saving_s`` closer (served ones), or any such store
+    (unserved ones), on the same network and arcs."""
+    r, arcs = ps.result, ps.net.arcs
+    supply = ps.net.settlements["supply_t"].to_numpy(dtype=float)
+    cap = np.array([t.capacity_t for t in ps.problem.tiers])[r.site_tier]
+    spare = pd.Series(cap - r.load_t, index=r.open_sites)
+    times = np.where(r.assignment >= 0, r.access_time_s, -1)
+    site_demand = np.asarray(ps.problem.site_demand)
+    own = site_demand[arcs["site"].to_numpy()] == arcs["demand"].to_numpy()
+    t = np.where(own, 0, arcs["time_s"].to_numpy())
+    at_open = arcs["site"].isin(r.open_sites).to_numpy()
+    room = spare.reindex(arcs["site"]).fillna(-1).to_numpy() + 1e-9 \
+        >= supply[arcs["demand"].to_numpy()]
+    now = times[arcs["demand"].to_numpy()]
+    served = now >= 0
+    closer = at_open & room & served & (t <= now - min_saving_s) \
+        & (arcs["site"].to_numpy() != r.assignment[arcs["demand"].to_numpy()])
+    rescue = at_open & room & ~served
+    return {"served_with_closer_store": int(arcs["demand"][closer].nunique()),
+            "unserved_with_store_in_reach": int(arcs["demand"][rescue].nunique()),
+            "unserved": int((r.assignment < 0).sum())}
 
 
 # -- synthetic villages ----------------------------------------------------------------
 def synthetic_plan(scenario: Scenario, *, total: int, workers: int, plan_id: str,
                    regions: list[str] | None = None) -> Plan:
     """SYNTHETIC: the whole-province plan with every village split into jittered copies
-    (:func:`split_villages`, ``total`` copies in the whole province), composed of the
-    province's public stages as ``plan_province`` composes them: the regions' solves and
-    the border repair's network see the copies; apportioning and seasons the real data."""
+    (:func:`split_villages`, ``total`` copies in the whole province): ``plan_province``
+    sites and routes the copies; apportioning and seasons use the real data."""
     root = datasets.data_dir(None)
-    tasks = region_tasks(scenario, root, regions)
-    seasons = seasonal_fleet(scenario, root, tasks)
-    tasks = [seasons.task_for(t, scenario) for t in tasks]
-    solve = functools.partial(solve_synthetic_region, data_dir=str(root), total=total)
-    results = solve_on_dask(tasks, solve, scheduler=None, n_workers=workers,
-                            report=lambda stage, fraction: None, plan_id=plan_id)
-    merged = merge_plans(scenario, results, plan_id=plan_id, seasons=seasons)
     province = load_region(PROVINCE_CODE, root)
     province = dataclasses.replace(province,
                                    villages=split_villages(province.villages, total=total))
-    net = province_network(scenario, province, [t.code for t in tasks])
-    return repair_borders(merged, scenario, net)
-
-
-def solve_synthetic_region(scenario: Scenario, plan_id: str, *, data_dir: str,
-                           total: int) -> tuple[Plan, float]:
-    """One region's solve (a Dask task) on its synthetic villages; plan and wall time."""
-    started = time.perf_counter()
-    region = load_region(scenario.region_code, Path(data_dir))
-    region = dataclasses.replace(region, villages=split_villages(region.villages, total=total))
-    plan = solve_loaded_region(scenario, region, plan_id)
-    return plan, round(time.perf_counter() - started, 2)
+    return plan_province(scenario, data_dir=root, n_workers=workers, regions=regions,
+                         plan_id=plan_id, province=province)
 
 
 def split_villages(villages: gpd.GeoDataFrame, *, total: int, jitter_m: float = 300.0,

@@ -220,6 +220,14 @@ PARAMS.update({
         "all stored produce for buyers' own trucks (false)"),
 })
 
+#: Whole province: the store quota policy of the one siting problem (issue 15).
+PARAMS.update({
+    "store_quota_tolerance_pct": Param(
+        "%", "policy choice: how far a prefecture's store count may stray from its "
+        "rural-population share under store_quota = \"prefecture\" (no source)", True,
+        bounds=(0, 100)),
+})
+
 #: County quotas: ``[county_stores]`` table, county code -> {min, max} (policy, no source).
 COUNTY_STORES_PARAM = Param(
     "stores", "policy choice: per-county minimum and maximum store counts ([county_stores] "
@@ -278,6 +286,11 @@ class Scenario:
     # -- issue 17 (h17wire): markets and market runs --
     markets_file: str | None = None
     market_runs: bool = True
+    # Whole province only (optimize.pipeline.province.siting): the store quota policy of
+    # the one province-wide siting problem, "none" (the optimiser places the stores) or
+    # "prefecture" (rural-population shares as bands of +- store_quota_tolerance_pct).
+    store_quota: str = "none"
+    store_quota_tolerance_pct: float = 10.0
 
     def __post_init__(self) -> None:
         problems = self.problems()

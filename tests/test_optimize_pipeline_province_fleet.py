@@ -16,15 +16,14 @@ import pytest
 
 from geodata import datasets
 from optimize.pipeline.fleet_day import SHIFT_START_S
-from optimize.pipeline.province.network import province_network
 from optimize.pipeline.province_fleet import (
     province_store_drives,
     repack_plan_meta,
     repack_province_plan,
     repack_season,
 )
-from optimize.pipeline.region import PROVINCE_CODE, load_region
-from optimize.pipeline.regional import build_plan
+from optimize.pipeline.region import load_region, regional_share
+from optimize.pipeline.regional import build_plan, site_region
 from optimize.plan.io import Plan
 from optimize.plan.verify import verify_plan
 from tests.conftest import GUANGHE
@@ -108,9 +107,10 @@ def test_prefecture_without_fleet_limit_drops_nothing(unlimited: Plan) -> None:
 
 @pytest.mark.slow
 def test_merged_plan_repacked_on_the_province_network(unlimited: Plan) -> None:
-    root = datasets.data_dir(None)
-    net = province_network(GUANGHE, load_region(PROVINCE_CODE, root), ["6229"])
-    ids, drive_s, drive_m = province_store_drives(net, unlimited.stores)
+    region = load_region(GUANGHE.region_code, datasets.data_dir(None))
+    sited = site_region(GUANGHE, region, regional_share(GUANGHE, region.census),
+                        osm_path=None, report=lambda stage, fraction: None)
+    ids, drive_s, drive_m = province_store_drives(sited.net, unlimited.stores)
     assert drive_s.shape == (len(ids), len(ids)) and drive_s[0, 1] > 0
     full = repack_province_plan(unlimited, GUANGHE, ids, drive_s, drive_m, 10)
     assert verify_plan(full) == []

@@ -8,7 +8,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from optimize.errors import SpecificationError
-from optimize.pipeline.province.merge import merge_plans
+from optimize.pipeline.province.merge import layer_objective, merge_plans
 from optimize.pipeline.province.solve import RegionResult
 from optimize.pipeline.region import Share
 from optimize.plan.io import Plan
@@ -74,11 +74,25 @@ def _region_plan(code: str, villages: list[tuple[str, float, str | None, int | N
                         Plan(meta, counties, settle, stores, routes), 2.0)
 
 
+NETWORK = {"source": "approximate", "approximate": True, "nodes": 5, "edges": 8,
+           "note": "one network"}
+
+
+def _siting(**kw: object) -> dict[str, object]:
+    """A province solve's report, as ``compare.siting_meta`` writes it."""
+    return {"scope": "province", "status": "FEASIBLE", "objective": 100.0, "bound": 80.0,
+            "gap_pct": 20.0, "longest_arc_s": 7000, "coverage_factor": 3.0,
+            "regions": {"6202": {"status": "FEASIBLE", "objective": 90.0, "bound": None,
+                                 "gap_pct": None, "time_s": None,
+                                 "decomposed_time_limit_s": 5.0}}, **kw}
+
+
 def test_merge_prefixes_ids_and_sums_exactly() -> None:
     a = _region_plan("6202", [("620201001001", 100.0, "S001", 600),
                               ("620201001002", 50.0, None, None)], objective=80.0, bound=60.0)
     b = _region_plan("6203", [("620301001001", 120.0, "S001", 0)], objective=20.0, bound=20.0)
-    plan = merge_plans(_scenario(), [a, b], plan_id="m")
+    plan = merge_plans(_scenario(), [a, b], plan_id="m", siting=_siting(),
+                       road_network=NETWORK)
     assert list(plan.stores["store_id"]) == ["6202-S001", "6203-S001"]
     assert list(plan.routes["route_id"]) == ["6202-T001-1", "6203-T001-1"]
     assert list(plan.settlements["store_id"]) == ["6202-S001", None, "6203-S001"]
@@ -88,8 +102,15 @@ def test_merge_prefixes_ids_and_sums_exactly() -> None:
     assert (k["trucks"], k["budget_yuan"], k["subsidy_yuan"]) == (2, 800_000.0, 630_000.0)
     assert k["truck_trips"] == 2 and k["trucks_used"] == 2
     siting = plan.meta["solver"]["siting"]
-    assert (siting["objective"], siting["bound"]) == (100.0, 80.0)
-    assert siting["gap_pct"] == pytest.approx(20.0)
+    assert (siting["objective"], siting["bound"], siting["scope"]) == (100.0, 80.0, "province")
+    assert "regions" not in siting and plan.meta["road_network"] == NETWORK
+    # 100 t at 600 s served; 50 t unserved with reason "no store within the access
+    # limit" (not a charged reason): 100 * 600 = 60,000 t*s
+    assert siting["objective_recomputed"] == pytest.approx(60_000.0)
+    regions = {r["code"]: r for r in plan.meta["regions"]}
+    assert regions["6202"]["siting"]["objective"] == 90.0
+    assert regions["6202"]["siting_time_limit_s"] == 5.0
+    assert regions["6203"]["siting"]["objective"] is None  # not in the report
     assert plan.meta["unserved"][0]["settlement_id"] == "620201001002"
     assert plan.meta["routes"][1]["store_id"] == "6203-S001"
     assert len(plan.meta["attributions"]) == 1 and len(plan.meta["regions"]) == 2
@@ -100,4 +121,17 @@ def test_merge_rejects_a_village_in_two_regions() -> None:
     a = _region_plan("6202", [("620201001001", 1.0, "S001", 0)], objective=1, bound=1)
     b = _region_plan("6203", [("620201001001", 1.0, "S001", 0)], objective=1, bound=1)
     with pytest.raises(SpecificationError, match="620201001001"):
-        merge_plans(_scenario(), [a, b])
+        merge_plans(_scenario(), [a, b], siting=_siting(), road_network=NETWORK)
+
+
+def test_layer_objective_charges_only_villages_a_store_could_reach() -> None:
+    settle = pd.DataFrame({
+        "supply_t": [1.004, 2.0, 3.0, 4.0], "poor": [False, True, True, False],
+        "store_id": ["S1", None, None, None],
+        "access_time_s": pd.array([100, None, None, None], dtype="Int64"),
+        "unserved_reason": [None, "no open store within the longest access time",
+                            "store capacity or budget exhausted",
+                            "no candidate site within the longest access time"]})
+    # 1.01 t (rounded up to 0.01 t) x 100 s; 2 t and 3 t poor (w = 2) x 3 x (T + 1)
+    expected = 1.01 * 100 + (2.0 + 3.0) * 2 * 3.0 * (999 + 1)
+    assert layer_objective(settle, 2.0, 999, 3.0) == pytest.approx(expected)

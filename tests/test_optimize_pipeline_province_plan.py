@@ -1,4 +1,4 @@
-"""The whole-province plan end to end: Dask solves, merge, border repair, the page.
+"""The whole-province plan end to end: one siting problem, Dask routing, merge, the page.
 
 The real runs use the two smallest prefectures, 6202 嘉峪关市 (10 rural villages, 1 store,
 1 truck by the province rule) and 6203 金昌市 (116 rural villages, 8 stores, 6 trucks), on
@@ -51,8 +51,9 @@ def test_small_province_plan_has_the_apportioned_figures(two_workers: Plan) -> N
     assert k["settlements"] == 10 + 116 and k["stores"] == 1 + 8 and k["trucks"] == 1 + 6
     regions = {r["code"]: r for r in two_workers.meta["regions"]}
     assert sorted(regions) == SMALL
-    assert (regions["6202"]["stores"], regions["6202"]["trucks"]) == (1, 1)
-    assert (regions["6203"]["stores"], regions["6203"]["trucks"]) == (8, 6)
+    assert (regions["6202"]["store_share"], regions["6202"]["trucks"]) == (1, 1)
+    assert (regions["6203"]["store_share"], regions["6203"]["trucks"]) == (8, 6)
+    assert regions["6202"]["stores"] + regions["6203"]["stores"] == 9  # placed by the solve
     assert k["budget_yuan"] == pytest.approx(regions["6202"]["budget_yuan"]
                                              + regions["6203"]["budget_yuan"])
     stores = two_workers.stores["store_id"]
@@ -60,10 +61,16 @@ def test_small_province_plan_has_the_apportioned_figures(two_workers: Plan) -> N
     assert two_workers.routes["route_id"].is_unique
     assert verify_plan(two_workers) == []
     siting = two_workers.meta["solver"]["siting"]
+    assert siting["scope"] == "province" and siting["quota"]["policy"] == "none"
     assert siting["objective"] == pytest.approx(sum(r["siting"]["objective"]
                                                     for r in regions.values()))
-    assert "decomposed problem" in siting["note"]
-    assert two_workers.meta["border_repair"]["moved"] == 0  # the two do not touch
+    # the documented formula recomputes the objective from the settlements layer
+    assert siting["objective_recomputed"] == pytest.approx(siting["objective"])
+    assert siting["bound"] <= siting["objective"] + 1e-6
+    decomposed = siting["decomposed"]
+    assert [r["code"] for r in decomposed["regions"]] == ["6203", "6202"]
+    assert decomposed["objective"] >= siting["bound"] - 1e-6  # a decomposed plan is a plan
+    assert "border_repair" not in two_workers.meta
     assert two_workers.meta["decomposition"]["wall_clock_caps_fired"] == []
 
 
@@ -133,10 +140,15 @@ def test_seasons_share_one_fleet(two_workers: Plan) -> None:
     names = [s["name"] for s in seasons["seasons"]]
     assert len(names) >= 3 and seasons["routed_season"] in names
     assert set(seasons["trucks_by_season"].values()) == {1 + 6}  # every season, all 7 trucks
-    # the regions are routed with their trucks of the routed season, adding up to the fleet
+    # the fleet of the routed season is where the province's packing based its trucks
+    # (across the border if that carries more), adding up to the fleet
     routed = {c["region"]: c["trucks"] for c in seasons["fleet"]
               if c["season"] == seasons["routed_season"]}
-    assert {r["code"]: r["trucks"] for r in two_workers.meta["regions"]} == routed
+    head = [t for t in two_workers.meta["trucks"] if t["season"] == seasons["routed_season"]]
+    based = {}
+    for t in head:
+        based[t["base_id"][:4]] = based.get(t["base_id"][:4], 0) + 1
+    assert {r: n for r, n in routed.items() if n} == based and sum(based.values()) == 7
     assert two_workers.kpis["trucks"] == 7
     # moves turn one season's allocation into the next one's (wrapping to the first)
     trucks = {(c["season"], c["region"]): c["trucks"] for c in seasons["fleet"]}
@@ -147,7 +159,7 @@ def test_seasons_share_one_fleet(two_workers: Plan) -> None:
                 m["trucks"] for m in seasons["moves"] if m["from_season"] == a
                 and m["to_season"] == b and m["origin"] == region)
             assert trucks.get((b, region), 0) - trucks.get((a, region), 0) == net
-    assert any("Routes are one day of the season" in a for a in
+    assert any("Routes cover every season of the calendar" in a for a in
                two_workers.meta["approximations"])
     # the seasons' assumption is one sentence of the list, not one entry per character
     assumptions = two_workers.meta["assumptions"]

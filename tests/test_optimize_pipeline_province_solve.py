@@ -48,7 +48,7 @@ def test_regional_solves_hand_their_wall_safety_to_both_problems(
         seen["routing"] = problem.wall_safety
         raise _Captured
 
-    monkeypatch.setattr("optimize.pipeline.routing.solve_routing", capture_routing)
+    monkeypatch.setattr("optimize.pipeline.trips.solve_routing", capture_routing)
     scenario = Scenario(region_code="6202", siting_time_limit_s=2.0)
     region = load_region("6202", datasets.data_dir(None))
     import optimize.pipeline.siting as siting_stage

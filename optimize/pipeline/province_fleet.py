@@ -23,13 +23,23 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from optimize.costs import DEFAULT_COSTS
 from optimize.fleet.distances import region_distances
 from optimize.fleet.seasons import share_fleet
 from optimize.fleet.shared import DEFAULT_REACH_S, Job, TruckDay, plan_fleet_day
-from optimize.pipeline.assemble import META_KEYS, SEASON_ROUTE_COLUMNS, store_lists
+from optimize.markets.runs import DEFAULT_RULES
+from optimize.markets.shelf import shelf_life_assumptions
+from optimize.markets.table import Market
+from optimize.markets.travel import travel_assumptions
+from optimize.pipeline.assemble import (
+    META_KEYS,
+    NO_MARKET_RUNS,
+    SEASON_ROUTE_COLUMNS,
+    store_lists,
+)
 from optimize.pipeline.fleet_day import PALETTE, SHIFT_START_S, SeasonRecords
-from optimize.pipeline.network import leg_matrices
-from optimize.pipeline.province.network import ProvinceNetwork
+from optimize.pipeline.network import Network, leg_matrices
+from optimize.pipeline.province_markets import ProvinceMarkets, plan_province_markets
 from optimize.pipeline.trips import region_seasons
 from optimize.plan.io import Plan
 from optimize.plan.kpis import compute_kpis
@@ -148,15 +158,21 @@ def repack_plan_meta(meta: Mapping[str, Any], store_ids: Sequence[str], drive_s:
     return out
 
 
-def province_store_drives(net: ProvinceNetwork, stores: pd.DataFrame
+def province_store_drives(net: Network, stores: pd.DataFrame
                           ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Store ids and the empty drive (s, m) between every pair of stores on the province
     network (``stores`` needs store_id, site_settlement_id), across prefecture borders."""
-    sites = stores["site_settlement_id"]
+    settle = net.settlements
+    row = pd.Series(np.arange(len(settle)), index=settle["village_code"].astype(str))
+    sites = stores["site_settlement_id"].astype(str)
+    rows = row.reindex(sites)
+    if rows.isna().any():
+        missing = list(sites[rows.isna().to_numpy()])[:5]
+        raise ValueError(f"store sites not among the province's villages: {missing}")
+    at = rows.to_numpy(dtype=int)
     time_s, distance_m = leg_matrices(
-        net.csr, list(sites), list(net.node.reindex(sites)),
-        net.leg_s.reindex(sites).to_numpy(dtype=float),
-        net.leg_m.reindex(sites).to_numpy(dtype=float))
+        net.csr, list(sites), list(np.asarray(net.settle_node, dtype=object)[at]),
+        settle["leg_s"].to_numpy(dtype=float)[at], settle["leg_m"].to_numpy(dtype=float)[at])
     return list(stores["store_id"]), time_s, distance_m
 
 
@@ -177,25 +193,34 @@ def self_delivered_by_season(plan: Plan, scenario: Scenario) -> dict[str, float]
 
 def repack_province_plan(plan: Plan, scenario: Scenario, store_ids: Sequence[str],
                          drive_s: np.ndarray, drive_m: np.ndarray, n_trucks: int,
-                         *, reach_s: int = DEFAULT_REACH_S) -> Plan:
+                         *, reach_s: int = DEFAULT_REACH_S,
+                         markets: Sequence[Market] | None = None) -> Plan:
     """The merged province plan with every season's trips packed into ``n_trucks``.
 
     ``plan`` is the merge of regional plans run with ``fleet_trucks=0`` (every trip the
     stores need); its routes, trucks, unserved routing pickups, season KPIs, headline KPIs
     and trucks per store are replaced; ``meta["seasons"]["seasons"][*]`` gain ``kpis``.
+    With ``markets``, each season's trucks then run to market in the time left
+    (:mod:`optimize.pipeline.province_markets`); every trip is priced.
     """
     meta = dict(plan.meta)
     own = self_delivered_by_season(plan, scenario)
     records = repack_plan_meta({**meta, "season_kpis": {
         s: [{"daily_self_delivered_t": t}] for s, t in own.items()}}, store_ids, drive_s,
         drive_m, n_trucks, scenario.shift_s, reach_s=reach_s)
+    extra = plan_province_markets(records, plan, scenario, markets, store_ids, drive_s,
+                                  drive_m)
     old = plan.routes.set_index("route_id")
     rows = [{**{k: v for k, v in r.items() if k != "old_route_id"},
-             "geometry": old.loc[r["old_route_id"], "geometry"]} for rec in records
+             "geometry": r["geometry"] if "old_route_id" not in r
+             else old.loc[r["old_route_id"], "geometry"]} for rec in records
             for r in rec.rows]
     routes = gpd.GeoDataFrame(pd.DataFrame(rows, columns=[*SEASON_ROUTE_COLUMNS]),
                               geometry="geometry", crs=4326)
     kept = [u for u in meta["unserved"] if u.get("stage") != "routing"]
+    meta.update(extra.meta(NO_MARKET_RUNS))
+    meta["assumptions"] = list(dict.fromkeys(
+        [*meta.get("assumptions", []), *province_market_assumptions(extra)]))
     meta.update(routes=[r for rec in records for r in rec.routes],
                 trucks=[t for rec in records for t in rec.trucks],
                 unserved=kept + [u for rec in records for u in rec.unserved])
@@ -244,3 +269,11 @@ def season_moves(seasons: Sequence[str], trucks: Sequence[Mapping[str, Any]],
                       for m in fleet.moves],
             "repositioning_truck_km": round(fleet.repositioning_truck_km, 1),
             "shortfalls": [], "distances": fleet.distances_note}
+
+
+def province_market_assumptions(extra: ProvinceMarkets) -> list[str]:
+    """Assumptions of the province's market runs and cost figures, in plain words."""
+    out = []
+    if extra.markets:
+        out += travel_assumptions() + DEFAULT_RULES.assumptions() + shelf_life_assumptions()
+    return out + DEFAULT_COSTS.assumptions()

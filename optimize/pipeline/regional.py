@@ -10,11 +10,8 @@ Steps (each reported to ``progress``):
 4. candidate sites: one slot per township (more when stores outnumber townships);
 5. road graph: an OSM extract, or the approximate network over township points;
 6. sparse travel-time matrix villages x sites within the access limit;
-7. siting (``optimize.siting``); per season, self-delivery and each store's trips
-   (``optimize.routing``, :mod:`optimize.pipeline.trips`), then the region's trucks
-   shared over all stores' trips (:mod:`optimize.pipeline.season_plan`,
-   ``optimize.fleet.shared``), then the season's market runs in the trucks' time left
-   and every trip's cost (:mod:`optimize.pipeline.season_markets`);
+7. siting (``optimize.siting``), fleet allocation (``optimize.fleet``),
+   per-store routing (``optimize.routing``);
 8. the Plan with KPIs, provenance and every approximation named.
 """
 
@@ -28,11 +25,11 @@ from geodata.village_points import place_villages, read_osm_places
 from optimize.errors import SpecificationError
 from optimize.pipeline.assemble import assemble_plan
 from optimize.pipeline.network import network_frames, road_graph
-from optimize.pipeline.region import PROVINCE_CODE, Region, load_region, regional_share
+from optimize.pipeline.region import PROVINCE_CODE, Region, Share, load_region, regional_share
 from optimize.pipeline.season_markets import load_markets
 from optimize.pipeline.season_plan import route_seasons
 from optimize.pipeline.settlements import candidate_sites, site_rules, with_legs, with_supply
-from optimize.pipeline.siting import DEFAULT_WALL_SAFETY, site
+from optimize.pipeline.siting import DEFAULT_WALL_SAFETY, SitedRegion, site
 from optimize.plan.io import Plan
 from optimize.scenario import Scenario
 
@@ -72,6 +69,7 @@ def plan_region(
     wall_safety: float = DEFAULT_WALL_SAFETY,
     fleet_trucks: int | None = None,
     data_dir: str | Path | None = None,
+    sited: SitedRegion | None = None,
 ) -> Plan:
     """Run the stages on a loaded region and return the finished plan.
 
@@ -81,12 +79,33 @@ def plan_region(
     stores' trips in each season (default: the region's share; 0: no limit, for a
     province whose fleet is packed over all prefectures afterwards,
     :mod:`optimize.pipeline.province_fleet`). The markets table (``markets_file`` or
-    the defaults) is read first: a bad table fails before any solving.
+    the defaults) is read first: a bad table fails before any solving. ``sited``: the
+    region's stores and their villages decided elsewhere (the province's one siting
+    problem); then steps 3-7's siting is skipped and the region is routed on
+    ``sited.graph`` as given.
     """
     report = progress or (lambda stage, fraction: None)
     markets = load_markets(scenario.markets_file, region.code, data_dir) \
         if scenario.market_runs else None
     share = regional_share(scenario, region.census)
+    if sited is None:
+        sited = site_region(scenario, region, share, osm_path=osm_path, report=report,
+                            wall_safety=wall_safety)
+    graph, net, sites, siting = sited.graph, sited.net, sited.sites, sited.siting
+    report("allocating trucks and routing (OR-Tools)", 0.55)
+    trucks = share.trucks if fleet_trucks is None else fleet_trucks
+    routing = route_seasons(scenario, region.code, graph, net, sites, siting, trucks,
+                            report, wall_safety=wall_safety, markets=markets)
+    report("assembling the plan", 0.97)
+    plan = assemble_plan(scenario, region, share, graph, net, sites, siting, routing, plan_id)
+    report("done", 1.0)
+    return plan
+
+
+def site_region(scenario: Scenario, region: Region, share: Share, *,
+                osm_path: str | Path | None, report: Progress,
+                wall_safety: float = DEFAULT_WALL_SAFETY) -> SitedRegion:
+    """Steps 3-7 (siting part): supply, candidate sites, road graph, arcs, siting."""
     villages = region.villages
     if osm_path is not None:
         villages = place_villages(villages, read_osm_places(osm_path))
@@ -99,11 +118,4 @@ def plan_region(
     net = network_frames(graph, settlements, sites, scenario)
     report("siting cold stores (OR-Tools CP-SAT)", 0.30)
     siting = site(scenario, net, sites, share, wall_safety=wall_safety)
-    report("allocating trucks and routing (OR-Tools)", 0.55)
-    trucks = share.trucks if fleet_trucks is None else fleet_trucks
-    routing = route_seasons(scenario, region.code, graph, net, sites, siting, trucks,
-                            report, wall_safety=wall_safety, markets=markets)
-    report("assembling the plan", 0.97)
-    plan = assemble_plan(scenario, region, share, graph, net, sites, siting, routing, plan_id)
-    report("done", 1.0)
-    return plan
+    return SitedRegion(graph, net, sites, siting)

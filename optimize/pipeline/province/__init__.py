@@ -1,25 +1,26 @@
-"""The whole province in one plan: apportion, solve the prefectures on Dask, merge, repair.
+"""The whole province in one plan: apportion, site as one problem, route by prefecture.
 
 :func:`optimize.pipeline.province.plan.plan_province` plans all of Gansu
-(``region_code = "62"``) as a decomposition of the one big problem into the 14
-prefecture-level problems that the regional pipeline already solves, and keeps the plan
-whole in three ways:
+(``region_code = "62"``):
 
-1. **Apportioning at the top** (``tasks``). The province's stores, trucks and budget are
-   split over the 14 prefectures by the rule every regional plan already uses
-   (:func:`optimize.pipeline.region.regional_share`: share of the 2020 census rural
-   population, largest remainder; store budget = the same share of the province budget
-   minus the subsidy of the region's trucks). The quotas are therefore the same as those
-   of a stand-alone prefecture plan, and they sum to the province's figures. The harvest
-   calendar then sets each prefecture's trucks, daily pickup and crop of the routed
-   season (``seasons``).
-2. **Regional solves in parallel** (``solve``). Each prefecture is one regional plan on a
-   ``dask.distributed`` cluster. A region's CP-SAT siting budget is its share of the
-   province's siting budget by rural village count; CP-SAT and the routing search are
-   seeded and budgeted in deterministic units, so the plan does not depend on the number
-   of workers, the scheduling order or the machine's load.
-3. **Repair across regional borders** (``network``, ``repair``). After the merge
-   (``merge``), villages unserved or much closer to an open store of a neighbouring
-   prefecture move there if it has spare capacity within the access limit; the stores
-   touched are routed again. No store is opened or resized.
+1. **Apportioning** (``tasks``, ``seasons``). Each prefecture's share of the province's
+   stores, trucks and budget by the rule every regional plan uses
+   (:func:`optimize.pipeline.region.regional_share`: 2020 census rural population, largest
+   remainder); the harvest calendar sets each prefecture's trucks, daily pickup and crop
+   of the routed season.
+2. **One siting problem** (``network``, ``siting``). Every rural village of the chosen
+   prefectures and their candidate sites on one network across prefecture borders, the
+   province's stores and store budget, the store quota policy ``store_quota`` (``"none"``:
+   the optimiser places the stores; ``"prefecture"``: the shares as bands), solved once
+   by :func:`optimize.siting.solve.solve_location`: the plan's bound is a bound of the
+   province problem itself.
+3. **The decomposed comparison** (``compare``). The same instance cut at the prefecture
+   borders with the shares fixed, as the old prefecture-by-prefecture path solved it,
+   recomputed in the province objective.
+4. **Routing by prefecture on Dask** (``solve``). Each prefecture routes its open stores
+   and every village they serve (also across its border); the routing search is seeded
+   and budgeted in deterministic units, so the plan does not depend on the number of
+   workers or the scheduling order.
+5. **Merge** (``merge``): ids prefixed by prefecture, KPIs over the whole, the siting
+   report with its objective recomputed from the settlements layer.
 """

@@ -1,11 +1,11 @@
 """One Plan from the regional plans: ids prefixed, layers concatenated, KPIs recomputed.
 
-What the siting gap means here: each region reports its CP-SAT objective (final stage of
-the lexicographic objective) and a proven bound. Their sums bound the *decomposed*
-problem, the one with the regional quotas fixed and borders closed; they are **not** a
-bound for the province-wide problem, in which stores, trucks and budget could move between
-prefectures and villages could cross borders. The merged ``meta["solver"]["siting"]``
-says so (:data:`BOUND_NOTE`).
+The stores were sited for the whole province as one problem
+(:mod:`optimize.pipeline.province.siting`); each prefecture then routed its own stores
+and the villages they serve. ``meta["solver"]["siting"]`` is the one problem's report
+(built by :func:`optimize.pipeline.province.compare.siting_meta`), with its objective
+recomputed here from the merged settlements layer (:func:`layer_objective`, the formula
+of ``docs/PLAN-FORMAT.md``).
 """
 
 from __future__ import annotations
@@ -15,45 +15,45 @@ from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from optimize.errors import SpecificationError
 from optimize.pipeline.assemble import counties_layer, plan_meta, store_lists
 from optimize.pipeline.province.seasons import SeasonPlan
-from optimize.pipeline.province.solve import WALL_SAFETY, RegionResult
+from optimize.pipeline.province.solve import RegionResult
 from optimize.pipeline.region import PROVINCE_CODE
+from optimize.pipeline.siting import weighted_sum_terms
 from optimize.plan.io import Plan
 from optimize.plan.kpis import compute_kpis
 from optimize.scenario import Scenario
+from optimize.siting.problem import REASON_FULL, REASON_NO_STORE
 
-DECOMPOSITION_RULE = (
-    "Province decomposed by prefecture: stores, trucks and budget apportioned to the 14 "
-    "prefecture-level units by share of the 2020 census rural population (largest "
-    "remainder; store budget = share of the province budget minus the subsidy of the "
-    "region's trucks); each prefecture sited and routed on its own (build_plan, "
-    "dask.distributed), CP-SAT siting budget shared by rural village count; then villages "
-    "reassigned across prefecture borders to open stores with spare capacity within the "
-    "access limit (province-wide approximate network over township points), and the "
-    "affected stores routed again."
+PROVINCE_RULE = (
+    "Province sited as ONE problem: every rural village of the chosen prefectures and "
+    "their candidate sites, access arcs across prefecture borders on one network, the "
+    "province's stores (sum of the prefectures' rural-population shares, largest "
+    "remainder) and store budget, the store quota policy of solver.siting.quota; then each "
+    "prefecture routed on its own (dask.distributed): its open stores and every village "
+    "they serve, wherever it lies, with its trucks of the routed season."
 )
 BOUND_NOTE = (
-    "objective and bound are the sums of the regional final-stage objectives and proven "
-    "bounds: a bound only for the decomposed problem (regional quotas of stores, trucks and "
-    "budget fixed, no village served across a prefecture border), not for the province-wide "
-    "problem; the border repair after the solves is not reflected in them."
-)
-BORDER_NOTE = (
-    "The province is planned prefecture by prefecture with fixed quotas (see "
-    "decomposition); villages cross prefecture borders only through the border "
-    "repair, whose times come from one province-wide approximate network."
+    "objective and bound are those of the one province-wide siting problem (scope "
+    "'province'): the bound is a proven lower bound of the province problem itself; "
+    "solver.siting.decomposed gives the prefecture-by-prefecture figures on the same "
+    "instance."
 )
 
 
 def merge_plans(scenario: Scenario, results: Sequence[RegionResult], *,
+                siting: dict[str, Any], road_network: dict[str, Any],
                 plan_id: str = "plan", seasons: SeasonPlan | None = None) -> Plan:
     """One Plan from regional plans: ids prefixed by region, layers concatenated, KPIs
-    recomputed over the whole, each region's figures and the decomposition in ``meta``.
+    recomputed over the whole, each region's figures and the province siting in ``meta``.
 
+    ``siting`` is ``meta["solver"]["siting"]`` of the one province problem, with
+    ``regions`` (code -> that prefecture's ``siting`` entry of ``meta["regions"]``) and
+    optionally ``decomposed``; ``road_network`` the province network's description.
     Store, truck and route ids become ``"{region}-S001"``, ``"{region}-T001"`` and
     ``"{region}-T001-1"``; settlement ids (NBS codes) must already be unique.
     """
@@ -65,18 +65,28 @@ def merge_plans(scenario: Scenario, results: Sequence[RegionResult], *,
     if len(duplicated):
         raise SpecificationError([f"settlement {s!r} is in more than one regional plan"
                                   for s in sorted(set(duplicated))[:10]])
+    settlements = settlements.sort_values("settlement_id").reset_index(drop=True)
     stores = concat([p.stores for p in parts])
     counties = concat([p.counties for p in parts])
     metas = [p.meta for p in parts]
+    by_region = dict(siting.get("regions", {}))
+    solver_siting = {k: v for k, v in siting.items() if k != "regions"}
+    if "longest_arc_s" in solver_siting:
+        solver_siting["objective_recomputed"] = layer_objective(
+            settlements, scenario.poverty_weight, int(solver_siting["longest_arc_s"]),
+            float(solver_siting["coverage_factor"]))
     meta = plan_meta(
         scenario, plan_id, stores,
         region={"level": "province", "code": PROVINCE_CODE, "name": "甘肃省",
                 "bbox": [float(v) for v in counties.total_bounds],
                 "prefectures": [r.code for r in results]},
-        kpis={}, **_decomposition_sections(scenario, results, metas, seasons),
+        kpis={}, **_province_sections(scenario, results, metas, seasons, by_region),
+        road_network=road_network,
         routes=[r for m in metas for r in m["routes"]],
         unserved=[u for m in metas for u in m["unserved"]],
-        solver=_merged_solver(metas),
+        solver={"siting": solver_siting, "routing": {
+            "status": _joined_status(m["solver"]["routing"]["status"] for m in metas),
+            "time_s": round(sum(m["solver"]["routing"]["time_s"] for m in metas), 2)}},
         attributions=_union_dicts([m["attributions"] for m in metas]),
         province_totals={"stores": scenario.province_stores,
                          "trucks": scenario.province_trucks,
@@ -88,44 +98,44 @@ def merge_plans(scenario: Scenario, results: Sequence[RegionResult], *,
     return refresh(plan, scenario)
 
 
-def _decomposition_sections(scenario: Scenario, results: Sequence[RegionResult],
-                            metas: list[dict[str, Any]],
-                            seasons: SeasonPlan | None) -> dict[str, Any]:
-    """The meta sections a decomposition adds or merges: apportioning, decomposition,
-    regions, road network, seasons, approximations and assumptions."""
+def layer_objective(settlements: pd.DataFrame, poverty_weight: float, longest_arc_s: int,
+                    coverage_factor: float) -> float:
+    """The siting objective recomputed from a settlements layer (``docs/PLAN-FORMAT.md``):
+    weight = ``poverty_weight`` for a poor village, else 1; an unserved village is charged
+    when its reason is that no open store (or none with room) was within reach, not when
+    it has no candidate site within reach or is off the road network."""
+    served = settlements["store_id"].notna().to_numpy()
+    times = settlements["access_time_s"].astype("Float64").fillna(-1).to_numpy(dtype=float)
+    times = np.where(served, times, -1.0)
+    reason = settlements["unserved_reason"]
+    charged = reason.isin([REASON_NO_STORE, REASON_FULL]).to_numpy()
+    weight = np.where(settlements["poor"].astype(bool), poverty_weight, 1.0)
+    return float(weighted_sum_terms(settlements["supply_t"].to_numpy(dtype=float), weight,
+                                    times, charged, longest_arc_s=longest_arc_s,
+                                    coverage_factor=coverage_factor).sum())
+
+
+def _province_sections(scenario: Scenario, results: Sequence[RegionResult],
+                       metas: list[dict[str, Any]], seasons: SeasonPlan | None,
+                       by_region: dict[str, Any]) -> dict[str, Any]:
+    """The meta sections a province plan adds or merges: apportioning, decomposition,
+    regions, seasons, approximations and assumptions."""
     shares = "; ".join(f"{r.code} {r.name}: {r.share.stores} stores, {r.share.trucks} trucks"
                        for r in results)
     pairs = list(zip(results, metas, strict=True))
     return {
-        "apportioning": (f"{len(results)} prefecture(s) of 14; " + DECOMPOSITION_RULE
+        "apportioning": (f"{len(results)} prefecture(s) of 14; " + PROVINCE_RULE
                          + " Shares: " + shares),
-        "decomposition": {"rule": DECOMPOSITION_RULE, "bound_note": BOUND_NOTE,
+        "decomposition": {"rule": PROVINCE_RULE, "bound_note": BOUND_NOTE,
                           "wall_clock_caps_fired": [r.code for r, m in pairs
                                                     if _cap_fired(m)]},
-        "regions": [_region_meta(r, m) for r, m in pairs],
-        "road_network": _merged_network(metas),
+        "regions": [_region_meta(r, m, by_region.get(r.code)) for r, m in pairs],
         "seasons": None if seasons is None else seasons.describe(),
         "approximations": _union([m["approximations"] for m in metas]) + (
-            [] if seasons is None else [seasons.routes_note()]) + [BORDER_NOTE],
+            [] if seasons is None else [seasons.routes_note()]),
         "assumptions": _union([scenario.assumptions()] + [m["assumptions"] for m in metas]
                               + ([] if seasons is None else [[seasons.assumptions]])),
     }
-
-
-def _merged_solver(metas: list[dict[str, Any]]) -> dict[str, Any]:
-    """``meta["solver"]``: summed objectives and bounds (see :data:`BOUND_NOTE`)."""
-    objective = sum(float(m["solver"]["siting"]["objective"]) for m in metas)
-    bound = sum(float(m["solver"]["siting"]["bound"]) for m in metas)
-    return {
-        "siting": {"status": _joined_status(m["solver"]["siting"]["status"] for m in metas),
-                   "objective": objective, "bound": bound,
-                   "gap_pct": _gap_pct(objective, bound),
-                   "time_s": round(sum(m["solver"]["siting"]["time_s"] for m in metas), 2),
-                   "binding": [f"{m['region']['code']}: {b}" for m in metas
-                               for b in m["solver"]["siting"]["binding"]],
-                   "note": BOUND_NOTE},
-        "routing": {"status": _joined_status(m["solver"]["routing"]["status"] for m in metas),
-                    "time_s": round(sum(m["solver"]["routing"]["time_s"] for m in metas), 2)}}
 
 
 def refresh(plan: Plan, scenario: Scenario) -> Plan:
@@ -144,7 +154,8 @@ def refresh(plan: Plan, scenario: Scenario) -> Plan:
     budget = float(meta["truck_budget"]["store_budget_yuan"])
     days = {r["code"]: float(r.get("harvest_peak_days", scenario.harvest_peak_days))
             for r in meta.get("regions", [])}
-    region_days = served["settlement_id"].str[:4].map(days).fillna(scenario.harvest_peak_days)
+    # a village is picked up on the days of the prefecture that routes its store
+    region_days = served["store_id"].str[:4].map(days).fillna(scenario.harvest_peak_days)
     daily = float((served["supply_t"] / region_days).sum())
     meta["kpis"] = compute_kpis(settle, stores, plan.routes, trucks=trucks,
                                 budget_yuan=budget, daily_pickup_t=daily)
@@ -184,14 +195,18 @@ def concat(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry="geometry", crs=4326)
 
 
-def _region_meta(result: RegionResult, meta: dict[str, Any]) -> dict[str, Any]:
-    siting = meta["solver"]["siting"]
+def _region_meta(result: RegionResult, meta: dict[str, Any],
+                 siting: dict[str, Any] | None) -> dict[str, Any]:
+    """A prefecture's entry of ``meta["regions"]``; ``siting`` is its part of the province
+    siting (status, its villages' share of the objective, no bound of its own)."""
+    own = siting or {"status": meta["solver"]["siting"]["status"], "objective": None,
+                     "bound": None, "gap_pct": None, "time_s": None}
     return {"code": result.code, "name": result.name, "villages": result.villages,
-            "stores": result.share.stores, "trucks": result.share.trucks,
+            "stores": int(len(result.plan.stores)), "store_share": result.share.stores,
+            "trucks": result.share.trucks,
             "budget_yuan": result.share.budget_yuan, "apportioning": result.share.rule,
-            "siting_time_limit_s": meta["scenario"]["siting_time_limit_s"]["value"],
-            "siting": {k: siting[k] for k in ("status", "objective", "bound", "gap_pct",
-                                              "time_s")},
+            "siting_time_limit_s": float(own.get("decomposed_time_limit_s", 0.0)),
+            "siting": own,
             "routing_status": meta["solver"]["routing"]["status"],
             "wall_clock_cap": _cap_fired(meta),
             "coverage_pct": meta["kpis"]["coverage_pct"], "time_s": result.time_s,
@@ -200,26 +215,9 @@ def _region_meta(result: RegionResult, meta: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cap_fired(meta: dict[str, Any]) -> bool:
-    """Whether a wall-clock safety cap (not the deterministic budget) stopped a solver:
-    routing says so in its status; CP-SAT siting is taken as capped when its wall time
-    reached :data:`WALL_SAFETY` times its deterministic budget (the cap of one stage;
-    the whole solve reaching it is a conservative sign)."""
-    limit = float(meta["scenario"]["siting_time_limit_s"]["value"])
-    siting_capped = float(meta["solver"]["siting"]["time_s"]) >= WALL_SAFETY * limit
-    return siting_capped or "not reproducible" in str(meta["solver"]["routing"]["status"])
-
-
-def _merged_network(metas: list[dict[str, Any]]) -> dict[str, Any]:
-    nets = [m["road_network"] for m in metas]
-    return {"source": _joined_status(n["source"] for n in nets),
-            "approximate": any(n["approximate"] for n in nets),
-            "nodes": sum(int(n["nodes"]) for n in nets),
-            "edges": sum(int(n["edges"]) for n in nets),
-            "dropped_nodes": sum(int(n.get("dropped_nodes", 0)) for n in nets),
-            "off_network_settlements": sum(int(n.get("off_network_settlements", 0))
-                                           for n in nets),
-            "snap_m_max": max(float(n.get("snap_m_max", 0.0)) for n in nets),
-            "note": f"one network per prefecture ({len(nets)}): " + nets[0]["note"]}
+    """Whether a wall-clock safety cap (not the deterministic budget) stopped a region's
+    routing: it says so in its status. (The siting's cap is the province solve's.)"""
+    return "not reproducible" in str(meta["solver"]["routing"]["status"])
 
 
 def _union(lists: Sequence[Sequence[str]]) -> list[str]:
@@ -236,8 +234,3 @@ def _union_dicts(lists: Sequence[Sequence[dict[str, str]]]) -> list[dict[str, st
 
 def _joined_status(statuses: Any) -> str:
     return ", ".join(sorted({s for status in statuses for s in str(status).split(", ")}))
-
-
-def _gap_pct(value: float, bound: float) -> float:
-    scale = max(abs(value), abs(bound))
-    return 0.0 if scale == 0 else 100.0 * abs(bound - value) / scale

@@ -1,81 +1,91 @@
-"""The province-wide network of the border repair and the cross-border access times.
+"""The province-wide network of the one siting problem.
 
-One approximate network over the township points of the chosen prefectures, built as the
-regional pipeline builds a region's (:func:`optimize.pipeline.network.township_graph`),
-with the villages' legs to their township centre (:func:`with_legs`).
+One graph over the chosen prefectures (the approximate network over their township
+points, or an OSM extract clipped to their counties), built as the regional pipeline
+builds a region's (:func:`optimize.pipeline.network.road_graph`), with the rural villages,
+their legs to the township centre and the candidate sites of every prefecture, and the
+access arcs across prefecture borders (:func:`optimize.pipeline.network.network_frames`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
+import geopandas as gpd
 import networkx as nx
-import numpy as np
 import pandas as pd
+from shapely.ops import unary_union
 
-from geodata.csr import CsrGraph, graph_to_csr
-from geodata.matrix import travel_time_matrix
-from optimize.pipeline.network import township_graph
+from geodata.village_points import place_villages, read_osm_places
+from optimize.pipeline.network import Network, network_frames, road_graph, township_graph
+from optimize.pipeline.province.tasks import RegionTask
 from optimize.pipeline.region import Region
-from optimize.pipeline.settlements import with_legs
+from optimize.pipeline.settlements import candidate_sites, with_legs, with_supply
 from optimize.scenario import Scenario
 
 
-@dataclass(frozen=True)
-class ProvinceNetwork:
-    """Approximate network over the township points of the chosen prefectures.
+def province_frames(scenario: Scenario, province: Region, tasks: Sequence[RegionTask],
+                    osm_path: str | Path | None,
+                    slots: Callable[[Scenario, RegionTask], int]
+                    ) -> tuple[nx.MultiDiGraph, Network, gpd.GeoDataFrame]:
+    """One graph over the chosen prefectures, their rural villages and candidate sites,
+    and the access arcs between them across prefecture borders.
 
-    ``node`` and ``leg_s``/``leg_m`` are indexed by village code: a village's graph node
-    (its township) and the expected road from the village to its township centre.
+    Each prefecture's villages, legs and candidate sites are those of its stand-alone
+    plan (legs over its own township cells; sites for ``slots(scenario, task)`` stores,
+    :func:`optimize.pipeline.settlements.candidate_sites`), and the graph contains each
+    prefecture's own network (:func:`province_graph`), so every pair a stand-alone plan
+    links is at most as far here: the one problem relaxes the decomposed one. With
+    ``osm_path`` the extract is clipped to the chosen prefectures' counties.
     """
+    codes = [t.code for t in tasks]
+    villages = province.villages[province.villages["village_code"].str[:4].isin(codes)]
+    if osm_path is not None:
+        villages = place_villages(villages, read_osm_places(osm_path))
+    rural = with_supply(villages, province.census, scenario)
+    home = rural["village_code"].str[:4]
+    settlements = pd.concat([with_legs(rural[home == c], prefecture(province, c), scenario)
+                             for c in codes]).sort_values("village_code")
+    settlements = gpd.GeoDataFrame(settlements.reset_index(drop=True), geometry="geometry",
+                                   crs=4326)
+    home = settlements["village_code"].str[:4]
+    parts = [candidate_sites(settlements[home == t.code], slots(scenario, t))
+             for t in tasks]
+    sites = pd.concat(parts).sort_values("village_code").reset_index(drop=True)
+    sites["region"] = sites["village_code"].str[:4]
+    sites = gpd.GeoDataFrame(sites, geometry="geometry", crs=4326)
+    graph = province_graph(scenario, province, villages, codes, osm_path)
+    return graph, network_frames(graph, settlements, sites, scenario), sites
 
-    graph: nx.MultiDiGraph
-    csr: CsrGraph
-    node: pd.Series
-    leg_s: pd.Series
-    leg_m: pd.Series
+
+def province_graph(scenario: Scenario, province: Region, villages: gpd.GeoDataFrame,
+                   codes: Sequence[str], osm_path: str | Path | None) -> nx.MultiDiGraph:
+    """The road graph of prefectures ``codes``: the OSM extract clipped to their counties,
+    or the approximate network over all their township points composed with each
+    prefecture's own approximate network (a triangulation of one prefecture's points
+    links some of them directly that the province's links only through a neighbour)."""
+    counties = province.counties[province.counties["county_code"].str[:4].isin(codes)]
+    whole = set(codes) == set(province.villages["village_code"].str[:4])
+    region = dataclasses.replace(
+        province, villages=villages,
+        polygon=province.polygon if whole else unary_union(list(counties.geometry)))
+    graph = road_graph(scenario, region, osm_path)
+    if osm_path is not None or len(codes) < 2:
+        return graph
+    own = [township_graph(villages[villages["village_code"].str[:4] == c], province.seats,
+                          scenario.detour_factor) for c in codes]
+    composed = nx.compose_all([graph, *own])
+    composed.graph.update(graph.graph)
+    return composed
 
 
-def province_network(scenario: Scenario, province: Region,
-                     codes: Sequence[str]) -> ProvinceNetwork:
-    """The approximate network of prefectures ``codes`` of the loaded ``province`` (its
-    villages, township points, county seats and polygon), and the villages' legs."""
-    villages = province.villages
-    villages = villages[villages["village_code"].str[:4].isin(list(codes))]
-    graph = township_graph(villages, province.seats, scenario.detour_factor)
-    legs = with_legs(villages, dataclasses.replace(province, villages=villages), scenario)
-    legs = legs.set_index("village_code")
-    return ProvinceNetwork(graph, graph_to_csr(graph), legs["township_code"],
-                           legs["leg_s"].astype(float), legs["leg_m"].astype(float))
-
-
-def cross_times(net: ProvinceNetwork, settlements: pd.DataFrame, stores: pd.DataFrame,
-                limit_s: int) -> pd.DataFrame:
-    """``settlement_id, store_id, time_s``: every village x open store within ``limit_s``
-    on the province network, both village legs included (none when the store is in the
-    village itself)."""
-    cols = ["settlement_id", "store_id", "time_s"]
-    ids = settlements["settlement_id"][settlements["settlement_id"].isin(net.node.index)]
-    sites = stores[stores["site_settlement_id"].isin(net.node.index)]
-    if ids.empty or sites.empty:
-        return pd.DataFrame(columns=cols)
-    src = pd.unique(net.node.reindex(ids).to_numpy())
-    dst = pd.unique(net.node.reindex(sites["site_settlement_id"]).to_numpy())
-    m = travel_time_matrix(net.csr, list(src), list(dst), cutoff_s=limit_s)
-    pairs = pd.DataFrame({"src": np.asarray(src, dtype=object)[m.source_idx],
-                          "dst": np.asarray(dst, dtype=object)[m.target_idx],
-                          "road_s": m.time_s})
-    left = pd.DataFrame({"settlement_id": ids.to_numpy(),
-                         "src": net.node.reindex(ids).to_numpy()})
-    right = pd.DataFrame({"store_id": sites["store_id"].to_numpy(),
-                          "site": sites["site_settlement_id"].to_numpy(),
-                          "dst": net.node.reindex(sites["site_settlement_id"]).to_numpy()})
-    out = left.merge(pairs, on="src").merge(right, on="dst")
-    legs = net.leg_s.reindex(out["settlement_id"]).to_numpy() \
-        + net.leg_s.reindex(out["site"]).to_numpy()
-    same = out["settlement_id"].to_numpy() == out["site"].to_numpy()
-    out["time_s"] = np.where(same, 0, out["road_s"].to_numpy() + legs).astype(np.int64)
-    out = out[out["time_s"] <= limit_s]
-    return out[cols].sort_values(cols).reset_index(drop=True)
+def prefecture(province: Region, code: str) -> Region:
+    """Prefecture ``code`` of the loaded province: its villages and the outline of its
+    counties (the township cells of its village legs)."""
+    counties = province.counties[province.counties["county_code"].str[:4] == code]
+    return dataclasses.replace(
+        province, code=code, counties=counties,
+        villages=province.villages[province.villages["village_code"].str[:4] == code],
+        polygon=unary_union(list(counties.geometry)))

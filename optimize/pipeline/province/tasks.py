@@ -10,8 +10,11 @@ from pathlib import Path
 from geodata import datasets, places
 from optimize.errors import SpecificationError
 from optimize.pipeline.region import PROVINCE_CODE, Share, regional_share, rural_weights
+from optimize.pipeline.siting import SitedRegion
 from optimize.scenario import Scenario
 
+#: Store quota policies of the province's one siting problem (``store_quota``).
+QUOTA_POLICIES = ("none", "prefecture")
 #: Smallest CP-SAT siting budget of one prefecture, deterministic seconds.
 MIN_REGION_SITING_S = 5.0
 
@@ -25,6 +28,7 @@ class RegionTask:
     villages: int  # rural villages (the plan's settlements)
     share: Share
     scenario: Scenario
+    sited: SitedRegion | None = None  # its part of the province's one siting problem
 
 
 def region_tasks(scenario: Scenario, root: Path,
@@ -78,4 +82,21 @@ def province_problems(scenario: Scenario) -> list[str]:
         if getattr(scenario, key):
             out.append(f"{key}: not supported for a whole-province plan yet; plan the "
                        "prefectures one by one with their own tables")
+    return out + quota_problems(scenario)
+
+
+def quota_problems(scenario: Scenario) -> list[str]:
+    """What is wrong with the scenario's store quota keys (empty: nothing)."""
+    out = []
+    if scenario.store_quota not in QUOTA_POLICIES:
+        out.append(f"store_quota {scenario.store_quota!r}: expected one of "
+                   f"{', '.join(QUOTA_POLICIES)}")
+    if not 0 <= scenario.store_quota_tolerance_pct <= 100:
+        out.append(f"store_quota_tolerance_pct {scenario.store_quota_tolerance_pct}: "
+                   "expected 0 to 100 (%)")
+    if scenario.store_quota == "prefecture" and (scenario.county_min_stores
+                                                 or scenario.county_stores):
+        out.append("store_quota = \"prefecture\" cannot be combined with county quotas "
+                   "(county_min_stores, [county_stores]): the siting problem has one level "
+                   "of site groups; use store_quota = \"none\" with county quotas")
     return out
