@@ -203,7 +203,8 @@ TIER_BOUNDS: dict[str, tuple[float, float]] = {
 PARAMS.update({
     "self_delivery_reach_s": Param(
         "s", "farmers bring produce to the store themselves when the road trip by farm "
-        "vehicle takes at most this long (no source found: an assumption)", True, bounds=(0, 4 * 3600)),
+        "vehicle takes at most this long (no source found: an assumption)", True,
+        bounds=(0, 4 * 3600)),
     "farm_vehicle_speed_kmh": Param(
         "km/h", "average road speed of a farm tricycle or tractor with a load (no source "
         "found: an assumption)", True, bounds=(1, 60)),

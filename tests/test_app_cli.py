@@ -42,7 +42,8 @@ def test_plan_command_writes_a_verified_plan(built: Path) -> None:
     assert plan.meta["plan_id"] == "guanghe"
     assert verify_plan(plan) == []
     assert sorted(p.name for p in (built / "guanghe" / "layers").iterdir()) == [
-        "counties.geojson", "markets.geojson", "routes.geojson", "settlements.geojson", "stores.geojson"]
+        "counties.geojson", "markets.geojson", "routes.geojson", "settlements.geojson",
+        "stores.geojson"]
     assert not [p for p in built.iterdir() if p.name.startswith(".")]  # no temp left
 
 

@@ -95,7 +95,9 @@ def test_a_run_is_appended_to_its_truck_and_priced() -> None:
     add_market_runs(rec, flow, setup)
     run = rec.routes[-1]
     assert run["kind"] == "market" and run["route_id"] == "summer-T001-2"
-    assert run["load_t"] == 2.0 and run["stops"][-1]["pickup_t"] == 0.0 and run["stops"][-1]["delivered_t"] == 2.0
+    market_stop = run["stops"][-1]
+    assert run["load_t"] == 2.0 and market_stop["pickup_t"] == 0.0
+    assert market_stop["delivered_t"] == 2.0
     assert run["start_s"] == 36_000 and run["market_id"] == "M1"
     truck = rec.trucks[0]
     assert truck["trips"] == ["summer-T001-1", "summer-T001-2"]

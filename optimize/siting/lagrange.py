@@ -277,6 +277,21 @@ def _initial_multipliers(inst: LagrangeInstance) -> tuple[np.ndarray, np.ndarray
     return np.clip(lam, low, high), low, high
 
 
+def _frequency_plan(inst: LagrangeInstance, arcs: ArcLists, often: np.ndarray,
+                    tier_value: np.ndarray, ub: float, best: WorkPlan | None
+                    ) -> tuple[float, WorkPlan | None]:
+    """The plan of the sites opened most often once the steps got small, if better."""
+    if not often.any():
+        return ub, best
+    chosen = select_sites(inst, np.where(inst.allowed, -often, np.inf))
+    open_tier = np.full(inst.n_sites, -1, dtype=np.int64)
+    open_tier[chosen] = 0
+    work = build_plan(inst, arcs, plan_tiers(inst, open_tier, tier_value))
+    value = plan_value(inst, work)
+    LOG.debug("frequency plan %.6g (best %.6g)", value, ub)
+    return (value, work) if value < ub else (ub, best)
+
+
 def _search(
     inst: LagrangeInstance, arcs: ArcLists, deadline: float, seed: int, budget_s: float
 ) -> tuple[float, float, WorkPlan | None]:
@@ -319,15 +334,7 @@ def _search(
         if moved is None:
             break  # the relaxed solution is feasible and complementary: lb is optimal
         lam, direction = moved
-    if often.any():
-        chosen = select_sites(inst, np.where(inst.allowed, -often, np.inf))
-        open_tier = np.full(inst.n_sites, -1, dtype=np.int64)
-        open_tier[chosen] = 0
-        work = build_plan(inst, arcs, plan_tiers(inst, open_tier, rel.tier_value))
-        value = plan_value(inst, work)
-        LOG.debug("frequency plan %.6g (best %.6g)", value, ub)
-        if value < ub:
-            ub, best = value, work
+    ub, best = _frequency_plan(inst, arcs, often, rel.tier_value, ub, best)
     if dual is not None:  # the budget as a knapsack: bound and a plan within the budget
         tight, tight_rel = tighten(inst, dual[0], low, high, ub)
         lb = max(lb, tight)
