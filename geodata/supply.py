@@ -154,7 +154,7 @@ def _xlsx_rows(file: Path, limits: Limits) -> list[list[str]]:
     """The first sheet's rows as text, trailing empty rows dropped, within ``limits``."""
     from openpyxl import load_workbook
 
-    _check_unpacked_size(file, limits)
+    check_unpacked_size(file, limits)
     _check_unsized_sheets(file, limits)
     try:
         book = load_workbook(file, read_only=True, data_only=True)
@@ -179,7 +179,7 @@ def _xlsx_rows(file: Path, limits: Limits) -> list[list[str]]:
     return _trimmed_to_header(rows)
 
 
-def _check_unpacked_size(file: Path, limits: Limits) -> None:
+def check_unpacked_size(file: Path, limits: Limits) -> None:
     """Refuse an archive that unpacks to more than ``limits.unpacked_mb`` (a zip bomb)."""
     try:
         with zipfile.ZipFile(file) as archive:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import csv
 import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +39,7 @@ from shapely.geometry import Point
 from geodata.boundaries import load_province
 from geodata.datasets import LAT_RANGE_DEG, LON_RANGE_DEG, Column
 from geodata.errors import DataError
-from geodata.supply import LIMITS, SUFFIXES, Limits, read_user_table
+from geodata.supply import LIMITS, SUFFIXES, Limits, check_unpacked_size, read_user_table
 from optimize.crops import CROPS
 from optimize.markets.table import DAY_S, HOUR_S, KINDS, Market
 
@@ -112,15 +111,7 @@ def _header(file: Path, limits: Limits) -> list[str]:
 def _xlsx_header(file: Path, limits: Limits) -> list[str]:
     from openpyxl import load_workbook
 
-    try:
-        with zipfile.ZipFile(file) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise DataError(f"not a readable XLSX workbook ({type(exc).__name__})",
-                        path=file) from None
-    if unpacked > limits.unpacked_mb * 1024 * 1024:
-        raise DataError(f"the workbook unpacks to {unpacked / 2**20:,.0f} MB, more than "
-                        f"{limits.unpacked_mb:g} MB", path=file)
+    check_unpacked_size(file, limits)
     try:
         book = load_workbook(file, read_only=True, data_only=True)
         try:

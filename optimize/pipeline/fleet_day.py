@@ -115,14 +115,23 @@ def _truck_records(out: SeasonRecords, day: Any, trips: dict[str, Any],
         out.routes.append(route)
         out.rows.append({**{k: v for k, v in route.items() if k != "stops"},
                          "geometry": geom})
+    out.trucks.append(truck_record(out.season, truck_id, day, store_ids, drive_m, route_ids,
+                                   distance, tonnes, shift_start_s))
+
+
+def truck_record(season: str, truck_id: str, day: Any, store_ids: Sequence[str],
+                 drive_m: np.ndarray, route_ids: list[str], trips_m: int, tonnes: float,
+                 shift_start_s: int) -> dict[str, Any]:
+    """A working truck's ``meta["trucks"]`` entry: its trips (``trips_m`` metres,
+    ``tonnes`` collected) and the empty legs of its packed ``day``."""
     legs = [{"from_id": store_ids[a], "to_id": store_ids[b], "drive_s": s,
              "distance_m": int(drive_m[a, b])} for a, b, s in day.legs]
-    distance += sum(int(drive_m[a, b]) for a, b, _ in day.legs)
-    out.trucks.append({
-        "truck_id": truck_id, "season": out.season, "base_id": base_id, "trips": route_ids,
-        "start_s": shift_start_s, "end_s": shift_start_s + day.work_s, "work_s": day.work_s,
-        "distance_m": int(distance), "collection_t": round(tonnes, 3), "market_t": 0.0,
-        "idle": False, "idle_reason": None, "empty_legs": legs})
+    distance = trips_m + sum(int(drive_m[a, b]) for a, b, _ in day.legs)
+    return {"truck_id": truck_id, "season": season, "base_id": store_ids[day.base],
+            "trips": route_ids, "start_s": shift_start_s,
+            "end_s": shift_start_s + day.work_s, "work_s": day.work_s,
+            "distance_m": int(distance), "collection_t": round(tonnes, 3), "market_t": 0.0,
+            "idle": False, "idle_reason": None, "empty_legs": legs}
 
 
 def _trip_record(d: StoreDay, t: Any, shift: int, truck_id: str, base_id: str, rank: int,

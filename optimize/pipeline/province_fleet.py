@@ -37,7 +37,7 @@ from optimize.pipeline.assemble import (
     SEASON_ROUTE_COLUMNS,
     store_lists,
 )
-from optimize.pipeline.fleet_day import PALETTE, SHIFT_START_S, SeasonRecords
+from optimize.pipeline.fleet_day import PALETTE, SHIFT_START_S, SeasonRecords, truck_record
 from optimize.pipeline.network import Network, leg_matrices
 from optimize.pipeline.province_markets import ProvinceMarkets, plan_province_markets
 from optimize.pipeline.trips import region_seasons
@@ -124,14 +124,8 @@ def _retime(out: SeasonRecords, day: TruckDay, by_id: Mapping[str, Mapping[str, 
         out.routes.append(route)
         out.rows.append({**{k: v for k, v in route.items() if k != "stops"},
                          "old_route_id": jid})
-    legs = [{"from_id": store_ids[a], "to_id": store_ids[b], "drive_s": s,
-             "distance_m": int(drive_m[a, b])} for a, b, s in day.legs]
-    distance += sum(int(drive_m[a, b]) for a, b, _ in day.legs)
-    out.trucks.append({
-        "truck_id": truck_id, "season": out.season, "base_id": base_id, "trips": ids,
-        "start_s": shift_start_s, "end_s": shift_start_s + day.work_s, "work_s": day.work_s,
-        "distance_m": int(distance), "collection_t": round(tonnes, 3), "market_t": 0.0,
-        "idle": False, "idle_reason": None, "empty_legs": legs})
+    out.trucks.append(truck_record(out.season, truck_id, day, store_ids, drive_m, ids,
+                                   distance, tonnes, shift_start_s))
 
 
 def repack_plan_meta(meta: Mapping[str, Any], store_ids: Sequence[str], drive_s: np.ndarray,
