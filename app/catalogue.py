@@ -223,6 +223,7 @@ JOB_TEXTS: tuple[str, ...] = (
     N_("routing %(n)s prefectures on Dask"),
     N_("routing every season (OR-Tools) and sharing the fleet"),
     N_("routing store %(n)s of %(total)s, every season"),
+    N_("packing the province's fleet over every prefecture's trips, then market runs"),
     N_("sharing the fleet over the stores' trips"),
     N_("the server stopped while this job ran; run it again"),
     N_("the job's worker stopped reporting (no heartbeat); run it again"),
@@ -293,6 +294,11 @@ NOTES: tuple[str, ...] = (
     N_("Supply is an estimate: 2020 county rural population x %(kg)s kg per rural "
        "resident, spread evenly over each county's villages; no crop production data by "
        "village."),
+    N_("Routes cover every season of the calendar with produce: each prefecture builds "
+       "every season's trips of its stores (optimize.pipeline.season_plan), and the "
+       "province's trucks are packed over all prefectures' trips per season, across "
+       "borders (optimize.pipeline.province_fleet). Daily pickup is the season's share of "
+       "the annual produce spread evenly over its days."),
     N_("Routes are one day of the season '%(season)s' (the largest province-wide daily "
        "pickup); other seasons have trucks per prefecture and moves (seasons table) but "
        "no routes. Daily pickup is the season's share of the annual produce spread evenly "
@@ -310,6 +316,9 @@ NOTES: tuple[str, ...] = (
 
 #: Assumptions (``name = value unit: source`` of parameters without a source).
 ASSUMPTIONS: tuple[str, ...] = (
+    N_("store_quota_tolerance_pct = %(v)s %%: policy choice: how far a prefecture's store "
+       "count may stray from its rural-population share under store_quota = \"prefecture\" "
+       "(no source)"),
     N_("harvest_peak_days = %(v)s days: days over which a store fills at the harvest peak "
        "(docs §5: ~2-month windows)"),
     N_("poverty_weight = %(v)s weight: priority of produce from the 2020 poverty counties "
@@ -359,6 +368,8 @@ ASSUMPTIONS: tuple[str, ...] = (
 #: Where each scenario parameter comes from (``optimize.scenario`` ``ParamDoc.source``,
 #: the crops' sources), shown in the plan's parameter table.
 PARAMETER_SOURCES: tuple[str, ...] = (
+    N_("policy choice: how far a prefecture's store count may stray from its "
+       "rural-population share under store_quota = \"prefecture\" (no source)"),
     N_("scenario file"),
     N_("4-digit prefecture or 6-digit county code; \"62\" = all of Gansu (planned by "
        "prefecture, optimize.pipeline.province)"),

@@ -94,12 +94,15 @@ def test_every_parameter_source_is_translated() -> None:
 
 def source_stages() -> set[str]:
     """Progress stages in the source: ``report("...")`` of optimize/, ``stage="..."`` of
-    app/; f-string fields filled with a number."""
+    app/ (adjacent literals joined, as Python does); f-string fields filled with a
+    number."""
     found: set[str] = set()
-    for folder, source_regex in (("optimize", r"""report\(f?"([^"]+)\""""),
-                            ("app", r"""stage="([^"]+)\"""")):
+    literals = r"""((?:f?"[^"]*"\s*)+)"""
+    for folder, source_regex in (("optimize", r"report\(" + literals),
+                                 ("app", r"stage=" + literals)):
         for path in (REPO / folder).rglob("*.py"):
-            for text in re.findall(source_regex, path.read_text(encoding="utf-8")):
+            for group in re.findall(source_regex, path.read_text(encoding="utf-8")):
+                text = "".join(re.findall(r'"([^"]*)"', group))
                 found.add(re.sub(r"\{[^}]*\}", "7", text))
     return found
 

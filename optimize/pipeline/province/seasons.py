@@ -67,13 +67,11 @@ class SeasonPlan:
         return dataclasses.replace(task, scenario=sub, share=share)
 
     def routes_note(self) -> str:
-        return ("Routes cover every season of the calendar with produce (each prefecture's "
-                "plan routes all its seasons, optimize.pipeline.season_plan); each "
-                f"prefecture shares its trucks of the season {self.load.seasons[self.routed]!r}"
-                " (the largest province-wide daily pickup) over its stores in every season, "
-                "unless the province's fleet step re-packs all prefectures' trips "
-                "(optimize.pipeline.province_fleet). Daily pickup is the season's share of the "
-                "annual produce spread evenly over its days.")
+        return ("Routes cover every season of the calendar with produce: each prefecture "
+                "builds every season's trips of its stores (optimize.pipeline.season_plan), "
+                "and the province's trucks are packed over all prefectures' trips per "
+                "season, across borders (optimize.pipeline.province_fleet). Daily pickup is "
+                "the season's share of the annual produce spread evenly over its days.")
 
     def describe(self) -> dict[str, Any]:
         """``meta["seasons"]``: calendar, load, fleet per season and region, moves."""
