@@ -273,7 +273,12 @@ class SitingStage(Record):
 @dataclasses.dataclass(frozen=True)
 class SitingReport(Record):
     """The siting solve: status, objective, bound, gap, time, binding constraints, engine
-    and stages; a province plan adds a ``note`` on what its summed bound bounds."""
+    and stages. A province plan sited as one problem adds its ``scope`` ("province"), the
+    instance (``stores``, ``budget_yuan``, ``demand_points``, ``candidate_sites``, ``arcs``,
+    ``build_s``), the objective's terms (``longest_arc_s``, ``coverage_factor``,
+    ``objective_formula``, ``objective_recomputed`` from the settlements layer), the
+    ``quota`` policy, the villages served ``cross_border`` and the ``decomposed``
+    comparison (docs/PLAN-FORMAT.md); an older province plan a ``note``."""
 
     status: str
     objective: float | None = None
@@ -284,6 +289,20 @@ class SitingReport(Record):
     engine: str | None = None
     stages: tuple[SitingStage, ...] | None = None
     note: str | None = None
+    scope: str | None = None
+    build_s: float | None = None
+    objective_formula: str | None = None
+    objective_recomputed: float | None = None
+    longest_arc_s: int | None = None
+    coverage_factor: float | None = None
+    stores: int | None = None
+    budget_yuan: float | None = None
+    demand_points: int | None = None
+    candidate_sites: int | None = None
+    arcs: int | None = None
+    quota: Mapping[str, Any] | None = None
+    cross_border: Mapping[str, Any] | None = None
+    decomposed: Mapping[str, Any] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -321,6 +340,8 @@ class RegionSiting(Record):
     bound: float | None
     gap_pct: float | None
     time_s: float | None
+    villages_served_across_border: int | None = None
+    decomposed_time_limit_s: float | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -342,6 +363,7 @@ class RegionRun(Record):
     time_s: float
     harvest_peak_days: float | None = None
     crop: str | None = None
+    store_share: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)
