@@ -9,7 +9,7 @@ import pytest
 
 from benchmarks.routing import benchmark_dir, main
 
-SETS = Path("/work/shared/benchmarks")
+SETS = benchmark_dir("mtvrptwr").parent  # $COLDCHAIN_BENCHMARK_DIR or beside the data
 
 
 def test_default_dir_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,11 +7,11 @@ re-cost exactly to their ``Cost`` and pass the check; a broken one must not; and
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from benchmarks.routing import benchmark_dir
 from benchmarks.vrplib_sets import (
     read_set,
     set_cost,
@@ -22,10 +22,7 @@ from benchmarks.vrplib_sets import (
 from optimize.routing.multi_check import check_multidepot
 from optimize.routing.solve import solve_routing
 
-ROOT = Path(os.environ.get("COLDCHAIN_BENCHMARK_DIR", Path(__file__).parents[1].parent
-                           / "shared" / "benchmarks"))
-if not (ROOT / "mtvrptwr").is_dir():
-    ROOT = Path("/work/shared/benchmarks")
+ROOT = benchmark_dir("mtvrptwr").parent  # $COLDCHAIN_BENCHMARK_DIR or beside the data
 pytestmark = pytest.mark.skipif(not (ROOT / "mtvrptwr").is_dir(),
                                 reason="shared benchmark files not present")
 MT = ROOT / "mtvrptwr" / "C202R0.5.vrp"
