@@ -299,6 +299,12 @@ NOTES: tuple[str, ...] = (
        "province's trucks are packed over all prefectures' trips per season, across "
        "borders (optimize.pipeline.province_fleet). Daily pickup is the season's share of "
        "the annual produce spread evenly over its days."),
+    N_("Routes cover every season of the calendar with produce (each prefecture's plan "
+       "routes all its seasons, optimize.pipeline.season_plan); each prefecture shares its "
+       "trucks of the season '%(season)s' (the largest province-wide daily pickup) over its "
+       "stores in every season, unless the province's fleet step re-packs all prefectures' "
+       "trips (optimize.pipeline.province_fleet). Daily pickup is the season's share of the "
+       "annual produce spread evenly over its days."),
     N_("Routes are one day of the season '%(season)s' (the largest province-wide daily "
        "pickup); other seasons have trucks per prefecture and moves (seasons table) but "
        "no routes. Daily pickup is the season's share of the annual produce spread evenly "
@@ -420,6 +426,8 @@ PARAMETER_SOURCES: tuple[str, ...] = (
        "floor)"),
     N_("policy choice: per-county minimum and maximum store counts ([county_stores] "
        "table, county code -> {min, max})"),
+    N_("harvest calendar: %(n)s assumed items (shares of produce by season and crop; even "
+       "spread over a season's days); see meta.seasons"),
     N_("harvest calendar: months from PARAMETERS.md §5 rows; every share of a region's "
        "produce over seasons is an assumption (no output by crop and prefecture was "
        "found, §6)"),
