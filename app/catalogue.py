@@ -158,6 +158,8 @@ REASONS: tuple[str, ...] = (
        "truck-hours driven; %(left)s trip[s] left need %(more)s more truck-hours and none "
        "fits a truck's remaining shift)"),
     N_("fleet capacity reached"),
+    N_("no truck can reach it within its freshness limit even alone (%(msg)s)"),
+    N_("no truck can reach it within its freshness limit even alone"),
 )
 
 #: Siting and routing statuses, binding constraints, solver notes.
@@ -282,6 +284,11 @@ FAILURES: tuple[str, ...] = (
 
 #: Approximation notes and road-network notes of a plan.
 NOTES: tuple[str, ...] = (
+    N_("objective and bound are those of the one province-wide siting problem (scope "
+       "'province'): the bound is a proven lower bound of the province problem itself; "
+       "solver.siting.decomposed gives the prefecture-by-prefecture figures on the same "
+       "instance."),
+    N_("one network over the chosen prefectures, across their borders: %(msg)s"),
     N_("Road network is approximate: no OSM extract was loaded; travel times use "
        "straight-line distance x %(f)s (detour factor, an assumption) at class speeds "
        "between township centres."),
