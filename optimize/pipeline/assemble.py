@@ -2,13 +2,13 @@
 
 :func:`plan_meta` is the one builder of ``plan.json``'s dict (key order fixed by
 :data:`META_KEYS`); the regional pipeline and the province's merge both use it.
-:func:`trip_records` turns a store's routes into route rows and their metadata, for the
-regional pipeline and the province's border repair alike.
+:func:`assemble_plan` builds the regional plan's layers and metadata from the stages'
+results (every season's trips and trucks from :mod:`optimize.pipeline.season_plan`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +24,6 @@ from optimize.markets.travel import travel_assumptions
 from optimize.pipeline.fleet_day import SHIFT_START_NOTE
 from optimize.pipeline.network import Network
 from optimize.pipeline.region import Region, Share
-from optimize.pipeline.routing import StoreRoutes
 from optimize.pipeline.season_plan import SeasonalRouting, seasons_meta
 from optimize.plan.format import SCHEMA
 from optimize.plan.io import Plan
@@ -40,9 +39,6 @@ ENGINE_NAMES = {"cpsat": "CP-SAT, lexicographic stages (optimize.siting.cpsat)",
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39",
            "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363")
-ROUTE_COLUMNS = ["route_id", "truck_id", "store_id", "trip", "stops_count", "load_t",
-                 "distance_m", "duration_s", "start_s", "store_arrival_s", "end_s",
-                 "max_age_s", "colour", "approximate_geometry", "geometry"]
 STORE_COLUMNS = ["store_id", "name", "site_settlement_id", "county_code", "county_name",
                  "tier", "capacity_t", "build_cost_yuan", "subsidy_yuan", "load_t",
                  "settlements_served", "trucks", "required_site", "colour", "geometry"]
@@ -203,84 +199,12 @@ def off_network_reason(i: int, reason: str, net: Network) -> str:
     return reason
 
 
-def routes_layer(store_routes: list[StoreRoutes], graph: nx.MultiDiGraph,
-                 freshness_s: int) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
-    """Every trip of the region: trucks numbered ``T001`` ... across the stores."""
-    rows, meta = [], []
-    truck_no = 0
-    approximate = bool(graph.graph.get("approximate", False))
-    for n, r in enumerate(store_routes):
-        trucks = {t.truck for t in r.result.trips}
-        numbering = {t: truck_no + k + 1 for k, t in enumerate(sorted(trucks))}
-        truck_no += len(trucks)
-        r_rows, r_meta = trip_records(r, f"S{n + 1:03d}", numbering,
-                                      lambda k: f"T{k:03d}", approximate, freshness_s)
-        rows.extend(r_rows)
-        meta.extend(r_meta)
-    return routes_frame(rows), meta
-
-
-def trip_records(r: StoreRoutes, store_id: str, numbering: dict[int, int],
-                 truck_name: Callable[[int], str], approximate: bool,
-                 freshness_s: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Route rows (with geometry) and ``meta["routes"]`` items of one store's trips.
-
-    ``numbering`` maps the solver's truck index to the truck's number, which names it
-    (``truck_name``) and picks its colour.
-    """
-    rows, meta = [], []
-    for trip, geom in zip(r.result.trips, r.geometries, strict=True):
-        number = numbering[trip.truck]
-        truck_id = truck_name(number)
-        row = {
-            "route_id": f"{truck_id}-{trip.trip + 1}", "truck_id": truck_id,
-            "store_id": store_id, "trip": trip.trip + 1, "stops_count": len(trip.stops),
-            "load_t": round(float(r.pickups["pickup_t"].iloc[list(trip.stops)].sum()), 3),
-            "distance_m": int(trip.distance_m), "duration_s": int(trip.end_s - trip.start_s),
-            "start_s": int(trip.start_s), "store_arrival_s": int(trip.store_arrival_s),
-            "end_s": int(trip.end_s), "max_age_s": int(trip.max_age_s),
-            "colour": PALETTE[number % len(PALETTE)], "approximate_geometry": approximate,
-        }
-        rows.append({**row, "geometry": geom})
-        meta.append({**row, "stops": trip_stops(trip, r.pickups),
-                     "freshness_limit_s": freshness_s})
-    return rows, meta
-
-
-def routes_frame(rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
-    """The routes layer from route rows (:data:`ROUTE_COLUMNS`)."""
-    return gpd.GeoDataFrame(pd.DataFrame(rows, columns=ROUTE_COLUMNS), geometry="geometry",
-                            crs=4326)
-
-
-def trip_stops(trip: Any, pickups: pd.DataFrame) -> list[dict[str, Any]]:
-    """The stops of one trip: village, arrival, pickup and load after it."""
-    out = []
-    for stop, arrival, load in zip(trip.stops, trip.arrival_s, trip.load_after_t, strict=True):
-        out.append({"settlement_id": pickups["settlement_id"].iloc[stop],
-                    "name": pickups["name"].iloc[stop], "arrival_s": int(arrival),
-                    "pickup_t": round(float(pickups["pickup_t"].iloc[stop]), 3),
-                    "load_after_t": round(float(load), 3)})
-    return out
-
-
-def routing_unserved(r: StoreRoutes) -> list[dict[str, Any]]:
-    """The pickups one store's routing could not serve, with the solver's reason."""
-    return [{"settlement_id": r.pickups["settlement_id"].iloc[p],
-             "name": r.pickups["name"].iloc[p],
-             "county_code": r.pickups["county_code"].iloc[p],
-             "stage": "routing", "reason": reason} for p, reason in r.result.unserved]
-
-
-def unserved_list(settle: gpd.GeoDataFrame,
-                  store_routes: list[StoreRoutes]) -> list[dict[str, Any]]:
-    """``meta["unserved"]``: villages unserved at siting, then pickups left at routing."""
-    out = [{"settlement_id": r.settlement_id, "name": r.name, "county_code": r.county_code,
-            "stage": "siting", "reason": r.unserved_reason}
-           for r in settle[settle["unserved_reason"].notna()].itertuples()]
-    for r in store_routes:
-        out.extend(routing_unserved(r))
-    return out
+def siting_unserved(settle: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """``meta["unserved"]`` of the siting: villages no open store serves, with the reason
+    (the routing's pickups left out follow, per season, from the fleet step)."""
+    return [{"settlement_id": r.settlement_id, "name": r.name, "county_code": r.county_code,
+             "stage": "siting", "reason": r.unserved_reason}
+            for r in settle[settle["unserved_reason"].notna()].itertuples()]
 
 
 def counties_layer(counties: gpd.GeoDataFrame, settle: gpd.GeoDataFrame,
@@ -372,7 +296,7 @@ def assemble_plan(scenario: Scenario, region: Region, share: Share, graph: nx.Mu
     routes = gpd.GeoDataFrame(
         pd.DataFrame([row for r in records for row in r.rows], columns=SEASON_ROUTE_COLUMNS),
         geometry="geometry", crs=4326)
-    unserved = unserved_list(settle, []) + [u for r in records for u in r.unserved]
+    unserved = siting_unserved(settle) + [u for r in records for u in r.unserved]
     counties = counties_layer(region.counties, settle, stores)
     head = records[routing.headline].kpis if records else {}
     kpis = compute_kpis(settle, stores, routes, trucks=share.trucks,
