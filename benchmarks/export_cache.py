@@ -16,15 +16,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.load import SERVER, Client, free_port, percentiles
+from benchmarks.load import Client, percentiles, serving
 
 
 def timed_get(client: Client, path: str) -> tuple[float, bytes]:
@@ -35,20 +32,6 @@ def timed_get(client: Client, path: str) -> tuple[float, bytes]:
     if status != 200:
         raise RuntimeError(f"GET {path} answered {status}")
     return ms, body
-
-
-def wait_for(port: int, timeout_s: float = 60.0) -> None:
-    """Block until the server accepts connections on ``port`` (it prints ``ready`` just
-    before it binds)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 def measure(port: int, plan_id: str, repeats: int) -> dict[str, Any]:
@@ -83,17 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no plan {args.plans / args.plan_id}: build it with `coldchain plan`",
               file=sys.stderr)
         return 2
-    port = free_port()
-    with tempfile.TemporaryDirectory() as instance:
-        server = subprocess.Popen([sys.executable, "-c", SERVER, str(args.plans.resolve()),
-                                   instance, str(port), "4"], stdout=subprocess.PIPE, text=True)
-        try:
-            assert server.stdout is not None and server.stdout.readline().strip() == "ready"
-            wait_for(port)
-            result = measure(port, args.plan_id, args.repeats)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    with serving(args.plans, threads=4) as port:
+        result = measure(port, args.plan_id, args.repeats)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(json.dumps({k: result[k] for k in ("plan_id", "bytes", "first_ms", "cached")}),

@@ -12,6 +12,7 @@ Nothing leaves 127.0.0.1. Results (per route and overall p50/p90/p95/p99, ms) go
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import re
@@ -22,6 +23,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -125,22 +127,44 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no plan {args.plans / args.plan_id}: build it with `coldchain plan`",
               file=sys.stderr)
         return 2
-    port = free_port()
-    with tempfile.TemporaryDirectory() as instance:
-        server = subprocess.Popen([sys.executable, "-c", SERVER, str(args.plans.resolve()),
-                                   instance, str(port), str(args.threads)],
-                                  stdout=subprocess.PIPE, text=True)
-        try:
-            assert server.stdout is not None and server.stdout.readline().strip() == "ready"
-            time.sleep(0.5)
-            result = measure(port, args)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    with serving(args.plans, threads=args.threads) as port:
+        result = measure(port, args)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(json.dumps(result["overall"]), f"-> {args.out}")
     return 0
+
+
+@contextlib.contextmanager
+def serving(plans: Path, *, threads: int) -> Iterator[int]:
+    """The app under waitress on a free port of 127.0.0.1 serving ``plans`` (a fresh
+    instance folder), once it accepts connections; stopped afterwards. Yields the port."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as instance:
+        server = subprocess.Popen([sys.executable, "-c", SERVER, str(plans.resolve()),
+                                   instance, str(port), str(threads)],
+                                  stdout=subprocess.PIPE, text=True)
+        try:
+            assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+            wait_for(port)
+            yield port
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def wait_for(port: int, timeout_s: float = 60.0) -> None:
+    """Block until the server accepts connections on ``port`` (it prints ``ready`` just
+    before it binds)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def measure(port: int, args: argparse.Namespace) -> dict[str, Any]:
