@@ -163,6 +163,8 @@ LABELS: dict[str, str] = {
     "use_template": N_("Copy as a new scenario"),
     "plan_admin": N_("Plan files"),
     "scenario_saved": N_("Saved the scenario"),
+    "siting_in_province_solve": N_("sited in the one province-wide solve: its gap is in "
+                                   "the siting report"),
 }
 
 

@@ -199,6 +199,8 @@ def test_gansu_page_scales(gansu: Flask) -> None:
     table = html[html.index('id="prefecture-table"'):]
     table = table[:table.index("</table>")]
     assert table.count('class="drill"') == 14 and "兰州市" in table
+    # one province-wide solve: no per-prefecture gap, and the row says where it is
+    assert "– %)" not in table and "选址报告" in table
     stores = html[html.index('id="store-table"'):]
     assert stores[:stores.index("</table>")].count("<tr>") <= 101  # paged: 100 + header
     # the one province-wide solve records its engine (shown in Chinese, English as title)
