@@ -78,6 +78,8 @@ def number_words(value: float) -> str:
 
 
 DAY_S = 24 * HOUR_S
+#: Store quota policies of the province's one siting problem (``store_quota``).
+STORE_QUOTA_POLICIES = ("none", "prefecture")
 #: Most stores and trucks a scenario may ask for (the programme: 893 and 720).
 MAX_STORES, MAX_TRUCKS = 2_000, 5_000
 
@@ -331,6 +333,9 @@ class Scenario:
         if self.siting_engine not in ENGINES:
             out.append(Reason("siting_engine", f"siting_engine {self.siting_engine!r}: "
                               f"expected one of {', '.join(ENGINES)}"))
+        if self.store_quota not in STORE_QUOTA_POLICIES:
+            out.append(Reason("store_quota", f"store_quota {self.store_quota!r}: expected one "
+                              f"of {', '.join(STORE_QUOTA_POLICIES)}"))
         return out
 
     def _county_problems(self) -> list[Reason]:

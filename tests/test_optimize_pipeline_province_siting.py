@@ -164,8 +164,6 @@ def test_prefecture_bands_bind_the_one_problem() -> None:
 
 
 def test_quota_keys_are_checked() -> None:
-    bad = _scenario(store_quota="county", county_min_stores=1)
-    assert any("store_quota 'county'" in p for p in province_problems(bad))
     both = _scenario(store_quota="prefecture", county_min_stores=1)
     assert any("cannot be combined with county quotas" in p for p in province_problems(both))
     with pytest.raises(SpecificationError, match="store_quota_tolerance_pct = 150"):

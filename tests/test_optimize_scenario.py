@@ -213,3 +213,12 @@ def test_shift_start_is_an_assumption_recorded_for_the_plan() -> None:
     assert described["value"] == 6 * 3600 and described["assumption"] is True
     assert described["unit"] == "s after midnight"
     assert Scenario.from_mapping({"shift_start_s": 7 * 3600}).shift_start_s == 25_200
+
+
+def test_store_quota_policy_is_checked_for_any_region() -> None:
+    # a prefecture scenario with a misspelt policy was accepted (only the province checked)
+    with pytest.raises(SpecificationError, match="store_quota 'county': expected one of "
+                       "none, prefecture"):
+        Scenario.from_mapping({"name": "x", "region_code": "6229", "store_quota": "county"})
+    assert Scenario.from_mapping({"name": "x", "region_code": "6229",
+                                  "store_quota": "prefecture"}).store_quota == "prefecture"

@@ -13,8 +13,6 @@ from optimize.pipeline.region import PROVINCE_CODE, Share, regional_share, rural
 from optimize.pipeline.siting import SitedRegion
 from optimize.scenario import Scenario
 
-#: Store quota policies of the province's one siting problem (``store_quota``).
-QUOTA_POLICIES = ("none", "prefecture")
 #: Smallest CP-SAT siting budget of one prefecture, deterministic seconds.
 MIN_REGION_SITING_S = 5.0
 
@@ -88,9 +86,6 @@ def province_problems(scenario: Scenario) -> list[str]:
 def quota_problems(scenario: Scenario) -> list[str]:
     """What is wrong with the scenario's store quota keys (empty: nothing)."""
     out = []
-    if scenario.store_quota not in QUOTA_POLICIES:
-        out.append(f"store_quota {scenario.store_quota!r}: expected one of "
-                   f"{', '.join(QUOTA_POLICIES)}")
     if not 0 <= scenario.store_quota_tolerance_pct <= 100:
         out.append(f"store_quota_tolerance_pct {scenario.store_quota_tolerance_pct}: "
                    "expected 0 to 100 (%)")
