@@ -213,3 +213,16 @@ def test_shift_start_is_an_assumption_recorded_for_the_plan() -> None:
     assert described["value"] == 6 * 3600 and described["assumption"] is True
     assert described["unit"] == "s after midnight"
     assert Scenario.from_mapping({"shift_start_s": 7 * 3600}).shift_start_s == 25_200
+
+
+def test_collection_target_is_a_bounded_policy_choice(tmp_path: Path) -> None:
+    described = Scenario().describe()["collection_target_pct"]
+    assert described["value"] == 95.0 and described["unit"] == "%"
+    assert described["assumption"] is True and "policy choice" in described["source"]
+    assert Scenario.from_mapping({"collection_target_pct": 100}).collection_target_pct == 100
+    f = tmp_path / "target.toml"
+    f.write_text('region_code = "622924"\ncollection_target_pct = 101\n', encoding="utf-8")
+    with pytest.raises(SpecificationError) as err:
+        Scenario.from_toml(f)
+    assert err.value.reasons == [
+        f"{f}: collection_target_pct = 101: must be between 0 and 100 (%)"]
