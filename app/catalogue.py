@@ -34,6 +34,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from app.catalogue_target import TARGET_TEXTS
+
 #: The gettext catalogues: ``<lang>/LC_MESSAGES/messages.po`` (committed) and ``.mo``
 #: (compiled from it by :func:`compile_catalogues`, never committed).
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
@@ -589,24 +591,6 @@ def translate_message(text: object, lang: str = "zh") -> object:
     return _translate(text, lang) or text
 
 
-# -- h17need: the collection target of every season (issue 17, optimize.fleet.target) ----
-#: The scenario's target parameter and the labels of ``seasons[*].kpis.
-#: trucks_for_target_note``.
-TARGET_TEXTS: tuple[str, ...] = (
-    N_("policy choice: the share of the produce that needs a truck that the planners aim "
-       "to collect in every season; below it, each season states how many trucks would "
-       "reach it (issue 17's goal; no programme source found)"),
-    N_("collection_target_pct = %(v)s %%: policy choice: the share of the produce that "
-       "needs a truck that the planners aim to collect in every season; below it, each "
-       "season states how many trucks would reach it (issue 17's goal; no programme "
-       "source found)"),
-    N_("with this plan's trips and packing; a better routing may need fewer"),
-    N_("the plan's fleet reaches the target"),
-    N_("an upper bound: searched with the packer's greedy pass alone (without its local "
-       "improvement), with this plan's trips; a better packing or routing may need fewer"),
-    N_("not reachable by adding trucks: with one truck per trip at most %(pct)s per cent "
-       "of the produce that needs a truck is collected (the rest has no trip within its "
-       "freshness limit and the shift)"),
-)
+# -- h17need: the collection target of every season (issue 17): texts in app.catalogue_target
 CATALOGUE = (*CATALOGUE, *TARGET_TEXTS)
 _COMPILED += [(*pattern(msgid), msgid) for msgid in TARGET_TEXTS]
