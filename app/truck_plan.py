@@ -22,6 +22,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from app.target_card import target_cards
 from optimize.plan.model import PlanMeta
 
 DASH = "–"
@@ -230,6 +231,7 @@ def season_cards(meta: Mapping[str, Any], season: str) -> list[dict[str, Any]]:
         _card("co2", "二氧化碳 CO2", k.get("co2_kg"), "kg/d", 0),
         _card("fuel", "柴油 Diesel", k.get("fuel_l"), "L/d", 0),
         _card("km", "里程 Distance", k.get("distance_km"), "km/d", 0),
+        *target_cards(k),
     ]
 
 
