@@ -24,11 +24,12 @@ def _number(value: Any) -> bool:
 def target_cards(kpis: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The card (a list of none or one, in :func:`app.truck_plan.season_cards`'s form):
     value = per cent collected of ``daily_truck_needed_t``, note = what the target needs."""
-    target, needed = kpis.get("target_pct"), kpis.get("daily_truck_needed_t")
-    routed = kpis.get("daily_pickup_routed_t")
+    target: Any = kpis.get("target_pct")
+    needed: Any = kpis.get("daily_truck_needed_t")
+    routed: Any = kpis.get("daily_pickup_routed_t")
     if not (_number(target) and _number(needed) and _number(routed)):
         return []
-    pct = 100.0 * routed / needed if needed else 100.0
+    pct = 100.0 * float(routed) / float(needed) if needed else 100.0
     n = kpis.get("trucks_for_target")
     label = str(kpis.get("trucks_for_target_note") or "")
     if _number(n):
