@@ -6,9 +6,16 @@ from typing import Any
 
 import pytest
 
+from app.catalogue import translate_message
 from app.target_card import target_cards
 from app.truck_plan import season_cards
-from optimize.fleet.target import FOUND_NOTE, GREEDY_NOTE, MET_NOTE, UNREACHABLE_NOTE
+from optimize.fleet.target import (
+    FOUND_NOTE,
+    GREEDY_NOTE,
+    MET_NOTE,
+    NOT_SEARCHED_NOTE,
+    UNREACHABLE_NOTE,
+)
 from tests.test_app_truck_plan import truck_plan_meta
 
 #: 6 of the 10 t/d that need a truck are collected (60 %).
@@ -23,6 +30,8 @@ BASE = {"daily_truck_needed_t": 10.0, "daily_pickup_routed_t": 6.0, "target_pct"
     ({"trucks_for_target": None,
       "trucks_for_target_note": UNREACHABLE_NOTE.format(pct="60.0")},
      "95 %: 增加车辆也无法达到 not reachable by adding trucks"),
+    ({"trucks_for_target": None, "trucks_for_target_note": NOT_SEARCHED_NOTE},
+     "95 %: 所需车辆未计算 trucks needed not searched"),
 ])
 def test_the_card_says_what_the_target_needs(extra: dict[str, Any], note: str) -> None:
     (card,) = target_cards({**BASE, **extra})
@@ -48,3 +57,11 @@ def test_the_season_cards_end_with_it() -> None:
     assert cards[-1]["key"] == "target" and cards[-1]["value"] == pytest.approx(75.0)
     assert cards[-1]["note"].startswith("95 % 需 5 辆车 would need 5 trucks")
     assert "target" not in {c["key"] for c in season_cards(truck_plan_meta(), "autumn")}
+
+
+@pytest.mark.parametrize("note", [FOUND_NOTE, GREEDY_NOTE, MET_NOTE, NOT_SEARCHED_NOTE,
+                                  UNREACHABLE_NOTE.format(pct="61.5")])
+def test_every_note_a_plan_stores_reads_in_chinese(note: str) -> None:
+    zh = translate_message(note, "zh")
+    assert isinstance(zh, str) and zh != note
+    assert all(n in zh for n in ("61.5", "1,000") if n in note)

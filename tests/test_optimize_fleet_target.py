@@ -9,10 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from optimize.fleet import target
 from optimize.fleet.shared import FleetDay, Job, plan_fleet_day
 from optimize.fleet.target import (
     FOUND_NOTE,
+    GREEDY_NOTE,
     MET_NOTE,
+    NOT_SEARCHED_NOTE,
     TargetFleet,
     search_pack,
     season_target,
@@ -92,7 +95,7 @@ def test_a_trip_longer_than_the_shift_counts_as_never_kept() -> None:
 def test_search_pack_is_the_plans_packer_and_season_target_reads_kpis() -> None:
     jobs = jobs_of(10)
     pack, note = search_pack(jobs, DRIVE_S, SHIFT_S)
-    assert note == FOUND_NOTE
+    assert note == FOUND_NOTE and pack is not None
     assert pack(3).dropped == plan_fleet_day(jobs, DRIVE_S, 3, SHIFT_S).dropped
     kpis = {"daily_truck_needed_t": 10.0, "daily_pickup_routed_t": 6.0}
     assert season_target(jobs, DRIVE_S, 3, SHIFT_S, kpis).trucks_for_target == 5
@@ -104,3 +107,41 @@ def test_any_share_reaches_a_low_target(target: float) -> None:
     got = trucks_for_target(counted(jobs)[1], jobs, 1, SHIFT_S, needed_t=10.0,
                             routed_t=2.0, target_pct=target)
     assert got.trucks_for_target is None and got.note == MET_NOTE
+
+
+def test_a_large_season_is_searched_with_the_greedy_pass_alone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # a packer offering improve=False: above FULL_SEARCH_JOBS the search asks for it
+    asked: list[tuple[int, bool]] = []
+
+    def packer(jobs: list[Job], drive_s: np.ndarray, n: int, shift_s: int, *,
+               reach_s: int, improve: bool = True) -> FleetDay:
+        asked.append((n, improve))
+        return plan_fleet_day(jobs, drive_s, n, shift_s, reach_s=reach_s)
+
+    monkeypatch.setattr(target, "plan_fleet_day", packer)
+    monkeypatch.setattr(target, "FULL_SEARCH_JOBS", 3)
+    jobs = jobs_of(4)
+    pack, note = search_pack(jobs, DRIVE_S, SHIFT_S)
+    assert note == GREEDY_NOTE and pack is not None
+    got = trucks_for_target(pack, jobs, 1, SHIFT_S, needed_t=4.0, routed_t=2.0, note=note)
+    assert got.trucks_for_target == 2 and got.note.startswith("an upper bound")
+    assert asked == [(2, False)]
+    monkeypatch.setattr(target, "FULL_SEARCH_JOBS", 4)  # 4 jobs: the full packer
+    assert search_pack(jobs, DRIVE_S, SHIFT_S)[1] == FOUND_NOTE
+
+
+def test_a_large_season_without_a_greedy_packer_is_not_searched(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(target, "plan_fleet_day",
+                        lambda jobs, drive_s, n, shift_s, *, reach_s: pytest.fail("packed"))
+    monkeypatch.setattr(target, "FULL_SEARCH_JOBS", 3)
+    jobs = jobs_of(4)
+    pack, note = search_pack(jobs, DRIVE_S, SHIFT_S)
+    assert pack is None and note == NOT_SEARCHED_NOTE
+    got = trucks_for_target(pack, jobs, 1, SHIFT_S, needed_t=4.0, routed_t=2.0, note=note)
+    assert got.trucks_for_target is None and got.note.startswith(
+        "not searched: a season of more than 1,000 trips")
+    # met and unreachable need no packing, so they are still told
+    assert trucks_for_target(pack, jobs, 1, SHIFT_S, needed_t=8.0, routed_t=2.0,
+                             note=note).note.startswith("not reachable")

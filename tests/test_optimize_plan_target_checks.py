@@ -47,7 +47,7 @@ def test_the_true_figures_pass() -> None:
      "target called not reachable, but the trips kept and dropped carry 6.000 of the "
      "5.850 t"),
     (90.0, {"trucks_for_target": None, "trucks_for_target_note": ""},
-     "below the 90.0 % target without trucks_for_target"),
+     "below the 90.0 % target without trucks_for_target or a"),
     (90.0, {"target_pct": 101.0}, "target_pct 101.0 outside 0-100"),
 ])
 def test_a_wrong_figure_is_named(target: float, kpis: dict[str, Any], message: str) -> None:

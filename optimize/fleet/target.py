@@ -57,6 +57,9 @@ PCT_TOL = 1e-9
 #: cores: 300 jobs / 80 trucks 0.8 s a full pack; 5,000 jobs / 1,500 trucks 42 s a full
 #: pack, 0.3 s the greedy pass alone), so its fleet is an upper bound.
 FULL_SEARCH_JOBS = 1000
+NOT_SEARCHED_NOTE = (f"not searched: a season of more than {FULL_SEARCH_JOBS:,} trips is "
+                     "searched with the packer's greedy pass alone, which this packer does "
+                     "not offer")
 GREEDY_NOTE = ("an upper bound: searched with the packer's greedy pass alone (without its "
                "local improvement), with this plan's trips; a better packing or routing "
                "may need fewer")
@@ -91,17 +94,20 @@ def collected_pct(routed_t: float, needed_t: float) -> float:
 
 
 def search_pack(jobs: Sequence[Job], drive_s: np.ndarray, shift_s: int, *,
-                reach_s: int = DEFAULT_REACH_S, **options: Any) -> tuple[Pack, str]:
+                reach_s: int = DEFAULT_REACH_S, **options: Any) -> tuple[Pack | None, str]:
     """The packing the search calls, and the label of its answer.
 
     The plan's own packer (:func:`~optimize.fleet.shared.plan_fleet_day` with the same
     ``jobs``, ``drive_s``, ``shift_s``, ``reach_s`` and ``options``); above
-    :data:`FULL_SEARCH_JOBS` jobs its greedy pass alone (``improve=False``) when the
-    packer offers it: the local improvement only adds tonnes, so the greedy fleet is an
-    upper bound of the full packer's.
+    :data:`FULL_SEARCH_JOBS` jobs its greedy pass alone (``improve=False``): the local
+    improvement only adds tonnes, so the greedy fleet is an upper bound of the full
+    packer's. A packer without that option gives no search above
+    :data:`FULL_SEARCH_JOBS` jobs (``None``, :data:`NOT_SEARCHED_NOTE`): a dozen full
+    packs of a province's season would take minutes.
     """
-    greedy = len(jobs) > FULL_SEARCH_JOBS and \
-        "improve" in inspect.signature(plan_fleet_day).parameters
+    greedy = len(jobs) > FULL_SEARCH_JOBS
+    if greedy and "improve" not in inspect.signature(plan_fleet_day).parameters:
+        return None, NOT_SEARCHED_NOTE
     if greedy:
         options = {**options, "improve": False}
 
@@ -111,7 +117,7 @@ def search_pack(jobs: Sequence[Job], drive_s: np.ndarray, shift_s: int, *,
     return pack, GREEDY_NOTE if greedy else FOUND_NOTE
 
 
-def trucks_for_target(pack: Pack, jobs: Sequence[Job], n_trucks: int, shift_s: int, *,
+def trucks_for_target(pack: Pack | None, jobs: Sequence[Job], n_trucks: int, shift_s: int, *,
                       needed_t: float, routed_t: float,
                       target_pct: float = DEFAULT_TARGET_PCT,
                       note: str = FOUND_NOTE) -> TargetFleet:
@@ -120,7 +126,9 @@ def trucks_for_target(pack: Pack, jobs: Sequence[Job], n_trucks: int, shift_s: i
     Parameters
     ----------
     pack
-        The season's packing as a function of the fleet size (:func:`search_pack`).
+        The season's packing as a function of the fleet size (:func:`search_pack`);
+        ``None``: no search (the answer is then ``None`` with ``note``, unless the target
+        is met or unreachable).
     jobs, shift_s
         The jobs packed and the shift (seconds): a job longer than the shift is never
         kept.
@@ -151,6 +159,8 @@ def trucks_for_target(pack: Pack, jobs: Sequence[Job], n_trucks: int, shift_s: i
     if best < target_pct - PCT_TOL:
         return TargetFleet(target_pct, now, None,
                            UNREACHABLE_NOTE.format(pct=f"{best:.1f}"))
+    if pack is None:
+        return TargetFleet(target_pct, now, None, note)
     load = {j.job_id: j.load_t for j in jobs}
     all_t = sum(load.values())
     packs = 0
