@@ -141,7 +141,7 @@ def test_a_large_season_without_a_greedy_packer_is_not_searched(
     assert pack is None and note == NOT_SEARCHED_NOTE
     got = trucks_for_target(pack, jobs, 1, SHIFT_S, needed_t=4.0, routed_t=2.0, note=note)
     assert got.trucks_for_target is None and got.note.startswith(
-        "not searched: a season of more than 1,000 trips")
+        "not searched: a season of more than 500 trips")
     # met and unreachable need no packing, so they are still told
     assert trucks_for_target(pack, jobs, 1, SHIFT_S, needed_t=8.0, routed_t=2.0,
                              note=note).note.startswith("not reachable")
