@@ -8,7 +8,7 @@ import pytest
 
 from app.catalogue import translate_message
 from app.target_card import target_cards
-from app.truck_plan import season_cards
+from app.truck_plan import season_cards, season_compare_rows, season_kpi_table
 from optimize.fleet.target import (
     FOUND_NOTE,
     GREEDY_NOTE,
@@ -65,3 +65,17 @@ def test_every_note_a_plan_stores_reads_in_chinese(note: str) -> None:
     zh = translate_message(note, "zh")
     assert isinstance(zh, str) and zh != note
     assert all(n in zh for n in ("61.5", "500") if n in note)
+
+
+def test_compare_rows_and_xlsx_table_carry_the_target() -> None:
+    a, b = truck_plan_meta("a"), truck_plan_meta("b")
+    for meta, n in ((a, 5), (b, 4)):
+        kpis = meta["seasons"]["seasons"][1]["kpis"]
+        meta["seasons"]["seasons"][1]["kpis"] = {**kpis, "target_pct": 95.0,
+                                                 "trucks_for_target": n,
+                                                 "trucks_for_target_note": FOUND_NOTE}
+    rows = {(r["season"], r["key"]): r for r in season_compare_rows(a, b)}
+    assert rows[("autumn", "trucks_for_target")]["diff"] == -1
+    assert rows[("autumn", "target_pct")]["a"] == 95.0
+    assert rows[("summer", "trucks_for_target")]["a"] is None  # an older season: no figure
+    assert season_kpi_table(a)["autumn"]["trucks_for_target"] == 5
