@@ -34,6 +34,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from app.catalogue_target import TARGET_TEXTS
+
 #: The gettext catalogues: ``<lang>/LC_MESSAGES/messages.po`` (committed) and ``.mo``
 #: (compiled from it by :func:`compile_catalogues`, never committed).
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
@@ -587,3 +589,8 @@ def translate_message(text: object, lang: str = "zh") -> object:
     if not isinstance(text, str) or not text.strip() or not has_catalogue(lang):
         return text
     return _translate(text, lang) or text
+
+
+# -- h17need: the collection target of every season (issue 17): texts in app.catalogue_target
+CATALOGUE = (*CATALOGUE, *TARGET_TEXTS)
+_COMPILED += [(*pattern(msgid), msgid) for msgid in TARGET_TEXTS]

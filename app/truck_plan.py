@@ -22,6 +22,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from app.target_card import target_cards
 from optimize.plan.model import PlanMeta
 
 DASH = "–"
@@ -230,6 +231,7 @@ def season_cards(meta: Mapping[str, Any], season: str) -> list[dict[str, Any]]:
         _card("co2", "二氧化碳 CO2", k.get("co2_kg"), "kg/d", 0),
         _card("fuel", "柴油 Diesel", k.get("fuel_l"), "L/d", 0),
         _card("km", "里程 Distance", k.get("distance_km"), "km/d", 0),
+        *target_cards(k),
     ]
 
 
@@ -466,7 +468,7 @@ SEASON_KPI_KEYS: tuple[tuple[str, int], ...] = (
     ("daily_supply_t", 1), ("daily_self_delivered_t", 1), ("daily_pickup_routed_t", 1),
     ("daily_unrouted_t", 1), ("market_t", 1), ("left_for_buyers_t", 1), ("trucks", 0),
     ("trucks_used", 0), ("idle_trucks", 0), ("distance_km", 1), ("fuel_l", 1),
-    ("co2_kg", 1), ("cost_yuan", 0))
+    ("co2_kg", 1), ("cost_yuan", 0), ("target_pct", 1), ("trucks_for_target", 0))
 
 
 #: Bilingual labels of :data:`SEASON_KPI_KEYS` (compare page).
@@ -477,7 +479,8 @@ SEASON_KPI_LABELS: dict[str, str] = {
     "left_for_buyers_t": "留给收购商 Left for buyers t/d", "trucks": "车辆 Trucks",
     "trucks_used": "在用 Trucks used", "idle_trucks": "闲置 Idle trucks",
     "distance_km": "里程 km/d", "fuel_l": "柴油 Diesel L/d", "co2_kg": "CO2 kg/d",
-    "cost_yuan": "成本 Cost yuan/d"}
+    "cost_yuan": "成本 Cost yuan/d", "target_pct": "收集目标 Collection target %",
+    "trucks_for_target": "达标所需车辆 Trucks for the target (this plan's trips)"}
 
 
 def season_compare_rows(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -231,6 +231,15 @@ PARAMS.update({
         bounds=(0, 100)),
 })
 
+#: The truck plan's goal (issue 17): the share of the truck-needed produce to collect.
+PARAMS.update({
+    "collection_target_pct": Param(
+        "%", "policy choice: the share of the produce that needs a truck that the planners "
+        "aim to collect in every season; below it, each season states how many trucks "
+        "would reach it (issue 17's goal; no programme source found)", True,
+        bounds=(0, 100)),
+})
+
 #: County quotas: ``[county_stores]`` table, county code -> {min, max} (policy, no source).
 COUNTY_STORES_PARAM = Param(
     "stores", "policy choice: per-county minimum and maximum store counts ([county_stores] "
@@ -294,6 +303,8 @@ class Scenario:
     # "prefecture" (rural-population shares as bands of +- store_quota_tolerance_pct).
     store_quota: str = "none"
     store_quota_tolerance_pct: float = 10.0
+    # -- issue 17 (h17need): the collection target each season's kpis are measured against
+    collection_target_pct: float = 95.0
 
     def __post_init__(self) -> None:
         problems = self.problems()

@@ -464,7 +464,7 @@ def test_compare_shows_per_season_figures(viewer: FlaskClient) -> None:
     assert row is not None
     cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', row.group(1))
     assert cells == ["–", "18.0", "–"]  # the older plan has no seasons: no difference
-    assert html.count('<tr data-season="') == 2 * 13
+    assert html.count('<tr data-season="') == 2 * 15  # 13 figures + the collection target
 
 
 def test_season_compare_rows_difference() -> None:

@@ -13,10 +13,12 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString
 
+from optimize.fleet.target import FOUND_NOTE, MET_NOTE
 from optimize.pipeline.fleet_day import SHIFT_START_S, SeasonRecords, season_fleet
 from optimize.pipeline.routing import Depot
 from optimize.pipeline.trips import TRIP_PICKUP_COLUMNS, StoreDay
 from optimize.plan.model import PlanMeta
+from optimize.plan.target_checks import target_problems
 from optimize.plan.trucks import season_kpi_problems, truck_problems
 from optimize.routing.problem import RoutingResult, Trip
 from tests.conftest import plan_meta
@@ -126,3 +128,34 @@ def test_equal_village_loads_add_up_to_the_season_figure() -> None:
     assert rec.kpis["dropped_trips"] == 0 and rec.kpis["trucks"] == 38  # 8 trips a truck
     assert rec.kpis["daily_pickup_routed_t"] == pytest.approx(83.22, abs=1e-9)
     assert routed == pytest.approx(83.22, abs=1e-3)
+
+
+def short_shift_day(target_pct: float) -> SeasonRecords:
+    """The two-region day with a 9000 s shift: one truck drives the 3 t trip and the 2 t
+    one over the border (3600 + 900 + 3600 + 900 = 9000 s); the 1 t trip is dropped."""
+    days = [store_day(0, [2.0, 1.0], unreachable=True), store_day(1, [3.0])]
+    return season_fleet(days, STORES, np.array(DRIVE_S), np.array(DRIVE_M), 1, 9000,
+                        target_pct=target_pct)
+
+
+def test_the_season_says_how_many_trucks_reach_the_target() -> None:
+    # 5.0 of the 6.5 t that need a truck (76.9 %); a second truck takes the 1 t trip:
+    # 6.0 t, 92.3 %, which reaches 90 % but never 95 % (0.5 t has no trip)
+    k = short_shift_day(90.0).kpis
+    assert k["daily_pickup_routed_t"] == 5.0 and k["daily_truck_needed_t"] == 6.5
+    assert k["target_pct"] == 90.0 and k["trucks_for_target"] == 2
+    assert k["trucks_for_target_note"] == FOUND_NOTE
+    k = short_shift_day(95.0).kpis
+    assert k["target_pct"] == 95.0 and k["trucks_for_target"] is None
+    assert k["trucks_for_target_note"].startswith(
+        "not reachable by adding trucks: with one truck per trip at most 92.3 per cent")
+    k = short_shift_day(75.0).kpis
+    assert k["trucks_for_target"] is None and k["trucks_for_target_note"] == MET_NOTE
+
+
+def test_plan_checks_accept_the_target_figures() -> None:
+    for target in (75.0, 90.0, 95.0):
+        meta = as_meta(short_shift_day(target))
+        assert meta.seasons is not None and meta.seasons.seasons[0].kpis is not None
+        assert meta.seasons.seasons[0].kpis.target_pct == target
+        assert target_problems(meta) == [] and season_kpi_problems(meta) == []

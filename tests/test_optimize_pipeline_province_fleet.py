@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from geodata import datasets
+from optimize.fleet.target import FOUND_NOTE
 from optimize.pipeline.fleet_day import SHIFT_START_S
 from optimize.pipeline.province_fleet import (
     province_store_drives,
@@ -145,3 +146,15 @@ def test_moves_follow_the_repacked_bases() -> None:
     assert moves == [("summer", "6201", "6229", 1), ("autumn", "6229", "6201", 1)]
     assert out["repositioning_truck_km"] == pytest.approx(2 * out["moves"][0]["distance_km"],
                                                           abs=0.2)
+
+
+def test_each_repacked_season_says_how_many_trucks_reach_the_target() -> None:
+    # shift 9000 s: one truck carries 5 of the 6 t (83.3 %); two trucks carry all 6
+    rec = repack_season("summer", ROUTES, [], 0.0, STORES, DRIVE_S, DRIVE_M, 1, 9000)
+    k = rec.kpis
+    assert k["daily_pickup_routed_t"] == 5.0 and k["daily_truck_needed_t"] == 6.0
+    assert k["target_pct"] == 95.0 and k["trucks_for_target"] == 2
+    assert k["trucks_for_target_note"] == FOUND_NOTE
+    lower = repack_season("summer", ROUTES, [], 0.0, STORES, DRIVE_S, DRIVE_M, 1, 9000,
+                          target_pct=80.0)
+    assert lower.kpis["trucks_for_target"] is None and lower.kpis["target_pct"] == 80.0

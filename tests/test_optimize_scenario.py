@@ -222,3 +222,15 @@ def test_store_quota_policy_is_checked_for_any_region() -> None:
         Scenario.from_mapping({"name": "x", "region_code": "6229", "store_quota": "county"})
     assert Scenario.from_mapping({"name": "x", "region_code": "6229",
                                   "store_quota": "prefecture"}).store_quota == "prefecture"
+
+def test_collection_target_is_a_bounded_policy_choice(tmp_path: Path) -> None:
+    described = Scenario().describe()["collection_target_pct"]
+    assert described["value"] == 95.0 and described["unit"] == "%"
+    assert described["assumption"] is True and "policy choice" in described["source"]
+    assert Scenario.from_mapping({"collection_target_pct": 100}).collection_target_pct == 100
+    f = tmp_path / "target.toml"
+    f.write_text('region_code = "622924"\ncollection_target_pct = 101\n', encoding="utf-8")
+    with pytest.raises(SpecificationError) as err:
+        Scenario.from_toml(f)
+    assert err.value.reasons == [
+        f"{f}: collection_target_pct = 101: must be between 0 and 100 (%)"]

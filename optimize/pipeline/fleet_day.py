@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from optimize.fleet.shared import DEFAULT_REACH_S, FleetDay, Job, plan_fleet_day
+from optimize.fleet.target import DEFAULT_TARGET_PCT, season_target
 from optimize.pipeline.network import Network, leg_matrices
 from optimize.pipeline.routing import Depot
 from optimize.pipeline.trips import StoreDay
@@ -58,13 +59,16 @@ def store_drive_matrices(net: Network, depots: Sequence[Depot]) -> tuple[np.ndar
 def season_fleet(days: Sequence[StoreDay], store_ids: Sequence[str], drive_s: np.ndarray,
                  drive_m: np.ndarray, n_trucks: int, shift_s: int, *,
                  approximate: bool = False, reach_s: int = DEFAULT_REACH_S,
-                 shift_start_s: int = SHIFT_START_S) -> SeasonRecords:
+                 shift_start_s: int = SHIFT_START_S,
+                 target_pct: float = DEFAULT_TARGET_PCT) -> SeasonRecords:
     """The season's records: every store's trips packed into ``n_trucks`` truck-days.
 
     ``days`` are the stores' days of one season (``StoreDay.store`` indexes ``store_ids``
     and both matrices: the empty drives between stores, across any border).
     ``n_trucks`` 0 means no fleet limit: as many trucks as the trips need, none idle (a
     province's prefecture, re-packed later by :mod:`optimize.pipeline.province_fleet`).
+    The kpis say how many trucks would collect ``target_pct`` of the truck-needed produce
+    (:func:`optimize.fleet.target.season_target`).
     """
     season = days[0].season if days else ""
     trips = {f"{d.store_id}:{k}": (d, t, g) for d in days
@@ -90,6 +94,9 @@ def season_fleet(days: Sequence[StoreDay], store_ids: Sequence[str], drive_s: np
     unrouted = sum(u["tonnes_t"] for u in out.unserved)
     out.unserved = _merge_unserved(out.unserved)
     out.kpis = season_kpis(out, days, n_trucks, len(dropped), unrouted)
+    out.kpis.update(season_target(jobs, drive_s, len(jobs) if unlimited else n_trucks,
+                                  shift_s, out.kpis, target_pct=target_pct,
+                                  reach_s=reach_s).kpis())
     return out
 
 

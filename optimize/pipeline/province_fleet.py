@@ -27,6 +27,7 @@ from optimize.costs import DEFAULT_COSTS
 from optimize.fleet.distances import region_distances
 from optimize.fleet.seasons import share_fleet
 from optimize.fleet.shared import DEFAULT_REACH_S, Job, TruckDay, plan_fleet_day
+from optimize.fleet.target import DEFAULT_TARGET_PCT, season_target
 from optimize.markets.runs import DEFAULT_RULES
 from optimize.markets.shelf import shelf_life_assumptions
 from optimize.markets.table import Market
@@ -53,13 +54,16 @@ def repack_season(season: str, routes: Sequence[Mapping[str, Any]],
                   unserved: Sequence[Mapping[str, Any]], self_delivered_t: float,
                   store_ids: Sequence[str], drive_s: np.ndarray, drive_m: np.ndarray,
                   n_trucks: int, shift_s: int, *, reach_s: int = DEFAULT_REACH_S,
-                  shift_start_s: int = SHIFT_START_S) -> SeasonRecords:
+                  shift_start_s: int = SHIFT_START_S,
+                  target_pct: float = DEFAULT_TARGET_PCT) -> SeasonRecords:
     """One season's collection ``routes`` (any prefecture) packed into ``n_trucks``.
 
     ``unserved`` are the season's routing pickups left out before the fleet step (kept);
     ``store_ids`` index ``drive_s`` / ``drive_m`` (empty drives between stores, s and m).
     Idle trucks are parked in turn at the stores with the most routed tonnes. Returns the
-    season's records (``rows`` carry ``old_route_id`` for the routes layer).
+    season's records (``rows`` carry ``old_route_id`` for the routes layer); the kpis say
+    how many trucks would collect ``target_pct`` of the truck-needed produce
+    (:func:`optimize.fleet.target.season_target`).
     """
     index = {s: k for k, s in enumerate(store_ids)}
     by_id = {r["route_id"]: r for r in routes}
@@ -100,6 +104,8 @@ def repack_season(season: str, routes: Sequence[Mapping[str, Any]],
         "dropped_trips": len(packed.dropped),
         "distance_km": round(sum(t["distance_m"] for t in out.trucks) / 1000, 3),
         "fuel_l": None, "co2_kg": None, "cost_yuan": None}
+    out.kpis.update(season_target(jobs, drive_s, n_trucks, shift_s, out.kpis,
+                                  target_pct=target_pct, reach_s=reach_s).kpis())
     return out
 
 
@@ -130,7 +136,8 @@ def _retime(out: SeasonRecords, day: TruckDay, by_id: Mapping[str, Mapping[str, 
 
 def repack_plan_meta(meta: Mapping[str, Any], store_ids: Sequence[str], drive_s: np.ndarray,
                      drive_m: np.ndarray, n_trucks: int, shift_s: int,
-                     *, reach_s: int = DEFAULT_REACH_S) -> list[SeasonRecords]:
+                     *, reach_s: int = DEFAULT_REACH_S,
+                     target_pct: float = DEFAULT_TARGET_PCT) -> list[SeasonRecords]:
     """:func:`repack_season` for every season of a merged plan's ``routes``.
 
     Self-delivered tonnes per season are the sum of the regional ``seasons[*].kpis``
@@ -148,7 +155,8 @@ def repack_plan_meta(meta: Mapping[str, Any], store_ids: Sequence[str], drive_s:
         own = sum(float(k["daily_self_delivered_t"])
                   for k in meta.get("season_kpis", {}).get(season, []))
         out.append(repack_season(season, routes, left, own, store_ids, drive_s, drive_m,
-                                 n_trucks, shift_s, reach_s=reach_s))
+                                 n_trucks, shift_s, reach_s=reach_s,
+                                 target_pct=target_pct))
     return out
 
 
@@ -201,7 +209,8 @@ def repack_province_plan(plan: Plan, scenario: Scenario, store_ids: Sequence[str
     own = self_delivered_by_season(plan, scenario)
     records = repack_plan_meta({**meta, "season_kpis": {
         s: [{"daily_self_delivered_t": t}] for s, t in own.items()}}, store_ids, drive_s,
-        drive_m, n_trucks, scenario.shift_s, reach_s=reach_s)
+        drive_m, n_trucks, scenario.shift_s, reach_s=reach_s,
+        target_pct=scenario.collection_target_pct)
     extra = plan_province_markets(records, plan, scenario, markets, store_ids, drive_s,
                                   drive_m)
     old = plan.routes.set_index("route_id")

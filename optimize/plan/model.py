@@ -257,6 +257,12 @@ class SeasonKpis(Record):
     co2_kg: float | None = None
     cost_yuan: float | None = None
     dropped_trips: int | None = None
+    #: The collection target, per cent of ``daily_truck_needed_t`` (scenario's
+    #: ``collection_target_pct``); the smallest fleet this plan's packer needs to reach it
+    #: (``None`` when the plan's fleet reaches it or no fleet does) and its label.
+    target_pct: float | None = None
+    trucks_for_target: int | None = None
+    trucks_for_target_note: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,0 +1,34 @@
+"""The collection target's texts (issue 17, :mod:`optimize.fleet.target`) for the catalogue.
+
+The scenario's ``collection_target_pct`` (its source and its assumption line) and the
+labels a plan stores in ``seasons.seasons[*].kpis.trucks_for_target_note``; their Chinese
+is in ``app/translations/zh/LC_MESSAGES/messages.po``. :mod:`app.catalogue` adds them to
+its messages.
+"""
+
+from __future__ import annotations
+
+
+def N_(msgid: str) -> str:  # noqa: N802 (the gettext marker name pybabel extracts)
+    """Mark ``msgid`` as a message for ``pybabel extract``; returns it unchanged."""
+    return msgid
+
+
+TARGET_TEXTS: tuple[str, ...] = (
+    N_("policy choice: the share of the produce that needs a truck that the planners aim "
+       "to collect in every season; below it, each season states how many trucks would "
+       "reach it (issue 17's goal; no programme source found)"),
+    N_("collection_target_pct = %(v)s %%: policy choice: the share of the produce that "
+       "needs a truck that the planners aim to collect in every season; below it, each "
+       "season states how many trucks would reach it (issue 17's goal; no programme "
+       "source found)"),
+    N_("with this plan's trips and packing; a better routing may need fewer"),
+    N_("the plan's fleet reaches the target"),
+    N_("an upper bound: searched with the packer's greedy pass alone (without its local "
+       "improvement), with this plan's trips; a better packing or routing may need fewer"),
+    N_("not reachable by adding trucks: with one truck per trip at most %(pct)s per cent "
+       "of the produce that needs a truck is collected (the rest has no trip within its "
+       "freshness limit and the shift)"),
+    N_("not searched: a season of more than %(n)s trips is searched with the packer's "
+       "greedy pass alone, which this packer does not offer"),
+)
