@@ -587,3 +587,13 @@ def translate_message(text: object, lang: str = "zh") -> object:
     if not isinstance(text, str) or not text.strip() or not has_catalogue(lang):
         return text
     return _translate(text, lang) or text
+
+
+# -- h17roads (issue 17: market legs by road on the plan's network) ----------------------
+H17ROADS_TEXTS: tuple[str, ...] = (
+    N_("a wholesale market near the plan's road network joins it at the nearest node; its "
+       "access leg is the great circle x %(f)s at %(v)s km/h (assumption, like a village's "
+       "leg); each market run's legs say road or straight_line"),
+)
+CATALOGUE = (*CATALOGUE, *H17ROADS_TEXTS)
+_COMPILED += [(*pattern(msgid), msgid) for msgid in H17ROADS_TEXTS]

@@ -225,7 +225,12 @@ def table_from_pairs(ids: Sequence[str], time_s: NDArray[np.float64],
 
 def travel_assumptions(speed_kmh: float = APPROX_SPEED_KMH,
                        detour_factor: float = DEFAULT_DETOUR_FACTOR) -> list[str]:
-    """The straight-line estimate in plain words (for a plan's assumptions)."""
+    """The straight-line estimate and the markets' access legs in plain words (for a
+    plan's assumptions)."""
     return [f"legs without a road route in the plan: great circle x {detour_factor:g} "
             f"(detour factor, assumption) at {speed_kmh:g} km/h (assumption); long-haul "
-            f"legs at {LONG_HAUL_SPEED_KMH:g} km/h (expressway class default, assumption)"]
+            f"legs at {LONG_HAUL_SPEED_KMH:g} km/h (expressway class default, assumption)",
+            f"a wholesale market near the plan's road network joins it at the nearest node; "
+            f"its access leg is the great circle x {detour_factor:g} at {speed_kmh:g} km/h "
+            "(assumption, like a village's leg); each market run's legs say road or "
+            "straight_line"]
