@@ -91,13 +91,14 @@ def test_a_market_over_its_intake_is_named(plan: Plan) -> None:
 @pytest.mark.slow
 def test_a_leg_flag_that_disagrees_with_the_run_is_named(plan: Plan) -> None:
     def relabel(meta: dict[str, Any]) -> None:
-        run = next(r for r in meta["routes"] if r["kind"] == "market"
-                   and r["approximate_travel"])
+        run = _first_run(meta)   # flip: a flagged run with road legs only, or the reverse
         for g in run["legs"]:
-            g["travel"] = "road"
+            g["travel"] = "road" if run["approximate_travel"] else "straight_line"
 
+    flagged = _first_run(plan.meta)["approximate_travel"]
     problems = _tampered(plan, relabel)
-    assert any("approximate_travel True, legs ['road']" in p for p in problems), problems
+    words = f"approximate_travel {flagged}, legs ['{'road' if flagged else 'straight_line'}']"
+    assert any(words in p for p in problems), problems
 
 
 @pytest.fixture(scope="module")
