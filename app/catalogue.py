@@ -34,7 +34,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-from app.catalogue_target import TARGET_TEXTS
+from app.catalogue_target import MARKET_ROAD_TEXTS, TARGET_TEXTS
 
 #: The gettext catalogues: ``<lang>/LC_MESSAGES/messages.po`` (committed) and ``.mo``
 #: (compiled from it by :func:`compile_catalogues`, never committed).
@@ -591,6 +591,6 @@ def translate_message(text: object, lang: str = "zh") -> object:
     return _translate(text, lang) or text
 
 
-# -- h17need: the collection target of every season (issue 17): texts in app.catalogue_target
-CATALOGUE = (*CATALOGUE, *TARGET_TEXTS)
-_COMPILED += [(*pattern(msgid), msgid) for msgid in TARGET_TEXTS]
+# -- issue 17's texts kept in app.catalogue_target (the collection target, market legs)
+CATALOGUE = (*CATALOGUE, *TARGET_TEXTS, *MARKET_ROAD_TEXTS)
+_COMPILED += [(*pattern(m), m) for m in (*TARGET_TEXTS, *MARKET_ROAD_TEXTS)]

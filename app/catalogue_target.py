@@ -1,4 +1,5 @@
-"""The collection target's texts (issue 17, :mod:`optimize.fleet.target`) for the catalogue.
+"""Issue 17's texts for the catalogue: the collection target (:mod:`optimize.fleet.target`)
+and the market legs by road (:mod:`optimize.markets.travel`).
 
 The scenario's ``collection_target_pct`` (its source and its assumption line) and the
 labels a plan stores in ``seasons.seasons[*].kpis.trucks_for_target_note``; their Chinese
@@ -31,4 +32,12 @@ TARGET_TEXTS: tuple[str, ...] = (
        "freshness limit and the shift)"),
     N_("not searched: a season of more than %(n)s trips is searched with the packer's "
        "greedy pass alone, which this packer does not offer"),
+)
+
+
+#: How a wholesale market joins the plan's road network (optimize.markets.travel).
+MARKET_ROAD_TEXTS: tuple[str, ...] = (
+    N_("a wholesale market near the plan's road network joins it at the nearest node; its "
+       "access leg is the great circle x %(f)s at %(v)s km/h (assumption, like a village's "
+       "leg); each market run's legs say road or straight_line"),
 )

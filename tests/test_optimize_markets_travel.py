@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import math
 
+import networkx as nx
 import numpy as np
 import pytest
 
+from geodata.csr import graph_to_csr
 from geodata.speeds import DEFAULT_DETOUR_FACTOR
 from optimize.errors import SpecificationError
 from optimize.markets.table import Market
 from optimize.markets.travel import (
+    APPROX_SPEED_KMH,
     LONG_HAUL_SPEED_KMH,
+    RoadPlace,
     approximate_travel,
     merged_travel,
+    road_travel,
+    snap_markets,
     table_from_pairs,
     travel_with_markets,
 )
@@ -60,3 +66,64 @@ def test_markets_get_the_local_or_the_long_haul_speed() -> None:
     assert t_m == pytest.approx(d_m / (60 / 3.6))
     assert d_p == pytest.approx(2 * DEG_M * DEFAULT_DETOUR_FACTOR, rel=1e-6)
     assert t_p == pytest.approx(d_p / (LONG_HAUL_SPEED_KMH / 3.6))
+
+
+def _line_graph() -> nx.MultiDiGraph:
+    """A (104.0, 36.0) - B (104.1, 36.0) - C (104.2, 36.0), both ways: A-B 600 s and
+    10 km, B-C 900 s and 12 km."""
+    g = nx.MultiDiGraph()
+    for node, lon in (("A", 104.0), ("B", 104.1), ("C", 104.2)):
+        g.add_node(node, x=lon, y=36.0)
+    for a, b, t, m in (("A", "B", 600.0, 10_000.0), ("B", "C", 900.0, 12_000.0)):
+        g.add_edge(a, b, travel_time=t, length=m)
+        g.add_edge(b, a, travel_time=t, length=m)
+    return g
+
+
+def test_a_market_on_the_network_is_reached_by_road_with_both_legs() -> None:
+    graph = _line_graph()
+    markets = [Market("M", "on C", 104.2, 36.0, ("apple",), 10.0),
+               Market("N", "1.11 km north of C", 104.2, 36.01, ("apple",), 10.0),
+               Market("F", "far east", 105.5, 36.0, ("apple",), 10.0),
+               Market("P", "partner on C", 104.2, 36.0, ("apple",), 10.0, kind="long_haul")]
+    joined = snap_markets(graph, markets, max_snap_m=5000.0)
+    assert sorted(joined) == ["M", "N"]           # F is 106 km off, P is long-haul
+    assert joined["M"] == RoadPlace("C", 0.0, 0.0)
+    leg_m = 0.01 * DEG_M * DEFAULT_DETOUR_FACTOR
+    assert joined["N"].node == "C"
+    assert joined["N"].leg_m == pytest.approx(leg_m, rel=1e-6)
+    assert joined["N"].leg_s == pytest.approx(leg_m / (APPROX_SPEED_KMH / 3.6), rel=1e-6)
+    places = {"S1": RoadPlace("A", 60.0, 1_000.0), **joined}
+    road = road_travel(graph_to_csr(graph), places)
+    # A -> B -> C: 600 + 900 s and 10 + 12 km, plus the store's leg (60 s, 1 km)
+    assert road.leg("S1", "M") == (1_560.0, 23_000.0)
+    assert road.leg("M", "S1") == (1_560.0, 23_000.0)
+    assert road.leg("S1", "N") == pytest.approx((1_560.0 + joined["N"].leg_s,
+                                                 23_000.0 + leg_m))
+    assert road.leg("S1", "S1") == (0.0, 0.0) and not road.approximate.any()
+
+
+def test_only_legs_off_the_network_and_long_haul_legs_stay_estimates() -> None:
+    graph = _line_graph()
+    markets = [Market("M", "on C", 104.2, 36.0, ("apple",), 10.0),
+               Market("F", "far east", 105.5, 36.0, ("apple",), 10.0),
+               Market("P", "partner", 117.2, 39.1, ("apple",), 10.0, kind="long_haul")]
+    stores = table_from_pairs(["S1"], np.zeros((1, 1)), np.zeros((1, 1)))
+    market_road = road_travel(graph_to_csr(graph), {
+        "S1": RoadPlace("A", 60.0, 1_000.0), **snap_markets(graph, markets, 5000.0)})
+    table = travel_with_markets(stores, {"S1": (104.0, 36.0)}, markets, market_road)
+    assert table.leg("S1", "M") == (1_560.0, 23_000.0)
+    assert not table.is_approximate("S1", "M") and not table.is_approximate("M", "S1")
+    assert table.is_approximate("S1", "F") and table.is_approximate("S1", "P")
+    t_p, d_p = table.leg("S1", "P")
+    assert t_p == pytest.approx(d_p / (LONG_HAUL_SPEED_KMH / 3.6))
+    without = travel_with_markets(stores, {"S1": (104.0, 36.0)}, markets)
+    assert without.is_approximate("S1", "M")      # before: every market leg an estimate
+
+
+def test_no_path_is_no_figure() -> None:
+    graph = _line_graph()
+    graph.add_node("Z", x=110.0, y=30.0)
+    road = road_travel(graph_to_csr(graph), {"S1": RoadPlace("A", 0.0, 0.0),
+                                             "Z": RoadPlace("Z", 0.0, 0.0)})
+    assert road.leg("S1", "Z") == (math.inf, math.inf)

@@ -14,6 +14,7 @@ import pytest
 
 from geodata.errors import DataError
 from optimize.markets.table import Market
+from optimize.markets.travel import table_from_pairs
 from optimize.pipeline.fleet_day import SeasonRecords
 from optimize.pipeline.season_markets import (
     add_costs,
@@ -155,3 +156,60 @@ def test_a_store_may_have_its_own_crop_shares() -> None:
                           {"S2": {"sichuan_pepper": 0.0, "vegetables": 1.0}})
     assert dict(stocks[0].stock_t) == pytest.approx({"sichuan_pepper": 1.0, "vegetables": 1.0})
     assert dict(stocks[1].stock_t) == pytest.approx({"vegetables": 2.0})
+
+
+def test_each_leg_of_a_run_says_road_or_straight_line() -> None:
+    market = Market("M1", "市场", 103.30, 35.60, ("vegetables",), 100.0)
+    args = ([market], ["S1"], np.zeros((1, 1)), np.zeros((1, 1)), {"S1": (103.20, 35.60)},
+            {"S1": "622924"}, {"S1": "冷库"}, 3.0, 50_400)
+    travels = []
+    for road in (None, table_from_pairs(["S1", "M1"], np.array([[0.0, 900.0], [900.0, 0.0]]),
+                                        np.array([[0.0, 12_000.0], [12_000.0, 0.0]]))):
+        setup = market_setup(*args, market_road=road)
+        rec = _records()
+        add_market_runs(rec, plan_season_markets(rec, [_day("S1", 0.0)], setup,
+                                                 {"vegetables": 1.0}), setup)
+        run = rec.routes[-1]
+        assert [(g["from_id"], g["to_id"]) for g in run["legs"]] == [
+            ("S1", "S1"), ("S1", "M1"), ("M1", "S1")]
+        assert sum(g["distance_m"] for g in run["legs"]) == pytest.approx(
+            run["distance_m"], abs=len(run["legs"]))          # each leg to the metre
+        travels.append([g["travel"] for g in run["legs"]])
+        assert run["approximate_travel"] == ("straight_line" in travels[-1])
+    assert travels == [["road", "straight_line", "straight_line"], ["road", "road", "road"]]
+    assert run["distance_m"] == 24_000                      # the road figures, both ways
+
+
+def test_a_long_haul_leg_is_the_lent_trucks_record_not_a_trip_of_the_day() -> None:
+    partner = Market("P:tianjin", "天津", 117.20, 39.13, ("vegetables",), 100.0,
+                     kind="long_haul")
+    setup = market_setup([partner], ["S1"], np.zeros((1, 1)), np.zeros((1, 1)),
+                         {"S1": (103.20, 35.60)}, {"S1": "622924"}, {"S1": "冷库"}, 3.0,
+                         50_400)
+    rec = _records()
+    rec.trucks.append({"truck_id": "T002", "season": "summer", "base_id": "S1", "trips": [],
+                       "start_s": 21_600, "end_s": 21_600, "work_s": 0, "distance_m": 0,
+                       "collection_t": 0.0, "market_t": 0.0, "idle": True,
+                       "idle_reason": "no trip left", "empty_legs": []})
+    flow = plan_season_markets(rec, [_day("S1", 0.0)], setup, {"vegetables": 1.0})
+    add_market_runs(rec, flow, setup)
+    assert [r["kind"] for r in rec.routes] == ["collection"]   # no multi-day trip
+    truck = rec.trucks[1]
+    leg = truck["long_haul"]
+    days = leg["days"]
+    assert days >= 3 and leg["load_t"] == 3.0 and leg["end_s"] > (days - 1) * 86_400
+    assert leg["daily_t"] == pytest.approx(3.0 / days, abs=1e-6)
+    assert [g["travel"] for g in leg["legs"]] == ["road", "straight_line", "straight_line"]
+    assert leg["approximate_travel"] and leg["nights"] == days - 1
+    assert (truck["idle"], truck["trips"]) == (False, [])
+    assert truck["work_s"] == round(leg["paid_s"] / days) <= 8 * 3600 + 1
+    assert truck["distance_m"] == round(leg["distance_m"] / days)
+    assert rec.kpis["market_t"] == pytest.approx(3.0 / days, abs=1e-3)
+    assert rec.kpis["trucks_used"] == 2
+    add_costs(rec)
+    km = leg["distance_m"] / 1000
+    assert leg["cost_yuan"] == pytest.approx(km * 0.14 * 6 + leg["paid_s"] / 3600 * 25,
+                                             abs=0.01)
+    # the season's day: the collection trip (2.8 L, 16.8 + 25 yuan) + the leg / days
+    assert rec.kpis["cost_yuan"] == pytest.approx(2.8 * 6 + 25.0 + leg["cost_yuan"] / days,
+                                                  abs=0.02)

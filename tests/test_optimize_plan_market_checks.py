@@ -4,13 +4,23 @@ tampered figure is named (optimize.plan.market_checks, via optimize.plan.verify)
 from __future__ import annotations
 
 import copy
+import dataclasses
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from optimize.plan.io import Plan
+from optimize.plan.io import Plan, save_plan
+from optimize.plan.market_checks import cost_problems, market_flow_problems, market_run_problems
+from optimize.plan.model import PlanMeta
 from optimize.plan.verify import verify_plan
+from tests.conftest import GUANGHE
+
+#: The shared read-only checker that never imports the project.
+PLAN_CHECK = "/work/shared/tools/plan_check.py"
 
 
 @pytest.fixture
@@ -76,3 +86,78 @@ def test_a_market_over_its_intake_is_named(plan: Plan) -> None:
 
     problems = _tampered(plan, shrink)
     assert any("C:622924 gets" in p and "intake 1.0 t" in p for p in problems), problems
+
+
+@pytest.mark.slow
+def test_a_leg_flag_that_disagrees_with_the_run_is_named(plan: Plan) -> None:
+    def relabel(meta: dict[str, Any]) -> None:
+        run = _first_run(meta)   # flip: a flagged run with road legs only, or the reverse
+        for g in run["legs"]:
+            g["travel"] = "road" if run["approximate_travel"] else "straight_line"
+
+    flagged = _first_run(plan.meta)["approximate_travel"]
+    problems = _tampered(plan, relabel)
+    words = f"approximate_travel {flagged}, legs ['{'road' if flagged else 'straight_line'}']"
+    assert any(words in p for p in problems), problems
+
+
+@pytest.fixture(scope="module")
+def lent_plan(tmp_path_factory: pytest.TempPathFactory) -> tuple[Plan, Path]:
+    """广河县 with 30 trucks: the 4 its trips need collect, the idle ones are lent to
+    long-haul legs to the partner cities."""
+    from optimize.pipeline.regional import build_plan
+
+    built = build_plan(dataclasses.replace(GUANGHE, trucks=30), plan_id="lent")
+    return built, save_plan(built, tmp_path_factory.mktemp("lent") / "plan")
+
+
+def _legs(meta: dict[str, Any]) -> list[dict[str, Any]]:
+    return [t["long_haul"] for t in meta["trucks"] if t.get("long_haul")]
+
+
+@pytest.mark.slow
+def test_long_haul_legs_check_out(
+        lent_plan: tuple[Plan, Path]) -> None:
+    built, saved = lent_plan
+    legs = _legs(built.meta)
+    assert legs
+    assert all(g["days"] >= 2 and g["kind"] == "long_haul" and g["approximate_travel"]
+               for g in legs)
+    assert not any(r.get("days", 1) > 1 for r in built.meta["routes"])
+    info = PlanMeta.from_json(built.meta)
+    assert market_run_problems(info) == [] and market_flow_problems(info) == []
+    assert cost_problems(info) == []
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path(PLAN_CHECK).exists(), reason=f"no {PLAN_CHECK} here")
+def test_the_independent_checker_passes_a_plan_with_long_haul_legs(
+        lent_plan: tuple[Plan, Path]) -> None:
+    built, saved = lent_plan
+    assert _legs(built.meta)
+    done = subprocess.run([sys.executable, PLAN_CHECK, str(saved)], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stdout
+    assert done.stdout.splitlines()[-1].startswith("plan check: 0 problems")
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="optimize/plan/trucks.py (h17chain) still calls a "
+                   "truck-day with a long_haul leg and no trip 'idle flag disagrees'")
+def test_long_haul_legs_pass_verify_plan(lent_plan: tuple[Plan, Path]) -> None:
+    assert verify_plan(lent_plan[0]) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("change", "words"), [
+    (lambda g: g.update(daily_t=g["load_t"]), "daily_t"),
+    (lambda g: g["stops"][0].update(pickup_t=9.0), "pickups 9.000 t"),
+    (lambda g: g.update(cost_yuan=1.0), "cost_yuan 1.0, recomputed"),
+    (lambda g: g.update(end_s=g["end_s"] + 3 * 86_400), "not on its day"),
+    (lambda g: g["legs"][1].update(travel="road", distance_m=0), "legs sum to"),
+])
+def test_each_tampered_long_haul_figure_is_named(lent_plan: tuple[Plan, Path],
+                                                 change: Callable[[dict], None],
+                                                 words: str) -> None:
+    problems = _tampered(lent_plan[0], lambda m: change(_legs(m)[0]))
+    assert any("long-haul leg" in p and words in p for p in problems), problems

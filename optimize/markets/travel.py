@@ -2,22 +2,33 @@
 
 A :class:`TravelTable` holds square matrices over a list of ids; ``nan`` means "no figure".
 The plan's road network gives store-to-store figures; markets outside the region's
-network (other prefectures' hubs, partner cities) have no road route in the plan, so
-:func:`approximate_travel` estimates them: great-circle distance x the project's detour
-factor (:data:`geodata.speeds.DEFAULT_DETOUR_FACTOR`, an assumption) at a stated speed.
-:func:`merged_travel` fills the road table's gaps with the estimate and marks those pairs
-``approximate``, so every run built on them is flagged.
+network (another prefecture's hubs in a regional plan, partner cities) have no road
+route in the plan, so :func:`approximate_travel` estimates them: great-circle distance x
+the project's detour factor (:data:`geodata.speeds.DEFAULT_DETOUR_FACTOR`, an assumption)
+at a stated speed. :func:`merged_travel` fills the road table's gaps with the estimate and
+marks those pairs ``approximate``, so every run built on them is flagged.
+
+Markets on the plan's network get road figures: :func:`snap_markets` joins each wholesale
+market within ``max_snap_m`` of a graph node to that node (its short access leg is the
+straight line x detour factor at :data:`APPROX_SPEED_KMH`, like a village's leg to its
+township centre), and :func:`road_travel` times every pair of stores and markets on the
+graph (exact Dijkstra, :func:`geodata.matrix.travel_time_matrix`). Long-haul outlets
+(partner cities outside Gansu) always keep the straight-line estimate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
+import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
+from geodata.csr import CsrGraph
 from geodata.geometry import great_circle_m
+from geodata.matrix import travel_time_matrix
+from geodata.snap import snap_points
 from geodata.speeds import DEFAULT_DETOUR_FACTOR
 from optimize.errors import SpecificationError
 from optimize.markets.table import Market
@@ -127,23 +138,81 @@ def merged_travel(road: TravelTable, fallback: TravelTable) -> TravelTable:
 
 def travel_with_markets(road: TravelTable | None,
                         points: Mapping[str, tuple[float, float]],
-                        markets: Sequence[Market]) -> TravelTable:
+                        markets: Sequence[Market],
+                        market_road: TravelTable | None = None) -> TravelTable:
     """One table over stores/bases and markets for :func:`optimize.markets.runs.
     plan_market_runs`.
 
     ``road`` (may be ``None``) gives the plan's road figures between its ids; ``points``
-    (id -> (lon, lat)) places every store and base. Pairs without a road figure are
-    estimated (:func:`approximate_travel`): at :data:`APPROX_SPEED_KMH` among stores and
-    wholesale markets, at :data:`LONG_HAUL_SPEED_KMH` to and from long-haul outlets.
+    (id -> (lon, lat)) places every store and base; ``market_road`` (may be ``None``,
+    :func:`road_travel`) the road figures between stores and the markets on the network
+    (it wins over ``road`` where both have a figure: the same graph, markets added).
+    Pairs without a road figure are estimated (:func:`approximate_travel`): at
+    :data:`APPROX_SPEED_KMH` among stores and wholesale markets, at
+    :data:`LONG_HAUL_SPEED_KMH` to and from long-haul outlets.
     """
     local = {**points, **{m.market_id: (m.lon, m.lat) for m in markets
                           if m.kind != "long_haul"}}
     far = {**points, **{m.market_id: (m.lon, m.lat) for m in markets
                         if m.kind == "long_haul"}}
     table = approximate_travel(local)
-    if road is not None:
-        table = merged_travel(road, table)
+    for known in (road, market_road):
+        if known is not None:
+            table = merged_travel(known, table)
     return merged_travel(table, approximate_travel(far, LONG_HAUL_SPEED_KMH))
+
+
+@dataclass(frozen=True)
+class RoadPlace:
+    """Where an id joins the road graph: a node, and its leg to it (s, m)."""
+
+    node: Hashable
+    leg_s: float
+    leg_m: float
+
+
+def road_travel(csr: CsrGraph, places: Mapping[str, RoadPlace]) -> TravelTable:
+    """Road time and distance between every pair of ``places`` on the graph ``csr``:
+    the fastest path between their nodes plus both legs; 0 from an id to itself, ``nan``
+    where no path joins them. Nothing is flagged approximate."""
+    ids = tuple(places)
+    n = len(ids)
+    if n == 0:
+        return table_from_pairs(ids, np.zeros((0, 0)), np.zeros((0, 0)))
+    nodes = [places[k].node for k in ids]
+    uniq = list(dict.fromkeys(nodes))
+    where = {v: k for k, v in enumerate(uniq)}
+    pos = np.array([where[v] for v in nodes], dtype=int)
+    matrix = travel_time_matrix(csr, uniq, uniq)
+    out = []
+    for dense, key in ((matrix.dense_time_s(), "leg_s"), (matrix.dense_distance_m(), "leg_m")):
+        legs = np.array([getattr(places[k], key) for k in ids], dtype=float)
+        part = dense[np.ix_(pos, pos)].astype(float)
+        full = np.where(part < 0, np.nan, part + legs[:, None] + legs[None, :])
+        np.fill_diagonal(full, 0.0)
+        out.append(full)
+    return table_from_pairs(ids, out[0], out[1])
+
+
+def snap_markets(graph: nx.MultiDiGraph, markets: Sequence[Market], max_snap_m: float,
+                 detour_factor: float = DEFAULT_DETOUR_FACTOR,
+                 speed_kmh: float = APPROX_SPEED_KMH) -> dict[str, RoadPlace]:
+    """The wholesale markets within ``max_snap_m`` of a node of ``graph``, each at its
+    nearest node with a leg of great circle x ``detour_factor`` at ``speed_kmh`` (module
+    docstring). Long-haul outlets and markets farther from the network are left out:
+    they keep the straight-line estimate."""
+    local = [m for m in markets if m.kind != "long_haul"]
+    if not local or graph.number_of_nodes() == 0:
+        return {}
+    snap = snap_points(graph, [m.lon for m in local], [m.lat for m in local],
+                       max_snap_m=max_snap_m)
+    out = {}
+    for m, node, snap_m, off in zip(local, snap.node, snap.snap_m, snap.off_network,
+                                    strict=True):
+        if not off:
+            leg_m = float(snap_m) * detour_factor
+            out[m.market_id] = RoadPlace(node, leg_m / (speed_kmh / 3.6), leg_m)
+    return out
 
 
 def table_from_pairs(ids: Sequence[str], time_s: NDArray[np.float64],
@@ -156,7 +225,12 @@ def table_from_pairs(ids: Sequence[str], time_s: NDArray[np.float64],
 
 def travel_assumptions(speed_kmh: float = APPROX_SPEED_KMH,
                        detour_factor: float = DEFAULT_DETOUR_FACTOR) -> list[str]:
-    """The straight-line estimate in plain words (for a plan's assumptions)."""
+    """The straight-line estimate and the markets' access legs in plain words (for a
+    plan's assumptions)."""
     return [f"legs without a road route in the plan: great circle x {detour_factor:g} "
             f"(detour factor, assumption) at {speed_kmh:g} km/h (assumption); long-haul "
-            f"legs at {LONG_HAUL_SPEED_KMH:g} km/h (expressway class default, assumption)"]
+            f"legs at {LONG_HAUL_SPEED_KMH:g} km/h (expressway class default, assumption)",
+            f"a wholesale market near the plan's road network joins it at the nearest node; "
+            f"its access leg is the great circle x {detour_factor:g} at {speed_kmh:g} km/h "
+            "(assumption, like a village's leg); each market run's legs say road or "
+            "straight_line"]

@@ -9,6 +9,13 @@ every county seat, the named hubs and the partner-city outlets). A store's stock
 it takes in that season: its self-delivered villages' produce (settlements layer, each
 prefecture's crop shares of the season) plus the collection trips' stops. Every trip is
 then priced (:func:`optimize.pipeline.season_markets.add_costs`).
+
+Travel: the store-to-store figures are the province network's (across prefecture
+borders); with ``market_road`` (:func:`province_market_roads`, on the same network) every
+wholesale market inside it (the Lanzhou centre, 毅和 in 榆中, 定西, 天水, 岷县, 陇南 and
+the county seats) is reached by road from every store, whatever its prefecture; only the
+partner-city outlets outside Gansu (and a user's market off the network) keep the
+straight-line estimate, flagged on each run's legs.
 """
 
 from __future__ import annotations
@@ -18,18 +25,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import networkx as nx
 import numpy as np
+import pandas as pd
 
 from optimize.costs import TripCost, costs_mapping, season_cost
 from optimize.markets.model import StoreStock
 from optimize.markets.runs import SPLIT_RULE, MarketFlow, plan_market_runs
 from optimize.markets.table import Market
+from optimize.markets.travel import TravelTable
 from optimize.pipeline.assemble import rounded_flow
 from optimize.pipeline.fleet_day import SeasonRecords
+from optimize.pipeline.network import Network
 from optimize.pipeline.season_markets import (
     MarketSetup,
     add_costs,
     add_market_runs,
+    market_roads,
     market_setup,
     split_crops,
     truck_times,
@@ -110,9 +122,31 @@ def province_stocks(plan: Plan, scenario: Scenario, season: str,
                        counties[sid]) for sid, crops in stock.items()]
 
 
+def province_market_roads(graph: nx.MultiDiGraph, net: Network, stores: pd.DataFrame,
+                          markets: Sequence[Market], scenario: Scenario) -> TravelTable:
+    """Road figures between the province's stores (``stores`` needs store_id,
+    site_settlement_id: each at its site village's node with its legs, as
+    :func:`optimize.pipeline.province_fleet.province_store_drives`) and every wholesale
+    market within ``scenario.max_snap_m`` of the network ``graph`` (``net`` its frames)."""
+    settle = net.settlements
+    row = pd.Series(np.arange(len(settle)), index=settle["village_code"].astype(str))
+    sites = stores["site_settlement_id"].astype(str)
+    rows = row.reindex(sites)
+    if rows.isna().any():
+        missing = list(sites[rows.isna().to_numpy()])[:5]
+        raise ValueError(f"store sites not among the province's villages: {missing}")
+    at = rows.to_numpy(dtype=int)
+    return market_roads(graph, net.csr, list(stores["store_id"].astype(str)),
+                        list(np.asarray(net.settle_node, dtype=object)[at]),
+                        settle["leg_s"].to_numpy(dtype=float)[at],
+                        settle["leg_m"].to_numpy(dtype=float)[at], markets,
+                        scenario.max_snap_m, scenario.detour_factor)
+
+
 def province_setup(plan: Plan, scenario: Scenario, markets: Sequence[Market],
                    store_ids: Sequence[str], drive_s: np.ndarray,
-                   drive_m: np.ndarray) -> MarketSetup:
+                   drive_m: np.ndarray, market_road: TravelTable | None = None
+                   ) -> MarketSetup:
     """Market-run inputs over the province's stores (points, counties, names)."""
     stores = plan.stores.set_index("store_id").loc[list(store_ids)]
     points = {s: (float(g.x), float(g.y)) for s, g in zip(store_ids, stores.geometry,
@@ -120,19 +154,23 @@ def province_setup(plan: Plan, scenario: Scenario, markets: Sequence[Market],
     return market_setup(markets, store_ids, drive_s, drive_m, points,
                         dict(zip(store_ids, stores["county_code"].astype(str), strict=True)),
                         dict(zip(store_ids, stores["name"].astype(str), strict=True)),
-                        scenario.truck_capacity_t, scenario.shift_start_s + scenario.shift_s)
+                        scenario.truck_capacity_t, scenario.shift_start_s + scenario.shift_s,
+                        market_road)
 
 
 def plan_province_markets(records: Sequence[SeasonRecords], plan: Plan, scenario: Scenario,
                           markets: Sequence[Market] | None, store_ids: Sequence[str],
-                          drive_s: np.ndarray, drive_m: np.ndarray) -> ProvinceMarkets:
+                          drive_s: np.ndarray, drive_m: np.ndarray,
+                          market_road: TravelTable | None = None) -> ProvinceMarkets:
     """Market runs (when ``markets`` is given) and costs of every packed season, in place
-    on ``records``; returns what plan.json needs."""
+    on ``records``; returns what plan.json needs. ``market_road``
+    (:func:`province_market_roads`): road figures to the markets on the province network;
+    without it every market leg is the straight-line estimate."""
     codes = sorted({str(c)[:4] for c in plan.stores["county_code"]})
     shares = season_shares(scenario, codes)
     days = {s.name: s.days for c in codes for s in region_seasons(scenario, c)}
-    setup = province_setup(plan, scenario, markets, store_ids, drive_s, drive_m) \
-        if markets else None
+    setup = province_setup(plan, scenario, markets, store_ids, drive_s, drive_m,
+                           market_road) if markets else None
     flows: dict[str, MarketFlow | None] = {}
     costs: dict[str, TripCost] = {}
     stocks: dict[str, dict[str, float]] = {}

@@ -8,13 +8,19 @@ After a season's collection fleet (:func:`optimize.pipeline.fleet_day.season_fle
   truck record's ``end_s``) until its shift ends (``shift_start_s + shift_s``);
 - stores: each store's daily intake by crop (its self-delivered produce plus what the
   season's collection trips bring it: steady state, a store ships what it takes in);
-- travel: the road matrix between stores where the plan has it, straight-line
-  estimates for market legs (:func:`optimize.markets.travel.travel_with_markets`).
+- travel: the road matrix between stores where the plan has it, and between stores and
+  the markets on the plan's network (:func:`market_roads`, when the caller passes it);
+  straight-line estimates for the other market legs and for every long-haul leg
+  (:func:`optimize.markets.travel.travel_with_markets`).
 
-The runs become plan routes (``kind = "market"``) appended to their trucks' trips, with a
-straight-segment LineString flagged ``approximate_geometry``. :func:`add_costs` then
-prices every trip (:func:`optimize.costs.trip_cost`) and the season's day
-(trips + empty drives; a long-haul leg of D days counts 1/D a day).
+A day run becomes a plan route (``kind = "market"``) appended to its truck's trips, with a
+straight-segment LineString flagged ``approximate_geometry`` and its ``legs`` (from, to,
+time, distance, ``travel`` ``"road"`` or ``"straight_line"``). A long-haul leg lasts
+several days, so it is not a trip of the season's day (a truck-day spans one shift): it
+is the lent truck's ``long_haul`` record (:func:`long_haul_record`) and the truck's day
+is its average day on that cycle. :func:`add_costs` then prices every trip and leg
+(:func:`optimize.costs.trip_cost`) and the season's day (trips + empty drives; a
+long-haul leg of D days counts 1/D a day).
 """
 
 from __future__ import annotations
@@ -25,14 +31,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import numpy as np
 from shapely.geometry import LineString
 
+from geodata.csr import CsrGraph
 from optimize.costs import DEFAULT_COSTS, TripCost, total, trip_cost
 from optimize.markets.model import MarketRun, StoreStock, TruckTime
 from optimize.markets.runs import MarketFlow, plan_market_runs
 from optimize.markets.table import Market, default_markets
-from optimize.markets.travel import TravelTable, table_from_pairs, travel_with_markets
+from optimize.markets.travel import (
+    RoadPlace,
+    TravelTable,
+    road_travel,
+    snap_markets,
+    table_from_pairs,
+    travel_with_markets,
+)
 from optimize.markets.user_table import read_markets_table
 from optimize.pipeline.trips import StoreDay
 
@@ -66,12 +81,29 @@ def load_markets(markets_file: str | None, region_code: str,
 def market_setup(markets: Sequence[Market], store_ids: Sequence[str], drive_s: np.ndarray,
                  drive_m: np.ndarray, points: Mapping[str, tuple[float, float]],
                  store_regions: Mapping[str, str], store_names: Mapping[str, str],
-                 capacity_t: float, shift_end_s: int) -> MarketSetup:
-    """The shared inputs; the road figures between stores win over the estimates."""
+                 capacity_t: float, shift_end_s: int,
+                 market_road: TravelTable | None = None) -> MarketSetup:
+    """The shared inputs; the road figures between stores (and, with ``market_road``
+    from :func:`market_roads`, between stores and markets) win over the estimates."""
     road = table_from_pairs(store_ids, drive_s, drive_m) if len(store_ids) else None
-    travel = travel_with_markets(road, points, markets)
+    travel = travel_with_markets(road, points, markets, market_road)
     return MarketSetup(tuple(markets), travel, dict(points), dict(store_regions),
                        dict(store_names), capacity_t, shift_end_s)
+
+
+def market_roads(graph: nx.MultiDiGraph, csr: CsrGraph, store_ids: Sequence[str],
+                 nodes: Sequence[Any], leg_s: Sequence[float], leg_m: Sequence[float],
+                 markets: Sequence[Market], max_snap_m: float,
+                 detour_factor: float) -> TravelTable:
+    """Road figures between the stores and the wholesale markets on ``graph`` (``csr`` its
+    export): store ``store_ids[i]`` at node ``nodes[i]`` with its village's legs
+    ``leg_s[i]``/``leg_m[i]``; a market joins at its nearest node within ``max_snap_m``
+    (:func:`optimize.markets.travel.snap_markets`). A market farther from the network
+    and every long-haul outlet are left out (the caller's estimate, flagged)."""
+    places = {s: RoadPlace(n, float(a), float(b))
+              for s, n, a, b in zip(store_ids, nodes, leg_s, leg_m, strict=True)}
+    places.update(snap_markets(graph, markets, max_snap_m, detour_factor))
+    return road_travel(csr, places)
 
 
 def truck_times(trucks: Sequence[Mapping[str, Any]], capacity_t: float,
@@ -131,20 +163,25 @@ def plan_season_markets(records: Any, days: Sequence[StoreDay], setup: MarketSet
 
 
 def add_market_runs(records: Any, flow: MarketFlow, setup: MarketSetup) -> None:
-    """Append the runs to ``records`` (routes, layer rows, trucks) and set the season's
-    market KPIs (``market_t``, ``left_for_buyers_t``, trucks used and idle)."""
+    """Append the day runs to ``records`` (routes, layer rows, trucks), set each lent
+    truck's ``long_haul`` record, and set the season's market KPIs (``market_t``,
+    ``left_for_buyers_t``, trucks used and idle)."""
     trucks = {t["truck_id"]: t for t in records.trucks}
     names = {m.market_id: m.name for m in setup.markets}
     for run in sorted(flow.runs, key=lambda r: (r.truck_id, r.start_s)):
         truck = trucks[run.truck_id]
-        route = market_route(run, records.season, len(truck["trips"]) + 1,
-                             names.get(run.market_id, run.market_id))
+        name = names.get(run.market_id, run.market_id)
+        truck["idle"], truck["idle_reason"] = False, None
+        if run.kind == "long_haul":
+            set_long_haul(truck, long_haul_record(run, records.season, name, setup.travel))
+            continue
+        route = market_route(run, records.season, len(truck["trips"]) + 1, name)
+        route["legs"] = run_legs(run, setup.travel)
         truck["trips"].append(route["route_id"])
         truck["end_s"] = max(int(truck["end_s"]), route["end_s"])
         truck["work_s"] = truck["end_s"] - truck["start_s"]
         truck["distance_m"] = int(truck["distance_m"]) + route["distance_m"]
         truck["market_t"] = round(truck["market_t"] + route["load_t"], GRAM_DIGITS)
-        truck["idle"], truck["idle_reason"] = False, None
         records.routes.append(route)
         records.rows.append({**{k: v for k, v in route.items() if k in ROW_KEYS},
                              "geometry": run_geometry(run, setup)})
@@ -156,6 +193,48 @@ def add_market_runs(records: Any, flow: MarketFlow, setup: MarketSetup) -> None:
         k["daily_self_delivered_t"] + k["daily_pickup_routed_t"] - flow.market_t, 3),
         trucks_used=used, idle_trucks=k["trucks"] - used,
         distance_km=round(sum(t["distance_m"] for t in records.trucks) / 1000, 3))
+
+
+def run_legs(run: MarketRun, travel: TravelTable) -> list[dict[str, Any]]:
+    """The run's legs in order (base -> stores -> market -> base): ids, road time and
+    distance, and ``travel`` = ``"road"`` (on the plan's network) or ``"straight_line"``
+    (the estimate of :mod:`optimize.markets.travel`)."""
+    places = [run.base_id, *(s.store_id for s in run.stops), run.market_id, run.base_id]
+    out = []
+    for a, b in zip(places, places[1:], strict=False):
+        time_s, distance_m = travel.leg(a, b)
+        out.append({"from_id": a, "to_id": b, "time_s": int(round(time_s)),
+                    "distance_m": int(round(distance_m)),
+                    "travel": "straight_line" if travel.is_approximate(a, b) else "road"})
+    return out
+
+
+def long_haul_record(run: MarketRun, season: str, market_name: str,
+                     travel: TravelTable) -> dict[str, Any]:
+    """A long-haul leg as the lent truck's ``long_haul`` record: the market-route fields
+    (times from midnight of the leg's first day, ``end_s`` past 86,400), ``leg_id``,
+    ``legs``, ``nights`` and ``days``; priced later by :func:`add_costs`."""
+    leg = market_route(run, season, 1, market_name)
+    leg_id = f"{season.replace(' ', '_')}-{run.truck_id}-long_haul"
+    for key in ("route_id", "trip", "colour", "approximate_geometry"):
+        leg.pop(key, None)
+    leg.update(kind="long_haul", leg_id=leg_id, legs=run_legs(run, travel),
+               nights=run.days - 1)
+    return leg
+
+
+def set_long_haul(truck: dict[str, Any], leg: Mapping[str, Any]) -> None:
+    """The lent truck's day: on its long-haul cycle (no trip of the season's day), its
+    average day of the cycle: ``work_s`` the leg's paid time / days from the leg's start,
+    ``distance_m`` and ``market_t`` the leg's / days."""
+    days = int(leg["days"])
+    truck["long_haul"] = dict(leg)
+    truck["start_s"] = int(leg["start_s"])
+    truck["work_s"] = int(round(leg["paid_s"] / days))
+    truck["end_s"] = truck["start_s"] + truck["work_s"]
+    truck["distance_m"] = int(round(leg["distance_m"] / days))
+    truck["market_t"] = round(leg["load_t"] / days, GRAM_DIGITS)
+    truck["empty_legs"] = []
 
 
 ROW_KEYS = ("route_id", "kind", "season", "truck_id", "base_id", "store_id", "market_id",
@@ -210,8 +289,9 @@ def route_cost(route: Mapping[str, Any]) -> TripCost:
 
 def add_costs(records: Any) -> TripCost:
     """Price every trip of the season (``fuel_l``, ``co2_kg``, ``cost_yuan`` on the route
-    and its layer row) and return the season's day: trips (a long-haul leg x 1/days)
-    plus the empty drives between stores. Sets the season's cost KPIs."""
+    and its layer row, and on each truck's ``long_haul`` leg) and return the season's day:
+    trips, long-haul legs x 1/days, and the empty drives between stores. Sets the season's
+    cost KPIs."""
     rows = {r["route_id"]: r for r in records.rows}
     day: list[TripCost] = []
     for route in records.routes:
@@ -221,6 +301,13 @@ def add_costs(records: Any) -> TripCost:
         route.update(figures)
         rows[route["route_id"]].update(figures)
         day.append(cost.scaled(1.0 / route.get("days", 1)))
+    for truck in records.trucks:
+        leg = truck.get("long_haul")
+        if leg:
+            cost = route_cost(leg)
+            leg.update(fuel_l=round(cost.fuel_l, 3), co2_kg=round(cost.co2_kg, 3),
+                       cost_yuan=round(cost.cost_yuan, 2))
+            day.append(cost.scaled(1.0 / leg["days"]))
     legs = [g for t in records.trucks for g in t.get("empty_legs", [])]
     day.append(trip_cost(float(sum(g["distance_m"] for g in legs)),
                          float(sum(g["drive_s"] for g in legs)), 0.0))

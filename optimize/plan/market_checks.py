@@ -10,21 +10,30 @@ and costs"):
   stop counts as a rest of at least 20 min: loading 20 min, unloading 30 min; a stretch
   is measured from the end of one rest to the start of the next, so waiting at a market
   counts as driving: conservative);
+- :func:`market_run_problems` also checks each run's ``legs`` (where written): they chain
+  base -> stores -> market -> base, their distances sum to ``distance_m``, and
+  ``approximate_travel`` is true exactly when a leg is a ``"straight_line"`` estimate;
+- :func:`long_haul_problems`: each truck's ``long_haul`` leg (a multi-day leg is not a
+  trip of the season's day): the truck has no trip that day, its pickups sum to
+  ``load_t`` within the truck's capacity, ``daily_t = load_t / days``, ``end_s`` falls on
+  its last day, its legs as above;
 - :func:`market_flow_problems`: per season, tonnes delivered to each market = the runs'
-  ``daily_t`` and within its daily intake; ``market_t`` and ``left_for_buyers_t`` agree
-  with the runs and the stores, and add up to the stores' daily intake (self-delivered
-  + collected);
+  and long-haul legs' ``daily_t`` and within its daily intake; ``market_t`` and
+  ``left_for_buyers_t`` agree with the runs and the stores, and add up to the stores'
+  daily intake (self-delivered + collected);
 - :func:`cost_problems`: every trip's fuel, CO2 and yuan from its distance and paid
-  time with the plan's ``costs.parameters``; each season's day (trips, a long-haul leg
-  x 1/days, plus the empty drives) and the totals per season and per year.
+  time with the plan's ``costs.parameters``; each season's day (trips, each long-haul
+  leg x 1/days, plus the empty drives) and the totals per season and per year.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
 
-from optimize.plan.model import PlanMeta, Route
+from optimize.plan.model import PlanMeta, Route, TruckDay
 
 #: Drivers' rules (PARAMETERS.md §2): 4 h of continuous driving, then a 20 min rest.
 MAX_DRIVE_S = 4 * 3600
@@ -41,6 +50,60 @@ def market_run_problems(meta: PlanMeta) -> list[str]:
     for r in meta.routes:
         if r.is_market:
             out += _one_run(r, markets, capacity)
+            if "legs" in r.extra:
+                out += leg_problems(f"market run {r.route_id}", r.extra["legs"], [
+                    r.base_id or "", *(s.store_id or "" for s in r.pickups),
+                    r.market_id or "", r.base_id or ""], r.distance_m,
+                    bool(r.approximate_travel))
+    return out + long_haul_problems(meta)
+
+
+def leg_problems(name: str, legs: list[Mapping[str, Any]], places: list[str],
+                 distance_m: float, approximate: bool) -> list[str]:
+    """A run's legs: they chain ``places``, sum to ``distance_m``, flag the estimate."""
+    out = []
+    chain = [str(g["from_id"]) for g in legs] + [str(legs[-1]["to_id"])] if legs else []
+    if chain != places:
+        out.append(f"{name}: legs run {'->'.join(chain)}, expected {'->'.join(places)}")
+    metres = sum(float(g["distance_m"]) for g in legs)
+    if not math.isclose(metres, distance_m, abs_tol=len(legs) + 1):
+        out.append(f"{name}: legs sum to {metres:.0f} m, distance_m {distance_m}")
+    kinds = {g["travel"] for g in legs}
+    if not kinds <= {"road", "straight_line"}:
+        out.append(f"{name}: leg travel {sorted(kinds)}, expected road or straight_line")
+    if ("straight_line" in kinds) != approximate:
+        out.append(f"{name}: approximate_travel {approximate}, legs {sorted(kinds)}")
+    return out
+
+
+def long_haul_legs(meta: PlanMeta) -> list[tuple[TruckDay, Mapping[str, Any]]]:
+    """Every truck-day with a ``long_haul`` leg, and the leg."""
+    return [(t, t.extra["long_haul"]) for t in meta.trucks or ()
+            if t.extra.get("long_haul")]
+
+
+def long_haul_problems(meta: PlanMeta) -> list[str]:
+    """Every defect of the trucks' long-haul legs (module docstring)."""
+    capacity = float(meta.param("truck_capacity_t"))
+    out = []
+    for t, leg in long_haul_legs(meta):
+        name = f"long-haul leg {leg.get('leg_id')} of truck {t.truck_id} ({t.season})"
+        stores = [s for s in leg["stops"] if s.get("store_id")]
+        picked = sum(float(s["pickup_t"]) for s in stores)
+        load, days = float(leg["load_t"]), int(leg["days"])
+        if t.trips:
+            out.append(f"{name}: the truck also has trips {list(t.trips)} that day")
+        if not math.isclose(picked, load, abs_tol=TOL_T) or load > capacity + TOL_T:
+            out.append(f"{name}: pickups {picked:.3f} t, load_t {load} t, capacity "
+                       f"{capacity} t")
+        if days < 1 or not math.isclose(float(leg["daily_t"]), load / days, abs_tol=TOL_T):
+            out.append(f"{name}: daily_t {leg['daily_t']}, load_t / days {load / days:.3f}")
+        if not (days - 1) * 86_400 <= int(leg["end_s"]) <= days * 86_400 + TOL_S:
+            out.append(f"{name}: ends at {leg['end_s']} s, not on its day {days}")
+        if "legs" in leg:
+            out += leg_problems(name, leg["legs"], [
+                leg["base_id"], *(str(s["store_id"]) for s in stores), leg["market_id"],
+                leg["base_id"]], float(leg["distance_m"]), bool(leg["approximate_travel"]))
     return out
 
 
@@ -104,6 +167,9 @@ def market_flow_problems(meta: PlanMeta) -> list[str]:
         for r in meta.routes:
             if r.is_market and r.season == s.name:
                 runs[r.market_id or ""] += r.daily_t if r.daily_t is not None else r.load_t
+        for t, leg in long_haul_legs(meta):
+            if t.season == s.name:
+                runs[str(leg["market_id"])] += float(leg["daily_t"])
         delivered = entry.delivered_t_by_market or {}
         for m in sorted(set(runs) | set(delivered)):
             saved = delivered.get(m, 0.0)
@@ -147,6 +213,16 @@ def cost_problems(meta: PlanMeta) -> list[str]:
         acc = day[r.season or ""]
         for i, v in enumerate((r.distance_m / 1000, fuel, co2, cost, r.load_t)):
             acc[i] += v * share
+    for t, leg in long_haul_legs(meta):
+        fuel, co2, cost = _figures(float(leg["distance_m"]), float(leg["paid_s"]), p)
+        out += [f"long-haul leg {leg.get('leg_id')}: {key} {leg.get(key)}, recomputed "
+                f"{again:.3f}" for key, again in (("fuel_l", fuel), ("co2_kg", co2),
+                                                  ("cost_yuan", cost))
+                if leg.get(key) is None or not math.isclose(leg[key], again, abs_tol=0.01)]
+        acc = day[t.season]
+        for i, v in enumerate((float(leg["distance_m"]) / 1000, fuel, co2, cost,
+                               float(leg["load_t"]))):
+            acc[i] += v / int(leg["days"])
     for t in meta.trucks or ():
         metres = sum(g.distance_m for g in t.empty_legs or ())
         fuel, co2, cost = _figures(float(metres), float(sum(
