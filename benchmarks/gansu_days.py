@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -55,6 +56,7 @@ from optimize.pipeline.region import PROVINCE_CODE, load_region
 from optimize.pipeline.routing import Depot
 from optimize.pipeline.settlements import with_legs, with_supply
 from optimize.pipeline.trips import (
+    SeasonDay,
     SeasonProblems,
     region_seasons,
     store_season_problems,
@@ -83,8 +85,9 @@ class PlanStore:
 
 @dataclass(frozen=True)
 class ProvinceNet:
-    """The province's routing inputs: the network and each village's row in it."""
+    """The province's routing inputs: the graph, the network and each village's row."""
 
+    graph: nx.MultiDiGraph
     net: Network
     row_of: dict[str, int]
 
@@ -127,21 +130,29 @@ def province_net(scenario: Scenario, data_dir: str | Path | None = None) -> Prov
                   np.zeros(0, dtype=object),
                   pd.DataFrame(columns=["demand", "site", "time_s", "distance_m"]))
     row_of = {str(v): n for n, v in enumerate(settlements["village_code"])}
-    return ProvinceNet(net, row_of)
+    return ProvinceNet(graph, net, row_of)
 
 
-def store_problems(scenario: Scenario, pn: ProvinceNet, store: PlanStore,
-                   wall_safety: float = WALL_SAFETY) -> list[SeasonProblems]:
-    """Every season's routing problems of one plan store, by the pipeline's code."""
+def store_inputs(scenario: Scenario, pn: ProvinceNet, store: PlanStore
+                 ) -> tuple[Scenario, Depot, pd.DataFrame, tuple[SeasonDay, ...]]:
+    """What the prefecture's routing stage hands :mod:`optimize.pipeline.trips` for one
+    plan store: its scenario, depot, villages and seasons (as ``depots_of`` and
+    ``route_seasons`` make them)."""
     net, row = pn.net, pn.row_of[store.site_id]
     settle = net.settlements
     depot = Depot(store.site_id, net.settle_node[row], float(settle["leg_s"].iloc[row]),
                   float(settle["leg_m"].iloc[row]))
     members = np.array(sorted(pn.row_of[v] for v in store.villages), dtype=np.int64)
-    villages = store_villages(net, members, row)
     sub = dataclasses.replace(scenario, region_code=store.prefecture)
-    seasons = region_seasons(sub, store.prefecture)
-    return store_season_problems(sub, net, depot, villages, seasons, wall_safety=wall_safety)
+    return sub, depot, store_villages(net, members, row), region_seasons(sub, store.prefecture)
+
+
+def store_problems(scenario: Scenario, pn: ProvinceNet, store: PlanStore,
+                   wall_safety: float = WALL_SAFETY) -> list[SeasonProblems]:
+    """Every season's routing problems of one plan store, by the pipeline's code."""
+    sub, depot, villages, seasons = store_inputs(scenario, pn, store)
+    return store_season_problems(sub, pn.net, depot, villages, seasons,
+                                 wall_safety=wall_safety)
 
 
 def select_instances(stores: Sequence[PlanStore], seasons: dict[str, list[str]],
@@ -333,8 +344,9 @@ def _collection_summary(these: Sequence[dict[str, Any]], gaps: list[float]
 def run_gansu(scenario: Scenario, plan_dir: Path, *, prefectures: Sequence[str] = (),
               sample: int = 0, seed: int = 0, time_factor: float = 10.0,
               peers: Sequence[str] = PEER_ENGINES, data_dir: str | Path | None = None,
-              log: Any = None) -> dict[str, Any]:
-    """The ``--set gansu`` JSON: collection instances re-solved, market runs reported."""
+              log: Any = None, pn: ProvinceNet | None = None) -> dict[str, Any]:
+    """The ``--set gansu`` JSON: collection instances re-solved, market runs reported
+    (``pn``: the province network if already built, :func:`province_net`)."""
     started = time.perf_counter()
     meta, stores = read_plan(plan_dir)
     if meta.get("road_network", {}).get("source") != "approximate":
@@ -345,14 +357,17 @@ def run_gansu(scenario: Scenario, plan_dir: Path, *, prefectures: Sequence[str] 
     unknown = sorted(set(prefectures) - set(codes))
     if unknown:
         raise ValueError(f"--prefectures {','.join(unknown)}: not in the plan ({codes})")
-    pn = province_net(scenario, data_dir)
+    pn = pn or province_net(scenario, data_dir)
     here = [s for s in stores if s.prefecture in chosen]
     seasons = {c: [s.name for s in region_seasons(dataclasses.replace(
         scenario, region_code=c), c)] for c in chosen}
     picked = select_instances(here, seasons, sample, seed)
     rows = []
+    problems: dict[str, list[SeasonProblems]] = {}
     for n, (store, season) in enumerate(picked):
-        sp = next(p for p in store_problems(scenario, pn, store) if p.season.name == season)
+        if store.store_id not in problems:  # one matrix per store, as the pipeline
+            problems = {store.store_id: store_problems(scenario, pn, store)}
+        sp = next(p for p in problems[store.store_id] if p.season.name == season)
         rows.append(collection_row(store, sp, time_factor, meta, peers))
         if log:
             r = rows[-1]
