@@ -20,11 +20,22 @@ is the plan's.
 
 Per collection instance (a store's season day) it reports the plan's engine at the plan's
 budget, the same engine at ``time_factor`` x (time limit and solution count), and peers at
-the plan's budget: ``pyvrp`` (PyVRP 0.14 unchecked: it cannot express the ride-time
-limit, so its plan is checked and its violations counted) and ``auto`` (the product's
-PyVRP-then-OR-Tools path). Every engine's result is checked with
+the plan's budget. Which engines express the ride-time (freshness) limit:
+
+- ``ortools`` (the plan's): yes, a freshness dimension in the model;
+- ``pyvrp`` (PyVRP 0.14, unchecked): no, it cannot see the age of produce at the store;
+  its plan is checked and its violations counted (what the cheapest routes do);
+- ``auto`` (the store path's PyVRP, then OR-Tools whenever PyVRP's plan breaks a limit):
+  yes, by check and fallback;
+- ``multidepot`` (:func:`~optimize.routing.multi_solve.solve_multidepot` on the store's day
+  as a one-depot ``MultiDepotProblem``: PyVRP, our ride-time repair, OR-Tools fallback):
+  yes, by repair; PyVRP's reload depots and several depots are what the shared fleet
+  needs, the store day uses one depot and one trip per truck.
+
+Every engine's result is checked: store results with
 :func:`optimize.routing.check.check_trips` (capacity, freshness at the store, shift,
-times, distances, coverage).
+times, distances, coverage), multi-depot ones with
+:func:`optimize.routing.multi_check.check_multidepot` (ride times included).
 
 Market runs are a deterministic greedy construction (:mod:`optimize.markets.runs`) with
 no search budget: their figures are read from the saved plan per prefecture and season,
@@ -63,12 +74,17 @@ from optimize.pipeline.trips import (
     store_villages,
 )
 from optimize.routing.check import check_trips
+from optimize.routing.multi_check import check_multidepot
+from optimize.routing.multidepot import MultiDepotProblem
 from optimize.routing.problem import RoutingProblem
 from optimize.routing.solve import solve_routing
 from optimize.scenario import Scenario
 
-#: Engines run at the plan's budget beside the plan's own (``RoutingProblem.engine``).
-PEER_ENGINES = ("pyvrp", "auto")
+#: The multi-depot engine (``solve_routing`` on a one-depot ``MultiDepotProblem``).
+MULTIDEPOT = "multidepot"
+#: Engines run at the plan's budget beside the plan's own: ``RoutingProblem.engine``
+#: values, and :data:`MULTIDEPOT`.
+PEER_ENGINES = ("pyvrp", "auto", MULTIDEPOT)
 MARKET_ENGINE = ("greedy construction (optimize.markets.runs): deterministic, no search "
                  "budget; figures from the saved plan, no 10x run and no peer")
 
@@ -186,14 +202,20 @@ def run_parts(sp: SeasonProblems, factor: float = 1.0,
     cost, tonnes, seconds, unserved = 0, 0.0, 0.0, 0
     ids = sp.pickups["settlement_id"].to_numpy()
     for k, (index, problem) in enumerate(sp.parts):
-        p = scaled(problem, factor, engine)
-        result = solve_routing(p)
-        violations += check_trips(p, result)
+        if engine == MULTIDEPOT:
+            multi = multidepot_problem(problem)
+            result: Any = solve_routing(multi)
+            violations += check_multidepot(multi, result)
+            tonnes += float(sum(t.load_t for t in result.trips))
+        else:
+            p = scaled(problem, factor, engine)
+            result = solve_routing(p)
+            violations += check_trips(p, result)
+            tonnes += float(result.served_t)
         routes += [{"part": k, "nodes": [s + 1 for s in t.stops],
                     "settlements": [str(ids[index[s]]) for s in t.stops],
                     "distance_m": int(t.distance_m)} for t in result.trips]
         cost += int(result.distance_m)
-        tonnes += float(result.served_t)
         seconds += result.time_s
         unserved += len(result.unserved)
         statuses.append(result.status)
@@ -202,6 +224,24 @@ def run_parts(sp: SeasonProblems, factor: float = 1.0,
             "trips": len(routes), "unserved": unserved, "routes": routes,
             "time_s": round(seconds, 3), "status": ", ".join(sorted(set(statuses))),
             "violations": len(violations), "violation_examples": violations[:3]}
+
+
+def multidepot_problem(problem: RoutingProblem) -> MultiDepotProblem:
+    """The store's day as a one-depot :class:`MultiDepotProblem` (the shared-fleet model:
+    PyVRP with our ride-time repair, OR-Tools fallback), same budget and seed: node 0 the
+    store, pickup ``i`` node ``i + 1``, one trip per truck, the shift as horizon and shift,
+    each pickup's freshness limit as its ride limit (loading start to store arrival, the
+    store checker's age)."""
+    n = problem.n_pickups
+    return MultiDepotProblem(
+        time_s=problem.time_s, distance_m=problem.distance_m, n_depots=1,
+        trucks_per_depot=(problem.n_trucks,), pickup_t=problem.pickup_t,
+        service_s=problem.service_s, truck_capacity_t=problem.truck_capacity_t,
+        horizon_s=problem.shift_s, shift_s=problem.shift_s,
+        max_trips_per_truck=problem.trips_per_truck, unload_s=problem.unload_s,
+        ride_limit_s=np.array([problem.freshness_s(i) for i in range(n)], dtype=np.int64),
+        time_limit_s=problem.time_limit_s, seed=problem.seed, engine="auto",
+        wall_safety=problem.wall_safety)
 
 
 def budget(sp: SeasonProblems, factor: float) -> dict[str, Any]:

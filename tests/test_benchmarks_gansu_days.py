@@ -94,6 +94,7 @@ def test_scaled_multiplies_the_budget(scenario: Scenario, pn: ProvinceNet,
     assert problem.time_limit_s == pytest.approx(1 / 3)
     assert problem.wall_safety == WALL_SAFETY == 10.0
     long = scaled(problem, 10, "pyvrp")
+    assert problem.search_solutions is not None
     assert long.time_limit_s == pytest.approx(10 / 3)
     assert long.search_solutions == problem.search_solutions * 10
     assert (long.engine, problem.engine) == ("pyvrp", "ortools")
@@ -126,7 +127,7 @@ def test_the_json_recognises_the_plan_and_recomputes_every_cost(
         tmp_path: Path, scenario: Scenario, pn: ProvinceNet, store: PlanStore,
         days: list[StoreDay]) -> None:
     out = run_gansu(scenario, _plan_dir(tmp_path / "plan", store, days), time_factor=2,
-                    peers=("pyvrp",), pn=pn)
+                    peers=("pyvrp", "multidepot"), pn=pn)
     rows = [r for r in out["results"] if r["kind"] == "collection"]
     assert [r["instance"] for r in rows] == ["6229/early summer/6229-S001",
                                              "6229/summer/6229-S001",
@@ -134,7 +135,9 @@ def test_the_json_recognises_the_plan_and_recomputes_every_cost(
     for r in rows:
         assert r["matches_plan"] and r["same_as_plan"]
         assert r["plan"]["trips_found_in_rebuilt"] == r["trips"]
-        for run in (r, r["long"], r["peers"]["pyvrp"]):
+        assert r["peers"]["multidepot"]["violations"] == 0  # ride times repaired
+        assert r["peers"]["multidepot"]["tonnes"] == pytest.approx(r["tonnes"], abs=1e-6)
+        for run in (r, r["long"], *r["peers"].values()):
             assert run["cost"] == route_cost_m(r["parts"], run["routes"])
             assert run["cost"] == sum(x["distance_m"] for x in run["routes"])
         assert r["long"]["budget"]["search_solutions"] == [
