@@ -60,6 +60,7 @@ import pandas as pd
 from geodata import datasets
 from geodata.csr import graph_to_csr
 from geodata.snap import snap_points
+from optimize.errors import SpecificationError
 from optimize.pipeline.network import Network
 from optimize.pipeline.province.network import prefecture, province_graph
 from optimize.pipeline.province.solve import WALL_SAFETY
@@ -110,6 +111,10 @@ class ProvinceNet:
 
 def read_plan(plan_dir: Path) -> tuple[dict[str, Any], list[PlanStore]]:
     """The saved plan's meta and its stores with the villages each serves."""
+    for name in ("plan.json", "layers/settlements.geojson"):
+        if not (plan_dir / name).is_file():
+            raise SpecificationError([f"{plan_dir / name}: no such file (a saved plan "
+                                      "directory, as `coldchain plan --out` writes it)"])
     meta = json.loads((plan_dir / "plan.json").read_text(encoding="utf-8"))
     layer = json.loads((plan_dir / "layers" / "settlements.geojson").read_text(
         encoding="utf-8"))
@@ -390,13 +395,14 @@ def run_gansu(scenario: Scenario, plan_dir: Path, *, prefectures: Sequence[str] 
     started = time.perf_counter()
     meta, stores = read_plan(plan_dir)
     if meta.get("road_network", {}).get("source") != "approximate":
-        raise ValueError(f"{plan_dir}: only plans on the approximate network are rebuilt "
-                         "(an OSM plan needs its extract)")
+        raise SpecificationError([f"{plan_dir}: only plans on the approximate network are "
+                                  "rebuilt (an OSM plan needs its extract)"])
     codes = sorted({s.prefecture for s in stores})
     chosen = [c for c in codes if not prefectures or c in prefectures]
     unknown = sorted(set(prefectures) - set(codes))
     if unknown:
-        raise ValueError(f"--prefectures {','.join(unknown)}: not in the plan ({codes})")
+        raise SpecificationError([f"--prefectures {','.join(unknown)}: not in the plan "
+                                  f"({','.join(codes)})"])
     pn = pn or province_net(scenario, data_dir)
     here = [s for s in stores if s.prefecture in chosen]
     seasons = {c: [s.name for s in region_seasons(dataclasses.replace(

@@ -27,6 +27,7 @@ from benchmarks.gansu_days import (
     store_inputs,
     store_problems,
 )
+from optimize.errors import SpecificationError
 from optimize.pipeline.province.solve import WALL_SAFETY
 from optimize.pipeline.trips import StoreDay, store_days
 from optimize.scenario import Scenario
@@ -162,7 +163,7 @@ def test_the_json_recognises_the_plan_and_recomputes_every_cost(
 def test_an_unknown_prefecture_is_named(tmp_path: Path, scenario: Scenario,
                                         pn: ProvinceNet, store: PlanStore,
                                         days: list[StoreDay]) -> None:
-    with pytest.raises(ValueError, match="--prefectures 6201: not in the plan"):
+    with pytest.raises(SpecificationError, match="--prefectures 6201: not in the plan"):
         run_gansu(scenario, _plan_dir(tmp_path / "plan", store, days),
                   prefectures=["6201"], pn=pn)
 
@@ -176,3 +177,37 @@ def test_the_sample_is_stratified_by_season_and_reproducible() -> None:
     assert picked == select_instances(stores, seasons, 3, seed=7)
     assert len(select_instances(stores, seasons, 0, seed=7)) == 20
     assert len(select_instances(stores, seasons, 50, seed=7)) == 20
+
+
+def test_the_command_writes_the_json(tmp_path: Path, store: PlanStore,
+                                     days: list[StoreDay]) -> None:
+    from benchmarks.routing import main
+
+    out = tmp_path / "gansu-days.json"
+    main(["--set", "gansu", "--plan", str(_plan_dir(tmp_path / "plan", store, days)),
+          "--scenario", str(REPO / "scenarios" / "gansu.toml"), "--prefectures", "6229",
+          "--sample", "1", "--seed", "3", "--time-factor", "2", "--out", str(out)])
+    data = json.loads(out.read_text(encoding="utf-8"))
+    rows = [r for r in data["results"] if r["kind"] == "collection"]
+    assert len(rows) == 3  # one store-day per season (the plan has one store)
+    assert all(r["peers"] == {} for r in rows)  # no --peers
+    assert data["time_factor"] == 2 and data["summary"]["left_out"][
+        "collection_instances_not_run"] == 0
+
+
+def test_a_plan_on_an_osm_network_is_refused(tmp_path: Path, scenario: Scenario,
+                                             pn: ProvinceNet, store: PlanStore,
+                                             days: list[StoreDay]) -> None:
+    root = _plan_dir(tmp_path / "plan", store, days)
+    meta = json.loads((root / "plan.json").read_text(encoding="utf-8"))
+    meta["road_network"]["source"] = "osm"
+    (root / "plan.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(SpecificationError, match="only plans on the approximate network"):
+        run_gansu(scenario, root, pn=pn)
+
+
+def test_a_missing_plan_file_is_named(tmp_path: Path, scenario: Scenario,
+                                      pn: ProvinceNet) -> None:
+    (tmp_path / "plan.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(SpecificationError, match="settlements.geojson: no such file"):
+        run_gansu(scenario, tmp_path, pn=pn)
