@@ -130,21 +130,24 @@ def read_plan(plan_dir: Path) -> tuple[dict[str, Any], list[PlanStore]]:
     return meta, stores
 
 
-def province_net(scenario: Scenario, data_dir: str | Path | None = None) -> ProvinceNet:
-    """The province plan's network over all prefectures, without access arcs.
+def province_net(scenario: Scenario, data_dir: str | Path | None = None,
+                 codes: Sequence[str] = ()) -> ProvinceNet:
+    """The province plan's network over its prefectures ``codes`` (default: all),
+    without access arcs.
 
     Villages, supply and legs as :func:`optimize.pipeline.province.network.province_frames`
     builds them; the graph by
     :func:`~optimize.pipeline.province.network.province_graph` (approximate network).
     """
     province = load_region(PROVINCE_CODE, datasets.data_dir(data_dir))
-    codes = sorted(province.villages["village_code"].str[:4].unique())
-    rural = with_supply(province.villages, province.census, scenario)
+    codes = sorted(codes) or sorted(province.villages["village_code"].str[:4].unique())
+    villages = province.villages[province.villages["village_code"].str[:4].isin(codes)]
+    rural = with_supply(villages, province.census, scenario)
     home = rural["village_code"].str[:4]
     settlements = pd.concat([with_legs(rural[home == c], prefecture(province, c), scenario)
                              for c in codes]).sort_values("village_code")
     settlements = settlements.reset_index(drop=True)
-    graph = province_graph(scenario, province, province.villages, codes, None)
+    graph = province_graph(scenario, province, villages, codes, None)
     snap = snap_points(graph, settlements.geometry.x.to_numpy(),
                        settlements.geometry.y.to_numpy(), max_snap_m=scenario.max_snap_m)
     net = Network(settlements, graph_to_csr(graph), snap.node, snap.snap_m, snap.off_network,
@@ -403,7 +406,9 @@ def run_gansu(scenario: Scenario, plan_dir: Path, *, prefectures: Sequence[str] 
     if unknown:
         raise SpecificationError([f"--prefectures {','.join(unknown)}: not in the plan "
                                   f"({','.join(codes)})"])
-    pn = pn or province_net(scenario, data_dir)
+    # the plan's graph is over the prefectures it planned (``regions``; else all)
+    planned = [str(r["code"]) for r in meta.get("regions", [])]
+    pn = pn or province_net(scenario, data_dir, planned)
     here = [s for s in stores if s.prefecture in chosen]
     seasons = {c: [s.name for s in region_seasons(dataclasses.replace(
         scenario, region_code=c), c)] for c in chosen}
