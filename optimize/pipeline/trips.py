@@ -18,6 +18,9 @@ For every season of the harvest calendar with produce in the region
    within its freshness limit even alone").
 
 The store's village matrix is computed once and reused by every season.
+:func:`store_season_problems` returns a store's seasons as the routing problems that
+:func:`store_days` solves (one per crop mix), so that ``benchmarks.gansu_days`` re-solves
+a plan's very problems at other budgets and with other engines.
 
 The trips are bound by freshness, not by the routing objective: on Linxia's summer day
 (830 pickups, 280 trips, 2 h vegetable limit) the 4-stop trips reach a median 6,712 s of
