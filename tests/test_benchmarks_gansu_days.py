@@ -211,3 +211,13 @@ def test_a_missing_plan_file_is_named(tmp_path: Path, scenario: Scenario,
     (tmp_path / "plan.json").write_text("{}", encoding="utf-8")
     with pytest.raises(SpecificationError, match="settlements.geojson: no such file"):
         run_gansu(scenario, tmp_path, pn=pn)
+
+
+def test_the_network_covers_the_plans_prefectures_only(scenario: Scenario,
+                                                      pn: ProvinceNet) -> None:
+    linxia = province_net(scenario, codes=["6229"])
+    codes = linxia.net.settlements["village_code"].astype(str)
+    assert len(codes) > 0 and codes.str.startswith("6229").all()
+    whole = pn.net.settlements["village_code"].astype(str)
+    assert len(codes) == int(whole.str.startswith("6229").sum())
+    assert len(whole) == 13931  # Gansu's rural villages, as the plan's siting counts them
