@@ -230,7 +230,8 @@ def run_parts(sp: SeasonProblems, factor: float = 1.0,
     return {"engine": engine or (sp.parts[0][1].engine if sp.parts else "ortools"),
             "budget": budget(sp, factor), "cost": cost, "tonnes": round(tonnes, 6),
             "trips": len(routes), "unserved": unserved, "routes": routes,
-            "time_s": round(seconds, 3), "status": ", ".join(sorted(set(statuses))),
+            "time_s": round(seconds, 3),
+            "status": ", ".join(sorted(set(statuses))) or "no pickups",
             "violations": len(violations), "violation_examples": violations[:3]}
 
 
