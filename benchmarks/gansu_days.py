@@ -211,7 +211,7 @@ def run_parts(sp: SeasonProblems, factor: float = 1.0,
     ids = sp.pickups["settlement_id"].to_numpy()
     for k, (index, problem) in enumerate(sp.parts):
         if engine == MULTIDEPOT:
-            multi = multidepot_problem(problem)
+            multi = multidepot_problem(scaled(problem, factor))
             result: Any = solve_routing(multi)
             violations += check_multidepot(multi, result)
             tonnes += float(sum(t.load_t for t in result.trips))
