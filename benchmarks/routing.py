@@ -10,6 +10,12 @@ Usage::
         --out benchmarks/results/province.json
     .venv/bin/python -m benchmarks.routing --set mtvrptwr [--dir DIR] \
         [--instances C201R0.5,R201R0.25] --time-limit 30 [--peers] --out mtvrptwr.json
+    .venv/bin/python -m benchmarks.routing --set gansu --plan plans/gansu \
+        [--scenario scenarios/gansu.toml] [--prefectures 6229,6211] [--sample N --seed S] \
+        [--time-factor 10] [--peers] --out gansu-days.json
+
+``gansu`` re-solves a saved Gansu plan's own store-day problems at the plan's budget and
+``--time-factor`` x, and reports its market runs (:mod:`benchmarks.gansu_days`).
 
 ``mtvrptwr`` / ``mdvrptw`` go through ``solve_routing`` with a ``MultiDepotProblem``
 (:mod:`benchmarks.vrplib_sets`: conventions, re-costing and the check from the file);
@@ -319,9 +325,26 @@ def _write_multi(out: Path, meta: dict[str, Any], rows: list[dict[str, Any]],
     return payload
 
 
+def run_gansu_set(args: argparse.Namespace) -> None:
+    """``--set gansu``: the saved Gansu plan's day instances (:mod:`benchmarks.gansu_days`)."""
+    from benchmarks.gansu_days import PEER_ENGINES, run_gansu
+    from optimize.scenario import Scenario
+
+    plan = Path(args.plan or os.environ.get("COLDCHAIN_GANSU_PLAN", "plans/gansu"))
+    out = run_gansu(Scenario.from_toml(args.scenario), plan,
+                    prefectures=[c for c in args.prefectures.split(",") if c],
+                    sample=args.sample, seed=args.seed, time_factor=args.time_factor,
+                    peers=PEER_ENGINES if args.peers else (), log=print)
+    out["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(out, indent=1, ensure_ascii=False), encoding="utf-8")
+    print(json.dumps(out["summary"], indent=1, ensure_ascii=False))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--set", choices=["cvrp", "vrptw", "province", *MULTI_SETS], required=True)
+    parser.add_argument("--set", choices=["cvrp", "vrptw", "province", *MULTI_SETS, "gansu"],
+                        required=True)
     parser.add_argument("--dir", default="")
     parser.add_argument("--instances", default="", help="comma-separated file stems")
     parser.add_argument("--every", type=int, default=1, help="take every k-th instance")
@@ -334,8 +357,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stops", type=int, default=1786, help="province: stops")
     parser.add_argument("--trucks", type=int, default=720, help="province: trucks")
     parser.add_argument("--out", required=True)
+    gansu = parser.add_argument_group("--set gansu (benchmarks.gansu_days)")
+    gansu.add_argument("--plan", default="", help="saved Gansu plan directory")
+    gansu.add_argument("--scenario", default="scenarios/gansu.toml")
+    gansu.add_argument("--prefectures", default="", help="comma-separated 4-digit codes")
+    gansu.add_argument("--sample", type=int, default=0, help="store-days per season (0: all)")
+    gansu.add_argument("--time-factor", type=float, default=10.0)
     args = parser.parse_args(argv)
-    if args.set == "province":
+    if args.set == "gansu":
+        run_gansu_set(args)
+    elif args.set == "province":
         run_province(args)
     elif args.set in MULTI_SETS:
         print(json.dumps(run_multi(args)["summary"], indent=1))

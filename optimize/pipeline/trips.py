@@ -18,6 +18,9 @@ For every season of the harvest calendar with produce in the region
    within its freshness limit even alone").
 
 The store's village matrix is computed once and reused by every season.
+:func:`store_season_problems` returns a store's seasons as the routing problems that
+:func:`store_days` solves (one per crop mix), so that ``benchmarks.gansu_days`` re-solves
+a plan's very problems at other budgets and with other engines.
 
 The trips are bound by freshness, not by the routing objective: on Linxia's summer day
 (830 pickups, 280 trips, 2 h vegetable limit) the 4-stop trips reach a median 6,712 s of
@@ -180,11 +183,26 @@ def store_problem(scenario: Scenario, time_s: np.ndarray, distance_m: np.ndarray
             TRIP_SEARCH_SOLUTIONS, default_search_solutions(len(pickups), time_limit_s)))
 
 
-def store_days(scenario: Scenario, graph: nx.MultiDiGraph, net: Network, store: int,
-               store_id: str, depot: Depot, villages: pd.DataFrame,
-               seasons: tuple[SeasonDay, ...], *,
-               wall_safety: float = DEFAULT_WALL_SAFETY) -> list[StoreDay]:
-    """Every season's day of one store (``villages`` from :func:`store_villages`)."""
+@dataclass(frozen=True)
+class SeasonProblems:
+    """One store's season as the routing problems the pipeline solves.
+
+    ``parts`` holds one ``(pickup indices, problem)`` per crop mix (:func:`crop_by_crop`):
+    the problem's pickup ``i`` is ``pickups`` row ``indices[i]``.
+    """
+
+    season: SeasonDay
+    pickups: pd.DataFrame
+    self_delivered: pd.DataFrame
+    parts: tuple[tuple[np.ndarray, RoutingProblem], ...]
+
+
+def store_season_problems(scenario: Scenario, net: Network, depot: Depot,
+                          villages: pd.DataFrame, seasons: tuple[SeasonDay, ...], *,
+                          wall_safety: float = DEFAULT_WALL_SAFETY) -> list[SeasonProblems]:
+    """Every season's routing problems of one store, as :func:`store_days` solves them
+    (``villages`` from :func:`store_villages`); for benchmarks that re-solve the plan's own
+    problems at other budgets (``benchmarks.gansu_days``)."""
     time_s, distance_m = leg_matrices(
         net.csr, [depot.settlement_id, *villages["settlement_id"]],
         [depot.node, *villages["node"]],
@@ -194,16 +212,44 @@ def store_days(scenario: Scenario, graph: nx.MultiDiGraph, net: Network, store: 
     self_mask = (distance_m[1:, 0] / speed_m_s <= scenario.self_delivery_reach_s) \
         | (villages["settlement_id"].to_numpy() == depot.settlement_id)
     limit_s = scenario.routing_time_limit_s / max(len(seasons), 1)
-    nodes = [depot.node, *villages["node"]]
     out = []
     for season in seasons:
         pickups, own = season_pickups(villages, self_mask, season, scenario.truck_capacity_t)
-        result = crop_by_crop(scenario, time_s, distance_m, pickups, limit_s, wall_safety)
+        out.append(SeasonProblems(season, pickups, own, crop_problems(
+            scenario, time_s, distance_m, pickups, limit_s, wall_safety)))
+    return out
+
+
+def store_days(scenario: Scenario, graph: nx.MultiDiGraph, net: Network, store: int,
+               store_id: str, depot: Depot, villages: pd.DataFrame,
+               seasons: tuple[SeasonDay, ...], *,
+               wall_safety: float = DEFAULT_WALL_SAFETY) -> list[StoreDay]:
+    """Every season's day of one store (``villages`` from :func:`store_villages`)."""
+    nodes = [depot.node, *villages["node"]]
+    out = []
+    for sp in store_season_problems(scenario, net, depot, villages, seasons,
+                                    wall_safety=wall_safety):
+        pickups = sp.pickups
+        result = solve_parts(pickups, sp.parts)
         geoms = tuple(route_geometry(graph, [nodes[0], *[nodes[int(pickups["village"].iloc[i])
                                                                + 1] for i in t.stops],
                                              nodes[0]]) for t in result.trips)
-        out.append(StoreDay(season.name, store_id, store, depot, pickups, own, result, geoms))
+        out.append(StoreDay(sp.season.name, store_id, store, depot, pickups,
+                            sp.self_delivered, result, geoms))
     return out
+
+
+def crop_problems(scenario: Scenario, time_s: np.ndarray, distance_m: np.ndarray,
+                  pickups: pd.DataFrame, limit_s: float, wall_safety: float
+                  ) -> tuple[tuple[np.ndarray, RoutingProblem], ...]:
+    """One ``(pickup indices, problem)`` per crop mix, in crop order (see
+    :func:`crop_by_crop`)."""
+    out = []
+    for crop in sorted(set(pickups["crop"])):
+        index = np.flatnonzero(pickups["crop"].to_numpy() == crop)
+        out.append((index, store_problem(scenario, time_s, distance_m, pickups.iloc[index],
+                                         limit_s, wall_safety)))
+    return tuple(out)
 
 
 def crop_by_crop(scenario: Scenario, time_s: np.ndarray, distance_m: np.ndarray,
@@ -214,14 +260,19 @@ def crop_by_crop(scenario: Scenario, time_s: np.ndarray, distance_m: np.ndarray,
     the budget (measured on 广河县 with pepper and vegetables as separate pickups: 85 % of
     summer pickups left out), so pickups of different limits never share a problem.
     """
+    return solve_parts(pickups, crop_problems(scenario, time_s, distance_m, pickups,
+                                              limit_s, wall_safety))
+
+
+def solve_parts(pickups: pd.DataFrame,
+                parts: tuple[tuple[np.ndarray, RoutingProblem], ...]) -> RoutingResult:
+    """Solve each part with :func:`solve_routing` and join the results (trips renumbered
+    one truck each, stops as ``pickups`` rows)."""
     trips: list[Trip] = []
     unserved: list[tuple[int, str]] = []
     statuses, seconds, number = [], 0.0, 0
-    for crop in sorted(set(pickups["crop"])):
-        index = np.flatnonzero(pickups["crop"].to_numpy() == crop)
-        part = pickups.iloc[index]
-        result = solve_routing(store_problem(scenario, time_s, distance_m, part, limit_s,
-                                             wall_safety))
+    for index, problem in parts:
+        result = solve_routing(problem)
         for t in result.trips:
             trips.append(dataclasses.replace(
                 t, truck=number, trip=0, stops=tuple(int(index[i]) for i in t.stops)))
