@@ -14,7 +14,13 @@ import pytest
 from shapely.geometry import LineString
 
 from optimize.fleet.shared import FAR_S
-from optimize.pipeline.fleet_day import SHIFT_START_S, FirstLegs, SeasonRecords, season_fleet
+from optimize.pipeline.fleet_day import (
+    SHIFT_START_S,
+    FirstLegs,
+    SeasonRecords,
+    first_leg_geometry,
+    season_fleet,
+)
 from optimize.pipeline.routing import Depot
 from optimize.pipeline.trips import TRIP_PICKUP_COLUMNS, StoreDay
 from optimize.plan.model import PlanMeta
@@ -176,3 +182,14 @@ def test_equal_village_loads_add_up_to_the_season_figure() -> None:
     assert rec.kpis["dropped_trips"] == 0 and rec.kpis["trucks"] == 38  # 8 trips a truck
     assert rec.kpis["daily_pickup_routed_t"] == pytest.approx(83.22, abs=1e-9)
     assert routed == pytest.approx(83.22, abs=1e-3)
+
+
+def test_first_leg_drawn_from_where_the_trip_starts() -> None:
+    legs = FirstLegs({"v": 0}, np.zeros((2, 1)), np.zeros((2, 1)),
+                     {0: (0.0, 0.0), 1: (5.0, 5.0), "v": (1.0, 0.1)})
+    routed = LineString([(0, 0), (1, 0), (2, 0), (3, 0), (0, 0)])  # store 0 -> v ... -> 0
+    moved = first_leg_geometry(routed, legs, 1, 0, "v")
+    assert list(moved.coords) == [(5, 5), (1, 0), (2, 0), (3, 0), (0, 0)]
+    assert first_leg_geometry(routed, legs, 0, 0, "v") is routed  # from its own store
+    assert list(first_leg_geometry(moved, legs, 0, 0, "v", drawn_from_store=False).coords) \
+        == [(0, 0), (1, 0), (2, 0), (3, 0), (0, 0)]  # a saved trip back at its own store

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from shapely.geometry import LineString
 
 from geodata.matrix import travel_time_matrix
 from optimize.fleet.shared import DEFAULT_REACH_S, FAR_S, FleetDay, Job, first_leg, plan_fleet_day
@@ -67,11 +68,13 @@ def store_drive_matrices(net: Network, depots: Sequence[Depot]) -> tuple[np.ndar
 class FirstLegs:
     """Drives from every store to the trips' first villages: ``time_s`` / ``distance_m``
     ``(S, V)`` (rows index the stores as the drive matrices do, :data:`FAR_S` seconds
-    where unknown), ``columns`` the settlement id of each column's village."""
+    where unknown), ``columns`` the settlement id of each column's village; ``points``
+    (lon, lat) of the stores (by row) and the villages (by id), to draw first legs."""
 
     columns: dict[str, int]
     time_s: np.ndarray
     distance_m: np.ndarray
+    points: dict[int | str, tuple[float, float]] = field(default_factory=dict)
 
 
 def first_legs_from(net: Network, rows: Sequence[int], keys: Sequence[str],
@@ -92,8 +95,14 @@ def first_legs_from(net: Network, rows: Sequence[int], keys: Sequence[str],
     cols = found.to_numpy(dtype=int)
     time_s = np.full((n_stores, len(vids)), FAR_S, dtype=np.int64)
     distance_m = np.zeros((n_stores, len(vids)), dtype=np.int64)
+    xy = settle.geometry
+    points: dict[int | str, tuple[float, float]] = {
+        **{v: (float(xy.iloc[c].x), float(xy.iloc[c].y)) for v, c in zip(vids, cols,
+                                                                         strict=True)},
+        **{int(r): (float(xy.iloc[at[str(k)]].x), float(xy.iloc[at[str(k)]].y))
+           for r, k in zip(rows, keys, strict=True) if str(k) in at.index}}
     if not len(rows) or not vids:
-        return FirstLegs({v: k for k, v in enumerate(vids)}, time_s, distance_m)
+        return FirstLegs({v: k for k, v in enumerate(vids)}, time_s, distance_m, points)
     m = travel_time_matrix(net.csr, list(nodes), list(np.asarray(net.settle_node,
                                                                  dtype=object)[cols]),
                            cutoff_s=cutoff_s)
@@ -106,7 +115,24 @@ def first_legs_from(net: Network, rows: Sequence[int], keys: Sequence[str],
             + vleg.to_numpy(dtype=float)[cols][None, :]
         full = np.where(same, 0, np.rint(full)).astype(np.int64)
         out[np.asarray(rows)] = np.where(reach, full, out[np.asarray(rows)])
-    return FirstLegs({v: k for k, v in enumerate(vids)}, time_s, distance_m)
+    return FirstLegs({v: k for k, v in enumerate(vids)}, time_s, distance_m, points)
+
+
+def first_leg_geometry(geom: Any, legs: FirstLegs | None, start: int, store: int,
+                       village: str, drawn_from_store: bool = True) -> Any:
+    """The trip's line as driven from store ``start``: its part before the first
+    ``village`` replaced by a straight line from ``start`` (the road drive is in the
+    trip's times and metres; the line only shows where it began). Unchanged when it
+    starts at its own ``store`` and ``geom`` is drawn from there, or without the points."""
+    if (start == store and drawn_from_store) or legs is None or start not in legs.points \
+            or village not in legs.points or geom is None or geom.is_empty:
+        return geom
+    coords = list(geom.coords)
+    vx, vy = legs.points[village]
+    half = max(1, len(coords) // 2)
+    k = min(range(half), key=lambda i: (coords[i][0] - vx) ** 2 + (coords[i][1] - vy) ** 2)
+    return LineString([legs.points[start], *coords[k:]] if k else
+                      [legs.points[start], legs.points[village], *coords[1:]])
 
 
 def trip_first_legs(net: Network, days: Sequence[StoreDay], n_stores: int, *,
@@ -237,6 +263,9 @@ def _truck_records(out: SeasonRecords, day: Any, trips: dict[str, Any],
                      distance_m=route["distance_m"] + go["extra_m"])
         route["duration_s"] = route["end_s"] - route["start_s"]
         route["colour"] = PALETTE[day.truck % len(PALETTE)]
+        if t.stops:
+            geom = first_leg_geometry(geom, moves.first_legs, go["from"], d.store,
+                                      route["stops"][0]["settlement_id"])
         route_ids.append(route["route_id"])
         distance += route["distance_m"]
         tonnes += route["load_t"]

@@ -50,6 +50,7 @@ from optimize.pipeline.fleet_day import (
     FirstLegs,
     Moves,
     SeasonRecords,
+    first_leg_geometry,
     first_legs_from,
     truck_record,
 )
@@ -177,7 +178,10 @@ def _retime(out: SeasonRecords, day: TruckDay, by_id: Mapping[str, Mapping[str, 
         tonnes += float(route["load_t"])
         out.routes.append(route)
         out.rows.append({**{k: v for k, v in route.items() if k != "stops"},
-                         "old_route_id": jid})
+                         "old_route_id": jid, "first_leg": (
+                             go["from"], job.store,
+                             str(old["stops"][0]["settlement_id"]) if old["stops"] else "",
+                             old.get("start_id") in (None, old["store_id"]))})
     out.trucks.append(truck_record(out.season, truck_id, day, moves.store_ids, moves.drive_m,
                                    ids, distance, tonnes, moves.shift_start_s))
 
@@ -293,9 +297,10 @@ def repack_province_plan(plan: Plan, scenario: Scenario, store_ids: Sequence[str
     extra = plan_province_markets(records, plan, scenario, markets, store_ids, drive_s,
                                   drive_m)
     old = plan.routes.set_index("route_id")
-    rows = [{**{k: v for k, v in r.items() if k != "old_route_id"},
+    rows = [{**{k: v for k, v in r.items() if k not in ("old_route_id", "first_leg")},
              "geometry": r["geometry"] if "old_route_id" not in r
-             else old.loc[r["old_route_id"], "geometry"]} for rec in records
+             else first_leg_geometry(old.loc[r["old_route_id"], "geometry"], legs,
+                                     *r["first_leg"])} for rec in records
             for r in rec.rows]
     routes = gpd.GeoDataFrame(pd.DataFrame(rows, columns=[*SEASON_ROUTE_COLUMNS]),
                               geometry="geometry", crs=4326)
