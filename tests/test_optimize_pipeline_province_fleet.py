@@ -180,6 +180,15 @@ def test_merged_plan_repacked_on_the_province_network(unlimited: Plan) -> None:
     assert hours(chained) < hours(full)
     moved = [r for r in chained.meta["routes"] if r["start_id"] != r["store_id"]]
     assert moved and all(r["stops"][0]["arrival_s"] > r["start_s"] for r in moved)
+    # verify_plan rejects a broken start chain: a moved trip said to leave its own store
+    bad = moved[0]
+    broken = Plan({**chained.meta, "routes": [dict(r, start_id=r["store_id"]) if r is bad
+                                              else r for r in chained.meta["routes"]]},
+                  chained.counties, chained.settlements, chained.stores, chained.routes)
+    assert [p for p in verify_plan(broken) if "starts at" in p] == [
+        f"truck {bad['truck_id']} ({bad['season']}): trip {bad['route_id']} starts at "
+        f"{bad['store_id']}, the truck is at {bad['start_id']} "
+        f"({'its base' if bad['trip'] == 1 else 'the previous trip store'})"]
     short = repack_province_plan(unlimited, GUANGHE, ids, drive_s, drive_m, 3)
     assert verify_plan(short) == []
     for s in short.meta["seasons"]["seasons"]:
