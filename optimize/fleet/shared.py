@@ -55,8 +55,11 @@ Where the gap is: on Linxia's summer trips the trips need 608 of the fleet's 640
 truck-hours, and the packing carries 99.6 % of the truck-needed tonnes when drives
 between stores are free; the empty drives store -> store (88 h, a store's nearest other
 store is a median 24 min away) were what the fleet could not fit. Starting each trip from
-where the truck last unloaded removes most of them (measured on Linxia before this model
-was built in: 92.0 % -> 93.8 % of the truck-needed tonnes).
+where the truck last unloaded removes them: measured with ``coldchain plan
+scenarios/linxia.toml`` (first legs passed by the season plan), every season went from
+92.0 % to 94.3 % of the truck-needed tonnes (summer 285.6 -> 292.6 of 310.5 t/day; 235 ->
+247 trips, 45 -> 33 dropped; empty drives 85.4 -> 0.4 truck-hours a day; 80 of 80 trucks
+used in both).
 
 Invariant: a truck is idle (no job) only when no job was dropped (a job is dropped only
 once every truck is open and none has room, or when it alone is longer than a shift, which
