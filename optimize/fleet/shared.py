@@ -239,8 +239,10 @@ class _Packing:
         if a == job.store:
             return job.duration_s
         lead = self.drive[a][job.store] + job.lead_s
-        if self.lead_item is not None and job.first >= 0:
-            lead = min(lead, self.lead_item(a, job.first))
+        if job.first >= 0 and self.lead_item is not None:
+            direct = self.lead_item(a, job.first)
+            if direct < lead:
+                lead = direct
         return lead + job.duration_s - job.lead_s
 
     def day_s(self, day: Sequence[Job], base: int) -> int:
@@ -278,11 +280,13 @@ class _Packing:
             base = self.bases[k]
             places, after, arcs = self.arcs(k)
             into: dict[int, int] = {}
+            room = self.shift_s - self.used[k]
             for pos, (a, nxt, arc) in enumerate(zip(places, after, arcs, strict=True)):
                 if a not in into:
                     into[a] = self.cost(a, job, base)
-                added = into[a] + self.cost(job.store, nxt, base) - arc
-                if self.used[k] + added <= self.shift_s and (best is None or added < best[0]):
+                added = into[a] - arc + (self.cost(job.store, nxt, base) if nxt is not None
+                                         else self.drive[job.store][base])
+                if added <= room and (best is None or added < best[0]):
                     best = (added, k, pos)
         if best is None:
             return False
