@@ -141,3 +141,33 @@ def test_refill_passes_and_six_neighbours_carry_more() -> None:
             drive[a, load[k].store] for a, k in zip(truck.froms, truck.jobs, strict=True)) \
             + sum(leg[2] for leg in truck.legs)
         assert truck.starts_s[0] == 0 and truck.froms[0] == truck.base
+
+
+def test_chained_packing_is_deterministic_and_keeps_the_invariant() -> None:
+    # seeded region with each trip's first village 300-1500 s from its store; every
+    # store's lead to it is its drive to the store plus that leg, or a shortcut 0-900 s
+    # shorter (never below 0): order of the jobs does not change the packing
+    drive, plain = _seeded_region(29)
+    rng = np.random.default_rng(7)
+    own = rng.integers(300, 1500, size=len(plain))
+    lead = drive[:, [j.store for j in plain]] + own[None, :]
+    lead = np.maximum(lead - rng.integers(0, 900, size=lead.shape), 0)
+    for k, j in enumerate(plain):
+        lead[j.store, k] = own[k]
+    jobs = [Job(j.job_id, j.store, j.duration_s + int(own[k]), j.load_t, k, int(own[k]))
+            for k, j in enumerate(plain)]
+    a = plan_fleet_day(jobs, drive, 5, 28800, lead_s=lead)
+    assert a == plan_fleet_day(list(reversed(jobs)), drive, 5, 28800, lead_s=lead)
+    assert a.trucks and a.idle == 0
+    by_id = {j.job_id: j for j in jobs}
+    for truck in a.trucks:
+        assert truck.work_s <= 28800 and truck.froms[0] == truck.base
+        # each job from where the truck was: its first leg as first_leg says, then its rest
+        legs = [first_leg(f, by_id[k], drive, lead)[0] for f, k in zip(truck.froms,
+                                                                        truck.jobs,
+                                                                        strict=True)]
+        assert list(truck.leads_s) == legs
+        assert truck.work_s == sum(legs) + sum(by_id[k].duration_s - by_id[k].lead_s
+                                               for k in truck.jobs) + truck.legs[0][2]
+    loose = plan_fleet_day(jobs, drive, 12, 28800, lead_s=lead)
+    assert loose.dropped == () and loose.idle > 0

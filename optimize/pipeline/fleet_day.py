@@ -107,8 +107,9 @@ def first_legs_from(net: Network, rows: Sequence[int], keys: Sequence[str],
                                                                  dtype=object)[cols]),
                            cutoff_s=cutoff_s)
     same = np.asarray(keys, dtype=object)[:, None] == np.asarray(vids, dtype=object)[None, :]
-    reach = (m.dense_time_s() >= 0) | same
-    for out, dense, leg, vleg in ((time_s, m.dense_time_s(), legs[0], settle["leg_s"]),
+    dense_s = m.dense_time_s()
+    reach = (dense_s >= 0) | same
+    for out, dense, leg, vleg in ((time_s, dense_s, legs[0], settle["leg_s"]),
                                   (distance_m, m.dense_distance_m(), legs[1],
                                    settle["leg_m"])):
         full = dense + np.asarray(leg, dtype=float)[:, None] \
