@@ -396,12 +396,18 @@ def _stop_row(seq: int, stop: Mapping[str, Any], offset_s: int) -> dict[str, Any
 
 def trip_view(route: Mapping[str, Any], names: Mapping[str, str],
               offset_s: int) -> dict[str, Any]:
-    """One trip of a day sheet: times, stops, where it delivers, km, hours, fuel, cost."""
+    """One trip of a day sheet: where it leaves from (a collection trip's ``start_id``,
+    its own store in plans made before; a market run's base), times, stops, where it
+    delivers, km, hours, fuel, cost."""
     kind = str(route.get("kind") or COLLECTION)
     to_id = route.get("market_id") if kind == MARKET else route.get("store_id")
+    from_id = route.get("base_id") if kind == MARKET else (route.get("start_id")
+                                                           or route.get("store_id"))
     stops = [_stop_row(i, s, offset_s) for i, s in enumerate(_maps(route.get("stops")), 1)]
     return {"route_id": route.get("route_id"), "kind": kind, "to_id": to_id,
-            "to_name": names.get(str(to_id)), "start": clock(route.get("start_s"), offset_s),
+            "to_name": names.get(str(to_id)), "from_id": from_id,
+            "from_name": names.get(str(from_id)),
+            "start": clock(route.get("start_s"), offset_s),
             "end": clock(route.get("end_s"), offset_s),
             "store_arrival": clock(route.get("store_arrival_s"), offset_s),
             "load_t": route.get("load_t"), "distance_m": route.get("distance_m"),

@@ -32,13 +32,15 @@ def _fmt(value: Any, digits: int) -> str:
 
 
 def run_tip(p: Mapping[str, Any]) -> str:
-    """Tooltip of a trip: truck, season, kind, where it delivers, times, load, km, cost."""
+    """Tooltip of a trip: truck, season, kind, where it starts (a collection trip's
+    ``start_id``, when the layer carries it) and delivers, times, load, km, cost."""
     to = p.get("market_id") if p.get("kind") == "market" else p.get("store_id")
     distance = p.get("distance_m")
     km = float(distance) / 1000 if isinstance(distance, int | float) else None
+    start = [("from 出发", p.get("start_id"))] if p.get("start_id") else []
     return tip_html(p.get("route_id"), [
         ("truck 车辆", p.get("truck_id")), ("season 季节", p.get("season")),
-        ("kind 类型", p.get("kind")), ("base 基地", p.get("base_id")),
+        ("kind 类型", p.get("kind")), ("base 基地", p.get("base_id")), *start,
         ("to 送至", to), ("time 时间", f"{clock(p.get('start_s'))}–{clock(p.get('end_s'))}"),
         ("load 装载", f"{_fmt(p.get('load_t'), 1)} t"),
         ("distance 距离", f"{_fmt(km, 1)} km"),

@@ -26,6 +26,7 @@ from app.truck_plan import (
     busiest_season,
     clock,
     idle_groups,
+    names_by_id,
     pick_season,
     season_cards,
     season_compare_rows,
@@ -268,6 +269,21 @@ def test_truck_sheet_of_a_collection_and_a_market_trip() -> None:
     assert (sheet["empty_legs"], sheet["empty_distance_m"]) == (1, 2500.0)
 
 
+def test_truck_sheet_says_where_each_trip_starts() -> None:
+    meta = truck_plan_meta()
+    # a plan made before start_id: a collection trip leaves its own store, a market run
+    # its base
+    collect, market = truck_sheet(meta, "autumn", "T001")["trips"]
+    assert (collect["from_id"], collect["from_name"]) == ("S1", "临夏冷库 A")
+    assert market["from_id"] == "S1"
+    for r in meta["routes"]:
+        if r["route_id"] == "autumn-T001-1":
+            r["start_id"] = "S2"  # the truck came from the other store
+    collect, _ = truck_sheet(meta, "autumn", "T001")["trips"]
+    assert (collect["from_id"], collect["from_name"], collect["start"]) == (
+        "S2", names_by_id(meta)["S2"], "06:10")
+
+
 def test_truck_sheet_takes_the_scenarios_shift_start() -> None:
     meta = truck_plan_meta()
     meta["scenario"]["shift_start_s"] = {"value": 25200, "unit": "s", "source": "test",
@@ -376,6 +392,7 @@ def test_truck_sheet_page(viewer: FlaskClient) -> None:
     assert "兰州高原夏菜中心" in html and "580 yuan" in html
     assert "display default" in html  # the 06:00 shift start is flagged
     assert "72.5 km" in html and "1 × · 2.5 km" in html  # the truck's km with empty drives
+    assert "出发 Leave 临夏冷库 A</td><td><code>S1</code></td><td>06:10</td>" in html
 
 
 @pytest.mark.parametrize("url, message", [
@@ -502,8 +519,10 @@ def test_switch_season_and_open_a_truck_sheet_in_chromium(
         page.wait_for_selector("#truck-sheet")
         sheet_season = page.locator("#truck-sheet").get_attribute("data-season")
         first_trip = page.locator("h2.trip").first.inner_text()
-        arrival = page.locator("#truck-sheet table.data tbody tr td:nth-child(4)").first
+        arrival = page.locator(
+            "#truck-sheet table.data tbody tr:not(.start-stop) td:nth-child(4)").first
         arrival_text = arrival.inner_text()
+        leave_text = page.locator("#truck-sheet table.data tr.start-stop").first.inner_text()
     assert (first, autumn_routed) == ("autumn", "18.0")
     for name in ("收集线路 Collection runs", "市场线路 Market runs", "市场 Markets"):
         assert name in overlays
@@ -511,6 +530,7 @@ def test_switch_season_and_open_a_truck_sheet_in_chromium(
     assert (summer_routed, summer_share) == ("5.0", "50.0 %")
     assert sheet_season == "summer" and "summer-T001-1" in first_trip
     assert "06:00–07:30" in first_trip and arrival_text == "06:20"
+    assert "Leave" in leave_text and "S1" in leave_text and "06:00" in leave_text
 
 
 def test_real_linxia_plan_cards_equal_its_plan_json(tmp_path: Path,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimize.fleet.shared import Job, plan_fleet_day
+from optimize.fleet.shared import FAR_S, Job, first_leg, plan_fleet_day
 
 #: Two stores 600 s apart by empty drive.
 DRIVE_S = np.array([[0, 600], [600, 0]])
@@ -12,16 +12,51 @@ DRIVE_S = np.array([[0, 600], [600, 0]])
 
 def test_most_productive_trip_first_and_neighbour_chained() -> None:
     # A1: 3 t in 1800 s (6 t/h) goes first and opens the truck at store 0; B1 (1 t in
-    # 1200 s) then adds 600 + 1200 + 600 = 2400 s: 1800 + 2400 = 4200 s fits the shift.
+    # 1200 s, no first village known: it drives via its store) then adds
+    # 600 + 1200 + 600 = 2400 s: 1800 + 2400 = 4200 s fits the shift.
     jobs = [Job("B1", 1, 1200, 1.0), Job("A1", 0, 1800, 3.0)]
     day = plan_fleet_day(jobs, DRIVE_S, n_trucks=1, shift_s=4200)
     assert day.dropped == () and day.idle == 0
     (truck,) = day.trucks
     assert truck.base == 0 and truck.work_s == 4200
-    assert set(truck.jobs) == {"A1", "B1"}
-    assert [leg[2] for leg in truck.legs] in ([600, 600, 0], [0, 600, 600])
-    # each job leaves after the previous one ends plus the drive between their stores
-    assert truck.starts_s in ((600, 2400), (0, 2400))
+    # ties of added time go to the earlier position: B1 first (600 s to its store), then
+    # A1 from B1's store (600 s back), home at once (a 0-s leg)
+    assert truck.jobs == ("B1", "A1")
+    assert (truck.froms, truck.leads_s, truck.starts_s) == ((0, 1), (600, 600), (0, 1800))
+    assert truck.legs == ((0, 0, 0),)
+
+
+def test_trip_starting_where_the_truck_unloaded_fits_one_more_job() -> None:
+    # Stores 0 and 1 are 1800 s apart; B's first village is 300 s from store 0 and 1500 s
+    # from its own store 1 (B: 1500 s there, 1500 s of stops, drive back and unloading).
+    # A (3000 s, 3 t) opens the truck at store 0. Old model (no lead matrix): B drives
+    # empty 1800 s to store 1, then its 3000 s, then 1800 s home: 3000 + 6600 = 9600 s >
+    # 7200 s, dropped. Chained: B leaves store 0 for its village (300 s) and runs its
+    # 1500 s rest: 1800 s; A then starts from store 1: 1800 s to A's first village (at
+    # store 0) and its 3000 s; home at once: 1800 + 4800 = 6600 s <= 7200 s.
+    drive = np.array([[0, 1800], [1800, 0]])
+    lead = np.array([[0, 300], [1800, 1500]])
+    jobs = [Job("A", 0, 3000, 3.0, first=0, lead_s=0),
+            Job("B", 1, 3000, 1.0, first=1, lead_s=1500)]
+    old = plan_fleet_day(jobs, drive, n_trucks=1, shift_s=7200)
+    assert old.dropped == ("B",) and old.trucks[0].jobs == ("A",)
+    day = plan_fleet_day(jobs, drive, n_trucks=1, shift_s=7200, lead_s=lead)
+    assert day.dropped == () and day.idle == 0
+    (truck,) = day.trucks
+    assert truck.jobs == ("B", "A") and truck.work_s == 6600
+    assert (truck.froms, truck.leads_s, truck.starts_s) == ((0, 1), (300, 1800), (0, 1800))
+    assert truck.legs == ((0, 0, 0),)
+    # one second less of shift and B no longer fits
+    assert plan_fleet_day(jobs, drive, 1, 6599, lead_s=lead).dropped == ("B",)
+
+
+def test_first_leg_takes_the_shorter_of_direct_and_via_the_store() -> None:
+    drive = np.array([[0, 1800], [1800, 0]])
+    job = Job("B", 1, 3000, 1.0, first=0, lead_s=1500)
+    assert first_leg(1, job, drive, np.array([[300], [1500]])) == (1500, False)  # own
+    assert first_leg(0, job, drive, np.array([[300], [1500]])) == (300, True)
+    assert first_leg(0, job, drive, np.array([[FAR_S], [1500]])) == (3300, False)
+    assert first_leg(0, job, drive, None) == (3300, False)
 
 
 def test_fleet_full_drops_the_least_productive_trip_with_the_bound() -> None:
@@ -90,7 +125,8 @@ def _seeded_region(seed: int) -> tuple[np.ndarray, list[Job]]:
 def test_refill_passes_and_six_neighbours_carry_more() -> None:
     # Seed 29: with 3 neighbours and one refill pass the 5 trucks carried 33.63 t of
     # 37.00 t; 6 neighbours and repeated passes carry 35.68 t, every truck-day still
-    # within the shift and its time equal to its trips plus its empty drives.
+    # within the shift and its time equal to its trips, their first legs from where the
+    # truck was (no lead matrix: via each trip's store) and the drive home.
     drive, jobs = _seeded_region(29)
     day = plan_fleet_day(jobs, drive, n_trucks=5, shift_s=28800)
     load = {j.job_id: j for j in jobs}
@@ -101,5 +137,37 @@ def test_refill_passes_and_six_neighbours_carry_more() -> None:
     assert sorted(day.dropped + tuple(k for t in day.trucks for k in t.jobs)) == sorted(load)
     for truck in day.trucks:
         assert truck.work_s <= 28800
-        assert truck.work_s == sum(load[k].duration_s for k in truck.jobs) + \
-            sum(leg[2] for leg in truck.legs)
+        assert truck.work_s == sum(load[k].duration_s for k in truck.jobs) + sum(
+            drive[a, load[k].store] for a, k in zip(truck.froms, truck.jobs, strict=True)) \
+            + sum(leg[2] for leg in truck.legs)
+        assert truck.starts_s[0] == 0 and truck.froms[0] == truck.base
+
+
+def test_chained_packing_is_deterministic_and_keeps_the_invariant() -> None:
+    # seeded region with each trip's first village 300-1500 s from its store; every
+    # store's lead to it is its drive to the store plus that leg, or a shortcut 0-900 s
+    # shorter (never below 0): order of the jobs does not change the packing
+    drive, plain = _seeded_region(29)
+    rng = np.random.default_rng(7)
+    own = rng.integers(300, 1500, size=len(plain))
+    lead = drive[:, [j.store for j in plain]] + own[None, :]
+    lead = np.maximum(lead - rng.integers(0, 900, size=lead.shape), 0)
+    for k, j in enumerate(plain):
+        lead[j.store, k] = own[k]
+    jobs = [Job(j.job_id, j.store, j.duration_s + int(own[k]), j.load_t, k, int(own[k]))
+            for k, j in enumerate(plain)]
+    a = plan_fleet_day(jobs, drive, 5, 28800, lead_s=lead)
+    assert a == plan_fleet_day(list(reversed(jobs)), drive, 5, 28800, lead_s=lead)
+    assert a.trucks and a.idle == 0
+    by_id = {j.job_id: j for j in jobs}
+    for truck in a.trucks:
+        assert truck.work_s <= 28800 and truck.froms[0] == truck.base
+        # each job from where the truck was: its first leg as first_leg says, then its rest
+        legs = [first_leg(f, by_id[k], drive, lead)[0] for f, k in zip(truck.froms,
+                                                                        truck.jobs,
+                                                                        strict=True)]
+        assert list(truck.leads_s) == legs
+        assert truck.work_s == sum(legs) + sum(by_id[k].duration_s - by_id[k].lead_s
+                                               for k in truck.jobs) + truck.legs[0][2]
+    loose = plan_fleet_day(jobs, drive, 12, 28800, lead_s=lead)
+    assert loose.dropped == () and loose.idle > 0

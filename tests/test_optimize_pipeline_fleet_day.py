@@ -13,8 +13,15 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString
 
+from optimize.fleet.shared import FAR_S
 from optimize.fleet.target import FOUND_NOTE, MET_NOTE
-from optimize.pipeline.fleet_day import SHIFT_START_S, SeasonRecords, season_fleet
+from optimize.pipeline.fleet_day import (
+    SHIFT_START_S,
+    FirstLegs,
+    SeasonRecords,
+    first_leg_geometry,
+    season_fleet,
+)
 from optimize.pipeline.routing import Depot
 from optimize.pipeline.trips import TRIP_PICKUP_COLUMNS, StoreDay
 from optimize.plan.model import PlanMeta
@@ -51,10 +58,43 @@ def store_day(store: int, loads: list[float], unreachable: bool = False) -> Stor
                     pickups, own, result, geoms)
 
 
-def two_region_day(n_trucks: int) -> SeasonRecords:
+def two_region_day(n_trucks: int, first_legs: FirstLegs | None = None) -> SeasonRecords:
     days = [store_day(0, [2.0, 1.0], unreachable=True), store_day(1, [3.0])]
     return season_fleet(days, STORES, np.array(DRIVE_S), np.array(DRIVE_M), n_trucks,
-                        28_800)
+                        28_800, first_legs=first_legs)
+
+
+#: Each store's villages are 1200 s / 12 km from it and 300 s / 5 km from the other store.
+VILLAGES = ("6229-S001-V0", "6229-S001-V1", "6201-S001-V0")
+CLOSE_LEGS = FirstLegs({v: k for k, v in enumerate(VILLAGES)},
+                       np.array([[1200, 1200, 300], [300, 300, 1200]]),
+                       np.array([[12_000, 12_000, 5_000], [5_000, 5_000, 12_000]]))
+
+
+def test_trips_start_where_the_truck_unloaded() -> None:
+    # The 3 t Lanzhou trip opens the truck at 6201-S001. Each Linxia trip then goes where
+    # it adds least: before it, from the base straight to its village (300 s instead of
+    # 900 s to the store and 1200 s out); ties go first. Day: 1 t trip from the base
+    # (300 s lead + 2400 s rest), 2 t trip from the Linxia store (its own 3600 s), the
+    # 3 t trip from the Linxia store (300 + 2400 s), home at once: 9000 s, not 12600 s.
+    rec = two_region_day(1, CLOSE_LEGS)
+    (truck,) = rec.trucks
+    assert truck["work_s"] == 9000 and truck["base_id"] == STORES[1]
+    got = [(r["start_id"], r["store_id"], r["start_s"] - SHIFT_START_S,
+            r["stops"][0]["arrival_s"] - SHIFT_START_S, r["end_s"] - SHIFT_START_S,
+            r["duration_s"], r["distance_m"], r["load_t"]) for r in rec.routes]
+    assert got == [(STORES[1], STORES[0], 0, 300, 2700, 2700, 23_000, 1.0),
+                   (STORES[0], STORES[0], 2700, 3900, 6300, 3600, 30_000, 2.0),
+                   (STORES[0], STORES[1], 6300, 6600, 9000, 2700, 23_000, 3.0)]
+    # freshness unchanged: first pickup to the store is the routed 1200 s
+    assert all(r["store_arrival_s"] - r["stops"][0]["arrival_s"] == 1200 for r in rec.routes)
+    assert truck["empty_legs"] == [{"from_id": STORES[1], "to_id": STORES[1], "drive_s": 0,
+                                    "distance_m": 0}]
+    assert truck["distance_m"] == 76_000
+    assert truck_problems(as_meta(rec)) == []
+    # a village the matrix lacks (or cannot reach) is driven to via its store
+    far = FirstLegs(CLOSE_LEGS.columns, np.full((2, 3), FAR_S), CLOSE_LEGS.distance_m)
+    assert two_region_day(1, far).trucks[0]["work_s"] == 3 * 3600 + 2 * 900
 
 
 def test_one_truck_serves_both_regions_chained_with_the_border_drive() -> None:
@@ -112,6 +152,22 @@ def test_plan_checks_accept_the_records_and_catch_a_broken_chain() -> None:
                for p in problems)
 
 
+def test_plan_checks_catch_a_broken_start_chain() -> None:
+    rec = two_region_day(1, CLOSE_LEGS)
+    second = rec.routes[1]
+    assert second["start_id"] == STORES[0]
+    second["start_id"] = STORES[1]  # as if it left from the base, not the first trip's store
+    assert truck_problems(as_meta(rec)) == [
+        f"truck T001 (summer): trip {second['route_id']} starts at {STORES[1]}, the truck "
+        f"is at {STORES[0]} (the previous trip store)"]
+    second["start_id"] = "nowhere"
+    assert "route summer-T001-2: starts at nowhere, not a store or truck base" in \
+        truck_problems(as_meta(rec))
+    del second["start_id"]
+    assert truck_problems(as_meta(rec)) == [
+        "truck T001 (summer): some collection trips lack start_id"]
+
+
 @pytest.mark.parametrize("key", ["daily_pickup_routed_t", "idle_trucks"])
 def test_plan_checks_catch_a_wrong_season_kpi(key: str) -> None:
     rec = two_region_day(1)
@@ -159,3 +215,14 @@ def test_plan_checks_accept_the_target_figures() -> None:
         assert meta.seasons is not None and meta.seasons.seasons[0].kpis is not None
         assert meta.seasons.seasons[0].kpis.target_pct == target
         assert target_problems(meta) == [] and season_kpi_problems(meta) == []
+
+
+def test_first_leg_drawn_from_where_the_trip_starts() -> None:
+    legs = FirstLegs({"v": 0}, np.zeros((2, 1)), np.zeros((2, 1)),
+                     {0: (0.0, 0.0), 1: (5.0, 5.0), "v": (1.0, 0.1)})
+    routed = LineString([(0, 0), (1, 0), (2, 0), (3, 0), (0, 0)])  # store 0 -> v ... -> 0
+    moved = first_leg_geometry(routed, legs, 1, 0, "v")
+    assert list(moved.coords) == [(5, 5), (1, 0), (2, 0), (3, 0), (0, 0)]
+    assert first_leg_geometry(routed, legs, 0, 0, "v") is routed  # from its own store
+    assert list(first_leg_geometry(moved, legs, 0, 0, "v", drawn_from_store=False).coords) \
+        == [(0, 0), (1, 0), (2, 0), (3, 0), (0, 0)]  # a saved trip back at its own store

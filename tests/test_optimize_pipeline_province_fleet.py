@@ -16,8 +16,10 @@ import pytest
 
 from geodata import datasets
 from optimize.fleet.target import FOUND_NOTE
-from optimize.pipeline.fleet_day import SHIFT_START_S
+from optimize.pipeline.fleet_day import SHIFT_START_S, FirstLegs
 from optimize.pipeline.province_fleet import (
+    own_store_job,
+    province_first_legs,
     province_store_drives,
     repack_plan_meta,
     repack_province_plan,
@@ -59,11 +61,60 @@ def test_one_truck_crosses_the_border() -> None:
     # ties of added time go to the earlier position: the 1 t and 2 t Linxia trips are
     # inserted before the 3 t one, so the day runs base -> Linxia, Linxia -> base
     assert [r["store_id"] for r in rec.routes] == [STORES[1], STORES[1], STORES[0]]
-    assert [leg["drive_s"] for leg in truck["empty_legs"]] == [900, 0, 900, 0]
+    # without first legs a trip starting elsewhere drives via its store: the first one
+    # leaves the base at once (900 s to the Linxia store, 1200 s out), the third leaves
+    # the Linxia store for Lanzhou; the truck ends at its base (a 0-s empty leg home)
+    assert [r["start_id"] for r in rec.routes] == [STORES[0], STORES[1], STORES[1]]
+    assert [leg["drive_s"] for leg in truck["empty_legs"]] == [0]
     starts = [r["start_s"] for r in rec.routes]
-    assert starts == [SHIFT_START_S + 900, SHIFT_START_S + 4500, SHIFT_START_S + 9000]
+    assert starts == [SHIFT_START_S, SHIFT_START_S + 4500, SHIFT_START_S + 8100]
+    assert rec.routes[0]["stops"][0]["arrival_s"] == SHIFT_START_S + 2100
     assert rec.routes[1]["stops"][0]["arrival_s"] == SHIFT_START_S + 4500 + 1200
+    assert [r["distance_m"] for r in rec.routes] == [45_000, 30_000, 45_000]
+    assert truck["distance_m"] == 120_000
     assert rec.kpis["daily_pickup_routed_t"] == 6.0 and rec.kpis["daily_supply_t"] == 10.0
+
+
+#: Each store's village is 1200 s / 12 km from it, 300 s / 5 km from the other store.
+CLOSE_LEGS = FirstLegs({"620101100201": 0, "622901100201": 1},
+                       np.array([[1200, 300], [300, 1200]]),
+                       np.array([[12_000, 5_000], [5_000, 12_000]]))
+
+
+def test_trips_start_where_the_truck_unloaded_across_the_border() -> None:
+    # 3 t Lanzhou trip opens the truck at 6201-S001; the Linxia trips go before it, each
+    # from where the truck is straight to its village: 2700 + 3600 + 2700 s, home at once
+    rec = repack_season("summer", ROUTES, [], 4.0, STORES, DRIVE_S, DRIVE_M, 1, 28_800,
+                        first_legs=CLOSE_LEGS)
+    (truck,) = rec.trucks
+    assert truck["work_s"] == 9000 and truck["empty_legs"][0]["drive_s"] == 0
+    got = [(r["start_id"], r["store_id"], r["start_s"] - SHIFT_START_S,
+            r["stops"][0]["arrival_s"] - SHIFT_START_S, r["end_s"] - SHIFT_START_S,
+            r["distance_m"], r["load_t"]) for r in rec.routes]
+    assert got == [(STORES[0], STORES[1], 0, 300, 2700, 23_000, 1.0),
+                   (STORES[1], STORES[1], 2700, 3900, 6300, 30_000, 2.0),
+                   (STORES[1], STORES[0], 6300, 6600, 9000, 23_000, 3.0)]
+    # the re-packed trips are read back to their own stores the same way
+    again = repack_season("summer", rec.routes, [], 4.0, STORES, DRIVE_S, DRIVE_M, 1, 28_800,
+                          first_legs=CLOSE_LEGS)
+    assert again.trucks[0]["work_s"] == 9000
+    assert [r["distance_m"] for r in again.routes] == [23_000, 30_000, 23_000]
+
+
+def test_saved_trip_read_back_to_its_own_store() -> None:
+    index = {s: k for k, s in enumerate(STORES)}
+    # driven from Lanzhou straight to the Linxia village: 300 s, 5 km of its 23 km
+    direct = {**trip("summer-6229-T001-1", STORES[1], 2.0, 21_600), "start_id": STORES[0],
+              "distance_m": 23_000, "end_s": 21_600 + 2700, "store_arrival_s": 21_600 + 1500}
+    direct["stops"][0]["arrival_s"] = 21_600 + 300
+    job, own_m = own_store_job(direct, index, DRIVE_S, DRIVE_M, CLOSE_LEGS)
+    assert (job.store, job.duration_s, job.lead_s, job.first, own_m) == (1, 3600, 1200, 1,
+                                                                         30_000)
+    # without the matrix, read as driven via its store: 900 s and 15 km less
+    via = {**direct, "distance_m": 45_000, "end_s": 21_600 + 4500}
+    via["stops"] = [{**direct["stops"][0], "arrival_s": 21_600 + 2100}]
+    job, own_m = own_store_job(via, index, DRIVE_S, DRIVE_M, None)
+    assert (job.duration_s, job.lead_s, job.first, own_m) == (3600, 1200, -1, 30_000)
 
 
 def test_short_shift_drops_the_least_productive_trip() -> None:
@@ -115,6 +166,30 @@ def test_merged_plan_repacked_on_the_province_network(unlimited: Plan) -> None:
     assert drive_s.shape == (len(ids), len(ids)) and drive_s[0, 1] > 0
     full = repack_province_plan(unlimited, GUANGHE, ids, drive_s, drive_m, 10)
     assert verify_plan(full) == []
+    # on the network, trips start straight from where their truck unloaded: no more
+    # truck-hours than driving via their stores, and the plan still checks out
+    legs = province_first_legs(sited.net, unlimited.stores, unlimited.meta["routes"])
+    assert legs.time_s.shape == (len(ids), len(legs.columns)) and legs.columns
+    chained = repack_province_plan(unlimited, GUANGHE, ids, drive_s, drive_m, 10,
+                                   net=sited.net)
+    assert verify_plan(chained) == []
+    assert len(chained.meta["routes"]) == len(full.meta["routes"])
+
+    def hours(plan: Plan) -> float:
+        return sum(t["work_s"] for t in plan.meta["trucks"]) / 3600
+
+    assert hours(chained) < hours(full)
+    moved = [r for r in chained.meta["routes"] if r["start_id"] != r["store_id"]]
+    assert moved and all(r["stops"][0]["arrival_s"] > r["start_s"] for r in moved)
+    # verify_plan rejects a broken start chain: a moved trip said to leave its own store
+    bad = moved[0]
+    broken = Plan({**chained.meta, "routes": [dict(r, start_id=r["store_id"]) if r is bad
+                                              else r for r in chained.meta["routes"]]},
+                  chained.counties, chained.settlements, chained.stores, chained.routes)
+    assert [p for p in verify_plan(broken) if "starts at" in p] == [
+        f"truck {bad['truck_id']} ({bad['season']}): trip {bad['route_id']} starts at "
+        f"{bad['store_id']}, the truck is at {bad['start_id']} "
+        f"({'its base' if bad['trip'] == 1 else 'the previous trip store'})"]
     short = repack_province_plan(unlimited, GUANGHE, ids, drive_s, drive_m, 3)
     assert verify_plan(short) == []
     for s in short.meta["seasons"]["seasons"]:

@@ -49,7 +49,8 @@ META_KEYS = ("schema", "plan_id", "name", "created_at", "region", "scenario", "a
              "markets", "market_flow", "costs", "unserved", "solver", "attributions",
              "province_totals", "truck_budget")
 #: Columns of the routes layer of a seasonal plan (one row per trip of any season).
-SEASON_ROUTE_COLUMNS = ["route_id", "kind", "season", "truck_id", "base_id", "store_id",
+SEASON_ROUTE_COLUMNS = ["route_id", "kind", "season", "truck_id", "base_id", "start_id",
+                        "store_id",
                         "market_id", "trip", "stops_count", "load_t", "distance_m",
                         "duration_s", "start_s", "store_arrival_s", "end_s", "max_age_s",
                         "freshness_limit_s", "fuel_l", "co2_kg", "cost_yuan", "colour",

@@ -6,6 +6,12 @@ fleet with :func:`optimize.fleet.shared.plan_fleet_day`, and returns the plan's 
 for that season: timed trips (``routes``), truck-days (``trucks``), the pickups left out
 (``unserved``) and the season's ``kpis``. Clock times are seconds from midnight; the
 shift starts at :data:`SHIFT_START_S` (an assumption, listed in the plan).
+
+A trip starts where its truck last unloaded (``start_id``: the truck's base for its first
+trip, the previous trip's store after that) and drives from there to its first village:
+:func:`retimed_first_leg` moves the routed trip (store -> villages -> store) to that start,
+its first leg's time and metres taken from :class:`FirstLegs` (the drives from every store
+to the trips' first villages, :func:`first_legs_from`); stops, store and freshness stay.
 """
 
 from __future__ import annotations
@@ -16,8 +22,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
+from shapely.geometry import LineString
 
-from optimize.fleet.shared import DEFAULT_REACH_S, FleetDay, Job, plan_fleet_day
+from geodata.matrix import travel_time_matrix
+from optimize.fleet.shared import DEFAULT_REACH_S, FAR_S, FleetDay, Job, first_leg, plan_fleet_day
 from optimize.fleet.target import DEFAULT_TARGET_PCT, season_target
 from optimize.pipeline.network import Network, leg_matrices
 from optimize.pipeline.routing import Depot
@@ -56,15 +65,123 @@ def store_drive_matrices(net: Network, depots: Sequence[Depot]) -> tuple[np.ndar
                         np.array([d.leg_m for d in depots], dtype=float))
 
 
+@dataclass(frozen=True)
+class FirstLegs:
+    """Drives from every store to the trips' first villages: ``time_s`` / ``distance_m``
+    ``(S, V)`` (rows index the stores as the drive matrices do, :data:`FAR_S` seconds
+    where unknown), ``columns`` the settlement id of each column's village; ``points``
+    (lon, lat) of the stores (by row) and the villages (by id), to draw first legs."""
+
+    columns: dict[str, int]
+    time_s: np.ndarray
+    distance_m: np.ndarray
+    points: dict[int | str, tuple[float, float]] = field(default_factory=dict)
+
+
+def first_legs_from(net: Network, rows: Sequence[int], keys: Sequence[str],
+                    nodes: Sequence[Any], legs: tuple[np.ndarray, np.ndarray],
+                    n_stores: int, villages: Sequence[str], cutoff_s: float | None
+                    ) -> FirstLegs:
+    """:class:`FirstLegs` from the stores ``rows`` (settlement ``keys`` at graph ``nodes``
+    with village legs ``legs`` (s, m)) to the ``villages`` (settlement ids), on ``net``
+    as :func:`~optimize.pipeline.network.leg_matrices` measures: graph drive (searched up
+    to ``cutoff_s``) plus both village legs, 0 within one settlement."""
+    settle = net.settlements
+    at = pd.Series(np.arange(len(settle)), index=settle["village_code"].astype(str))
+    vids = sorted(set(map(str, villages)))
+    found = at.reindex(vids)
+    if found.isna().any():
+        missing = list(found[found.isna()].index)[:5]
+        raise ValueError(f"first villages not among the network's villages: {missing}")
+    cols = found.to_numpy(dtype=int)
+    time_s = np.full((n_stores, len(vids)), FAR_S, dtype=np.int64)
+    distance_m = np.zeros((n_stores, len(vids)), dtype=np.int64)
+    xy = settle.geometry
+    points: dict[int | str, tuple[float, float]] = {
+        **{v: (float(xy.iloc[c].x), float(xy.iloc[c].y)) for v, c in zip(vids, cols,
+                                                                         strict=True)},
+        **{int(r): (float(xy.iloc[at[str(k)]].x), float(xy.iloc[at[str(k)]].y))
+           for r, k in zip(rows, keys, strict=True) if str(k) in at.index}}
+    if not len(rows) or not vids:
+        return FirstLegs({v: k for k, v in enumerate(vids)}, time_s, distance_m, points)
+    m = travel_time_matrix(net.csr, list(nodes), list(np.asarray(net.settle_node,
+                                                                 dtype=object)[cols]),
+                           cutoff_s=cutoff_s)
+    same = np.asarray(keys, dtype=object)[:, None] == np.asarray(vids, dtype=object)[None, :]
+    dense_s = m.dense_time_s()
+    reach = (dense_s >= 0) | same
+    for out, dense, leg, vleg in ((time_s, dense_s, legs[0], settle["leg_s"]),
+                                  (distance_m, m.dense_distance_m(), legs[1],
+                                   settle["leg_m"])):
+        full = dense + np.asarray(leg, dtype=float)[:, None] \
+            + vleg.to_numpy(dtype=float)[cols][None, :]
+        full = np.where(same, 0, np.rint(full)).astype(np.int64)
+        out[np.asarray(rows)] = np.where(reach, full, out[np.asarray(rows)])
+    return FirstLegs({v: k for k, v in enumerate(vids)}, time_s, distance_m, points)
+
+
+def first_leg_geometry(geom: Any, legs: FirstLegs | None, start: int, store: int,
+                       village: str, drawn_from_store: bool = True) -> Any:
+    """The trip's line as driven from store ``start``: its part before the first
+    ``village`` replaced by a straight line from ``start`` (the road drive is in the
+    trip's times and metres; the line only shows where it began). Unchanged when it
+    starts at its own ``store`` and ``geom`` is drawn from there, or without the points."""
+    if (start == store and drawn_from_store) or legs is None or start not in legs.points \
+            or village not in legs.points or geom is None or geom.is_empty:
+        return geom
+    coords = list(geom.coords)
+    vx, vy = legs.points[village]
+    half = max(1, len(coords) // 2)
+    k = min(range(half), key=lambda i: (coords[i][0] - vx) ** 2 + (coords[i][1] - vy) ** 2)
+    return LineString([legs.points[start], *coords[k:]] if k else
+                      [legs.points[start], legs.points[village], *coords[1:]])
+
+
+def trip_first_legs(net: Network, days: Sequence[StoreDay], n_stores: int, *,
+                    reach_s: int = DEFAULT_REACH_S) -> FirstLegs:
+    """:class:`FirstLegs` of the stores of ``days`` to their trips' first villages; the
+    search stops at twice ``reach_s`` plus the longest own first leg (a truck is never
+    farther from a trip's store than two reaches, via its base)."""
+    depots = {d.store: d.depot for d in days}
+    firsts = [str(d.pickups["settlement_id"].iloc[t.stops[0]]) for d in days
+              for t in d.result.trips if t.stops]
+    own = max([int(t.arrival_s[0] - t.start_s) for d in days for t in d.result.trips
+               if t.stops], default=0)
+    rows = sorted(depots)
+    return first_legs_from(
+        net, rows, [depots[r].settlement_id for r in rows], [depots[r].node for r in rows],
+        (np.array([depots[r].leg_s for r in rows]), np.array([depots[r].leg_m for r in rows])),
+        n_stores, firsts, 2 * reach_s + own)
+
+
+def retimed_first_leg(a: int, job: Job, legs: FirstLegs | None, drive_s: np.ndarray,
+                      drive_m: np.ndarray) -> tuple[int, int]:
+    """(time, extra metres) of ``job`` started from store ``a``: its first leg's time
+    (:func:`optimize.fleet.shared.first_leg`, as packed) and the metres its routed length
+    (from its own store) changes by: 0 from its own store, the drive to its store when
+    via it, the direct leg less its own otherwise."""
+    lead_s = legs.time_s if legs is not None else None
+    time_s, direct = first_leg(a, job, drive_s, lead_s)
+    if a == job.store:
+        return time_s, 0
+    if not direct:
+        return time_s, int(drive_m[a, job.store])
+    assert legs is not None
+    return time_s, int(legs.distance_m[a, job.first] - legs.distance_m[job.store, job.first])
+
+
 def season_fleet(days: Sequence[StoreDay], store_ids: Sequence[str], drive_s: np.ndarray,
                  drive_m: np.ndarray, n_trucks: int, shift_s: int, *,
                  approximate: bool = False, reach_s: int = DEFAULT_REACH_S,
                  shift_start_s: int = SHIFT_START_S,
-                 target_pct: float = DEFAULT_TARGET_PCT) -> SeasonRecords:
+                 target_pct: float = DEFAULT_TARGET_PCT,
+                 first_legs: FirstLegs | None = None) -> SeasonRecords:
     """The season's records: every store's trips packed into ``n_trucks`` truck-days.
 
     ``days`` are the stores' days of one season (``StoreDay.store`` indexes ``store_ids``
-    and both matrices: the empty drives between stores, across any border).
+    and both matrices: the drives between stores, across any border). ``first_legs``
+    (:func:`trip_first_legs`) are the drives from every store to the trips' first
+    villages; without them a trip starting elsewhere drives via its own store.
     ``n_trucks`` 0 means no fleet limit: as many trucks as the trips need, none idle (a
     province's prefecture, re-packed later by :mod:`optimize.pipeline.province_fleet`).
     The kpis say how many trucks would collect ``target_pct`` of the truck-needed produce
@@ -73,17 +190,18 @@ def season_fleet(days: Sequence[StoreDay], store_ids: Sequence[str], drive_s: np
     season = days[0].season if days else ""
     trips = {f"{d.store_id}:{k}": (d, t, g) for d in days
              for k, (t, g) in enumerate(zip(d.result.trips, d.geometries, strict=True))}
-    jobs = [Job(jid, d.store, int(t.end_s - t.start_s), _trip_load(d, t))
-            for jid, (d, t, _) in trips.items()]
+    jobs = {jid: _job(jid, d, t, first_legs) for jid, (d, t, _) in trips.items()}
     unlimited = n_trucks <= 0
-    packed = plan_fleet_day(jobs, drive_s, len(jobs) if unlimited else n_trucks, shift_s,
-                            reach_s=reach_s)
+    packed = plan_fleet_day(list(jobs.values()), drive_s,
+                            len(jobs) if unlimited else n_trucks, shift_s, reach_s=reach_s,
+                            lead_s=first_legs.time_s if first_legs is not None else None)
     if unlimited:  # the fleet is what the trips need: no truck idle
         packed = dataclasses.replace(packed, idle=0, idle_reason="")
         n_trucks = len(packed.trucks)
     out = SeasonRecords(season)
+    moves = Moves(store_ids, drive_s, drive_m, first_legs, shift_start_s)
     for day in packed.trucks:
-        _truck_records(out, day, trips, store_ids, drive_m, approximate, shift_start_s)
+        _truck_records(out, day, trips, jobs, moves, approximate)
     _idle_records(out, packed, days, store_ids, n_trucks, shift_start_s)
     dropped = set(packed.dropped)
     for jid in packed.dropped:
@@ -94,9 +212,10 @@ def season_fleet(days: Sequence[StoreDay], store_ids: Sequence[str], drive_s: np
     unrouted = sum(u["tonnes_t"] for u in out.unserved)
     out.unserved = _merge_unserved(out.unserved)
     out.kpis = season_kpis(out, days, n_trucks, len(dropped), unrouted)
-    out.kpis.update(season_target(jobs, drive_s, len(jobs) if unlimited else n_trucks,
-                                  shift_s, out.kpis, target_pct=target_pct,
-                                  reach_s=reach_s).kpis())
+    out.kpis.update(season_target(
+        list(jobs.values()), drive_s, len(jobs) if unlimited else n_trucks, shift_s,
+        out.kpis, target_pct=target_pct, reach_s=reach_s,
+        lead_s=first_legs.time_s if first_legs is not None else None).kpis())
     return out
 
 
@@ -104,33 +223,74 @@ def _trip_load(d: StoreDay, t: Any) -> float:
     return round(float(d.pickups["pickup_t"].iloc[list(t.stops)].sum()), GRAM_DIGITS)
 
 
+def _job(jid: str, d: StoreDay, t: Any, legs: FirstLegs | None) -> Job:
+    """The packer's job of a routed trip: its first village's column and own first leg."""
+    if not t.stops:
+        return Job(jid, d.store, int(t.end_s - t.start_s), _trip_load(d, t))
+    first = str(d.pickups["settlement_id"].iloc[t.stops[0]])
+    column = legs.columns.get(first, -1) if legs is not None else -1
+    return Job(jid, d.store, int(t.end_s - t.start_s), _trip_load(d, t), column,
+               int(t.arrival_s[0] - t.start_s))
+
+
+@dataclass(frozen=True)
+class Moves:
+    """What re-times a packed trip: store ids and drives (s, m), first legs, shift start."""
+
+    store_ids: Sequence[str]
+    drive_s: np.ndarray
+    drive_m: np.ndarray
+    first_legs: FirstLegs | None
+    shift_start_s: int
+
+    def start(self, day: Any, k: int, job: Job, first_arrival_s: int) -> dict[str, int]:
+        """Job ``k`` of the packed ``day``: ``start_id`` index, departure (s from
+        midnight), the shift of its routed clock (``first_arrival_s``, its first stop) and
+        the metres its length changes by."""
+        a = int(day.froms[k]) if day.froms else job.store
+        lead_s, extra_m = retimed_first_leg(a, job, self.first_legs, self.drive_s,
+                                            self.drive_m)
+        depart = self.shift_start_s + int(day.starts_s[k])
+        return {"from": a, "depart_s": depart, "shift_s": depart + lead_s - first_arrival_s,
+                "extra_m": extra_m}
+
+
 def _truck_records(out: SeasonRecords, day: Any, trips: dict[str, Any],
-                   store_ids: Sequence[str], drive_m: np.ndarray, approximate: bool,
-                   shift_start_s: int) -> None:
+                   jobs: dict[str, Job], moves: Moves, approximate: bool) -> None:
     """Timed trips of one truck-day and its truck record."""
     truck_id = f"T{day.truck + 1:03d}"
+    store_ids = moves.store_ids
     base_id = store_ids[day.base]
     route_ids, distance, tonnes = [], 0, 0.0
-    for rank, (jid, offset) in enumerate(zip(day.jobs, day.starts_s, strict=True), start=1):
+    for rank, jid in enumerate(day.jobs, start=1):
         d, t, geom = trips[jid]
-        shift = shift_start_s + offset - int(t.start_s)
-        route = _trip_record(d, t, shift, truck_id, base_id, rank, out.season, approximate)
+        first = int(t.arrival_s[0]) if t.stops else int(t.start_s)
+        go = moves.start(day, rank - 1, jobs[jid], first)
+        route = _trip_record(d, t, go["shift_s"], truck_id, base_id, rank, out.season,
+                             approximate)
+        route.update(start_id=store_ids[go["from"]], start_s=go["depart_s"],
+                     distance_m=route["distance_m"] + go["extra_m"])
+        route["duration_s"] = route["end_s"] - route["start_s"]
         route["colour"] = PALETTE[day.truck % len(PALETTE)]
+        if t.stops:
+            geom = first_leg_geometry(geom, moves.first_legs, go["from"], d.store,
+                                      route["stops"][0]["settlement_id"])
         route_ids.append(route["route_id"])
         distance += route["distance_m"]
         tonnes += route["load_t"]
         out.routes.append(route)
         out.rows.append({**{k: v for k, v in route.items() if k != "stops"},
                          "geometry": geom})
-    out.trucks.append(truck_record(out.season, truck_id, day, store_ids, drive_m, route_ids,
-                                   distance, tonnes, shift_start_s))
+    out.trucks.append(truck_record(out.season, truck_id, day, store_ids, moves.drive_m,
+                                   route_ids, distance, tonnes, moves.shift_start_s))
 
 
 def truck_record(season: str, truck_id: str, day: Any, store_ids: Sequence[str],
                  drive_m: np.ndarray, route_ids: list[str], trips_m: int, tonnes: float,
                  shift_start_s: int) -> dict[str, Any]:
-    """A working truck's ``meta["trucks"]`` entry: its trips (``trips_m`` metres,
-    ``tonnes`` collected) and the empty legs of its packed ``day``."""
+    """A working truck's ``meta["trucks"]`` entry: its trips (``trips_m`` metres, first
+    legs included, ``tonnes`` collected) and the empty legs of its packed ``day`` (the
+    drive home from the last trip's store)."""
     legs = [{"from_id": store_ids[a], "to_id": store_ids[b], "drive_s": s,
              "distance_m": int(drive_m[a, b])} for a, b, s in day.legs]
     distance = trips_m + sum(int(drive_m[a, b]) for a, b, _ in day.legs)
@@ -153,7 +313,8 @@ def _trip_record(d: StoreDay, t: Any, shift: int, truck_id: str, base_id: str, r
              for i, a, load in zip(t.stops, t.arrival_s, t.load_after_t, strict=True)]
     return {
         "route_id": f"{season.replace(' ', '_')}-{truck_id}-{rank}", "kind": "collection",
-        "season": season, "truck_id": truck_id, "base_id": base_id, "store_id": d.store_id,
+        "season": season, "truck_id": truck_id, "base_id": base_id, "start_id": d.store_id,
+        "store_id": d.store_id,
         "market_id": None, "trip": rank, "stops_count": len(stops),
         "load_t": round(sum(s["pickup_t"] for s in stops), GRAM_DIGITS),
         "distance_m": int(t.distance_m), "duration_s": int(t.end_s - t.start_s),

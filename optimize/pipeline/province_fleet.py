@@ -9,7 +9,14 @@ prefectures into the province's fleet with :func:`optimize.fleet.shared.plan_fle
 Lanzhou store within reach) and returns the season's new trips, trucks, dropped pickups
 and KPIs. :func:`repack_plan_meta` applies it to every season of a merged ``plan.json``,
 :func:`repack_province_plan` to a merged :class:`~optimize.plan.io.Plan` (layers
-included), with the store-to-store drives of :func:`province_store_drives`.
+included), with the store-to-store drives of :func:`province_store_drives` and, given
+the province network, the drives from every store to the trips' first villages
+(:func:`province_first_legs`): a re-packed trip starts where its new truck last unloaded
+(``start_id``) and drives from there to its first village, as in
+:mod:`optimize.pipeline.fleet_day`. A saved trip is first read back to its own store: its
+rest (first village -> store, unloaded) is kept to the second, its own first leg is the
+matrix's (without the matrix, a trip that started elsewhere is read as driven via its
+store, as :func:`optimize.fleet.shared.first_leg` drives it then).
 """
 
 from __future__ import annotations
@@ -26,19 +33,28 @@ import pandas as pd
 from optimize.costs import DEFAULT_COSTS
 from optimize.fleet.distances import region_distances
 from optimize.fleet.seasons import share_fleet
-from optimize.fleet.shared import DEFAULT_REACH_S, Job, TruckDay, plan_fleet_day
+from optimize.fleet.shared import DEFAULT_REACH_S, FAR_S, Job, TruckDay, plan_fleet_day
 from optimize.fleet.target import DEFAULT_TARGET_PCT, season_target
 from optimize.markets.runs import DEFAULT_RULES
 from optimize.markets.shelf import shelf_life_assumptions
 from optimize.markets.table import Market
-from optimize.markets.travel import travel_assumptions
+from optimize.markets.travel import TravelTable, travel_assumptions
 from optimize.pipeline.assemble import (
     META_KEYS,
     NO_MARKET_RUNS,
     SEASON_ROUTE_COLUMNS,
     store_lists,
 )
-from optimize.pipeline.fleet_day import PALETTE, SHIFT_START_S, SeasonRecords, truck_record
+from optimize.pipeline.fleet_day import (
+    PALETTE,
+    SHIFT_START_S,
+    FirstLegs,
+    Moves,
+    SeasonRecords,
+    first_leg_geometry,
+    first_legs_from,
+    truck_record,
+)
 from optimize.pipeline.network import Network, leg_matrices
 from optimize.pipeline.province_markets import ProvinceMarkets, plan_province_markets
 from optimize.pipeline.trips import region_seasons
@@ -55,11 +71,13 @@ def repack_season(season: str, routes: Sequence[Mapping[str, Any]],
                   store_ids: Sequence[str], drive_s: np.ndarray, drive_m: np.ndarray,
                   n_trucks: int, shift_s: int, *, reach_s: int = DEFAULT_REACH_S,
                   shift_start_s: int = SHIFT_START_S,
-                  target_pct: float = DEFAULT_TARGET_PCT) -> SeasonRecords:
+                  target_pct: float = DEFAULT_TARGET_PCT,
+                  first_legs: FirstLegs | None = None) -> SeasonRecords:
     """One season's collection ``routes`` (any prefecture) packed into ``n_trucks``.
 
     ``unserved`` are the season's routing pickups left out before the fleet step (kept);
-    ``store_ids`` index ``drive_s`` / ``drive_m`` (empty drives between stores, s and m).
+    ``store_ids`` index ``drive_s`` / ``drive_m`` (drives between stores, s and m) and the
+    rows of ``first_legs`` (drives to the trips' first villages, see the module).
     Idle trucks are parked in turn at the stores with the most routed tonnes. Returns the
     season's records (``rows`` carry ``old_route_id`` for the routes layer); the kpis say
     how many trucks would collect ``target_pct`` of the truck-needed produce
@@ -67,12 +85,15 @@ def repack_season(season: str, routes: Sequence[Mapping[str, Any]],
     """
     index = {s: k for k, s in enumerate(store_ids)}
     by_id = {r["route_id"]: r for r in routes}
-    jobs = [Job(r["route_id"], index[r["store_id"]], int(r["end_s"] - r["start_s"]),
-                float(r["load_t"])) for r in routes]
-    packed = plan_fleet_day(jobs, drive_s, n_trucks, shift_s, reach_s=reach_s)
+    own = {r["route_id"]: own_store_job(r, index, drive_s, drive_m, first_legs)
+           for r in routes}
+    packed = plan_fleet_day([j for j, _ in own.values()], drive_s, n_trucks, shift_s,
+                            reach_s=reach_s,
+                            lead_s=first_legs.time_s if first_legs is not None else None)
     out = SeasonRecords(season, unserved=[dict(u) for u in unserved])
+    moves = Moves(store_ids, drive_s, drive_m, first_legs, shift_start_s)
     for day in packed.trucks:
-        _retime(out, day, by_id, store_ids, drive_m, shift_start_s)
+        _retime(out, day, by_id, own, moves)
     tonnes: dict[str, float] = collections.defaultdict(float)
     for r in routes:
         tonnes[r["store_id"]] += float(r["load_t"])
@@ -104,40 +125,80 @@ def repack_season(season: str, routes: Sequence[Mapping[str, Any]],
         "dropped_trips": len(packed.dropped),
         "distance_km": round(sum(t["distance_m"] for t in out.trucks) / 1000, 3),
         "fuel_l": None, "co2_kg": None, "cost_yuan": None}
-    out.kpis.update(season_target(jobs, drive_s, n_trucks, shift_s, out.kpis,
-                                  target_pct=target_pct, reach_s=reach_s).kpis())
+    out.kpis.update(season_target(
+        [j for j, _ in own.values()], drive_s, n_trucks, shift_s, out.kpis,
+        target_pct=target_pct, reach_s=reach_s,
+        lead_s=first_legs.time_s if first_legs is not None else None).kpis())
     return out
 
 
+def own_store_job(route: Mapping[str, Any], index: Mapping[str, int], drive_s: np.ndarray,
+                  drive_m: np.ndarray, legs: FirstLegs | None) -> tuple[Job, int]:
+    """A saved collection trip read back to its own store: (the packer's job, its length
+    in metres from its own store). See the module for the rule."""
+    store = index[route["store_id"]]
+    start = index.get(str(route.get("start_id") or route["store_id"]), store)
+    stops = route["stops"]
+    if not stops:
+        return Job(route["route_id"], store, int(route["end_s"] - route["start_s"]),
+                   float(route["load_t"])), int(route["distance_m"])
+    lead_s = int(stops[0]["arrival_s"] - route["start_s"])
+    rest_s = int(route["end_s"] - stops[0]["arrival_s"])
+    column = legs.columns.get(str(stops[0]["settlement_id"]), -1) if legs is not None else -1
+    if start == store:
+        own_s, own_m = lead_s, int(route["distance_m"])
+    elif column >= 0 and legs is not None and legs.time_s[store, column] < FAR_S:
+        took_m = legs.distance_m[start, column] if legs.time_s[start, column] < FAR_S \
+            else drive_m[start, store] + legs.distance_m[store, column]
+        own_s = int(legs.time_s[store, column])
+        own_m = int(route["distance_m"] - took_m + legs.distance_m[store, column])
+    else:
+        own_s = max(0, lead_s - int(drive_s[start, store]))
+        own_m = int(route["distance_m"] - drive_m[start, store])
+    return Job(route["route_id"], store, own_s + rest_s, float(route["load_t"]), column,
+               own_s), own_m
+
+
 def _retime(out: SeasonRecords, day: TruckDay, by_id: Mapping[str, Mapping[str, Any]],
-            store_ids: Sequence[str], drive_m: np.ndarray, shift_start_s: int) -> None:
-    """The truck-day's trips with new truck, base, rank and clock; its truck record."""
+            own: Mapping[str, tuple[Job, int]], moves: Moves) -> None:
+    """The truck-day's trips with new truck, base, start, rank and clock; its truck
+    record."""
     truck_id = f"T{day.truck + 1:03d}"
-    base_id = store_ids[day.base]
+    base_id = moves.store_ids[day.base]
     ids, distance, tonnes = [], 0, 0.0
-    for rank, (jid, offset) in enumerate(zip(day.jobs, day.starts_s, strict=True), start=1):
+    for rank, jid in enumerate(day.jobs, start=1):
         old = by_id[jid]
-        shift = shift_start_s + offset - int(old["start_s"])
+        job, own_m = own[jid]
+        first = int(old["stops"][0]["arrival_s"]) if old["stops"] else int(old["start_s"])
+        go = moves.start(day, rank - 1, job, first)
+        shift = go["shift_s"]
         route = {**old, **{k: int(old[k]) + shift for k in TIME_FIELDS if k in old},
                  "route_id": f"{out.season.replace(' ', '_')}-{truck_id}-{rank}",
                  "truck_id": truck_id, "base_id": base_id, "trip": rank,
+                 "start_id": moves.store_ids[go["from"]], "start_s": go["depart_s"],
+                 "distance_m": own_m + go["extra_m"],
                  "colour": PALETTE[day.truck % len(PALETTE)],
                  "stops": [{**s, "arrival_s": int(s["arrival_s"]) + shift}
                            for s in old["stops"]]}
+        route["duration_s"] = route["end_s"] - route["start_s"]
         ids.append(route["route_id"])
         distance += int(route["distance_m"])
         tonnes += float(route["load_t"])
         out.routes.append(route)
         out.rows.append({**{k: v for k, v in route.items() if k != "stops"},
-                         "old_route_id": jid})
-    out.trucks.append(truck_record(out.season, truck_id, day, store_ids, drive_m, ids,
-                                   distance, tonnes, shift_start_s))
+                         "old_route_id": jid, "first_leg": (
+                             go["from"], job.store,
+                             str(old["stops"][0]["settlement_id"]) if old["stops"] else "",
+                             old.get("start_id") in (None, old["store_id"]))})
+    out.trucks.append(truck_record(out.season, truck_id, day, moves.store_ids, moves.drive_m,
+                                   ids, distance, tonnes, moves.shift_start_s))
 
 
 def repack_plan_meta(meta: Mapping[str, Any], store_ids: Sequence[str], drive_s: np.ndarray,
                      drive_m: np.ndarray, n_trucks: int, shift_s: int,
                      *, reach_s: int = DEFAULT_REACH_S,
-                     target_pct: float = DEFAULT_TARGET_PCT) -> list[SeasonRecords]:
+                     target_pct: float = DEFAULT_TARGET_PCT,
+                     first_legs: FirstLegs | None = None) -> list[SeasonRecords]:
     """:func:`repack_season` for every season of a merged plan's ``routes``.
 
     Self-delivered tonnes per season are the sum of the regional ``seasons[*].kpis``
@@ -156,7 +217,7 @@ def repack_plan_meta(meta: Mapping[str, Any], store_ids: Sequence[str], drive_s:
                   for k in meta.get("season_kpis", {}).get(season, []))
         out.append(repack_season(season, routes, left, own, store_ids, drive_s, drive_m,
                                  n_trucks, shift_s, reach_s=reach_s,
-                                 target_pct=target_pct))
+                                 target_pct=target_pct, first_legs=first_legs))
     return out
 
 
@@ -178,6 +239,31 @@ def province_store_drives(net: Network, stores: pd.DataFrame
     return list(stores["store_id"]), time_s, distance_m
 
 
+def province_first_legs(net: Network, stores: pd.DataFrame,
+                        routes: Sequence[Mapping[str, Any]], *,
+                        reach_s: int = DEFAULT_REACH_S) -> FirstLegs:
+    """The drives from every store (rows in ``stores`` order, as
+    :func:`province_store_drives`) to the first villages of the collection ``routes``, on
+    the province network across prefecture borders; the search stops at twice ``reach_s``
+    plus the longest first leg of the routes (farther pairs drive via the trip's store)."""
+    settle = net.settlements
+    row = pd.Series(np.arange(len(settle)), index=settle["village_code"].astype(str))
+    sites = stores["site_settlement_id"].astype(str)
+    at = row.reindex(sites)
+    if at.isna().any():
+        raise ValueError(f"store sites not among the province's villages: "
+                         f"{list(sites[at.isna().to_numpy()])[:5]}")
+    rows = at.to_numpy(dtype=int)
+    collect = [r for r in routes if r.get("kind", "collection") == "collection" and r["stops"]]
+    lead = max([int(r["stops"][0]["arrival_s"] - r["start_s"]) for r in collect], default=0)
+    return first_legs_from(
+        net, list(range(len(stores))), list(sites),
+        list(np.asarray(net.settle_node, dtype=object)[rows]),
+        (settle["leg_s"].to_numpy(dtype=float)[rows], settle["leg_m"].to_numpy(dtype=float)[rows]),
+        len(stores), [str(r["stops"][0]["settlement_id"]) for r in collect],
+        2 * reach_s + lead)
+
+
 def self_delivered_by_season(plan: Plan, scenario: Scenario) -> dict[str, float]:
     """Daily self-delivered tonnes per season: villages marked ``self_delivered`` in the
     settlements layer, each with its prefecture's crop shares of the season."""
@@ -196,27 +282,38 @@ def self_delivered_by_season(plan: Plan, scenario: Scenario) -> dict[str, float]
 def repack_province_plan(plan: Plan, scenario: Scenario, store_ids: Sequence[str],
                          drive_s: np.ndarray, drive_m: np.ndarray, n_trucks: int,
                          *, reach_s: int = DEFAULT_REACH_S,
-                         markets: Sequence[Market] | None = None) -> Plan:
+                         markets: Sequence[Market] | None = None,
+                         net: Network | None = None,
+                         market_road: TravelTable | None = None) -> Plan:
     """The merged province plan with every season's trips packed into ``n_trucks``.
 
     ``plan`` is the merge of regional plans run with ``fleet_trucks=0`` (every trip the
     stores need); its routes, trucks, unserved routing pickups, season KPIs, headline KPIs
     and trucks per store are replaced; ``meta["seasons"]["seasons"][*]`` gain ``kpis``.
     With ``markets``, each season's trucks then run to market in the time left
-    (:mod:`optimize.pipeline.province_markets`); every trip is priced.
+    (:mod:`optimize.pipeline.province_markets`), by road to every market on the province
+    network where ``market_road`` is given; every trip is priced. With the province
+    network ``net`` a trip drives straight from where its truck last unloaded to its
+    first village (:func:`province_first_legs`); without it, via its own store.
     """
     meta = dict(plan.meta)
+    if list(plan.stores["store_id"]) != list(store_ids):
+        raise ValueError("store_ids must list the plan's stores in order "
+                         "(province_store_drives(net, plan.stores))")
+    legs = province_first_legs(net, plan.stores, meta["routes"], reach_s=reach_s) \
+        if net is not None else None
     own = self_delivered_by_season(plan, scenario)
     records = repack_plan_meta({**meta, "season_kpis": {
         s: [{"daily_self_delivered_t": t}] for s, t in own.items()}}, store_ids, drive_s,
         drive_m, n_trucks, scenario.shift_s, reach_s=reach_s,
-        target_pct=scenario.collection_target_pct)
+        target_pct=scenario.collection_target_pct, first_legs=legs)
     extra = plan_province_markets(records, plan, scenario, markets, store_ids, drive_s,
-                                  drive_m)
+                                  drive_m, market_road)
     old = plan.routes.set_index("route_id")
-    rows = [{**{k: v for k, v in r.items() if k != "old_route_id"},
+    rows = [{**{k: v for k, v in r.items() if k not in ("old_route_id", "first_leg")},
              "geometry": r["geometry"] if "old_route_id" not in r
-             else old.loc[r["old_route_id"], "geometry"]} for rec in records
+             else first_leg_geometry(old.loc[r["old_route_id"], "geometry"], legs,
+                                     *r["first_leg"])} for rec in records
             for r in rec.rows]
     routes = gpd.GeoDataFrame(pd.DataFrame(rows, columns=[*SEASON_ROUTE_COLUMNS]),
                               geometry="geometry", crs=4326)

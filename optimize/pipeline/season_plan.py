@@ -28,11 +28,13 @@ from optimize.crops import CROPS
 from optimize.fleet.shared import DEFAULT_REACH_S
 from optimize.markets.runs import MarketFlow
 from optimize.markets.table import Market
+from optimize.markets.travel import TravelTable
 from optimize.pipeline.fleet_day import (
     SHIFT_START_NOTE,
     SeasonRecords,
     season_fleet,
     store_drive_matrices,
+    trip_first_legs,
 )
 from optimize.pipeline.network import Network
 from optimize.pipeline.routing import Depot
@@ -40,6 +42,7 @@ from optimize.pipeline.season_markets import (
     MarketSetup,
     add_costs,
     add_market_runs,
+    market_roads,
     market_setup,
     plan_season_markets,
 )
@@ -121,11 +124,17 @@ def route_seasons(scenario: Scenario, region_code: str, graph: nx.MultiDiGraph,
     days = tuple(tuple(s[k] for s in by_store) for k in range(len(seasons)))
     records = tuple(season_fleet(d, store_ids, drive_s, drive_m, trucks, scenario.shift_s,
                                  approximate=approximate,
-                                 shift_start_s=scenario.shift_start_s) for d in days)
+                                 shift_start_s=scenario.shift_start_s,
+                                 target_pct=scenario.collection_target_pct,
+                                 first_legs=trip_first_legs(net, d, len(store_ids)))
+                    for d in days)
     flows: list[MarketFlow | None] = [None] * len(records)
     if markets is not None:
         report("market runs", 0.9)
-        setup = _setup(scenario, markets, store_ids, drive_s, drive_m, sites, siting)
+        road = market_roads(graph, net.csr, store_ids, [d.node for d in depots],
+                            [d.leg_s for d in depots], [d.leg_m for d in depots], markets,
+                            scenario.max_snap_m, scenario.detour_factor)
+        setup = _setup(scenario, markets, store_ids, drive_s, drive_m, sites, siting, road)
         for k, (rec, day) in enumerate(zip(records, days, strict=True)):
             flow = plan_season_markets(rec, day, setup, dict(seasons[k].crops))
             add_market_runs(rec, flow, setup)
@@ -141,15 +150,17 @@ def route_seasons(scenario: Scenario, region_code: str, graph: nx.MultiDiGraph,
 
 def _setup(scenario: Scenario, markets: Sequence[Market], store_ids: Sequence[str],
            drive_s: np.ndarray, drive_m: np.ndarray, sites: gpd.GeoDataFrame,
-           siting: LocationResult) -> MarketSetup:
-    """The market runs' shared inputs: the stores' points, counties and names."""
+           siting: LocationResult, market_road: TravelTable | None = None) -> MarketSetup:
+    """The market runs' shared inputs: the stores' points, counties and names, and the
+    road figures to the markets on the region's network (``market_road``)."""
     rows = sites.iloc[[int(j) for j in siting.open_sites]]
     points = {s: (float(g.x), float(g.y)) for s, g in zip(store_ids, rows.geometry,
                                                            strict=True)}
     regions = dict(zip(store_ids, rows["county_code"].astype(str), strict=True))
     names = dict(zip(store_ids, rows["name"].astype(str), strict=True))
     return market_setup(markets, store_ids, drive_s, drive_m, points, regions, names,
-                        scenario.truck_capacity_t, scenario.shift_start_s + scenario.shift_s)
+                        scenario.truck_capacity_t, scenario.shift_start_s + scenario.shift_s,
+                        market_road=market_road)
 
 
 def seasons_meta(routing: SeasonalRouting, region_code: str,

@@ -182,6 +182,7 @@ class Route(Record):
     tonne_km: float | None = None
     paid_s: int | None = None
     approximate_travel: bool | None = None
+    start_id: str | None = None
 
     @property
     def is_market(self) -> bool:

@@ -5,11 +5,14 @@ Pure Python on :class:`~optimize.plan.model.PlanMeta` (no solver, no pandas), us
 
 - :func:`stop_freshness_problems`: every stop's ride to the store within its own crop's
   limit (``stops[*].freshness_limit_s``);
-- :func:`truck_problems`: each truck-day starts at its base, chains its trips with the
-  empty drives between stores (trip ``i + 1`` leaves no earlier than trip ``i`` ends plus
-  the drive), ends at its base within the shift; its work, distance and tonnes add up;
-  an idle truck has a reason and no idle truck coexists with a trip dropped for lack of
-  trucks in the same season;
+- :func:`truck_problems`: each truck-day starts at its base and chains its collection
+  trips: trip ``i + 1`` starts (``start_id``) at the store trip ``i`` delivered to, the
+  first at the base, and leaves no earlier than trip ``i`` ends (the first leg, start ->
+  first village, is part of the trip); one empty leg takes the truck from the last
+  trip's store home, and it ends there within the shift; its work, distance and tonnes
+  add up; an idle truck has a reason and no idle truck coexists with a trip dropped for
+  lack of trucks in the same season. Plans made before ``start_id`` (every trip from its
+  own store, an empty leg before each) are checked by that older rule;
 - :func:`season_kpi_problems`: per season, supply = self-delivered + truck-needed,
   truck-needed = routed + unrouted, routed = the season's trips, unrouted = the season's
   unserved tonnes, truck counts and kilometres; the headline KPIs = the routed season's.
@@ -45,7 +48,10 @@ def truck_problems(meta: PlanMeta) -> list[str]:
         return []
     routes = {r.route_id: r for r in meta.routes}
     shift = int(meta.param("shift_s"))
-    out = []
+    places = {s.store_id for s in meta.stores} | {t.base_id for t in meta.trucks} \
+        | {r.store_id for r in meta.routes if not r.is_market}
+    out = [f"route {r.route_id}: starts at {r.start_id}, not a store or truck base"
+           for r in meta.routes if r.start_id is not None and r.start_id not in places]
     for t in meta.trucks:
         out += _one_truck(t, routes, shift)
     listed = collections.Counter(x for t in meta.trucks for x in t.trips)
@@ -61,6 +67,8 @@ def _one_truck(t: TruckDay, routes: dict[str, Route], shift: int) -> list[str]:
     """One truck-day: its collection trips chained by the empty legs (base -> stores ->
     base), then its market runs, each from and back to the base, one after the other."""
     name = f"truck {t.truck_id} ({t.season})"
+    if not t.idle and not t.trips and t.extra.get("long_haul"):
+        return []  # a lent truck's multi-day leg: optimize.plan.market_checks.long_haul_problems
     if t.idle or not t.trips:
         bad = [] if t.idle and not t.trips else [f"{name}: idle flag disagrees with its trips"]
         return bad + ([f"{name}: idle without a reason"] if t.idle and not t.idle_reason
@@ -72,13 +80,19 @@ def _one_truck(t: TruckDay, routes: dict[str, Route], shift: int) -> list[str]:
     collect = [r for r in trips if not r.is_market]
     runs = [r for r in trips if r.is_market]
     legs = list(t.empty_legs or ())
-    if len(legs) != (len(collect) + 1 if collect else 0):
-        return [f"{name}: {len(legs)} empty legs for {len(collect)} collection trips"]
+    chained = any(r.start_id is not None for r in collect)
+    if chained and any(r.start_id is None for r in collect):
+        return [f"{name}: some collection trips lack start_id"]
+    expect = (1 if chained else len(collect) + 1) if collect else 0
+    if len(legs) != expect:
+        return [f"{name}: {len(legs)} empty legs for {len(collect)} collection trips, "
+                f"expected {expect}"]
     out = [f"{name}: trip {r.route_id} belongs to {r.truck_id} / {r.season}"
            for r in trips if r.truck_id != t.truck_id or r.season != t.season]
     if trips != collect + runs:
         out.append(f"{name}: market runs listed before collection trips")
-    out += _collection_chain(t, collect, legs, name)
+    out += (_start_chain(t, collect, legs, name) if chained
+            else _collection_chain(t, collect, legs, name))
     clock = collect[-1].end_s + legs[-1].drive_s if collect else t.start_s
     for r in runs:
         if r.base_id != t.base_id or r.start_s < clock:
@@ -120,6 +134,37 @@ def _collection_chain(t: TruckDay, trips: list[Route], legs: list[EmptyLeg],
             out.append(f"{name}: trip {r.route_id} leaves at {r.start_s} s, before "
                        f"{clock + leg.drive_s} s (previous end + {leg.drive_s} s empty drive)")
         clock = r.end_s
+    return out
+
+
+def _start_chain(t: TruckDay, trips: list[Route], legs: list[EmptyLeg],
+                 name: str) -> list[str]:
+    """Collection trips started where the truck last unloaded: trip ``i + 1`` starts at
+    trip ``i``'s store (the first at the base), no earlier than trip ``i`` ends, reaches
+    its first village no earlier than it starts; one empty leg home."""
+    if not trips:
+        return []
+    out = []
+    places = [t.base_id, *(r.store_id for r in trips)]
+    clock = t.start_s
+    for k, r in enumerate(trips):
+        if r.start_id != places[k]:
+            out.append(f"{name}: trip {r.route_id} starts at {r.start_id}, the truck is at "
+                       f"{places[k]} ({'its base' if k == 0 else 'the previous trip store'})")
+        if r.start_s < clock:
+            out.append(f"{name}: trip {r.route_id} leaves at {r.start_s} s, before {clock} s "
+                       f"({'the truck start' if k == 0 else 'the previous trip end'})")
+        if r.stops and r.stops[0].arrival_s < r.start_s:
+            out.append(f"{name}: trip {r.route_id} reaches its first village at "
+                       f"{r.stops[0].arrival_s} s, before it leaves at {r.start_s} s")
+        if r.duration_s != r.end_s - r.start_s:
+            out.append(f"{name}: trip {r.route_id} duration_s {r.duration_s}, its clock "
+                       f"says {r.end_s - r.start_s} s")
+        clock = r.end_s
+    (leg,) = legs
+    if (leg.from_id, leg.to_id) != (places[-1], t.base_id):
+        out.append(f"{name}: empty leg runs {leg.from_id}->{leg.to_id}, expected "
+                   f"{places[-1]}->{t.base_id}")
     return out
 
 

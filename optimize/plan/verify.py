@@ -12,6 +12,7 @@ from optimize.plan.io import Plan
 from optimize.plan.kpis import compute_kpis
 from optimize.plan.market_checks import cost_problems, market_flow_problems, market_run_problems
 from optimize.plan.model import Route
+from optimize.plan.target_checks import target_problems
 from optimize.plan.trucks import (
     season_kpi_problems,
     stop_freshness_problems,
@@ -25,7 +26,8 @@ def verify_plan(plan: Plan) -> list[str]:
     return (_store_problems(plan) + _settlement_problems(plan) + _route_problems(plan)
             + _kpi_problems(plan) + truck_problems(plan.info) + season_kpi_problems(plan.info)
             + truck_span_problems(plan.info) + market_run_problems(plan.info)
-            + market_flow_problems(plan.info) + cost_problems(plan.info))
+            + market_flow_problems(plan.info) + cost_problems(plan.info)
+            + target_problems(plan.info))
 
 
 def _store_problems(plan: Plan) -> list[str]:

@@ -22,6 +22,7 @@ from optimize.pipeline.province.siting import build_province, region_part, solve
 from optimize.pipeline.province.solve import WALL_SAFETY, open_client, solve_on_dask, solve_region
 from optimize.pipeline.province.tasks import region_tasks
 from optimize.pipeline.province_fleet import province_store_drives, repack_province_plan
+from optimize.pipeline.province_markets import province_market_roads
 from optimize.pipeline.region import PROVINCE_CODE, Region, load_region
 from optimize.pipeline.season_markets import load_markets
 from optimize.plan.io import Plan
@@ -89,7 +90,10 @@ def plan_province(
     report("packing the province's fleet over every prefecture's trips, then market runs",
            0.96)
     ids, drive_s, drive_m = province_store_drives(sited.net, plan.stores)
+    market_road = province_market_roads(sited.graph, sited.net, plan.stores, markets,
+                                        scenario) if markets else None
     plan = repack_province_plan(plan, scenario, ids, drive_s, drive_m,
-                                int(plan.meta["truck_budget"]["trucks"]), markets=markets)
+                                int(plan.meta["truck_budget"]["trucks"]), markets=markets,
+                                market_road=market_road, net=sited.net)
     report("done", 1.0)
     return plan
