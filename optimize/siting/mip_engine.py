@@ -47,6 +47,7 @@ NEAREST = 10  # kernel MIPs keep each point's this many cheapest arcs per tonne
 BUCKET = 8  # sites added per kernel-search round
 ROUND_SHARE = 0.35  # a kernel-search round may use this share of the time left (>= MIN)
 ROUND_MIN_S = 3.0
+RETARGET_SHARE = 0.15  # share of the time left for the subgradient aimed at the kernel plan
 
 
 def solve_location_mip(problem: LocationProblem) -> LocationResult:
@@ -69,12 +70,13 @@ def solve_location_mip(problem: LocationProblem) -> LocationResult:
         if plan is None:
             raise InfeasibleError(f"SCIP found no split-demand plan in {problem.time_limit_s} s")
         bound = min(plan.bound, plan.objective)
-        stages: tuple[StageReport, ...] = (_stage(f"MIP ({len(sites)} sites, {len(data.a_cost)} arcs)", plan, bound,
-                         time.perf_counter() - start, plan.optimal),)
+        name = f"MIP ({len(sites)} sites, {len(data.a_cost)} arcs)"
+        stages: tuple[StageReport, ...] = (
+            _stage(name, plan, bound, time.perf_counter() - start, plan.optimal),)
         return split_result(data, plan, stages, time.perf_counter() - start, bound)
     lr = lagrangian(data, start + LR_SHARE * problem.time_limit_s)
     lr_s = time.perf_counter() - start
-    plan, rounds = kernel_search(data, lr, deadline)
+    plan, rounds, lr = kernel_search(data, lr, deadline)
     bound = min(lr.bound, plan.objective)
     optimal = plan.objective - bound <= 1e-9 * abs(plan.objective)
     stages = (
@@ -106,8 +108,11 @@ def nearest_arcs(data: SplitData, sites: np.ndarray, keep: MipPlan | None) -> np
     return np.sort(chosen)
 
 
-def kernel_search(data: SplitData, lr: SplitLagrangian, deadline: float) -> tuple[MipPlan, int]:
-    """The kernel MIP, then rounds with the next ``BUCKET`` ranked sites (module docstring)."""
+def kernel_search(data: SplitData, lr: SplitLagrangian,
+                  deadline: float) -> tuple[MipPlan, int, SplitLagrangian]:
+    """The kernel MIP, a second subgradient run aimed at its cost (a better bound), then
+    rounds with the next ``BUCKET`` ranked sites (module docstring). Returns the best plan,
+    the number of MIP rounds and the Lagrangian run with the better bound."""
     kernel = np.flatnonzero(lr.kernel)
     best = _round(data, kernel, None, deadline)
     if best is None:  # the kernel alone could not serve everyone in time: every site
@@ -115,6 +120,12 @@ def kernel_search(data: SplitData, lr: SplitLagrangian, deadline: float) -> tupl
         best = _round(data, kernel, None, deadline)
     if best is None:
         raise InfeasibleError("SCIP found no split-demand plan within the time limit")
+    left = deadline - time.perf_counter()
+    again = lagrangian(data, time.perf_counter() + RETARGET_SHARE * left, best.objective, lr)
+    if again.bound > lr.bound:
+        lr = dataclasses.replace(lr, bound=again.bound, steps=lr.steps + again.steps)
+    else:
+        lr = dataclasses.replace(lr, steps=lr.steps + again.steps)
     ranked = [int(j) for j in np.argsort(-lr.score, kind="stable")
               if np.isfinite(lr.score[j]) and j not in set(kernel.tolist())]
     rounds = 1
@@ -125,7 +136,7 @@ def kernel_search(data: SplitData, lr: SplitLagrangian, deadline: float) -> tupl
         if plan is not None and plan.objective < best.objective - 1e-9 * abs(best.objective):
             best = plan
             kernel = np.union1d(kernel, np.flatnonzero(plan.site_tier >= 0))
-    return best, rounds
+    return best, rounds, lr
 
 
 def _round(data: SplitData, sites: np.ndarray, hint: MipPlan | None,

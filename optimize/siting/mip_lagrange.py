@@ -59,12 +59,15 @@ class SplitLagrangian:
         ``(n_sites,)`` rank key, higher = more promising (excluded sites lowest).
     steps
         Subgradient steps taken.
+    multipliers
+        ``(n_demand,)`` the multipliers of the best bound (a warm start for another run).
     """
 
     bound: float
     kernel: np.ndarray
     score: np.ndarray
     steps: int
+    multipliers: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -118,14 +121,23 @@ def choose_open(values: np.ndarray, fixed: _Fixed) -> tuple[float, np.ndarray]:
     return value, y
 
 
-def lagrangian(data: SplitData, deadline: float, target: float | None = None) -> SplitLagrangian:
-    """Subgradient on the multipliers until ``MAX_STEPS``, a tiny step or ``deadline``."""
+def lagrangian(data: SplitData, deadline: float, target: float | None = None,
+               start: SplitLagrangian | None = None) -> SplitLagrangian:
+    """Subgradient on the multipliers until ``MAX_STEPS``, a tiny step or ``deadline``.
+
+    ``target``: the cost of a known plan (the Polyak step aims at it); ``start``: an earlier
+    run whose best multipliers this one starts from (with a smaller first step).
+    """
     fixed = _fixed(data)
     n_demand = len(data.supply_t)
-    lam = np.full(n_demand, np.inf)
-    np.minimum.at(lam, data.a_demand, data.a_cost)
-    lam[~np.isfinite(lam)] = 0.0
-    best, theta, stale, steps = -np.inf, 2.0, 0, 0
+    if start is None:
+        lam = np.full(n_demand, np.inf)
+        np.minimum.at(lam, data.a_demand, data.a_cost)
+        lam[~np.isfinite(lam)] = 0.0
+    else:
+        lam = start.multipliers.copy()
+    best, theta, stale, steps = -np.inf, 2.0 if start is None else 0.5, 0, 0
+    best_lam = lam
     kernel = np.zeros(len(fixed.cap_t), dtype=bool)
     history: list[np.ndarray] = []
     best_values = np.zeros(len(fixed.cap_t))
@@ -136,7 +148,7 @@ def lagrangian(data: SplitData, deadline: float, target: float | None = None) ->
         value += float(lam[data.served].sum())
         history = (history + [y])[-KERNEL_LAST:]
         if value > best + 1e-9 * abs(value):
-            best, stale, kernel, best_values = value, 0, y.copy(), values
+            best, stale, kernel, best_values, best_lam = value, 0, y.copy(), values, lam
         else:
             stale += 1
             if stale >= PATIENCE:
@@ -151,7 +163,8 @@ def lagrangian(data: SplitData, deadline: float, target: float | None = None) ->
     recent = np.mean(history, axis=0)
     score = recent - 1e-12 * best_values
     score[~fixed.allowed] = -np.inf
-    return SplitLagrangian(float(best), kernel | (recent >= KERNEL_SHARE), score, steps)
+    return SplitLagrangian(float(best), kernel | (recent >= KERNEL_SHARE), score, steps,
+                           best_lam)
 
 
 def _fixed(data: SplitData) -> _Fixed:
