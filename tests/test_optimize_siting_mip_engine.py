@@ -96,7 +96,8 @@ def test_kernel_path_bound_and_plan_bracket_the_exact_optimum(
     assert exact.stages[0].name.startswith("MIP")
     monkeypatch.setattr(mip_engine, "FULL_MIP_MAX_ARCS", 100)  # force the kernel path
     kernel = solve_location(split_problem(**case, time_limit_s=6.0))
-    assert [s.name.split(" (")[0] for s in kernel.stages] == ["bound", "kernel search"]
+    assert [s.name.split(" (")[0] for s in kernel.stages] == ["bound", "local search",
+                                                               "kernel search"]
     assert kernel.bound <= exact.objective * (1 + 1e-9)
     assert kernel.objective >= exact.objective * (1 - 1e-9)
     assert kernel.objective <= exact.objective * 1.01

@@ -37,15 +37,18 @@ from optimize.errors import InfeasibleError
 from optimize.siting.mip import MipPlan, SplitData, prepare_split, solve_mip
 from optimize.siting.mip_lagrange import SplitLagrangian, lagrangian, lagrangian_applies
 from optimize.siting.mip_result import split_result
+from optimize.siting.mip_search import as_plan, local_search, transport
 from optimize.siting.problem import LocationProblem, LocationResult, StageReport
 from optimize.siting.result import gap_pct
 from optimize.siting.validate import validate
 
 FULL_MIP_MAX_ARCS = 20_000  # model arcs up to this: the exact MIP on everything
-LR_SHARE = 0.25  # share of the time limit the subgradient may use
-NEAREST = 10  # kernel MIPs keep each point's this many cheapest arcs per tonne
+LR_SHARE = 0.2  # share of the time limit the subgradient may use
+SEARCH_SHARE = 0.15  # share of the time limit the local search may use (after the bound)
+NEAREST = 15  # kernel MIPs keep each point's this many cheapest arcs per tonne
 BUCKET = 8  # sites added per kernel-search round
-ROUND_SHARE = 0.35  # a kernel-search round may use this share of the time left (>= MIN)
+FIRST_ROUND_SHARE = 0.7  # the kernel's own round may use this share of the time left
+ROUND_SHARE = 0.35  # a later round (kernel + bucket) this share of the time left
 ROUND_MIN_S = 3.0
 RETARGET_SHARE = 0.15  # share of the time left for the subgradient aimed at the kernel plan
 
@@ -74,18 +77,34 @@ def solve_location_mip(problem: LocationProblem) -> LocationResult:
         stages: tuple[StageReport, ...] = (
             _stage(name, plan, bound, time.perf_counter() - start, plan.optimal),)
         return split_result(data, plan, stages, time.perf_counter() - start, bound)
-    lr = lagrangian(data, start + LR_SHARE * problem.time_limit_s)
-    lr_s = time.perf_counter() - start
-    plan, rounds, lr = kernel_search(data, lr, deadline)
+    return _solve_large(data, start, deadline)
+
+
+def _solve_large(data: SplitData, start: float, deadline: float) -> LocationResult:
+    """Bound, local search, kernel search (module docstring), one stage each."""
+    limit = deadline - start
+    lr = lagrangian(data, start + LR_SHARE * limit)
+    marks = [time.perf_counter()]
+    priced = transport(data, np.flatnonzero(lr.opened))
+    lps, plans = 0, []
+    if priced is not None:
+        priced, lps = local_search(data, priced, marks[0] + SEARCH_SHARE * limit)
+        plans.append(as_plan(data, priced))
+    marks.append(time.perf_counter())
+    plan, rounds, lr = kernel_search(data, lr, deadline, plans[0] if plans else None)
+    marks.append(time.perf_counter())
     bound = min(lr.bound, plan.objective)
     optimal = plan.objective - bound <= 1e-9 * abs(plan.objective)
+    first = plans[0] if plans else plan
     stages = (
-        StageReport(f"bound ({lr.steps} subgradient steps)", plan.objective, bound,
-                    gap_pct(plan.objective, bound), "OPTIMAL" if optimal else "FEASIBLE", lr_s),
-        _stage(f"kernel search ({int(lr.kernel.sum())} kernel sites, {rounds} rounds)", plan,
-               bound, time.perf_counter() - start - lr_s, optimal),
+        StageReport(f"bound ({lr.steps} subgradient steps)", first.objective, bound,
+                    gap_pct(first.objective, bound), "FEASIBLE", marks[0] - start),
+        _stage(f"local search ({lps} transportation LPs)", first, bound,
+               marks[1] - marks[0], False),
+        _stage(f"kernel search ({rounds} MIP rounds)", plan, bound, marks[2] - marks[1],
+               optimal),
     )
-    return split_result(data, plan, stages, time.perf_counter() - start, bound)
+    return split_result(data, plan, stages, marks[2] - start, bound)
 
 
 def _stage(name: str, plan: MipPlan, bound: float, time_s: float, optimal: bool) -> StageReport:
@@ -108,30 +127,37 @@ def nearest_arcs(data: SplitData, sites: np.ndarray, keep: MipPlan | None) -> np
     return np.sort(chosen)
 
 
-def kernel_search(data: SplitData, lr: SplitLagrangian,
-                  deadline: float) -> tuple[MipPlan, int, SplitLagrangian]:
-    """The kernel MIP, a second subgradient run aimed at its cost (a better bound), then
-    rounds with the next ``BUCKET`` ranked sites (module docstring). Returns the best plan,
-    the number of MIP rounds and the Lagrangian run with the better bound."""
+def kernel_search(data: SplitData, lr: SplitLagrangian, deadline: float,
+                  best: MipPlan | None) -> tuple[MipPlan, int, SplitLagrangian]:
+    """A second subgradient run aimed at the best plan's cost (a better bound), then MIP
+    rounds on the kernel (the plan's sites and the Lagrangian kernel) plus the next
+    ``BUCKET`` ranked sites, the best plan as SCIP's start (module docstring). Without a
+    plan the first round is the kernel alone. Returns the best plan, the number of MIP
+    rounds and the Lagrangian run with the better bound."""
     kernel = np.flatnonzero(lr.kernel)
-    best = _round(data, kernel, None, deadline)
+    rounds = 0
+    if best is None:
+        best = _round(data, kernel, None, deadline, FIRST_ROUND_SHARE)
+        rounds += 1
     if best is None:  # the kernel alone could not serve everyone in time: every site
         kernel = np.flatnonzero(np.isfinite(lr.score))
-        best = _round(data, kernel, None, deadline)
+        best = _round(data, kernel, None, deadline, FIRST_ROUND_SHARE)
     if best is None:
         raise InfeasibleError("SCIP found no split-demand plan within the time limit")
     left = deadline - time.perf_counter()
     again = lagrangian(data, time.perf_counter() + RETARGET_SHARE * left, best.objective, lr)
-    if again.bound > lr.bound:
-        lr = dataclasses.replace(lr, bound=again.bound, steps=lr.steps + again.steps)
-    else:
-        lr = dataclasses.replace(lr, steps=lr.steps + again.steps)
+    lr = dataclasses.replace(lr, bound=max(lr.bound, again.bound), steps=lr.steps + again.steps)
+    if rounds == 0:
+        kernel = np.union1d(kernel, np.flatnonzero(best.site_tier >= 0))
+        plan = _round(data, kernel, best, deadline, FIRST_ROUND_SHARE)
+        rounds += 1
+        if plan is not None and plan.objective < best.objective - 1e-9 * abs(best.objective):
+            best = plan
     ranked = [int(j) for j in np.argsort(-lr.score, kind="stable")
               if np.isfinite(lr.score[j]) and j not in set(kernel.tolist())]
-    rounds = 1
     while ranked and time.perf_counter() < deadline - 0.5:
         bucket, ranked = ranked[:BUCKET], ranked[BUCKET:]
-        plan = _round(data, np.union1d(kernel, bucket), best, deadline)
+        plan = _round(data, np.union1d(kernel, bucket), best, deadline, ROUND_SHARE)
         rounds += 1
         if plan is not None and plan.objective < best.objective - 1e-9 * abs(best.objective):
             best = plan
@@ -139,11 +165,11 @@ def kernel_search(data: SplitData, lr: SplitLagrangian,
     return best, rounds, lr
 
 
-def _round(data: SplitData, sites: np.ndarray, hint: MipPlan | None,
-           deadline: float) -> MipPlan | None:
-    """One restricted MIP with its share of the time left."""
+def _round(data: SplitData, sites: np.ndarray, hint: MipPlan | None, deadline: float,
+           share: float) -> MipPlan | None:
+    """One restricted MIP with ``share`` of the time left (at least ``ROUND_MIN_S``)."""
     left = deadline - time.perf_counter()
-    limit = min(left, max(ROUND_MIN_S, ROUND_SHARE * left))
+    limit = min(left, max(ROUND_MIN_S, share * left))
     arcs = nearest_arcs(data, sites, hint)
     plan = solve_mip(data, arcs, np.sort(sites), time.perf_counter() + limit, hint=hint)
     return None if plan is None else dataclasses.replace(plan, exact=False)

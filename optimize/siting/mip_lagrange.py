@@ -16,7 +16,7 @@ no county quota and a store count that cannot bind.
 
 Multipliers follow a subgradient with a Polyak step towards ``TARGET`` times the best bound
 (``target`` when a plan is known: its cost). The *kernel* is the sites open at the best
-bound or in at least ``KERNEL_SHARE`` of the last ``KERNEL_LAST`` steps; ``score`` ranks
+bound or in more than ``KERNEL_SHARE`` of the last ``KERNEL_LAST`` steps; ``score`` ranks
 every site for later rounds (share of recent steps open, then ``v_j``).
 """
 
@@ -33,7 +33,7 @@ MAX_STEPS = 1500  # subgradient steps at most
 PATIENCE = 20  # steps without a better bound before the step factor is halved
 TARGET = 1.02  # Polyak target = this times the best bound while no plan is known
 KERNEL_LAST = 60  # the kernel looks at this many last steps
-KERNEL_SHARE = 0.2  # ... and keeps sites open in at least this share of them
+KERNEL_SHARE = 0.0  # ... and keeps sites open in more than this share of them
 
 
 def lagrangian_applies(data: SplitData) -> bool:
@@ -61,6 +61,9 @@ class SplitLagrangian:
         Subgradient steps taken.
     multipliers
         ``(n_demand,)`` the multipliers of the best bound (a warm start for another run).
+    opened
+        ``(n_sites,)`` bool: the sites the relaxation opens at its best bound (their
+        capacity covers the supply).
     """
 
     bound: float
@@ -68,11 +71,12 @@ class SplitLagrangian:
     score: np.ndarray
     steps: int
     multipliers: np.ndarray
+    opened: np.ndarray
 
 
 @dataclass(frozen=True)
-class _Fixed:
-    """Per-site data of the single tier, and the point of each model arc."""
+class SingleTier:
+    """Per-site data of the single tier, and the supply of each model arc's point."""
 
     cap_t: np.ndarray
     fixed_yuan: np.ndarray
@@ -82,7 +86,8 @@ class _Fixed:
     need_t: float
 
 
-def site_values(data: SplitData, fixed: _Fixed, lam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def site_values(data: SplitData, fixed: SingleTier,
+                lam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per site its ``v_j`` and the knapsack share of every model arc."""
     reduced = data.a_cost - lam[data.a_demand]
     neg = np.flatnonzero(reduced < 0.0)
@@ -105,7 +110,7 @@ def starts_empty() -> np.ndarray:
     return np.zeros(0, dtype=np.int64)
 
 
-def choose_open(values: np.ndarray, fixed: _Fixed) -> tuple[float, np.ndarray]:
+def choose_open(values: np.ndarray, fixed: SingleTier) -> tuple[float, np.ndarray]:
     """``min sum v_j y_j`` s.t. capacity covers supply, as an LP: value and a 0-1 cover."""
     y = fixed.required | ((values < 0.0) & fixed.allowed)
     value = float(values[y].sum())
@@ -128,7 +133,7 @@ def lagrangian(data: SplitData, deadline: float, target: float | None = None,
     ``target``: the cost of a known plan (the Polyak step aims at it); ``start``: an earlier
     run whose best multipliers this one starts from (with a smaller first step).
     """
-    fixed = _fixed(data)
+    fixed = fixed_of(data)
     n_demand = len(data.supply_t)
     if start is None:
         lam = np.full(n_demand, np.inf)
@@ -163,16 +168,16 @@ def lagrangian(data: SplitData, deadline: float, target: float | None = None,
     recent = np.mean(history, axis=0)
     score = recent - 1e-12 * best_values
     score[~fixed.allowed] = -np.inf
-    return SplitLagrangian(float(best), kernel | (recent >= KERNEL_SHARE), score, steps,
-                           best_lam)
+    return SplitLagrangian(float(best), kernel | (recent > KERNEL_SHARE), score, steps,
+                           best_lam, kernel)
 
 
-def _fixed(data: SplitData) -> _Fixed:
+def fixed_of(data: SplitData) -> SingleTier:
     """The single tier's capacities and fixed costs, allowed and required sites."""
     problem = data.problem
     allowed = np.ones(problem.n_sites, dtype=bool)
     allowed[list(problem.excluded_sites)] = False
     required = np.zeros(problem.n_sites, dtype=bool)
     required[list(problem.required_sites)] = True
-    return _Fixed(data.cap_t[:, 0], data.fixed_yuan[:, 0], allowed, required,
+    return SingleTier(data.cap_t[:, 0], data.fixed_yuan[:, 0], allowed, required,
                   data.supply_t[data.a_demand], float(data.supply_t.sum()))
