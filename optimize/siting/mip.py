@@ -22,7 +22,10 @@ supply, to sites not excluded)::
 
 SCIP runs single-threaded with relative gap ``REL_GAP`` (OR-Tools' default 1e-4 left
 OR-Library cap44 0.0012 % above its optimum while SCIP said optimal) and a seeded
-random-seed shift, until a wall-clock deadline.
+random-seed shift, until a wall-clock deadline. It branches by pseudo-costs: with SCIP's
+default (reliability branching, strong branching on the first nodes) the 17-site kernel
+of capb/6000 took 40 s to prove, 25 of them strong branching at the root; by pseudo-costs
+15 s.
 """
 
 from __future__ import annotations
@@ -164,7 +167,7 @@ def solve_mip(
     solver.set_time_limit_in_seconds(max(MIN_SOLVE_S, deadline - time.perf_counter()))
     solver.set_solver_specific_parameters(
         f"limits/gap = {REL_GAP}\nrandomization/randomseedshift = {int(problem.seed)}\n"
-        "parallel/maxnthreads = 1\nlp/threads = 1"
+        "parallel/maxnthreads = 1\nlp/threads = 1\nbranching/pscost/priority = 100000"
     )
     status = solver.solve(model)
     if status not in (mb.SolveStatus.OPTIMAL, mb.SolveStatus.FEASIBLE):
