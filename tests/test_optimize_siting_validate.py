@@ -125,3 +125,12 @@ def test_split_demand_values_and_capacity_are_named() -> None:
     assert reasons_of(dataclasses.replace(two, excluded_sites=(2,))) == [
         "total supply 10.00 t exceeds the 2 largest site capacities (site_capacity_t, at "
         "most the largest tier) = 7.00 t"]
+
+
+def test_a_scenario_cannot_choose_the_split_demand_engine() -> None:
+    from optimize.siting.problem import ENGINES, SPLIT_ENGINES
+
+    # scenarios validate siting_engine against ENGINES; their problems are single-source
+    assert "mip" not in ENGINES and SPLIT_ENGINES == ("mip",)
+    assert reasons_of(base(engine="simplex")) == [
+        "engine 'simplex' is not one of ('auto', 'cpsat', 'lagrange', 'median', 'mip')"]

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 OBJECTIVES = ("coverage_then_time", "time", "cost")
-ENGINES = ("auto", "cpsat", "lagrange", "median", "mip")
+ENGINES = ("auto", "cpsat", "lagrange", "median")  # engines a scenario may choose
+#: Engines of split-demand problems only (no scenario builds one; see ``split_demand``).
+SPLIT_ENGINES = ("mip",)
 #: A solve's default wall-clock cap, as a multiple of its deterministic budget.
 DEFAULT_WALL_SAFETY = 3.0
 LISTED_ITEMS = 10  # indices named in one message before "... (N in all)"

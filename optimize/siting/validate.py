@@ -9,7 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 from optimize.errors import SpecificationError
-from optimize.siting.problem import ENGINES, LISTED_ITEMS, OBJECTIVES, LocationProblem
+from optimize.siting.problem import (
+    ENGINES,
+    LISTED_ITEMS,
+    OBJECTIVES,
+    SPLIT_ENGINES,
+    LocationProblem,
+)
 
 
 def validate(problem: LocationProblem) -> None:
@@ -55,8 +61,8 @@ def _shape_reasons(problem: LocationProblem) -> list[str]:
         reasons.append("time_limit_s must be > 0 and workers >= 1")
     if not problem.wall_safety > 0:
         reasons.append(f"wall_safety must be > 0, got {problem.wall_safety}")
-    if problem.engine not in ENGINES:
-        reasons.append(f"engine {problem.engine!r} is not one of {ENGINES}")
+    if problem.engine not in ENGINES + SPLIT_ENGINES:
+        reasons.append(f"engine {problem.engine!r} is not one of {ENGINES + SPLIT_ENGINES}")
     return reasons + _group_shape_reasons(problem)
 
 
