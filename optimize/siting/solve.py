@@ -1,12 +1,13 @@
 """Cold-store siting: which candidate sites get a store, of which size, serving whom.
 
 Arrays in, frozen dataclasses out; no GIS here (the pipeline builds the sparse arcs).
-The model is a capacitated, single-source facility-location problem.
-:func:`solve_location` hands it to one of three engines (each validates it first):
+The model is a capacitated, single-source facility-location problem (split-demand problems
+are the exception, last engine below).
+:func:`solve_location` hands it to one of four engines (each validates it first):
 :mod:`optimize.siting.cpsat` (OR-Tools CP-SAT, the lexicographic stages below, exact on
 small instances), :mod:`optimize.siting.lagrange` (Lagrangian bound plus heuristic plans
 for province-size instances, a weighted sum of the same objectives; its plans pass through
-the fast interchange of :mod:`optimize.siting.interchange` as one stage) or
+the fast interchange of :mod:`optimize.siting.interchange` as one stage),
 :mod:`optimize.siting.median` (problems where no capacity, budget or quota can bind, i.e.
 a p-median: Lagrangian bound on sparse nearest lists plus batched fast interchange; with
 ``unlisted_time_s`` its bound is proven for the full problem) or
