@@ -37,11 +37,11 @@ solve_location, its ``stages``). Measured (2026-12-07, ``nice -n 5``, 2 cores sh
 cap41-134 at ``--time-limit 5``: 37 of 37 at the capopt optimum (worst 6.3e-8 %, capopt
 rounding), all proven OPTIMAL, mean 0.29 s, max 1.79 s; capa/b/c x 4 capacities at
 ``--time-limit 60``: 12 of 12 at the optimum (worst 3.9e-9 %), mean 54.2 s, max 60.4 s,
-Lagrangian bound mean 1.06 %, worst 3.47 % below (benchmarks/README.md). Every objective is recomputed here
-from the file and the written solution (``open`` 1-based as in the file; ``assign`` rows
-``[customer, facility, fraction]``, 1-based) before it is written, and the solution is
-checked (p medians; every customer's fractions sum to 1, only open facilities serve,
-capacities hold).
+Lagrangian bound mean 1.06 %, worst 3.47 % below (benchmarks/README.md).
+Every objective is recomputed here from the file and the written solution (``open``
+1-based as in the file; ``assign`` rows ``[customer, facility, fraction]``, 1-based)
+before it is written, and the solution is checked (p medians; every customer's fractions
+sum to 1, only open facilities serve, capacities hold).
 
 ``--set pmed-tsplib --dir DIR [--instances fl1400:50,...] [--k K]``: the TSPLIB p-median
 set (:mod:`benchmarks.pmed_tsplib`; floor-Euclid, N = M), every row of ``references.csv``

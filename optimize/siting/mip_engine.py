@@ -32,7 +32,12 @@ Stages (each a :class:`~optimize.siting.problem.StageReport`):
   kernel. A restricted plan is feasible for the whole problem.
 
   The bound is the Lagrangian one (a restricted MIP proves nothing for the whole problem),
-  so the status is OPTIMAL only when the plan meets it. A narrower kernel (sites open in
+  so the status is OPTIMAL only when the plan meets it. That bound equals the LP bound of
+  the strong formulation (capa/8000: 2.6 % below the optimum even when aimed at it).
+
+Every stage stops by the wall clock (``time_limit_s``), unlike the CP-SAT stages' work
+budget: SCIP is seeded (``seed``) and single-threaded, but a run that hits the limit
+depends on machine speed and load. A narrower kernel (sites open in
   at least a fifth of the last steps, 10 arcs per point) left capb/7000 1.0 % and
   capb/6000 0.96 % above their optima at 60 s; this one reached both.
 """
