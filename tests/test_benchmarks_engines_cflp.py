@@ -24,8 +24,9 @@ from benchmarks.engines.cflp import (
     read_orlib_cap,
     solve_cflp,
 )
+from benchmarks.routing import benchmark_dir
 
-CAP = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "cap-orlib"
+CAP = benchmark_dir("cap-orlib")  # $COLDCHAIN_BENCHMARK_DIR or beside the data
 
 SPLIT = CflpInstance(
     capacity=np.array([10.0, 10.0]),

@@ -1,4 +1,5 @@
-"""benchmarks/location.py and benchmarks/pmed_tsplib.py: p-median as a LocationProblem."""
+"""benchmarks/location.py, benchmarks/pmed_tsplib.py and benchmarks/cap_orlib.py: p-median
+and OR-Library cap as LocationProblems."""
 
 from __future__ import annotations
 
@@ -19,6 +20,13 @@ from benchmarks.pmed_tsplib import (
     read_tsplib_references,
 )
 from optimize.siting.solve import solve_location
+from tests.split_cases import (
+    HAND_CAPACITY_T,
+    HAND_COST,
+    HAND_FIXED_YUAN,
+    HAND_SUPPLY_T,
+    brute_force_yuan,
+)
 
 # two clusters of three points on a line: the unique 2-median opens the middles
 SIX = [(0.0, 0.0), (1.0, 0.0), (2.0, 0.0), (10.0, 0.0), (11.0, 0.0), (12.0, 0.0)]
@@ -171,3 +179,69 @@ def test_a_sparse_median_row_has_a_proven_bound_of_the_full_problem(tmp_path: Pa
     # every one of the 140 other points is at least 10 from any median: 1,400 at least;
     # the bound (proven for the full problem) cannot exceed the plan
     assert row["objective"] >= 1400 and row["bound"] <= row["objective"]
+
+
+# --------------------------------------------------------------------------------------
+# --set cap: OR-Library capacitated warehouse location through solve_location
+# --------------------------------------------------------------------------------------
+def _cap_text(capacity: list[str]) -> str:
+    """The hand case of tests/split_cases.py in OR-Library cap format (costs wrap lines)."""
+    lines = [f"{HAND_COST.shape[0]} {HAND_COST.shape[1]}"]
+    lines += [f"{cap} {fixed:g}" for cap, fixed in zip(capacity, HAND_FIXED_YUAN, strict=True)]
+    for i, demand in enumerate(HAND_SUPPLY_T):
+        lines += [f"{demand:g}", " ".join(f"{c:g}" for c in HAND_COST[:2, i]),
+                  f"{HAND_COST[2, i]:g}"]
+    return "\n".join(lines) + "\n"
+
+
+def _write_cap(folder: Path) -> None:
+    (folder / "cap1.txt").write_text(_cap_text([f"{c:g}" for c in HAND_CAPACITY_T]))
+    (folder / "capz.txt").write_text(_cap_text(["capacity"] * 3))
+    (folder / "capopt.txt").write_text(
+        "Data file   Optimal solution value\ncap1 60.000\n"
+        "capz 50.000 (capacity 20)\n     50.000 (capacity 40)\n")
+
+
+@pytest.mark.parametrize("engine", ["product", "side"])
+def test_cap_command_writes_checked_rows(tmp_path: Path, engine: str) -> None:
+    _write_cap(tmp_path)
+    out = tmp_path / "out.json"
+    assert location.main(["--set", "cap", "--dir", str(tmp_path), "--time-limit", "5",
+                          "--engine", engine, "--out", str(out)]) == 0
+    payload = json.loads(out.read_text())
+    rows = {row["case"]: row for row in payload["results"]}
+    assert list(rows) == ["cap1", "capz/20", "capz/40"]
+    hand = rows["cap1"]
+    assert hand["objective"] == pytest.approx(60.0) and hand["gap_pct"] == pytest.approx(0.0)
+    assert hand["open"] == [1, 2]
+    # customer 2 (d1) split half and half over warehouses 1 and 2 (1-based)
+    assert [r for r in hand["assign"] if r[0] == 2] == [[2, 1, pytest.approx(0.5)],
+                                                       [2, 2, pytest.approx(0.5)]]
+    for case, capacity in (("capz/20", 20.0), ("capz/40", 40.0)):
+        expected = brute_force_yuan(HAND_COST, np.full(3, capacity), HAND_FIXED_YUAN,
+                                    HAND_SUPPLY_T)
+        assert rows[case]["objective"] == pytest.approx(expected, abs=1e-6)
+        assert rows[case]["capacity"] == capacity and rows[case]["gap_pct"] == pytest.approx(0)
+    # capacity 20 each: A+B hold 40 t, d1 at A, d2 at B -> 10 + 20 + 10 + 10 = 50 with
+    # no fixed cost; capacity 40: A+B still, the same 50
+    assert rows["capz/20"]["objective"] == pytest.approx(50.0)
+    if engine == "product":
+        assert hand["engine"] == "solve_location:mip" and hand["stages"]
+        assert hand["bound"] == pytest.approx(60.0) and hand["status"] == "OPTIMAL"
+        assert payload["engine"].startswith("optimize.siting.solve.solve_location")
+    else:
+        assert hand["engine"] == "side:cflp (no plan runs it)" and hand["stages"] == []
+
+
+def test_recompute_cap_rejects_a_plan_over_capacity() -> None:
+    from benchmarks.cap_orlib import recompute_cap
+    from benchmarks.engines.cflp import CflpInstance
+
+    inst = CflpInstance(HAND_CAPACITY_T, HAND_FIXED_YUAN, HAND_SUPPLY_T, HAND_COST)
+    good = [[1, 1, 1.0], [2, 1, 0.5], [2, 2, 0.5], [3, 2, 1.0], [4, 2, 1.0]]
+    assert recompute_cap(inst, HAND_CAPACITY_T, [1, 2], good) == pytest.approx(60.0)
+    over = [[1, 1, 1.0], [2, 1, 1.0], [3, 2, 1.0], [4, 2, 1.0]]  # A holds 20 t > 15
+    with pytest.raises(AssertionError, match="capacity exceeded"):
+        recompute_cap(inst, HAND_CAPACITY_T, [1, 2], over)
+    with pytest.raises(AssertionError, match="closed facility"):
+        recompute_cap(inst, HAND_CAPACITY_T, [1], good)

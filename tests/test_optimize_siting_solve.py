@@ -48,3 +48,12 @@ def test_dispatches_to_the_chosen_engine() -> None:
     assert lagrange.engine == "lagrange"
     assert lagrange.open_sites.tolist() == exact.open_sites.tolist() == [1]
     assert lagrange.weighted_time == exact.weighted_time == 240.0
+
+
+def test_split_demand_problems_go_to_the_mip_engine() -> None:
+    from tests.split_cases import split_problem
+
+    assert engine_for(split_problem()) == "mip"
+    assert engine_for(split_problem(engine="mip")) == "mip"
+    result = solve_location(split_problem())
+    assert result.engine == "mip" and result.objective == pytest.approx(60.0, abs=1e-6)

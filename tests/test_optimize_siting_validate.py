@@ -78,3 +78,59 @@ def test_county_quotas_that_cannot_work_are_named() -> None:
 def test_wall_safety_must_be_positive() -> None:
     assert reasons_of(base(wall_safety=0.0)) == ["wall_safety must be > 0, got 0.0"]
     assert reasons_of(base(wall_safety=10.0)) == []
+
+
+def test_split_demand_fields_need_split_demand_and_the_mip_engine_needs_them() -> None:
+    fixed = base(site_fixed_cost_yuan=np.zeros(3), arc_cost_yuan=np.zeros(12))
+    assert reasons_of(fixed) == [
+        "site_fixed_cost_yuan is only used when split_demand is True",
+        "arc_cost_yuan is only used when split_demand is True",
+    ]
+    assert reasons_of(base(engine="mip")) == [
+        "engine 'mip' solves split-demand problems only (split_demand is False)"]
+
+
+def test_split_demand_settings_and_shapes_are_named() -> None:
+    wrong = base(split_demand=True, objective="time", engine="cpsat",
+                 site_capacity_t=np.ones(2))
+    assert reasons_of(wrong) == [
+        "split_demand needs objective 'cost', got 'time'",
+        "split_demand needs engine 'auto' or 'mip', got 'cpsat'",
+        "split_demand needs arc_cost_yuan (one cost per arc)",
+        "site_capacity_t must have shape (3,)",
+    ]
+    short = base(split_demand=True, objective="cost", arc_cost_yuan=np.ones(11))
+    assert reasons_of(short) == ["arc_cost_yuan must have shape (12,)"]
+
+
+def test_split_demand_values_and_capacity_are_named() -> None:
+    split = {"split_demand": True, "objective": "cost", "tiers": (BIG,)}
+    costs = np.ones(12)
+    costs[[4, 9]] = [-1.0, np.nan]
+    bad = base(arc_cost_yuan=costs, site_fixed_cost_yuan=np.array([0.0, np.inf, 1.0]),
+               site_capacity_t=np.array([1.0, 0.0, 5.0]), **split)
+    assert reasons_of(bad) == [
+        "arc_cost_yuan is negative or not finite at arcs [4, 9]",
+        "site_fixed_cost_yuan is negative or not finite at sites [1]",
+        "site_capacity_t is not positive and finite at sites [1]",
+    ]
+    # 10 t of supply; one store (n_stores = 1) of at most 6 t at site 2
+    small = base(arc_cost_yuan=np.ones(12), site_capacity_t=np.array([4.0, 3.0, 6.0]),
+                 **split)
+    assert reasons_of(small) == [
+        "total supply 10.00 t exceeds the 1 largest site capacities (site_capacity_t, at "
+        "most the largest tier) = 6.00 t"]
+    two = dataclasses.replace(small, n_stores=2)
+    assert reasons_of(two) == []
+    assert reasons_of(dataclasses.replace(two, excluded_sites=(2,))) == [
+        "total supply 10.00 t exceeds the 2 largest site capacities (site_capacity_t, at "
+        "most the largest tier) = 7.00 t"]
+
+
+def test_a_scenario_cannot_choose_the_split_demand_engine() -> None:
+    from optimize.siting.problem import ENGINES, SPLIT_ENGINES
+
+    # scenarios validate siting_engine against ENGINES; their problems are single-source
+    assert "mip" not in ENGINES and SPLIT_ENGINES == ("mip",)
+    assert reasons_of(base(engine="simplex")) == [
+        "engine 'simplex' is not one of ('auto', 'cpsat', 'lagrange', 'median', 'mip')"]

@@ -1,8 +1,9 @@
 """Capacitated facility location with splittable demand, exact MIP on SCIP (OR-Tools).
 
-Arrays in, frozen dataclasses out. Used by ``benchmarks/location.py`` on OR-Library
-``cap`` (Beasley's capacitated warehouse location) and usable for cold stores whose
-produce may be split between stores.
+Arrays in, frozen dataclasses out. A side engine: no plan runs it. ``benchmarks/location.py
+--set cap --engine side`` runs it on OR-Library ``cap`` (Beasley's capacitated warehouse
+location) for comparison; the default there is ``solve_location`` on a split-demand
+``LocationProblem`` (:mod:`optimize.siting.mip_engine`, the same strong model on SCIP).
 
 Formulation
 -----------

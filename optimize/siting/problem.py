@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 OBJECTIVES = ("coverage_then_time", "time", "cost")
-ENGINES = ("auto", "cpsat", "lagrange", "median")
+ENGINES = ("auto", "cpsat", "lagrange", "median")  # engines a scenario may choose
+#: Engines of split-demand problems only (no scenario builds one; see ``split_demand``).
+SPLIT_ENGINES = ("mip",)
 #: A solve's default wall-clock cap, as a multiple of its deterministic budget.
 DEFAULT_WALL_SAFETY = 3.0
 LISTED_ITEMS = 10  # indices named in one message before "... (N in all)"
@@ -84,8 +86,10 @@ class LocationProblem:
     engine
         ``'cpsat'`` (exact model, CP-SAT), ``'lagrange'`` (Lagrangian bound plus
         heuristics, for province-size instances), ``'median'`` (uncapacitated problems:
-        Lagrangian bound plus fast interchange, :mod:`optimize.siting.median`) or
-        ``'auto'`` (chooses by size and kind, :func:`optimize.siting.solve.engine_for`).
+        Lagrangian bound plus fast interchange, :mod:`optimize.siting.median`), ``'mip'``
+        (split-demand problems only: SCIP MIP, on large ones after a Lagrangian kernel,
+        :mod:`optimize.siting.mip_engine`) or ``'auto'`` (chooses by size and kind,
+        :func:`optimize.siting.solve.engine_for`).
     time_limit_s, seed, workers
         Wall-clock limit for all stages together, CP-SAT random seed and search workers.
     wall_safety
@@ -102,6 +106,23 @@ class LocationProblem:
         still use listed arcs only; the median engine then proves its bound for the full
         problem (proof in :mod:`optimize.siting.median`). The other engines ignore it (their
         bound is for the listed arcs).
+    split_demand
+        True: a point's supply may be split over several open stores (fractions of it),
+        as in OR-Library's capacitated warehouse location (``cap``). Such a problem has
+        objective ``'cost'``, needs ``arc_cost_yuan`` and is solved by the ``'mip'`` engine
+        (:mod:`optimize.siting.mip_engine`), which minimises in ONE sum the fixed costs of
+        the open stores plus ``sum_a fraction_a * arc_cost_yuan[a]``. Its stores must hold
+        their assigned fractions: ``load <= min(tier capacity, site_capacity_t[j])``.
+    site_fixed_cost_yuan
+        ``(n_sites,)`` or None (split-demand problems only): cost of opening each site, yuan,
+        added to the build cost of the tier it gets. None = 0.
+    site_capacity_t
+        ``(n_sites,)`` or None (split-demand problems only): most each site may store,
+        tonnes; a store holds ``min(tier capacity_t, site_capacity_t[j])``. None = the tier's.
+    arc_cost_yuan
+        ``(n_arcs,)`` or None (split-demand problems only, required there): cost of serving
+        ALL of point ``arc_demand[a]``'s supply from ``arc_site[a]``, yuan; a fraction ``x``
+        of it costs ``x * arc_cost_yuan[a]`` (OR-Library ``cap`` convention).
 
     ``eq=False``: problems hold arrays, compare them with ``numpy`` if needed.
     """
@@ -130,6 +151,10 @@ class LocationProblem:
     workers: int = 1
     wall_safety: float = DEFAULT_WALL_SAFETY
     unlisted_time_s: np.ndarray | None = None
+    split_demand: bool = False
+    site_fixed_cost_yuan: np.ndarray | None = None
+    site_capacity_t: np.ndarray | None = None
+    arc_cost_yuan: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -193,7 +218,13 @@ class LocationResult:
     stages
         One report per lexicographic stage, in order.
     engine
-        ``'cpsat'``, ``'lagrange'`` or ``'median'``: the engine that produced the plan.
+        ``'cpsat'``, ``'lagrange'``, ``'median'`` or ``'mip'``: the engine that produced
+        the plan.
+    arc_fraction
+        ``(n_arcs,)`` share of each arc's demand point served over it (split-demand
+        problems, engine ``'mip'``; each served point's shares sum to 1), or None. There
+        ``assignment`` is the site serving the largest share and ``objective`` is the fixed
+        costs of the open stores plus ``sum_a arc_fraction[a] * arc_cost_yuan[a]``.
     """
 
     open_sites: np.ndarray
@@ -212,3 +243,4 @@ class LocationResult:
     load_t: np.ndarray = field(default_factory=lambda: np.zeros(0))
     stages: tuple[StageReport, ...] = ()
     engine: str = "cpsat"
+    arc_fraction: np.ndarray | None = None

@@ -1,16 +1,20 @@
 """Cold-store siting: which candidate sites get a store, of which size, serving whom.
 
 Arrays in, frozen dataclasses out; no GIS here (the pipeline builds the sparse arcs).
-The model is a capacitated, single-source facility-location problem.
-:func:`solve_location` hands it to one of three engines (each validates it first):
+The model is a capacitated, single-source facility-location problem (split-demand problems
+are the exception, last engine below).
+:func:`solve_location` hands it to one of four engines (each validates it first):
 :mod:`optimize.siting.cpsat` (OR-Tools CP-SAT, the lexicographic stages below, exact on
 small instances), :mod:`optimize.siting.lagrange` (Lagrangian bound plus heuristic plans
 for province-size instances, a weighted sum of the same objectives; its plans pass through
-the fast interchange of :mod:`optimize.siting.interchange` as one stage) or
+the fast interchange of :mod:`optimize.siting.interchange` as one stage),
 :mod:`optimize.siting.median` (problems where no capacity, budget or quota can bind, i.e.
 a p-median: Lagrangian bound on sparse nearest lists plus batched fast interchange; with
-``unlisted_time_s`` its bound is proven for the full problem). ``engine='auto'`` chooses by
-size and kind (:func:`engine_for`).
+``unlisted_time_s`` its bound is proven for the full problem) or
+:mod:`optimize.siting.mip_engine` (``split_demand`` problems, where a point's supply may be
+split over several stores, e.g. OR-Library ``cap``: SCIP's MIP, after a Lagrangian kernel on
+large problems; its formulation is in :mod:`optimize.siting.mip`, not below).
+``engine='auto'`` chooses by size and kind (:func:`engine_for`).
 
 Formulation
 -----------
@@ -87,6 +91,7 @@ import numpy as np
 from optimize.siting.cpsat import solve_cpsat
 from optimize.siting.lagrange import solve_location_lagrange
 from optimize.siting.median import median_applies, solve_location_median
+from optimize.siting.mip_engine import solve_location_mip
 from optimize.siting.problem import LocationProblem, LocationResult
 
 AUTO_LAGRANGE_ARCS = 10_000  # engine 'auto': Lagrangian engine from this many arcs up
@@ -119,6 +124,8 @@ def solve_location(problem: LocationProblem) -> LocationResult:
         return solve_location_lagrange(problem)
     if engine == "median":
         return solve_location_median(problem)
+    if engine == "mip":
+        return solve_location_mip(problem)
     return solve_cpsat(problem)
 
 
@@ -126,7 +133,8 @@ def engine_for(problem: LocationProblem) -> str:
     """The engine that solves ``problem``: its own choice, or for ``'auto'``: CP-SAT below
     ``AUTO_LAGRANGE_ARCS`` arcs and for objective 'cost'; from there the median engine when
     nothing can bind (:func:`optimize.siting.median.median_applies`), else the Lagrangian
-    engine.
+    engine. Split-demand problems (``split_demand``) always go to the MIP engine
+    (:mod:`optimize.siting.mip_engine`), the only one that models split supply.
 
     Measured on Linxia (1,004 villages, 100 stores, 60 s): CP-SAT ended at 57.89 M t*s
     with a 5.24 % gap after 108 s, the Lagrangian engine at 56.73 M t*s with 0.55 % after
@@ -136,6 +144,8 @@ def engine_for(problem: LocationProblem) -> str:
     """
     if problem.engine != "auto":
         return problem.engine
+    if problem.split_demand:
+        return "mip"
     if problem.objective == "cost" or np.asarray(problem.arc_demand).size < AUTO_LAGRANGE_ARCS:
         return "cpsat"
     return "median" if median_applies(problem) else "lagrange"

@@ -9,7 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 from optimize.errors import SpecificationError
-from optimize.siting.problem import ENGINES, LISTED_ITEMS, OBJECTIVES, LocationProblem
+from optimize.siting.problem import (
+    ENGINES,
+    LISTED_ITEMS,
+    OBJECTIVES,
+    SPLIT_ENGINES,
+    LocationProblem,
+)
 
 
 def validate(problem: LocationProblem) -> None:
@@ -22,9 +28,11 @@ def validate(problem: LocationProblem) -> None:
         because the remaining checks need valid indices.
     """
     reasons = _shape_reasons(problem)
+    reasons += _split_shape_reasons(problem) if not reasons else []
     if not reasons:
         reasons = _value_reasons(problem) + _site_reasons(problem) + _budget_reasons(problem)
         reasons += _group_reasons(problem) + _full_service_reasons(problem)
+        reasons += _split_value_reasons(problem)
     if reasons:
         raise SpecificationError(reasons)
 
@@ -53,8 +61,8 @@ def _shape_reasons(problem: LocationProblem) -> list[str]:
         reasons.append("time_limit_s must be > 0 and workers >= 1")
     if not problem.wall_safety > 0:
         reasons.append(f"wall_safety must be > 0, got {problem.wall_safety}")
-    if problem.engine not in ENGINES:
-        reasons.append(f"engine {problem.engine!r} is not one of {ENGINES}")
+    if problem.engine not in ENGINES + SPLIT_ENGINES:
+        reasons.append(f"engine {problem.engine!r} is not one of {ENGINES + SPLIT_ENGINES}")
     return reasons + _group_shape_reasons(problem)
 
 
@@ -242,10 +250,74 @@ def _full_service_reasons(problem: LocationProblem) -> list[str]:
             f"objective {problem.objective!r} must serve every demand point"
         )
     largest = max(problem.tiers, key=lambda tier: tier.capacity_t)
-    if supply.sum() > problem.n_stores * largest.capacity_t:
+    if problem.site_capacity_t is None and supply.sum() > problem.n_stores * largest.capacity_t:
         reasons.append(
             f"total supply {supply.sum():,.2f} t exceeds {problem.n_stores} stores x the "
             f"largest tier {largest.name!r} ({largest.capacity_t:,.2f} t) "
             f"= {problem.n_stores * largest.capacity_t:,.2f} t"
         )
     return reasons
+
+
+SPLIT_ONLY = ("site_fixed_cost_yuan", "site_capacity_t", "arc_cost_yuan")
+
+
+def _split_shape_reasons(problem: LocationProblem) -> list[str]:
+    """Split-demand fields: given only with ``split_demand``, with the right shapes."""
+    given = [name for name in SPLIT_ONLY if getattr(problem, name) is not None]
+    if not problem.split_demand:
+        reasons = [f"{name} is only used when split_demand is True" for name in given]
+        if problem.engine == "mip":
+            reasons.append("engine 'mip' solves split-demand problems only "
+                           "(split_demand is False)")
+        return reasons
+    reasons = []
+    if problem.objective != "cost":
+        reasons.append(f"split_demand needs objective 'cost', got {problem.objective!r}")
+    if problem.engine not in ("auto", "mip"):
+        reasons.append(f"split_demand needs engine 'auto' or 'mip', got {problem.engine!r}")
+    if problem.arc_cost_yuan is None:
+        reasons.append("split_demand needs arc_cost_yuan (one cost per arc)")
+    shapes = {"arc_cost_yuan": np.asarray(problem.arc_demand).shape,
+              "site_fixed_cost_yuan": (problem.n_sites,), "site_capacity_t": (problem.n_sites,)}
+    for name in given:
+        if np.asarray(getattr(problem, name)).shape != shapes[name]:
+            reasons.append(f"{name} must have shape {shapes[name]}")
+    return reasons
+
+
+def _split_value_reasons(problem: LocationProblem) -> list[str]:
+    """Split-demand costs finite and >= 0, capacities > 0, enough capacity for all supply."""
+    if not problem.split_demand:
+        return []
+    reasons = []
+    checks = [("arc_cost_yuan", "arcs", problem.arc_cost_yuan),
+              ("site_fixed_cost_yuan", "sites", problem.site_fixed_cost_yuan)]
+    for name, what, values in checks:
+        if values is not None:
+            values = np.asarray(values, dtype=float)
+            bad = np.flatnonzero(~(np.isfinite(values) & (values >= 0)))
+            if bad.size:
+                reasons.append(f"{name} is negative or not finite at {what} {_listed(bad)}")
+    if problem.site_capacity_t is not None:
+        cap = np.asarray(problem.site_capacity_t, dtype=float)
+        bad = np.flatnonzero(~(np.isfinite(cap) & (cap > 0)))
+        if bad.size:
+            reasons.append(f"site_capacity_t is not positive and finite at sites {_listed(bad)}")
+    return reasons or _split_capacity_reasons(problem)
+
+
+def _split_capacity_reasons(problem: LocationProblem) -> list[str]:
+    """The ``n_stores`` largest site capacities (excluded sites left out) hold all supply."""
+    if problem.site_capacity_t is None or not problem.tiers:
+        return []
+    largest = max(tier.capacity_t for tier in problem.tiers)
+    cap = np.minimum(np.asarray(problem.site_capacity_t, dtype=float), largest)
+    cap[list(problem.excluded_sites)] = 0.0
+    most = float(np.sort(cap)[::-1][: problem.n_stores].sum())
+    total = float(np.asarray(problem.supply_t, dtype=float).sum())
+    if total <= most:
+        return []
+    return [f"total supply {total:,.2f} t exceeds the {min(problem.n_stores, problem.n_sites)} "
+            f"largest site capacities (site_capacity_t, at most the largest tier) "
+            f"= {most:,.2f} t"]
