@@ -14,11 +14,14 @@ the distances (whole numbers here, so nothing is rounded). Its ``'time'`` object
 
 A dense N x N arc list is impossible for the big instances (usa13509: 182 M pairs), so
 ``--set pmed-tsplib`` keeps each point's ``k`` nearest candidates (:func:`knn_arcs`), ``k``
-chosen per row by :func:`list_length` (about ``K_FACTOR n / p``, at least ``K_MIN``, at most
-``MAX_ARCS / n``, all ``n`` when that fits). The problem passes ``unlisted_time_s`` = each
-point's farthest listed distance, a lower bound on its distance to every unlisted point (the
-lists are nearest-first and floor is monotone), so the median engine's bound is PROVEN for
-the full p-median (proof in :mod:`optimize.siting.median`). The objective reported is
+chosen per row by :func:`list_length` (about ``K_FACTOR n / p``, ``SMALL_P_FACTOR n / p`` for
+small p, at least ``K_MIN``, at most ``MAX_ARCS / n``, all ``n`` when that fits); where the
+cap stops a list short of ``REACH n / p`` points, half of it goes to the nearest of a spread
+sample of hub points instead (:func:`list_plan`, :func:`hub_arcs`). The problem passes
+``unlisted_time_s`` = each point's k-th nearest distance (floored, minus 1), a lower bound on
+its distance to every unlisted point (the nearest lists are nearest-first and floor is
+monotone; a listed hub beyond them changes nothing), so the median engine's bound is PROVEN
+for the full p-median (proof in :mod:`optimize.siting.median`). The objective reported is
 recomputed from the open points on the FULL floor-Euclidean distances
 (:func:`floor_euclid_objective`), independently of the engine.
 """
