@@ -73,8 +73,7 @@ BOUND_SAFETY = 1e-10  # relative margin taken off the bound before it is rounded
 SAMPLE_MIN_POINTS = 2000  # sample-first search from this many points with supply ...
 SAMPLE_CLUSTER = 100  # ... and this many of them per median (n / p) on average
 SAMPLE_PER_MEDIAN = 200  # sample points per median (at most a quarter of the points)
-SAMPLE_SHARE = 0.5  # share of the search's remaining work the sample may use
-SAMPLED_BOUND_SHARE = 0.1  # the subgradient's share when the search starts on a sample
+SAMPLE_SHARE = 0.3  # share of the search's remaining work the sample may use
 
 
 def median_applies(problem: LocationProblem) -> bool:
@@ -136,11 +135,7 @@ def solve_location_median(problem: LocationProblem) -> LocationResult:
     inst = _instance(problem)
     budget = WORK_PER_S * problem.time_limit_s
     deadline = start + problem.wall_safety * problem.time_limit_s + 1.0
-    # few large clusters on many points: each subgradient step scans long lists and the
-    # bound does not close within budget (sw24978 p=10: 47 % after 51 steps), while the
-    # plan gains from search (there +0.55 % -> +0.38 % with 10 % instead of 35 %)
-    share = SAMPLED_BOUND_SHARE if sample_applies(inst) else BOUND_SHARE
-    lb, best, steps = _bound(inst, budget * share, deadline)
+    lb, best, steps = _bound(inst, budget * BOUND_SHARE, deadline)
     bound_s = time.perf_counter() - start
     is_open, value, descents, sampled = _search(inst, best, lb, budget, deadline,
                                                 problem.seed)
