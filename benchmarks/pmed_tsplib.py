@@ -14,11 +14,14 @@ the distances (whole numbers here, so nothing is rounded). Its ``'time'`` object
 
 A dense N x N arc list is impossible for the big instances (usa13509: 182 M pairs), so
 ``--set pmed-tsplib`` keeps each point's ``k`` nearest candidates (:func:`knn_arcs`), ``k``
-chosen per row by :func:`list_length` (about ``K_FACTOR n / p``, at least ``K_MIN``, at most
-``MAX_ARCS / n``, all ``n`` when that fits). The problem passes ``unlisted_time_s`` = each
-point's farthest listed distance, a lower bound on its distance to every unlisted point (the
-lists are nearest-first and floor is monotone), so the median engine's bound is PROVEN for
-the full p-median (proof in :mod:`optimize.siting.median`). The objective reported is
+chosen per row by :func:`list_length` (about ``K_FACTOR n / p``, ``SMALL_P_FACTOR n / p`` for
+small p, at least ``K_MIN``, at most ``MAX_ARCS / n``, all ``n`` when that fits); where the
+cap stops a list short of ``REACH n / p`` points, half of it goes to the nearest of a spread
+sample of hub points instead (:func:`list_plan`, :func:`hub_arcs`). The problem passes
+``unlisted_time_s`` = each point's k-th nearest distance (floored, minus 1), a lower bound on
+its distance to every unlisted point (the nearest lists are nearest-first and floor is
+monotone; a listed hub beyond them changes nothing), so the median engine's bound is PROVEN
+for the full p-median (proof in :mod:`optimize.siting.median`). The objective reported is
 recomputed from the open points on the FULL floor-Euclidean distances
 (:func:`floor_euclid_objective`), independently of the engine.
 """
@@ -43,6 +46,9 @@ from optimize.siting.solve import solve_location
 K_FACTOR = 8.0  # list length about K_FACTOR x the mean cluster size n / p
 K_MIN = 24  # shortest list
 MAX_ARCS = 24_000_000  # longest total of the lists (memory)
+SMALL_P_CLUSTER = 200  # mean cluster n / p from which lists are SMALL_P_FACTOR n / p long
+SMALL_P_FACTOR = 2.0  # (rl5934 p=10: k = 4044 gave +2.25 %, k = 1200 +0.12 %, 60 s)
+REACH = 2.0  # a list should reach REACH x n / p points; if it cannot, it adds hub arcs
 SPARSE_NOTE = (
     "arcs = each point's k nearest points (floor-Euclid, k per row: 'k_nearest'); the "
     "LocationProblem carries unlisted_time_s = each point's farthest listed distance, so the "
@@ -132,9 +138,76 @@ def floor_euclid_objective(coords: np.ndarray, open_idx: np.ndarray | list[int])
 
 
 def list_length(n: int, p: int) -> int:
-    """Nearest candidates kept per point for ``p`` medians among ``n`` points."""
+    """Nearest candidates kept per point for ``p`` medians among ``n`` points.
+
+    About ``K_FACTOR n / p`` (at least ``K_MIN``), all ``n`` when that many arcs would not
+    fit but all ``n^2`` pairs do, at most ``MAX_ARCS / n``. For small ``p`` (``n / p >=
+    SMALL_P_CLUSTER``) an incomplete list is ``SMALL_P_FACTOR n / p`` long: the clusters are
+    large, a point's median is rarely past twice their size, and shorter lists make every
+    search pass proportionally cheaper within the same work budget.
+    """
     k = max(K_MIN, int(np.ceil(K_FACTOR * n / p)))
-    return n if k * n > MAX_ARCS and n * n <= MAX_ARCS else min(n, k, MAX_ARCS // n)
+    k = n if k * n > MAX_ARCS and n * n <= MAX_ARCS else min(n, k, MAX_ARCS // n)
+    if k < n and n >= SMALL_P_CLUSTER * p:
+        k = min(k, max(K_MIN, int(np.ceil(SMALL_P_FACTOR * n / p))))
+    return k
+
+
+def list_plan(n: int, p: int) -> tuple[int, int, int]:
+    """``(k_near, n_hubs, k_hub)``: each point lists its ``k_near`` nearest points and its
+    ``k_hub`` nearest among ``n_hubs`` spread hub points (no hubs: ``0, 0``).
+
+    Hubs are used when the arc total caps the list below ``REACH n / p`` points (small p on
+    the largest files: sw24978 p = 10 keeps 960 of the 24,978, while a median serves about
+    2,500, so 10 medians could not even reach every point through nearest lists). The list
+    is then split in halves: ``k_near`` nearest points, and ``k_hub`` nearest hubs, with as
+    many hubs as make those reach ``REACH n / p`` points (``n k_hub / n_hubs`` on average).
+    """
+    k = list_length(n, p)
+    reach = int(np.ceil(REACH * n / p))
+    if k >= n or k >= reach:
+        return k, 0, 0
+    k_near = k // 2
+    k_hub = k - k_near
+    return k_near, min(n, int(np.ceil(n * k_hub / reach))), k_hub
+
+
+def spread_sample(coords: np.ndarray, count: int) -> np.ndarray:
+    """``count`` point indices (sorted) spread over the points in proportion to their
+    density: every ``n / count``-th point along a Morton (Z-order) curve of the points,
+    so that, unlike a random sample, no area gets a clump or a hole of samples."""
+    n = len(coords)
+    count = min(max(count, 1), n)
+    low, span = coords.min(axis=0), np.ptp(coords, axis=0)
+    grid = np.floor((coords - low) / np.where(span > 0, span, 1.0) * 65535).astype(np.uint64)
+    key = np.zeros(n, dtype=np.uint64)
+    for bit in range(16):
+        for axis in range(2):
+            key |= ((grid[:, axis] >> np.uint64(bit)) & np.uint64(1)) << np.uint64(2 * bit + axis)
+    order = np.lexsort((np.arange(n), key))
+    step = n / count
+    return np.sort(order[(np.arange(count) * step + step / 2).astype(np.int64)])
+
+
+def hub_arcs(coords: np.ndarray, k_near: int, n_hubs: int, k_hub: int
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`knn_arcs` with ``k_near`` plus each point's ``k_hub`` nearest hubs
+    (:func:`spread_sample` of ``n_hubs`` points), each pair once, ordered by point.
+
+    The lower bound on unlisted distances stays the one of the ``k_near`` nearest: every
+    point outside them is at least that far, listed hub or not, so the median engine's bound
+    remains proven for the full p-median.
+    """
+    n = len(coords)
+    demand, site, _, unlisted = knn_arcs(coords, k_near)
+    hubs = spread_sample(coords, n_hubs)
+    k_hub = min(k_hub, len(hubs))
+    _, near = cKDTree(coords[hubs]).query(coords, k=k_hub)
+    hub_site = hubs[np.asarray(near, dtype=np.int64).reshape(n, k_hub)].ravel()
+    key = np.unique(np.concatenate([demand * n + site, np.repeat(np.arange(n), k_hub) * n
+                                    + hub_site]))
+    demand, site = np.divmod(key, n)
+    return demand, site, floor_dist(coords, demand, site), unlisted
 
 
 def knn_arcs(coords: np.ndarray, k: int
@@ -248,7 +321,8 @@ def _bound_scope(row: dict[str, Any], complete: bool) -> str:
 def run_tsplib(folder: Path, only: list[tuple[str, int]] | None, k: int | None,
                time_limit_s: float, seed: int) -> Iterator[dict[str, Any]]:
     """Solve each row through ``solve_location`` on nearest lists (``k`` per point, or
-    :func:`list_length` per row when None) with the unlisted bound; yield its result row,
+    :func:`list_plan` per row when None: nearest points, and hubs for small p on the
+    largest files) with the unlisted bound; yield its result row,
     the objective recomputed on the full floor-Euclidean distances from the open points."""
     points: dict[str, TspPoints] = {}
     for name, p, ref in tsplib_rows(folder, only):
@@ -256,9 +330,11 @@ def run_tsplib(folder: Path, only: list[tuple[str, int]] | None, k: int | None,
             points = {name: read_tsp(folder / f"{name}.tsp")}
         pts = points[name]
         n = len(pts.coords)
-        k_row = list_length(n, p) if k is None else min(k, n)
+        k_row, n_hubs, k_hub = list_plan(n, p) if k is None else (min(k, n), 0, 0)
         t0 = time.perf_counter()
-        arcs = knn_arcs(pts.coords, k_row)
+        arcs = (hub_arcs(pts.coords, k_row, n_hubs, k_hub) if n_hubs
+                else knn_arcs(pts.coords, k_row))
+        n_arcs = len(arcs[0])
         build_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         try:
@@ -281,6 +357,7 @@ def run_tsplib(folder: Path, only: list[tuple[str, int]] | None, k: int | None,
             "gap_pct": None if reference is None or row["objective"] is None else
             100.0 * (row["objective"] - reference) / reference,
             "bound_scope": _bound_scope(row, k_row == n),
-            "k_nearest": k_row, "arcs": n * k_row, "build_s": build_s,
+            "k_nearest": k_row, "hubs": n_hubs, "k_hub": k_hub, "arcs": n_arcs,
+            "build_s": build_s,
         })
         yield row

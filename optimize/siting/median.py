@@ -18,6 +18,8 @@ Stages (each named in ``LocationResult.stages``):
    common divisor (every plan's value is one). Every ``PLAN_EVERY`` steps the
    relaxation's sites are a plan (one O(arcs) evaluation).
 2. ``'interchange'`` -- the best relaxation plan descends by batched fast interchange
+   (few large clusters on many points: first on a random sample of the points,
+   :func:`sample_start`, then on all of them from the better of the two plans)
    (:mod:`optimize.siting.interchange`), then iterated local search in rounds: one nearby
    swap per ``KICK_SPREAD`` medians at once (far apart), one descent, and each region of
    the plan keeps its change only if its points gained (``kick_round``), until the work
@@ -68,6 +70,10 @@ THETA0, THETA_MIN = 2.0, 1e-4
 PLAN_EVERY = 10  # relaxation plans evaluated every this many steps
 KICK_SPREAD = 4  # a kick round tries one kick per this many medians
 BOUND_SAFETY = 1e-10  # relative margin taken off the bound before it is rounded up
+SAMPLE_MIN_POINTS = 2000  # sample-first search from this many points with supply ...
+SAMPLE_CLUSTER = 100  # ... and this many of them per median (n / p) on average
+SAMPLE_PER_MEDIAN = 200  # sample points per median (at most a quarter of the points)
+SAMPLE_SHARE = 0.3  # share of the search's remaining work the sample may use
 
 
 def median_applies(problem: LocationProblem) -> bool:
@@ -131,7 +137,8 @@ def solve_location_median(problem: LocationProblem) -> LocationResult:
     deadline = start + problem.wall_safety * problem.time_limit_s + 1.0
     lb, best, steps = _bound(inst, budget * BOUND_SHARE, deadline)
     bound_s = time.perf_counter() - start
-    is_open, value, descents = _search(inst, best, lb, budget, deadline, problem.seed)
+    is_open, value, descents, sampled = _search(inst, best, lb, budget, deadline,
+                                                problem.seed)
     elapsed = time.perf_counter() - start
     _check_served(inst, is_open)
     lb = min(lb, value)
@@ -140,7 +147,7 @@ def solve_location_median(problem: LocationProblem) -> LocationResult:
     reports = (
         StageReport(f"bound ({steps} subgradient steps)", value / scale, lb / scale,
                     gap_pct(value, lb), "OPTIMAL" if proven else "FEASIBLE", bound_s),
-        StageReport(f"interchange ({descents} descents)", value / scale, lb / scale,
+        StageReport(f"interchange ({descents} descents{sampled})", value / scale, lb / scale,
                     gap_pct(value, lb), "OPTIMAL" if proven else "FEASIBLE", elapsed - bound_s),
     )
     result = to_result(inst.data, _siting_plan(inst, is_open), reports, elapsed)
@@ -221,19 +228,67 @@ def _bound(inst: MedianInstance, work_end: float, deadline: float
 
 
 def _search(inst: MedianInstance, start_open: np.ndarray, lb: float, budget: float,
-            deadline: float, seed: int) -> tuple[np.ndarray, float, int]:
-    """Descent from the relaxation's plan, then kicks: (open sites, value, descents)."""
+            deadline: float, seed: int) -> tuple[np.ndarray, float, int, str]:
+    """Descent from the relaxation's plan (or the sample's, :func:`sample_start`, if
+    cheaper), then kicks: (open sites, value, descents, what the sample did or '')."""
     lists = inst.lists
     closable = inst.allowed & ~inst.required
+    rng = np.random.default_rng(seed)
+    note = ""
+    if sample_applies(inst):
+        sampled, rounds, size = sample_start(inst, start_open, budget, deadline, rng)
+        used = nearest(lists, sampled).value() < nearest(lists, start_open).value()
+        note = (f"; before them {rounds} on a sample of {size} points, "
+                f"{'its plan' if used else 'the relaxation plan'} kept")
+        start_open = sampled if used else start_open
     is_open, near = descend(lists, start_open, closable, inst.allowed, budget)
     best, value, descents = is_open, near.value(), 1
-    rng = np.random.default_rng(seed)
     tries = max(1, inst.p // KICK_SPREAD)
     while value > lb and lists.work < budget and time.perf_counter() < deadline:
         best, near = kick_round(lists, best, near, closable, inst.allowed, rng, tries, budget)
         descents += 1
         value = near.value()
-    return best, value, descents
+    return best, value, descents, note
+
+
+def sample_applies(inst: MedianInstance) -> bool:
+    """Large clusters on many points: ``SAMPLE_MIN_POINTS`` points with supply or more and
+    ``SAMPLE_CLUSTER`` or more per median."""
+    count = int(inst.active.sum())
+    return count >= SAMPLE_MIN_POINTS and count >= SAMPLE_CLUSTER * inst.p
+
+
+def sample_start(inst: MedianInstance, start_open: np.ndarray, budget: float,
+                 deadline: float, rng: np.random.Generator) -> tuple[np.ndarray, int, int]:
+    """Open sites found by descent and kicks on a random sample of the points, the
+    descents run there and the sample's size.
+
+    For few large clusters every full pass scans long lists and moves about one median, so
+    the full search runs out of work far from a local optimum. The sample (``SAMPLE_PER_
+    MEDIAN`` points per median, at most a quarter of the points, their own arcs, all sites)
+    places the medians at a fraction of the cost per pass; the full search then only
+    polishes. Uses ``SAMPLE_SHARE`` of the work left, counted on ``inst.lists``.
+    """
+    lists = inst.lists
+    active = np.flatnonzero(inst.active)
+    size = max(1, min(len(active) // 4, SAMPLE_PER_MEDIAN * inst.p))
+    pick = np.sort(rng.choice(active, size, replace=False))
+    index = np.full(lists.n, -1)
+    index[pick] = np.arange(size)
+    keep = index[lists.dem] >= 0
+    sub = NearLists.build(index[lists.dem[keep]], lists.site[keep], lists.cost[keep], size,
+                          lists.n_sites)
+    sub.work = lists.work + len(lists.dem)
+    work_end = sub.work + SAMPLE_SHARE * max(budget - sub.work, 0.0)
+    closable = inst.allowed & ~inst.required
+    is_open, near = descend(sub, start_open, closable, inst.allowed, work_end)
+    tries, rounds = max(1, inst.p // KICK_SPREAD), 1
+    while sub.work < work_end and time.perf_counter() < deadline:
+        is_open, near = kick_round(sub, is_open, near, closable, inst.allowed, rng, tries,
+                                   work_end)
+        rounds += 1
+    lists.work = sub.work
+    return is_open, rounds, size
 
 
 def _siting_plan(inst: MedianInstance, is_open: np.ndarray) -> SitingPlan:
