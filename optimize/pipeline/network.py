@@ -125,3 +125,19 @@ def leg_matrices(csr: CsrGraph, keys: Sequence[Any], nodes: Sequence[Any],
         full = dense[np.ix_(pos, pos)] + legs[:, None] + legs[None, :]
         out.append(np.where(same, 0, full).astype(np.int64))
     return out[0], out[1]
+
+
+def site_places(net: Network, site_ids: pd.Series
+                ) -> tuple[list[Any], np.ndarray, np.ndarray]:
+    """Where each site village of ``site_ids`` (village codes) joins the network: its node,
+    and its leg time (s) and length (m); ``ValueError`` naming up to five ids ``net`` lacks."""
+    settle = net.settlements
+    row = pd.Series(np.arange(len(settle)), index=settle["village_code"].astype(str))
+    sites = site_ids.astype(str)
+    rows = row.reindex(sites)
+    if rows.isna().any():
+        missing = list(sites[rows.isna().to_numpy()])[:5]
+        raise ValueError(f"store sites not among the province's villages: {missing}")
+    at = rows.to_numpy(dtype=int)
+    return (list(np.asarray(net.settle_node, dtype=object)[at]),
+            settle["leg_s"].to_numpy(dtype=float)[at], settle["leg_m"].to_numpy(dtype=float)[at])

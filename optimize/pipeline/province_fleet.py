@@ -55,7 +55,7 @@ from optimize.pipeline.fleet_day import (
     first_legs_from,
     truck_record,
 )
-from optimize.pipeline.network import Network, leg_matrices
+from optimize.pipeline.network import Network, leg_matrices, site_places
 from optimize.pipeline.province_markets import ProvinceMarkets, plan_province_markets
 from optimize.pipeline.trips import region_seasons
 from optimize.plan.io import Plan
@@ -225,17 +225,9 @@ def province_store_drives(net: Network, stores: pd.DataFrame
                           ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Store ids and the empty drive (s, m) between every pair of stores on the province
     network (``stores`` needs store_id, site_settlement_id), across prefecture borders."""
-    settle = net.settlements
-    row = pd.Series(np.arange(len(settle)), index=settle["village_code"].astype(str))
     sites = stores["site_settlement_id"].astype(str)
-    rows = row.reindex(sites)
-    if rows.isna().any():
-        missing = list(sites[rows.isna().to_numpy()])[:5]
-        raise ValueError(f"store sites not among the province's villages: {missing}")
-    at = rows.to_numpy(dtype=int)
-    time_s, distance_m = leg_matrices(
-        net.csr, list(sites), list(np.asarray(net.settle_node, dtype=object)[at]),
-        settle["leg_s"].to_numpy(dtype=float)[at], settle["leg_m"].to_numpy(dtype=float)[at])
+    nodes, leg_s, leg_m = site_places(net, sites)
+    time_s, distance_m = leg_matrices(net.csr, list(sites), nodes, leg_s, leg_m)
     return list(stores["store_id"]), time_s, distance_m
 
 

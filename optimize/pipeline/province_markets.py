@@ -36,7 +36,7 @@ from optimize.markets.table import Market
 from optimize.markets.travel import TravelTable
 from optimize.pipeline.assemble import rounded_flow
 from optimize.pipeline.fleet_day import SeasonRecords
-from optimize.pipeline.network import Network
+from optimize.pipeline.network import Network, site_places
 from optimize.pipeline.season_markets import (
     MarketSetup,
     add_costs,
@@ -128,19 +128,10 @@ def province_market_roads(graph: nx.MultiDiGraph, net: Network, stores: pd.DataF
     site_settlement_id: each at its site village's node with its legs, as
     :func:`optimize.pipeline.province_fleet.province_store_drives`) and every wholesale
     market within ``scenario.max_snap_m`` of the network ``graph`` (``net`` its frames)."""
-    settle = net.settlements
-    row = pd.Series(np.arange(len(settle)), index=settle["village_code"].astype(str))
-    sites = stores["site_settlement_id"].astype(str)
-    rows = row.reindex(sites)
-    if rows.isna().any():
-        missing = list(sites[rows.isna().to_numpy()])[:5]
-        raise ValueError(f"store sites not among the province's villages: {missing}")
-    at = rows.to_numpy(dtype=int)
-    return market_roads(graph, net.csr, list(stores["store_id"].astype(str)),
-                        list(np.asarray(net.settle_node, dtype=object)[at]),
-                        settle["leg_s"].to_numpy(dtype=float)[at],
-                        settle["leg_m"].to_numpy(dtype=float)[at], markets,
-                        scenario.max_snap_m, scenario.detour_factor)
+    nodes, leg_s, leg_m = site_places(net, stores["site_settlement_id"])
+    return market_roads(graph, net.csr, list(stores["store_id"].astype(str)), nodes,
+                        list(leg_s), list(leg_m), markets, scenario.max_snap_m,
+                        scenario.detour_factor)
 
 
 def province_setup(plan: Plan, scenario: Scenario, markets: Sequence[Market],
