@@ -50,8 +50,8 @@ def market_run_problems(meta: PlanMeta) -> list[str]:
     for r in meta.routes:
         if r.is_market:
             out += _one_run(r, markets, capacity)
-            if "legs" in r.extra:
-                out += leg_problems(f"market run {r.route_id}", r.extra["legs"], [
+            if r.legs is not None:
+                out += leg_problems(f"market run {r.route_id}", [g.to_json() for g in r.legs], [
                     r.base_id or "", *(s.store_id or "" for s in r.pickups),
                     r.market_id or "", r.base_id or ""], r.distance_m,
                     bool(r.approximate_travel))

@@ -147,6 +147,18 @@ class RunBreak(Record):
 
 
 @dataclasses.dataclass(frozen=True)
+class RunLeg(Record):
+    """One leg of a market run: from, to, time, metres, and whether the figures are by road
+    (``travel = "road"``) or the straight-line estimate (``"straight_line"``)."""
+
+    from_id: str
+    to_id: str
+    time_s: float
+    distance_m: float
+    travel: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Route(Record):
     """One truck trip (``routes.geojson`` properties) with its stops in visit order and
     the freshness limit it was planned to."""
@@ -183,6 +195,7 @@ class Route(Record):
     paid_s: int | None = None
     approximate_travel: bool | None = None
     start_id: str | None = None
+    legs: tuple[RunLeg, ...] | None = None
 
     @property
     def is_market(self) -> bool:
