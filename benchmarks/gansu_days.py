@@ -281,16 +281,21 @@ def gap_pct(cost: float, reference: float) -> float | None:
 def plan_figures(meta: dict[str, Any], store_id: str, season: str,
                  rebuilt: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The saved plan's collection trips of one store and season, and how many of them
-    the rebuilt plan-budget run drives too (same stops in order, same metres); the plan
-    may have fewer trips: the fleet packing drops trips when every truck is busy."""
+    the rebuilt plan-budget run drives too (same stops in order, same metres; a trip that
+    leaves from another store, ``start_id``, by its stops alone: its metres include the
+    first leg from there); the plan may have fewer trips: the fleet packing drops trips
+    when every truck is busy."""
     trips = [r for r in meta["routes"] if r["kind"] == "collection"
              and r["store_id"] == store_id and r["season"] == season]
     mine = [(tuple(r["settlements"]), r["distance_m"]) for r in rebuilt]
     found = 0
     for r in trips:
-        key = (tuple(str(s["settlement_id"]) for s in r["stops"]), int(r["distance_m"]))
-        if key in mine:
-            mine.remove(key)
+        stops = tuple(str(s["settlement_id"]) for s in r["stops"])
+        own = str(r.get("start_id") or store_id) == store_id
+        hit = next((m for m in mine if m[0] == stops
+                    and (not own or m[1] == int(r["distance_m"]))), None)
+        if hit is not None:
+            mine.remove(hit)
             found += 1
     return {"trips": len(trips), "cost": int(sum(r["distance_m"] for r in trips)),
             "tonnes": round(sum(float(r["load_t"]) for r in trips), 6),

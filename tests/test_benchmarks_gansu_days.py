@@ -18,6 +18,7 @@ from benchmarks.gansu_days import (
     MARKET_ENGINE,
     PlanStore,
     ProvinceNet,
+    plan_figures,
     province_net,
     route_cost_m,
     run_gansu,
@@ -221,3 +222,19 @@ def test_the_network_covers_the_plans_prefectures_only(scenario: Scenario,
     whole = pn.net.settlements["village_code"].astype(str)
     assert len(codes) == int(whole.str.startswith("6229").sum())
     assert len(whole) == 13931  # Gansu's rural villages, as the plan's siting counts them
+
+
+def test_a_trip_leaving_from_another_store_matches_by_its_stops() -> None:
+    # the saved trip 2 left store B (start_id): its metres include the first leg from B
+    meta = {"routes": [
+        {"kind": "collection", "store_id": "A", "season": "s", "load_t": 1.0,
+         "distance_m": 1000, "stops": [{"settlement_id": "v1"}]},
+        {"kind": "collection", "store_id": "A", "season": "s", "load_t": 2.0,
+         "start_id": "B", "distance_m": 2500, "stops": [{"settlement_id": "v2"}]},
+        {"kind": "collection", "store_id": "A", "season": "s", "load_t": 2.0,
+         "distance_m": 999, "stops": [{"settlement_id": "v3"}]}]}
+    rebuilt = [{"settlements": ["v1"], "distance_m": 1000},
+               {"settlements": ["v2"], "distance_m": 1800},
+               {"settlements": ["v3"], "distance_m": 900}]  # v3: other metres, own store
+    got = plan_figures(meta, "A", "s", rebuilt)
+    assert got == {"trips": 3, "cost": 4499, "tonnes": 5.0, "trips_found_in_rebuilt": 2}
