@@ -221,3 +221,31 @@ def test_packing_is_deterministic_and_no_truck_idle_while_a_trip_is_dropped() ->
     by_id = {j.job_id: j.load_t for j in jobs}
     assert (sum(by_id[j] for j in kept)
             >= sum(by_id[j] for t in greedy.trucks for j in t.jobs) - 1e-9)
+
+
+def test_ejection_chain_of_two_trucks_gathers_a_gap_for_a_dropped_trip(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # One store, no drives, 3 trucks of 6 h: (hours, tonnes). 17 job-hours in 18 h.
+    spec = {"J0": (4, 2.0), "J1": (5, 1.0), "J2": (3, 1.0), "J3": (2, 1.0),
+            "J4": (1, 3.0), "J5": (2, 2.0)}
+    jobs = [Job(k, 0, h * 3600, t) for k, (h, t) in spec.items()]
+
+    def pack() -> tuple[float, list[list[str]], tuple[str, ...]]:
+        day = plan_fleet_day(jobs, np.zeros((1, 1), dtype=int), 3, 6 * 3600)
+        trucks = sorted(sorted(t.jobs) for t in day.trucks)
+        return sum(spec[j][1] for t in trucks for j in t), trucks, day.dropped
+
+    # Greedy (and the pair refill): J3 + J5 + J4 (5 h), J0 (4 h), J2 (3 h); J1 (5 h)
+    # fits no gap: 9 t. One exchange alone does not help: J1 in place of J0 pushes out
+    # 4 h (the others have 1 h and 3 h spare), in place of J2 3 h (1 h and 2 h spare),
+    # and neither is lighter than J1.
+    for flag, depth in ((False, 4), (True, 1)):
+        monkeypatch.setattr(shared, "EXCHANGE", flag)
+        monkeypatch.setattr(shared, "CHAIN_DEPTH", depth)
+        assert pack() == (9.0, [["J0"], ["J2"], ["J3", "J4", "J5"]], ("J1",))
+    # A chain of two trucks: J1 takes J2's truck, J2 (3 h) takes J3's place (2 h) beside
+    # J4 + J5 (6 h), and J3 moves beside J0 (6 h): every trip, 10 t.
+    monkeypatch.setattr(shared, "EXCHANGE", True)
+    for depth in (2, 4):
+        monkeypatch.setattr(shared, "CHAIN_DEPTH", depth)
+        assert pack() == (10.0, [["J0", "J3"], ["J1"], ["J2", "J4", "J5"]], ())
