@@ -71,10 +71,11 @@ used in both). Step 5 and the wider step 4 on Linxia's 80 trucks (the season job
 that plan re-packed alone): every season 94.25 % -> 95.12 % (summer 292.6 -> 295.3 of
 310.5 t/day, 247 -> 251 trips, 33 -> 29 dropped, 0 trucks idle); ``coldchain plan
 scenarios/linxia.toml`` then reports 95.1 % in every season with its 80 trucks (plan
-check: 0 problems; the plan took 76 s instead of 66 s). On a synthetic day
+check: 0 problems; the plan took 76 s instead of 66 s, measured with 10,000
+truck-days a dropped job). On a synthetic day
 of the province's size (893 stores, 720 trucks, 4,901 trips, 2 loaded cores) the packing
-carried 79.31 % -> 79.57 % of its tonnes and took 55.8 -> 74.9 s (step 5 stops at
-its cap of truck-days tried: 9.6 s, 2 more trips; the rest: steps 4-5 gain, so their
+carried 79.31 % -> 79.62 % of its tonnes and took 55.8 -> 66.9 s (step 5 stops at
+its cap of truck-days tried: 9.5 s, 2 more trips; the rest: steps 4-5 gain, so their
 pass is repeated).
 
 Invariant: a truck is idle (no job) only when no job was dropped (a job is dropped only
@@ -112,11 +113,12 @@ IMPROVE_PASSES = 3
 #: (trucks), chains kept a level, truck-days tried for one dropped job and in all (the
 #: deterministic caps on its effort; a truck-day tried is one :meth:`_Packing.slot`).
 #: Measured on Linxia's summer trips, with 12 neighbours: chains of 2 trucks 94.87 %,
-#: 3 trucks 94.996 %, 4 trucks 95.12 % (about 12 s a season on 2 loaded cores).
+#: 3 trucks 94.996 %, 4 trucks 95.12 % (about 9.5 s a season on 2 loaded cores; 10,000
+#: truck-days a dropped job: the same 95.12 % in 12 s).
 EXCHANGE = True
 CHAIN_DEPTH = 4
 CHAIN_WIDTH = 200
-CHAIN_SLOTS = 10_000
+CHAIN_SLOTS = 3_000
 EXCHANGE_SLOTS = 200_000
 
 #: A first leg beyond a lead matrix's cutoff (its pairs are filled with this).
