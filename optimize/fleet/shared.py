@@ -71,8 +71,7 @@ used in both). Step 5 and the wider step 4 on Linxia's 80 trucks (the season job
 that plan re-packed alone): every season 94.25 % -> 95.12 % (summer 292.6 -> 295.3 of
 310.5 t/day, 247 -> 251 trips, 33 -> 29 dropped, 0 trucks idle); ``coldchain plan
 scenarios/linxia.toml`` then reports 95.1 % in every season with its 80 trucks (plan
-check: 0 problems; the plan took 76 s instead of 66 s, measured with 10,000
-truck-days a dropped job). On a synthetic day
+check: 0 problems; the plan took 68 s instead of 66 s). On a synthetic day
 of the province's size (893 stores, 720 trucks, 4,901 trips, 2 loaded cores) the packing
 carried 79.31 % -> 79.62 % of its tonnes and took 55.8 -> 66.9 s (step 5 stops at
 its cap of truck-days tried: 9.5 s, 2 more trips; the rest: steps 4-5 gain, so their
