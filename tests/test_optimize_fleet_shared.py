@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+import optimize.fleet.shared as shared
 from optimize.fleet.shared import FAR_S, Job, first_leg, plan_fleet_day
 
 #: Two stores 600 s apart by empty drive.
@@ -171,3 +173,79 @@ def test_chained_packing_is_deterministic_and_keeps_the_invariant() -> None:
                                                for k in truck.jobs) + truck.legs[0][2]
     loose = plan_fleet_day(jobs, drive, 12, 28800, lead_s=lead)
     assert loose.dropped == () and loose.idle > 0
+
+
+#: One store, no drives, 8 h shift, 2 trucks: (hours, tonnes) per job.
+BINS = {"J0": (5, 2.0), "J1": (3, 3.0), "J2": (6, 3.0), "J3": (5, 3.0), "J4": (2, 4.0)}
+
+
+def _bins_day(**kw: object) -> tuple[float, tuple[tuple[str, ...], ...], tuple[str, ...]]:
+    jobs = [Job(k, 0, h * 3600, t) for k, (h, t) in BINS.items()]
+    day = plan_fleet_day(jobs, np.zeros((1, 1), dtype=int), 2, 8 * 3600, **kw)  # type: ignore[arg-type]
+    carried = sum(BINS[j][1] for t in day.trucks for j in t.jobs)
+    return carried, tuple(t.jobs for t in day.trucks), day.dropped
+
+
+def test_exchange_puts_a_heavier_dropped_trip_in_place_of_a_lighter_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Greedy by t/h: J4 (2 t/h) opens truck 0, J1 (1 t/h, 3 h) joins it (5 h, first:
+    # ties go to the earlier position); J3
+    # (0.6 t/h) opens truck 1; J2 (6 h) and J0 (5 h) fit neither: 4 + 3 + 3 = 10 t.
+    assert _bins_day(improve=False) == (10.0, (("J1", "J4"), ("J3",)), ("J2", "J0"))
+    # The pair refill (step 4) alone: J4 + J2 (7 t, 8 h) and J1 + J0 (5 t, 8 h): 12 t.
+    monkeypatch.setattr(shared, "EXCHANGE", False)
+    carried, trucks, dropped = _bins_day()
+    assert (carried, dropped) == (12.0, ("J3",))
+    # The exchange (step 5): dropped J3 (3 t, 5 h) takes J0's place (2 t, 5 h): 13 t,
+    # the most two 8 h trucks can carry here (every pair of jobs within 8 h checked).
+    monkeypatch.setattr(shared, "EXCHANGE", True)
+    carried, trucks, dropped = _bins_day()
+    assert (carried, dropped) == (13.0, ("J0",))
+    assert sorted(sorted(t) for t in trucks) == [["J1", "J3"], ["J2", "J4"]]
+
+
+def test_packing_is_deterministic_and_no_truck_idle_while_a_trip_is_dropped() -> None:
+    rng = np.random.default_rng(7)
+    xy = rng.uniform(0, 60_000, size=(12, 2))
+    drive = (np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)) / 14).astype(int)
+    jobs = [Job(f"S{s}:{k}", s, int(rng.integers(3600, 4 * 3600)),
+                float(rng.integers(1, 30)) / 10, lead_s=600) for s in range(12) for k in range(4)]
+    days = [plan_fleet_day(jobs, drive, 8, 8 * 3600, reach_s=3600) for _ in range(2)]
+    assert days[0] == days[1]
+    day = days[0]
+    assert day.dropped and len(day.trucks) == 8 and day.idle == 0
+    kept = [j for t in day.trucks for j in t.jobs]
+    assert len(kept) + len(day.dropped) == len(jobs) == len(set(kept) | set(day.dropped))
+    assert all(t.work_s <= 8 * 3600 for t in day.trucks)
+    greedy = plan_fleet_day(jobs, drive, 8, 8 * 3600, reach_s=3600, improve=False)
+    by_id = {j.job_id: j.load_t for j in jobs}
+    assert (sum(by_id[j] for j in kept)
+            >= sum(by_id[j] for t in greedy.trucks for j in t.jobs) - 1e-9)
+
+
+def test_ejection_chain_of_two_trucks_gathers_a_gap_for_a_dropped_trip(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # One store, no drives, 3 trucks of 6 h: (hours, tonnes). 17 job-hours in 18 h.
+    spec = {"J0": (4, 2.0), "J1": (5, 1.0), "J2": (3, 1.0), "J3": (2, 1.0),
+            "J4": (1, 3.0), "J5": (2, 2.0)}
+    jobs = [Job(k, 0, h * 3600, t) for k, (h, t) in spec.items()]
+
+    def pack() -> tuple[float, list[list[str]], tuple[str, ...]]:
+        day = plan_fleet_day(jobs, np.zeros((1, 1), dtype=int), 3, 6 * 3600)
+        trucks = sorted(sorted(t.jobs) for t in day.trucks)
+        return sum(spec[j][1] for t in trucks for j in t), trucks, day.dropped
+
+    # Greedy (and the pair refill): J3 + J5 + J4 (5 h), J0 (4 h), J2 (3 h); J1 (5 h)
+    # fits no gap: 9 t. One exchange alone does not help: J1 in place of J0 pushes out
+    # 4 h (the others have 1 h and 3 h spare), in place of J2 3 h (1 h and 2 h spare),
+    # and neither is lighter than J1.
+    for flag, depth in ((False, 4), (True, 1)):
+        monkeypatch.setattr(shared, "EXCHANGE", flag)
+        monkeypatch.setattr(shared, "CHAIN_DEPTH", depth)
+        assert pack() == (9.0, [["J0"], ["J2"], ["J3", "J4", "J5"]], ("J1",))
+    # A chain of two trucks: J1 takes J2's truck, J2 (3 h) takes J3's place (2 h) beside
+    # J4 + J5 (6 h), and J3 moves beside J0 (6 h): every trip, 10 t.
+    monkeypatch.setattr(shared, "EXCHANGE", True)
+    for depth in (2, 4):
+        monkeypatch.setattr(shared, "CHAIN_DEPTH", depth)
+        assert pack() == (10.0, [["J0", "J3"], ["J1"], ["J2", "J4", "J5"]], ())
