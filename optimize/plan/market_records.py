@@ -83,3 +83,23 @@ class CostsReport(Record):
     by_season: Mapping[str, PeriodCosts] | None = None
     per_year: PeriodCosts | None = None
     not_counted: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class RunBreak(Record):
+    """A driver's rest of a market run (20 min after 4 h of driving)."""
+
+    start_s: int
+    duration_s: int
+
+
+@dataclasses.dataclass(frozen=True)
+class RunLeg(Record):
+    """One leg of a market run: from, to, time, metres, and whether the figures are by road
+    (``travel = "road"``) or the straight-line estimate (``"straight_line"``)."""
+
+    from_id: str
+    to_id: str
+    time_s: float
+    distance_m: float
+    travel: str

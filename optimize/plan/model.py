@@ -19,7 +19,13 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from optimize.plan.market_records import CostsReport, MarketEntry, MarketFlowReport
+from optimize.plan.market_records import (
+    CostsReport,
+    MarketEntry,
+    MarketFlowReport,
+    RunBreak,
+    RunLeg,
+)
 from optimize.plan.record import Record, decode_record, encode_record
 
 PROVINCE_LEVEL = "province"
@@ -136,26 +142,6 @@ class Stop(Record):
     market_id: str | None = None
     pickup_by_crop: Mapping[str, float] | None = None
     delivered_t: float | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class RunBreak(Record):
-    """A driver's rest of a market run (20 min after 4 h of driving)."""
-
-    start_s: int
-    duration_s: int
-
-
-@dataclasses.dataclass(frozen=True)
-class RunLeg(Record):
-    """One leg of a market run: from, to, time, metres, and whether the figures are by road
-    (``travel = "road"``) or the straight-line estimate (``"straight_line"``)."""
-
-    from_id: str
-    to_id: str
-    time_s: float
-    distance_m: float
-    travel: str
 
 
 @dataclasses.dataclass(frozen=True)
