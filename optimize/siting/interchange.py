@@ -171,18 +171,7 @@ def swap_candidates(lists: NearLists, is_open: np.ndarray, near: Nearest,
     extra = np.bincount(inverse, weights=(d2[e] - np.maximum(cost[e], d1[e])))
     r_s, f_s = key // lists.n_sites, key % lists.n_sites
     profit = gain[f_s] - loss[r_s] + extra
-    order = np.lexsort((f_s, -profit, r_s))
-    head = order[np.r_[True, r_s[order][1:] != r_s[order][:-1]]] if order.size else order
-    rows = [np.column_stack([r_s[head], f_s[head], profit[head]])]
-    free = np.flatnonzero(openable & ~is_open)
-    shut = np.flatnonzero(closable & is_open)
-    free = free[np.lexsort((free, -gain[free]))]
-    shut = shut[np.lexsort((shut, loss[shut]))]
-    k = min(len(free), len(shut))
-    rows.append(np.column_stack([shut[:k], free[:k], gain[free[:k]] - loss[shut[:k]]]))
-    table = np.concatenate(rows)
-    table = table[table[:, 2] > EPS]
-    return table[np.lexsort((table[:, 1], table[:, 0], -table[:, 2]))]
+    return _table(r_s, f_s, profit, gain, loss, is_open, closable, openable)
 
 
 class Touch:
@@ -190,7 +179,7 @@ class Touch:
 
     def __init__(self, lists: NearLists, near: Nearest) -> None:
         self.lists, self.near = lists, near
-        lists.work += PASS_WORK
+        lists.work += PASS_WORK + 2 * lists.n
         self.mark = np.zeros(lists.n, dtype=bool)
         self.used = np.zeros(lists.n_sites, dtype=bool)
         owner = np.concatenate([near.c1, near.c2])
@@ -218,32 +207,196 @@ class Touch:
         return True
 
 
+class SwapState:
+    """The profits' parts of one plan, updated in place after swaps (incremental).
+
+    ``gain`` (per site), ``loss`` (per site) and the sparse ``extra`` pairs (``pr, pf, pe``,
+    grouped by the closing site ``r = c1``) of :func:`swap_candidates`. A swap changes
+    ``d1, c1, d2`` only of the points it touches (:class:`Touch`); :meth:`apply` recomputes
+    those points, moves their ``gain``/``loss`` terms and rebuilds the ``extra`` rows of
+    their old and new ``c1``, so a pass costs the touched points' arcs, not all arcs.
+    """
+
+    def __init__(self, lists: NearLists, is_open: np.ndarray, near: Nearest) -> None:
+        self.lists, self.is_open = lists, is_open.copy()
+        self.near = Nearest(near.c1.copy(), near.d1.copy(), near.c2.copy(), near.d2.copy(),
+                            near.first.copy())
+        self._build()
+
+    def _build(self) -> None:
+        """``gain``, ``loss`` and the pairs from scratch (one pass over the arcs below d2)."""
+        lists = self.lists
+        entries = lists.prefix(self.near.d2)
+        lists.work += len(entries) + PASS_WORK
+        self.gain = np.zeros(lists.n_sites)
+        self._move_gain(entries, 1.0)
+        has = self.near.c1 >= 0
+        self.loss = np.bincount(self.near.c1[has], weights=(self.near.d2 - self.near.d1)[has],
+                                minlength=lists.n_sites)
+        self.pr, self.pf, self.pe = self._pairs(entries)
+
+    def _move_gain(self, entries: np.ndarray, sign: float) -> None:
+        """Add (sign 1) or take off (-1) the ``gain`` terms of ``entries`` at today's d1."""
+        lists = self.lists
+        lists.work += len(entries)
+        cost, d1 = lists.cost[entries], self.near.d1[lists.dem[entries]]
+        g = cost < d1
+        np.add.at(self.gain, lists.site[entries[g]], sign * (d1 - cost)[g])
+
+    def _move_loss(self, points: np.ndarray, sign: float) -> None:
+        near = self.near
+        has = points[near.c1[points] >= 0]
+        np.add.at(self.loss, near.c1[has], sign * (near.d2 - near.d1)[has])
+
+    def _pairs(self, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``extra`` summed per pair ``(c1, site)`` over ``entries`` (costs below d2)."""
+        lists, near = self.lists, self.near
+        dem = lists.dem[entries]
+        e = near.c1[dem] >= 0
+        dem, entries = dem[e], entries[e]
+        lists.work += 2 * len(entries)
+        key, inverse = np.unique(near.c1[dem] * lists.n_sites + lists.site[entries],
+                                 return_inverse=True)
+        extra = np.bincount(inverse, weights=near.d2[dem] - np.maximum(lists.cost[entries],
+                                                                       near.d1[dem]))
+        return key // lists.n_sites, key % lists.n_sites, extra
+
+    def value(self) -> float:
+        """The plan's cost, penalties included."""
+        return self.near.value()
+
+    def snapshot(self) -> tuple:
+        """Copies of the parts :meth:`apply` changes (the pair arrays are replaced, never
+        changed, so kept as they are)."""
+        near = self.near
+        self.lists.work += 5 * self.lists.n + 2 * self.lists.n_sites
+        return (self.is_open.copy(), near.c1.copy(), near.d1.copy(), near.c2.copy(),
+                near.d2.copy(), near.first.copy(), self.gain.copy(), self.loss.copy(),
+                self.pr, self.pf, self.pe)
+
+    def restore(self, saved: tuple) -> None:
+        """Back to a :meth:`snapshot`."""
+        (self.is_open, c1, d1, c2, d2, first, self.gain, self.loss,
+         self.pr, self.pf, self.pe) = saved
+        self.near = Nearest(c1, d1, c2, d2, first)
+
+    def table(self, closable: np.ndarray, openable: np.ndarray) -> np.ndarray:
+        """The rows of :func:`swap_candidates` for this plan, from the kept parts."""
+        is_open, gain, loss = self.is_open, self.gain, self.loss
+        self.lists.work += 2 * len(self.pr) + 2 * len(gain) + PASS_WORK
+        ok = closable[self.pr] & is_open[self.pr] & openable[self.pf] & ~is_open[self.pf]
+        r_s, f_s = self.pr[ok], self.pf[ok]
+        profit = gain[f_s] - loss[r_s] + self.pe[ok]
+        return _table(r_s, f_s, profit, gain, loss, is_open, closable, openable)
+
+    def apply(self, swaps: list[tuple[int, int]], points: np.ndarray) -> None:
+        """Close ``r`` and open ``f`` for each swap; ``points`` (sorted) are all the points
+        the swaps touch (:class:`Touch`), the only ones whose nearest sites change."""
+        lists, near = self.lists, self.near
+        for r, f in swaps:
+            self.is_open[r], self.is_open[f] = False, True
+        if 2 * len(points) > lists.n:  # most points touched: one full pass is cheaper
+            self.near = nearest(lists, self.is_open, near.d2)
+            self._build()
+            return
+        old_c1 = near.c1[points]
+        # the new c1, c2 lie within the old d2 unless closed; the old gain terms, below d1
+        entries = lists.prefix(near.d2, points, True)
+        self._move_gain(entries, -1.0)
+        self._move_loss(points, -1.0)
+        for c, d in ((near.c1, near.d1), (near.c2, near.d2)):
+            c[points], d[points] = -1, lists.miss[points]
+        near.first[points] = -1
+        count = _fill_points(lists, self.is_open, entries, near, points)
+        redo = points[count < 2]
+        if redo.size:
+            for c, d in ((near.c1, near.d1), (near.c2, near.d2)):
+                c[redo], d[redo] = -1, lists.miss[redo]
+            _fill_points(lists, self.is_open, lists.prefix(None, redo), near, redo)
+        self._move_gain(lists.prefix(near.d1, points), 1.0)
+        self._move_loss(points, 1.0)
+        dirty = np.zeros(lists.n_sites, dtype=bool)
+        rows = np.concatenate([old_c1, near.c1[points]])
+        dirty[rows[rows >= 0]] = True
+        owners = np.flatnonzero((near.c1 >= 0) & dirty[np.maximum(near.c1, 0)])
+        lists.work += lists.n + len(self.pr) + CALL_WORK
+        pr, pf, pe = self._pairs(lists.prefix(near.d2, owners))
+        keep = ~dirty[self.pr]
+        self.pr = np.concatenate([self.pr[keep], pr])
+        self.pf = np.concatenate([self.pf[keep], pf])
+        self.pe = np.concatenate([self.pe[keep], pe])
+
+
+def _fill_points(lists: NearLists, is_open: np.ndarray, entries: np.ndarray, near: Nearest,
+                 points: np.ndarray) -> np.ndarray:
+    """:func:`_fill` for ``points`` only (sorted; ``entries`` theirs, each point's together
+    in list order): their first two open sites; their open counts, in that order."""
+    on = entries[is_open[lists.site[entries]]]
+    lists.work += len(entries) + len(points) + CALL_WORK
+    owners, start, count = np.unique(lists.dem[on], return_index=True, return_counts=True)
+    for slot, (c, d) in enumerate(((near.c1, near.d1), (near.c2, near.d2))):
+        has = count > slot
+        entry = on[start[has] + slot]
+        c[owners[has]], d[owners[has]] = lists.site[entry], lists.cost[entry]
+        if slot == 0:
+            near.first[owners[has]] = entry
+    full = np.zeros(len(points), dtype=np.int64)
+    full[np.searchsorted(points, owners)] = count
+    return full
+
+
+def _table(r_s: np.ndarray, f_s: np.ndarray, profit: np.ndarray, gain: np.ndarray,
+           loss: np.ndarray, is_open: np.ndarray, closable: np.ndarray, openable: np.ndarray
+           ) -> np.ndarray:
+    """Each closing site's best ``extra`` partner, then best gain with least loss; best
+    first (the rows of :func:`swap_candidates`)."""
+    order = np.lexsort((f_s, -profit, r_s))
+    head = order[np.r_[True, r_s[order][1:] != r_s[order][:-1]]] if order.size else order
+    rows = [np.column_stack([r_s[head], f_s[head], profit[head]])]
+    free = np.flatnonzero(openable & ~is_open)
+    shut = np.flatnonzero(closable & is_open)
+    free = free[np.lexsort((free, -gain[free]))]
+    shut = shut[np.lexsort((shut, loss[shut]))]
+    k = min(len(free), len(shut))
+    rows.append(np.column_stack([shut[:k], free[:k], gain[free[:k]] - loss[shut[:k]]]))
+    table = np.concatenate(rows)
+    table = table[table[:, 2] > EPS]
+    return table[np.lexsort((table[:, 1], table[:, 0], -table[:, 2]))]
+
+
 def descend(lists: NearLists, is_open: np.ndarray, closable: np.ndarray, openable: np.ndarray,
             work_end: float, log: list[tuple[int, int]] | None = None,
             guess: np.ndarray | None = None) -> tuple[np.ndarray, Nearest]:
     """Batched best-improvement interchange from ``is_open`` (copied) until no swap gains,
     a pass does not lower the value, or ``lists.work`` reaches ``work_end``; the swaps
     applied are appended to ``log`` as ``(closed, opened)``."""
-    current = is_open.copy()
-    near = nearest(lists, current, guess)
+    state = SwapState(lists, is_open, nearest(lists, is_open, guess))
+    descend_state(state, closable, openable, work_end, log)
+    return state.is_open, state.near
+
+
+def descend_state(state: SwapState, closable: np.ndarray, openable: np.ndarray,
+                  work_end: float, log: list[tuple[int, int]] | None = None) -> None:
+    """:func:`descend` on a kept state, updated in place (each pass incremental)."""
+    lists = state.lists
     while lists.work < work_end:
-        table = swap_candidates(lists, current, near, closable, openable)
+        table = state.table(closable, openable)
         if not len(table):
             break
-        touch = Touch(lists, near)
-        trial = current.copy()
+        touch = Touch(lists, state.near)
         done = []
         for r, f, _ in table:
             if touch.take(int(r), int(f)):
-                trial[int(r)], trial[int(f)] = False, True
                 done.append((int(r), int(f)))
-        after = nearest(lists, trial, near.d2)
-        if after.value() >= near.value() - EPS:
+        before = state.value()
+        saved = state.snapshot()
+        state.apply(done, np.flatnonzero(touch.mark))
+        lists.work += lists.n
+        if state.value() >= before - EPS:
+            state.restore(saved)
             break
-        current, near = trial, after
         if log is not None:
             log.extend(done)
-    return current, near
 
 
 def kick_round(lists: NearLists, is_open: np.ndarray, near: Nearest, closable: np.ndarray,
@@ -272,7 +425,10 @@ def kick_round(lists: NearLists, is_open: np.ndarray, near: Nearest, closable: n
         swaps.append((r, f))
     if not swaps:
         return is_open, near
-    trial, after = descend(lists, trial, closable, openable, work_end, swaps, near.d2)
+    state = SwapState(lists, is_open, near)
+    state.apply(swaps, np.flatnonzero(touch.mark))
+    descend_state(state, closable, openable, work_end, swaps)
+    trial, after = state.is_open, state.near
     keep = _gaining_regions(lists, is_open, near, trial, after, swaps)
     merged = np.where(keep, trial, is_open)
     best, best_near = (trial, after) if after.value() < near.value() else (is_open, near)

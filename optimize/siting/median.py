@@ -71,7 +71,7 @@ PLAN_EVERY = 10  # relaxation plans evaluated every this many steps
 KICK_SPREAD = 4  # a kick round tries one kick per this many medians
 BOUND_SAFETY = 1e-10  # relative margin taken off the bound before it is rounded up
 SAMPLE_MIN_POINTS = 2000  # sample-first search from this many points with supply ...
-SAMPLE_CLUSTER = 100  # ... and this many of them per median (n / p) on average
+SAMPLE_CLUSTER = 50  # ... and this many of them per median (n / p) on average
 SAMPLE_PER_MEDIAN = 200  # sample points per median (at most a quarter of the points)
 SAMPLE_SHARE = 0.3  # share of the search's remaining work the sample may use
 
