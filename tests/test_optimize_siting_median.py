@@ -154,3 +154,13 @@ def test_small_or_dense_problems_search_without_a_sample() -> None:
                                                   time_limit_s=1.5, tiers=BIG))
     assert "sample" not in result.stages[1].name
     assert len(result.open_sites) == 4
+
+
+def test_the_sample_starts_from_fifty_points_per_median() -> None:
+    dist = distances(four_grids())  # 2,000 points
+    names = [solve_location_median(median_problem(dist, p, k=500, time_limit_s=1.0,
+                                                  tiers=BIG)).stages[1].name
+             for p in (40, 41)]
+    # 2,000 / 40 = 50 per median: a sample of min(2,000 / 4, 200 x 40) = 500 points
+    assert "on a sample of 500 points" in names[0]
+    assert "sample" not in names[1]  # 48.8 per median

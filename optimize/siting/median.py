@@ -20,7 +20,8 @@ Stages (each named in ``LocationResult.stages``):
 2. ``'interchange'`` -- the best relaxation plan descends by batched fast interchange
    (few large clusters on many points: first on a random sample of the points,
    :func:`sample_start`, then on all of them from the better of the two plans)
-   (:mod:`optimize.siting.interchange`), then iterated local search in rounds: one nearby
+   (:mod:`optimize.siting.interchange`; each pass recomputes only the points its swaps
+   touch), then iterated local search in rounds: one nearby
    swap per ``KICK_SPREAD`` medians at once (far apart), one descent, and each region of
    the plan keeps its change only if its points gained (``kick_round``), until the work
    budget or a proof.
