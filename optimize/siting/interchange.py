@@ -227,6 +227,7 @@ class SwapState:
 
     def __init__(self, lists: NearLists, is_open: np.ndarray, near: Nearest) -> None:
         self.lists, self.is_open = lists, is_open.copy()
+        self.touched = np.zeros(lists.n, dtype=bool)  # the points apply changed (a record)
         self.near = Nearest(near.c1.copy(), near.d1.copy(), near.c2.copy(), near.d2.copy(),
                             near.first.copy())
         self._build()
@@ -285,8 +286,9 @@ class SwapState:
     def restore(self, saved: tuple) -> None:
         """Back to a :meth:`snapshot`."""
         (self.is_open, c1, d1, c2, d2, first, self.gain, self.loss,
-         self.pr, self.pf, self.pe) = saved
+         self.pr, self.pf, self.pe) = (x.copy() for x in saved)
         self.near = Nearest(c1, d1, c2, d2, first)
+        self.lists.work += 5 * self.lists.n + 2 * self.lists.n_sites + len(self.pr)
 
     def table(self, closable: np.ndarray, openable: np.ndarray) -> np.ndarray:
         """The rows of :func:`swap_candidates` for this plan, from the kept parts."""
@@ -303,6 +305,7 @@ class SwapState:
         lists, near = self.lists, self.near
         for r, f in swaps:
             self.is_open[r], self.is_open[f] = False, True
+        self.touched[points] = True
         if 2 * len(points) > lists.n:  # most points touched: one full pass is cheaper
             self.near = nearest(lists, self.is_open, near.d2)
             self._build()
@@ -410,41 +413,76 @@ def descend_state(state: SwapState, closable: np.ndarray, openable: np.ndarray,
 def kick_round(lists: NearLists, is_open: np.ndarray, near: Nearest, closable: np.ndarray,
                openable: np.ndarray, rng: np.random.Generator, tries: int, work_end: float
                ) -> tuple[np.ndarray, Nearest]:
+    """:func:`kick_state` from a plan and its nearest sites: (open sites, nearest)."""
+    state = SwapState(lists, is_open, near)
+    kick_state(state, closable, openable, rng, tries, work_end)
+    return state.is_open, state.near
+
+
+def kick_state(state: SwapState, closable: np.ndarray, openable: np.ndarray,
+               rng: np.random.Generator, tries: int, work_end: float) -> None:
     """Many kicks at once, far apart, one descent, and each region kept only if it gained.
 
     Up to ``tries`` single-swap kicks (a random median to a site near it) whose touched
-    points are disjoint; one descent from the
-    kicked plan. The swaps (kicks and descent) are joined into regions: two swaps are one
-    region if they share a site, or if a point whose cost changed lists sites of both within
-    its second open cost. A region's gain is
+    points are disjoint; one descent from the kicked plan. The swaps (kicks and descent)
+    are joined into regions: two swaps are one region if they share a site, or if a point
+    whose cost changed lists sites of both within its second open cost. A region's gain is
     the cost change of the points it touches; the regions that gained are applied to the
-    old plan and the result recomputed exactly; the better of that, the whole descent and
-    the old plan is returned (the store count holds: every region is whole swaps).
+    old plan; the best of that, the whole descent and the old plan is kept in ``state``
+    (the store count holds: every region is whole swaps). Incremental throughout: only the
+    points the swaps touch are scanned.
     """
-    touch = Touch(lists, near)
-    trial = is_open.copy()
+    lists, is_open = state.lists, state.is_open.copy()
+    old = state.snapshot()
+    old_near = Nearest(*(x.copy() for x in (state.near.c1, state.near.d1, state.near.c2,
+                                             state.near.d2, state.near.first)))
+    touch = Touch(lists, state.near)
     swaps: list[tuple[int, int]] = []
     shut = np.flatnonzero(closable & is_open)
     for r in rng.permutation(shut)[:tries].tolist():
         f = _near_site(lists, r, is_open, openable, rng)
-        if f < 0 or not touch.take(r, f):
-            continue
-        trial[r], trial[f] = False, True
-        swaps.append((r, f))
+        if f >= 0 and touch.take(r, f):
+            swaps.append((r, f))
     if not swaps:
-        return is_open, near
-    state = SwapState(lists, is_open, near)
+        return
+    state.touched[:] = False
     state.apply(swaps, np.flatnonzero(touch.mark))
     descend_state(state, closable, openable, work_end, swaps)
-    trial, after = state.is_open, state.near
-    keep = _gaining_regions(lists, is_open, near, trial, after, swaps)
-    merged = np.where(keep, trial, is_open)
-    best, best_near = (trial, after) if after.value() < near.value() else (is_open, near)
-    if keep.any() and not np.array_equal(merged, trial):
-        merged_near = nearest(lists, merged, near.d2)
-        if merged_near.value() < best_near.value():
-            best, best_near = merged, merged_near
-    return best, best_near
+    keep = _gaining_regions(lists, is_open, old_near, state.is_open, state.near, swaps,
+                            np.flatnonzero(state.touched))
+    merged = np.where(keep, state.is_open, is_open)
+    descended = state.is_open.copy()
+    trial = state.snapshot()
+    if state.value() >= old_near.value():
+        state.restore(old)
+        trial = old
+    if keep.any() and not np.array_equal(merged, descended):
+        best = state.value()
+        state.restore(old)
+        closed = np.flatnonzero(is_open & ~merged)
+        opened = np.flatnonzero(merged & ~is_open)
+        state.apply(list(zip(closed.tolist(), opened.tolist(), strict=True)),
+                    touched_points(lists, old_near, closed, opened))
+        if state.value() >= best:
+            state.restore(trial)
+
+
+def touched_points(lists: NearLists, near: Nearest, closed: np.ndarray, opened: np.ndarray
+                   ) -> np.ndarray:
+    """The points (sorted) whose nearest sites may change when ``closed`` close and
+    ``opened`` open: ``c1`` or ``c2`` closed, or an arc to an opened site below ``d2``."""
+    shut = np.zeros(lists.n_sites, dtype=bool)
+    shut[closed] = True
+    mark = ((near.c1 >= 0) & shut[np.maximum(near.c1, 0)]) | (
+        (near.c2 >= 0) & shut[np.maximum(near.c2, 0)])
+    start, stop = lists.site_ptr[opened], lists.site_ptr[opened + 1]
+    count = stop - start
+    entries = lists.by_site[np.arange(count.sum()) + np.repeat(start - (np.cumsum(count)
+                                                                         - count), count)]
+    points = lists.dem[entries]
+    mark[points[lists.cost[entries] < near.d2[points]]] = True
+    lists.work += 2 * lists.n + len(entries) + CALL_WORK
+    return np.flatnonzero(mark)
 
 
 def _near_site(lists: NearLists, r: int, is_open: np.ndarray, openable: np.ndarray,
@@ -461,13 +499,15 @@ def _near_site(lists: NearLists, r: int, is_open: np.ndarray, openable: np.ndarr
 
 
 def _gaining_regions(lists: NearLists, old: np.ndarray, old_near: Nearest, new: np.ndarray,
-                     new_near: Nearest, swaps: list[tuple[int, int]]) -> np.ndarray:
-    """``(n_sites,)`` bool: the changed sites of the regions whose points gained."""
+                     new_near: Nearest, swaps: list[tuple[int, int]], points: np.ndarray
+                     ) -> np.ndarray:
+    """``(n_sites,)`` bool: the changed sites of the regions whose points gained; only
+    ``points`` (the points the swaps touched) can list a changed site below their d2."""
     m = lists.n_sites
     pairs = np.asarray(swaps, dtype=np.int64).reshape(-1, 2)
     changed = np.zeros(m, dtype=bool)
     changed[pairs.ravel()] = True
-    e = lists.prefix(np.maximum(old_near.d2, new_near.d2), inclusive=True)
+    e = lists.prefix(np.maximum(old_near.d2, new_near.d2), points, inclusive=True)
     e = e[changed[lists.site[e]]]
     first = np.full(lists.n, -1)
     first[lists.dem[e][::-1]] = lists.site[e][::-1]  # one changed site per point
