@@ -242,7 +242,9 @@ class SwapState:
         has = self.near.c1 >= 0
         self.loss = np.bincount(self.near.c1[has], weights=(self.near.d2 - self.near.d1)[has],
                                 minlength=lists.n_sites)
-        self.pr, self.pf, self.pe = self._pairs(entries)
+        self.pk, self.pe, self.pc = np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
+        keys, weights = self._pair_terms(entries)
+        self._merge_pairs(keys, weights, np.ones(len(keys)))
 
     def _move_gain(self, entries: np.ndarray, sign: float) -> None:
         """Add (sign 1) or take off (-1) the ``gain`` terms of ``entries`` at today's d1."""
@@ -257,18 +259,26 @@ class SwapState:
         has = points[near.c1[points] >= 0]
         np.add.at(self.loss, near.c1[has], sign * (near.d2 - near.d1)[has])
 
-    def _pairs(self, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``extra`` summed per pair ``(c1, site)`` over ``entries`` (costs below d2)."""
+    def _pair_terms(self, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The ``extra`` terms of ``entries`` at today's nearest sites: pair keys
+        ``c1 * n_sites + site`` and weights, for the arcs below d2."""
         lists, near = self.lists, self.near
         dem = lists.dem[entries]
-        e = near.c1[dem] >= 0
+        e = (near.c1[dem] >= 0) & (lists.cost[entries] < near.d2[dem])
         dem, entries = dem[e], entries[e]
-        lists.work += 2 * len(entries)
-        key, inverse = np.unique(near.c1[dem] * lists.n_sites + lists.site[entries],
-                                 return_inverse=True)
-        extra = np.bincount(inverse, weights=near.d2[dem] - np.maximum(lists.cost[entries],
-                                                                       near.d1[dem]))
-        return key // lists.n_sites, key % lists.n_sites, extra
+        lists.work += len(entries)
+        keys = near.c1[dem] * lists.n_sites + lists.site[entries]
+        return keys, near.d2[dem] - np.maximum(lists.cost[entries], near.d1[dem])
+
+    def _merge_pairs(self, keys: np.ndarray, weights: np.ndarray, counts: np.ndarray) -> None:
+        """Add terms (counts +1) or take them off (-1); a pair without terms is dropped."""
+        every = np.concatenate([self.pk, keys])
+        self.lists.work += len(every)  # as swap_candidates counts its unique
+        key, inverse = np.unique(every, return_inverse=True)
+        extra = np.bincount(inverse, weights=np.concatenate([self.pe, weights]))
+        count = np.bincount(inverse, weights=np.concatenate([self.pc, counts]))
+        live = count > 0.5
+        self.pk, self.pe, self.pc = key[live], extra[live], count[live]
 
     def value(self) -> float:
         """The plan's cost, penalties included."""
@@ -281,21 +291,22 @@ class SwapState:
         self.lists.work += 5 * self.lists.n + 2 * self.lists.n_sites
         return (self.is_open.copy(), near.c1.copy(), near.d1.copy(), near.c2.copy(),
                 near.d2.copy(), near.first.copy(), self.gain.copy(), self.loss.copy(),
-                self.pr, self.pf, self.pe)
+                self.pk, self.pe, self.pc)
 
     def restore(self, saved: tuple) -> None:
         """Back to a :meth:`snapshot`."""
         (self.is_open, c1, d1, c2, d2, first, self.gain, self.loss,
-         self.pr, self.pf, self.pe) = (x.copy() for x in saved)
+         self.pk, self.pe, self.pc) = (x.copy() for x in saved)
         self.near = Nearest(c1, d1, c2, d2, first)
-        self.lists.work += 5 * self.lists.n + 2 * self.lists.n_sites + len(self.pr)
+        self.lists.work += 5 * self.lists.n + 2 * self.lists.n_sites + 3 * len(self.pk)
 
     def table(self, closable: np.ndarray, openable: np.ndarray) -> np.ndarray:
         """The rows of :func:`swap_candidates` for this plan, from the kept parts."""
         is_open, gain, loss = self.is_open, self.gain, self.loss
-        self.lists.work += 2 * len(self.pr) + 2 * len(gain) + PASS_WORK
-        ok = closable[self.pr] & is_open[self.pr] & openable[self.pf] & ~is_open[self.pf]
-        r_s, f_s = self.pr[ok], self.pf[ok]
+        self.lists.work += 3 * len(self.pk) + 2 * len(gain) + PASS_WORK
+        pr, pf = np.divmod(self.pk, self.lists.n_sites)
+        ok = closable[pr] & is_open[pr] & openable[pf] & ~is_open[pf]
+        r_s, f_s = pr[ok], pf[ok]
         profit = gain[f_s] - loss[r_s] + self.pe[ok]
         return _table(r_s, f_s, profit, gain, loss, is_open, closable, openable)
 
@@ -310,10 +321,10 @@ class SwapState:
             self.near = nearest(lists, self.is_open, near.d2)
             self._build()
             return
-        old_c1 = near.c1[points]
-        # the new c1, c2 lie within the old d2 unless closed; the old gain terms, below d1
+        # the new c1, c2 lie within the old d2 unless closed; the old terms lie below it
         entries = lists.prefix(near.d2, points, True)
         self._move_gain(entries, -1.0)
+        old_keys, old_weights = self._pair_terms(entries)
         self._move_loss(points, -1.0)
         for c, d in ((near.c1, near.d1), (near.c2, near.d2)):
             c[points], d[points] = -1, lists.miss[points]
@@ -326,16 +337,10 @@ class SwapState:
             _fill_points(lists, self.is_open, lists.prefix(None, redo), near, redo)
         self._move_gain(lists.prefix(near.d1, points), 1.0)
         self._move_loss(points, 1.0)
-        dirty = np.zeros(lists.n_sites, dtype=bool)
-        rows = np.concatenate([old_c1, near.c1[points]])
-        dirty[rows[rows >= 0]] = True
-        owners = np.flatnonzero((near.c1 >= 0) & dirty[np.maximum(near.c1, 0)])
-        lists.work += lists.n + len(self.pr) + CALL_WORK
-        pr, pf, pe = self._pairs(lists.prefix(near.d2, owners))
-        keep = ~dirty[self.pr]
-        self.pr = np.concatenate([self.pr[keep], pr])
-        self.pf = np.concatenate([self.pf[keep], pf])
-        self.pe = np.concatenate([self.pe[keep], pe])
+        keys, weights = self._pair_terms(lists.prefix(near.d2, points))
+        self._merge_pairs(np.concatenate([old_keys, keys]),
+                          np.concatenate([-old_weights, weights]),
+                          np.concatenate([-np.ones(len(old_keys)), np.ones(len(keys))]))
 
 
 def _fill_points(lists: NearLists, is_open: np.ndarray, entries: np.ndarray, near: Nearest,
