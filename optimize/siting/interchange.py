@@ -242,7 +242,9 @@ class SwapState:
         has = self.near.c1 >= 0
         self.loss = np.bincount(self.near.c1[has], weights=(self.near.d2 - self.near.d1)[has],
                                 minlength=lists.n_sites)
-        self.pk, self.pe, self.pc = np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
+        self.pk: np.ndarray = np.zeros(0, np.int64)  # pair keys c1 * n_sites + f, sorted
+        self.pe: np.ndarray = np.zeros(0)  # their extra
+        self.pc: np.ndarray = np.zeros(0)  # how many points' terms each holds
         keys, weights = self._pair_terms(entries)
         self._merge_pairs(keys, weights, np.ones(len(keys)))
 
