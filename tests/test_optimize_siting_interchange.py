@@ -8,8 +8,11 @@ import numpy as np
 
 from optimize.siting.interchange import (
     NearLists,
+    SwapState,
+    Touch,
     descend,
     kick_round,
+    kick_state,
     nearest,
     swap_candidates,
 )
@@ -126,3 +129,100 @@ def test_kick_round_keeps_count_and_required_sites_and_never_worsens() -> None:
         assert near.value() == full_cost(lists, is_open)
         values.append(near.value())
     assert values == sorted(values, reverse=True) and values[-1] < values[0]
+
+
+def _random_lists(rng: np.random.Generator) -> NearLists:
+    """Random points on a grid, each listing its k nearest sites, supplies 1-3."""
+    n = int(rng.integers(6, 30))
+    k = int(rng.integers(2, n + 1))
+    xy = rng.integers(0, 60, size=(n, 2))
+    dist = np.abs(xy[:, None] - xy[None]).sum(axis=-1)
+    near_sites = np.argsort(dist, axis=1, kind="stable")[:, :k]
+    dem, site = np.repeat(np.arange(n), k), near_sites.ravel()
+    cost = dist[dem, site] * rng.integers(1, 4, size=n)[dem]
+    return NearLists.build(dem, site, cost.astype(float), n, n)
+
+
+def test_incremental_swaps_match_a_full_recompute_on_random_cases() -> None:
+    rng = np.random.default_rng(5)
+    passes = 0
+    for _ in range(60):
+        lists = _random_lists(rng)
+        n = lists.n
+        is_open = _opened(tuple(rng.choice(n, int(rng.integers(1, n)), replace=False)), n)
+        state = SwapState(lists, is_open, nearest(lists, is_open))
+        allowed = np.ones(n, dtype=bool)
+        for _ in range(4):
+            table = state.table(allowed, allowed)
+            fresh = nearest(lists, state.is_open)
+            # the kept parts give the rows a full pass gives
+            assert np.array_equal(table, swap_candidates(lists, state.is_open, fresh,
+                                                          allowed, allowed))
+            if not len(table):
+                break
+            touch = Touch(lists, state.near)
+            done = [(int(r), int(f)) for r, f, _ in table if touch.take(int(r), int(f))]
+            before = state.value()
+            state.apply(done, np.flatnonzero(touch.mark))
+            passes += 1
+            # every point's cheapest and second cost, by brute force
+            assert state.value() == full_cost(lists, state.is_open)
+            again = nearest(lists, state.is_open)
+            assert np.array_equal(state.near.d1, again.d1)
+            assert np.array_equal(state.near.d2, again.d2)
+            assert np.array_equal(state.near.c1, again.c1)
+            # disjoint swaps: the value falls by at least their best listed profits
+            best = {}
+            for r, f, profit in table:
+                best.setdefault((int(r), int(f)), profit)
+            assert before - state.value() >= sum(best[pair] for pair in done) - 1e-9
+    assert passes > 60
+
+
+def test_descend_is_deterministic_and_ends_in_a_local_optimum() -> None:
+    rng = np.random.default_rng(8)
+    for _ in range(20):
+        lists = _random_lists(rng)
+        n = lists.n
+        start = _opened(tuple(rng.choice(n, max(1, n // 4), replace=False)), n)
+        allowed = np.ones(n, dtype=bool)
+        is_open, near = descend(lists, start, allowed, allowed, work_end=1e12)
+        twin, _ = descend(lists, start, allowed, allowed, work_end=1e12)
+        assert np.array_equal(is_open, twin) and is_open.sum() == start.sum()
+        value = full_cost(lists, is_open)
+        assert near.value() == value
+        # no single swap lowers the value (brute force)
+        assert min(full_cost(lists, _swap(is_open, r, f)) for r in np.flatnonzero(is_open)
+                   for f in np.flatnonzero(~is_open)) >= value
+
+
+def test_kick_state_keeps_its_parts_exact_and_is_deterministic() -> None:
+    rng = np.random.default_rng(21)
+    rounds = 0
+    for case in range(15):
+        lists = _random_lists(rng)
+        n = lists.n
+        if n < 8:
+            continue
+        start = _opened(tuple(rng.choice(n, n // 4, replace=False)), n)
+        allowed = np.ones(n, dtype=bool)
+        runs = []
+        for _ in range(2):
+            state = SwapState(lists, start, nearest(lists, start))
+            kicks = np.random.default_rng(case)
+            values = [state.value()]
+            for _ in range(5):
+                kick_state(state, allowed, allowed, kicks, 2, 1e12)
+                rounds += 1
+                values.append(state.value())
+                # the kept parts equal a fresh build of the plan kept (brute-force value)
+                assert state.value() == full_cost(lists, state.is_open)
+                fresh = SwapState(lists, state.is_open, nearest(lists, state.is_open))
+                assert np.array_equal(state.gain, fresh.gain)
+                assert np.array_equal(state.loss, fresh.loss)
+                assert np.array_equal(state.table(allowed, allowed),
+                                      fresh.table(allowed, allowed))
+            assert values == sorted(values, reverse=True) and state.is_open.sum() == n // 4
+            runs.append(state.is_open.copy())
+        assert np.array_equal(runs[0], runs[1])  # the same seed, the same plan
+    assert rounds > 50

@@ -21,7 +21,15 @@ Batches: a swap (r, f) only changes ``d1``, ``c1``, ``d2`` of the points it *tou
 (and distinct sites) have the same profits after each other as before, so every pass applies
 the best swap of each closing site, best first, as long as the touched sets stay disjoint.
 With p = 10,000 one pass then moves hundreds of medians instead of one. Each pass ends with
-the plan's exact value recomputed; a pass that does not lower it ends the descent.
+the plan's exact value; a pass that does not lower it is undone and ends the descent.
+
+Incremental passes (:class:`SwapState`): only the touched points change, so after a pass
+only they are recomputed (their arcs below the old ``d2``, or their whole list if a closed
+site leaves them fewer than two), their ``gain`` and ``loss`` terms are moved, and the
+``extra`` rows of their old and new ``c1`` rebuilt. A pass late in a descent on sw24978
+(p=250: 1-3 swaps, a few hundred points) costs 1-2 M arcs instead of the 21 M of a full
+pass; when most points are touched (a plan that leaves points without a site) one full
+pass is done instead. Same swaps, same plans as full passes (tests check it).
 
 Work is counted in arcs scanned (``work``), so a search ended by its work budget is the same
 on any machine.
@@ -171,18 +179,7 @@ def swap_candidates(lists: NearLists, is_open: np.ndarray, near: Nearest,
     extra = np.bincount(inverse, weights=(d2[e] - np.maximum(cost[e], d1[e])))
     r_s, f_s = key // lists.n_sites, key % lists.n_sites
     profit = gain[f_s] - loss[r_s] + extra
-    order = np.lexsort((f_s, -profit, r_s))
-    head = order[np.r_[True, r_s[order][1:] != r_s[order][:-1]]] if order.size else order
-    rows = [np.column_stack([r_s[head], f_s[head], profit[head]])]
-    free = np.flatnonzero(openable & ~is_open)
-    shut = np.flatnonzero(closable & is_open)
-    free = free[np.lexsort((free, -gain[free]))]
-    shut = shut[np.lexsort((shut, loss[shut]))]
-    k = min(len(free), len(shut))
-    rows.append(np.column_stack([shut[:k], free[:k], gain[free[:k]] - loss[shut[:k]]]))
-    table = np.concatenate(rows)
-    table = table[table[:, 2] > EPS]
-    return table[np.lexsort((table[:, 1], table[:, 0], -table[:, 2]))]
+    return _table(r_s, f_s, profit, gain, loss, is_open, closable, openable)
 
 
 class Touch:
@@ -190,7 +187,7 @@ class Touch:
 
     def __init__(self, lists: NearLists, near: Nearest) -> None:
         self.lists, self.near = lists, near
-        lists.work += PASS_WORK
+        lists.work += PASS_WORK + 2 * lists.n
         self.mark = np.zeros(lists.n, dtype=bool)
         self.used = np.zeros(lists.n_sites, dtype=bool)
         owner = np.concatenate([near.c1, near.c2])
@@ -218,69 +215,281 @@ class Touch:
         return True
 
 
+class SwapState:
+    """The profits' parts of one plan, updated in place after swaps (incremental).
+
+    ``gain`` (per site), ``loss`` (per site) and the sparse ``extra`` pairs (``pr, pf, pe``,
+    grouped by the closing site ``r = c1``) of :func:`swap_candidates`. A swap changes
+    ``d1, c1, d2`` only of the points it touches (:class:`Touch`); :meth:`apply` recomputes
+    those points, moves their ``gain``/``loss`` terms and rebuilds the ``extra`` rows of
+    their old and new ``c1``, so a pass costs the touched points' arcs, not all arcs.
+    """
+
+    def __init__(self, lists: NearLists, is_open: np.ndarray, near: Nearest) -> None:
+        self.lists, self.is_open = lists, is_open.copy()
+        self.touched = np.zeros(lists.n, dtype=bool)  # the points apply changed (a record)
+        self.near = Nearest(near.c1.copy(), near.d1.copy(), near.c2.copy(), near.d2.copy(),
+                            near.first.copy())
+        self._build()
+
+    def _build(self) -> None:
+        """``gain``, ``loss`` and the pairs from scratch (one pass over the arcs below d2)."""
+        lists = self.lists
+        entries = lists.prefix(self.near.d2)
+        lists.work += len(entries) + PASS_WORK
+        self.gain = np.zeros(lists.n_sites)
+        self._move_gain(entries, 1.0)
+        has = self.near.c1 >= 0
+        self.loss = np.bincount(self.near.c1[has], weights=(self.near.d2 - self.near.d1)[has],
+                                minlength=lists.n_sites)
+        self.pk: np.ndarray = np.zeros(0, np.int64)  # pair keys c1 * n_sites + f, sorted
+        self.pe: np.ndarray = np.zeros(0)  # their extra
+        self.pc: np.ndarray = np.zeros(0)  # how many points' terms each holds
+        keys, weights = self._pair_terms(entries)
+        self._merge_pairs(keys, weights, np.ones(len(keys)))
+
+    def _move_gain(self, entries: np.ndarray, sign: float) -> None:
+        """Add (sign 1) or take off (-1) the ``gain`` terms of ``entries`` at today's d1."""
+        lists = self.lists
+        lists.work += len(entries)
+        cost, d1 = lists.cost[entries], self.near.d1[lists.dem[entries]]
+        g = cost < d1
+        np.add.at(self.gain, lists.site[entries[g]], sign * (d1 - cost)[g])
+
+    def _move_loss(self, points: np.ndarray, sign: float) -> None:
+        near = self.near
+        has = points[near.c1[points] >= 0]
+        np.add.at(self.loss, near.c1[has], sign * (near.d2 - near.d1)[has])
+
+    def _pair_terms(self, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The ``extra`` terms of ``entries`` at today's nearest sites: pair keys
+        ``c1 * n_sites + site`` and weights, for the arcs below d2."""
+        lists, near = self.lists, self.near
+        dem = lists.dem[entries]
+        e = (near.c1[dem] >= 0) & (lists.cost[entries] < near.d2[dem])
+        dem, entries = dem[e], entries[e]
+        lists.work += len(entries)
+        keys = near.c1[dem] * lists.n_sites + lists.site[entries]
+        return keys, near.d2[dem] - np.maximum(lists.cost[entries], near.d1[dem])
+
+    def _merge_pairs(self, keys: np.ndarray, weights: np.ndarray, counts: np.ndarray) -> None:
+        """Add terms (counts +1) or take them off (-1); a pair without terms is dropped."""
+        every = np.concatenate([self.pk, keys])
+        self.lists.work += len(every)  # as swap_candidates counts its unique
+        key, inverse = np.unique(every, return_inverse=True)
+        extra = np.bincount(inverse, weights=np.concatenate([self.pe, weights]))
+        count = np.bincount(inverse, weights=np.concatenate([self.pc, counts]))
+        live = count > 0.5
+        self.pk, self.pe, self.pc = key[live], extra[live], count[live]
+
+    def value(self) -> float:
+        """The plan's cost, penalties included."""
+        return self.near.value()
+
+    def snapshot(self) -> tuple:
+        """Copies of the parts :meth:`apply` changes (the pair arrays are replaced, never
+        changed, so kept as they are)."""
+        near = self.near
+        self.lists.work += 5 * self.lists.n + 2 * self.lists.n_sites
+        return (self.is_open.copy(), near.c1.copy(), near.d1.copy(), near.c2.copy(),
+                near.d2.copy(), near.first.copy(), self.gain.copy(), self.loss.copy(),
+                self.pk, self.pe, self.pc)
+
+    def restore(self, saved: tuple) -> None:
+        """Back to a :meth:`snapshot`."""
+        (self.is_open, c1, d1, c2, d2, first, self.gain, self.loss,
+         self.pk, self.pe, self.pc) = (x.copy() for x in saved)
+        self.near = Nearest(c1, d1, c2, d2, first)
+        self.lists.work += 5 * self.lists.n + 2 * self.lists.n_sites + 3 * len(self.pk)
+
+    def table(self, closable: np.ndarray, openable: np.ndarray) -> np.ndarray:
+        """The rows of :func:`swap_candidates` for this plan, from the kept parts."""
+        is_open, gain, loss = self.is_open, self.gain, self.loss
+        self.lists.work += 3 * len(self.pk) + 2 * len(gain) + PASS_WORK
+        pr, pf = np.divmod(self.pk, self.lists.n_sites)
+        ok = closable[pr] & is_open[pr] & openable[pf] & ~is_open[pf]
+        r_s, f_s = pr[ok], pf[ok]
+        profit = gain[f_s] - loss[r_s] + self.pe[ok]
+        return _table(r_s, f_s, profit, gain, loss, is_open, closable, openable)
+
+    def apply(self, swaps: list[tuple[int, int]], points: np.ndarray) -> None:
+        """Close ``r`` and open ``f`` for each swap; ``points`` (sorted) are all the points
+        the swaps touch (:class:`Touch`), the only ones whose nearest sites change."""
+        lists, near = self.lists, self.near
+        for r, f in swaps:
+            self.is_open[r], self.is_open[f] = False, True
+        self.touched[points] = True
+        if 2 * len(points) > lists.n:  # most points touched: one full pass is cheaper
+            self.near = nearest(lists, self.is_open, near.d2)
+            self._build()
+            return
+        # the new c1, c2 lie within the old d2 unless closed; the old terms lie below it
+        entries = lists.prefix(near.d2, points, True)
+        self._move_gain(entries, -1.0)
+        old_keys, old_weights = self._pair_terms(entries)
+        self._move_loss(points, -1.0)
+        for c, d in ((near.c1, near.d1), (near.c2, near.d2)):
+            c[points], d[points] = -1, lists.miss[points]
+        near.first[points] = -1
+        count = _fill_points(lists, self.is_open, entries, near, points)
+        redo = points[count < 2]
+        if redo.size:
+            for c, d in ((near.c1, near.d1), (near.c2, near.d2)):
+                c[redo], d[redo] = -1, lists.miss[redo]
+            _fill_points(lists, self.is_open, lists.prefix(None, redo), near, redo)
+        self._move_gain(lists.prefix(near.d1, points), 1.0)
+        self._move_loss(points, 1.0)
+        keys, weights = self._pair_terms(lists.prefix(near.d2, points))
+        self._merge_pairs(np.concatenate([old_keys, keys]),
+                          np.concatenate([-old_weights, weights]),
+                          np.concatenate([-np.ones(len(old_keys)), np.ones(len(keys))]))
+
+
+def _fill_points(lists: NearLists, is_open: np.ndarray, entries: np.ndarray, near: Nearest,
+                 points: np.ndarray) -> np.ndarray:
+    """:func:`_fill` for ``points`` only (sorted; ``entries`` theirs, each point's together
+    in list order): their first two open sites; their open counts, in that order."""
+    on = entries[is_open[lists.site[entries]]]
+    lists.work += len(entries) + len(points) + CALL_WORK
+    owners, start, count = np.unique(lists.dem[on], return_index=True, return_counts=True)
+    for slot, (c, d) in enumerate(((near.c1, near.d1), (near.c2, near.d2))):
+        has = count > slot
+        entry = on[start[has] + slot]
+        c[owners[has]], d[owners[has]] = lists.site[entry], lists.cost[entry]
+        if slot == 0:
+            near.first[owners[has]] = entry
+    full = np.zeros(len(points), dtype=np.int64)
+    full[np.searchsorted(points, owners)] = count
+    return full
+
+
+def _table(r_s: np.ndarray, f_s: np.ndarray, profit: np.ndarray, gain: np.ndarray,
+           loss: np.ndarray, is_open: np.ndarray, closable: np.ndarray, openable: np.ndarray
+           ) -> np.ndarray:
+    """Each closing site's best ``extra`` partner, then best gain with least loss; best
+    first (the rows of :func:`swap_candidates`)."""
+    order = np.lexsort((f_s, -profit, r_s))
+    head = order[np.r_[True, r_s[order][1:] != r_s[order][:-1]]] if order.size else order
+    rows = [np.column_stack([r_s[head], f_s[head], profit[head]])]
+    free = np.flatnonzero(openable & ~is_open)
+    shut = np.flatnonzero(closable & is_open)
+    free = free[np.lexsort((free, -gain[free]))]
+    shut = shut[np.lexsort((shut, loss[shut]))]
+    k = min(len(free), len(shut))
+    rows.append(np.column_stack([shut[:k], free[:k], gain[free[:k]] - loss[shut[:k]]]))
+    table = np.concatenate(rows)
+    table = table[table[:, 2] > EPS]
+    return table[np.lexsort((table[:, 1], table[:, 0], -table[:, 2]))]
+
+
 def descend(lists: NearLists, is_open: np.ndarray, closable: np.ndarray, openable: np.ndarray,
             work_end: float, log: list[tuple[int, int]] | None = None,
             guess: np.ndarray | None = None) -> tuple[np.ndarray, Nearest]:
     """Batched best-improvement interchange from ``is_open`` (copied) until no swap gains,
     a pass does not lower the value, or ``lists.work`` reaches ``work_end``; the swaps
     applied are appended to ``log`` as ``(closed, opened)``."""
-    current = is_open.copy()
-    near = nearest(lists, current, guess)
+    state = SwapState(lists, is_open, nearest(lists, is_open, guess))
+    descend_state(state, closable, openable, work_end, log)
+    return state.is_open, state.near
+
+
+def descend_state(state: SwapState, closable: np.ndarray, openable: np.ndarray,
+                  work_end: float, log: list[tuple[int, int]] | None = None) -> None:
+    """:func:`descend` on a kept state, updated in place (each pass incremental)."""
+    lists = state.lists
     while lists.work < work_end:
-        table = swap_candidates(lists, current, near, closable, openable)
+        table = state.table(closable, openable)
         if not len(table):
             break
-        touch = Touch(lists, near)
-        trial = current.copy()
+        touch = Touch(lists, state.near)
         done = []
         for r, f, _ in table:
             if touch.take(int(r), int(f)):
-                trial[int(r)], trial[int(f)] = False, True
                 done.append((int(r), int(f)))
-        after = nearest(lists, trial, near.d2)
-        if after.value() >= near.value() - EPS:
+        before = state.value()
+        saved = state.snapshot()
+        state.apply(done, np.flatnonzero(touch.mark))
+        lists.work += lists.n
+        if state.value() >= before - EPS:
+            state.restore(saved)
             break
-        current, near = trial, after
         if log is not None:
             log.extend(done)
-    return current, near
 
 
 def kick_round(lists: NearLists, is_open: np.ndarray, near: Nearest, closable: np.ndarray,
                openable: np.ndarray, rng: np.random.Generator, tries: int, work_end: float
                ) -> tuple[np.ndarray, Nearest]:
+    """:func:`kick_state` from a plan and its nearest sites: (open sites, nearest)."""
+    state = SwapState(lists, is_open, near)
+    kick_state(state, closable, openable, rng, tries, work_end)
+    return state.is_open, state.near
+
+
+def kick_state(state: SwapState, closable: np.ndarray, openable: np.ndarray,
+               rng: np.random.Generator, tries: int, work_end: float) -> None:
     """Many kicks at once, far apart, one descent, and each region kept only if it gained.
 
     Up to ``tries`` single-swap kicks (a random median to a site near it) whose touched
-    points are disjoint; one descent from the
-    kicked plan. The swaps (kicks and descent) are joined into regions: two swaps are one
-    region if they share a site, or if a point whose cost changed lists sites of both within
-    its second open cost. A region's gain is
+    points are disjoint; one descent from the kicked plan. The swaps (kicks and descent)
+    are joined into regions: two swaps are one region if they share a site, or if a point
+    whose cost changed lists sites of both within its second open cost. A region's gain is
     the cost change of the points it touches; the regions that gained are applied to the
-    old plan and the result recomputed exactly; the better of that, the whole descent and
-    the old plan is returned (the store count holds: every region is whole swaps).
+    old plan; the best of that, the whole descent and the old plan is kept in ``state``
+    (the store count holds: every region is whole swaps). Incremental throughout: only the
+    points the swaps touch are scanned.
     """
-    touch = Touch(lists, near)
-    trial = is_open.copy()
+    lists, is_open = state.lists, state.is_open.copy()
+    old = state.snapshot()
+    old_near = Nearest(*(x.copy() for x in (state.near.c1, state.near.d1, state.near.c2,
+                                             state.near.d2, state.near.first)))
+    touch = Touch(lists, state.near)
     swaps: list[tuple[int, int]] = []
     shut = np.flatnonzero(closable & is_open)
     for r in rng.permutation(shut)[:tries].tolist():
         f = _near_site(lists, r, is_open, openable, rng)
-        if f < 0 or not touch.take(r, f):
-            continue
-        trial[r], trial[f] = False, True
-        swaps.append((r, f))
+        if f >= 0 and touch.take(r, f):
+            swaps.append((r, f))
     if not swaps:
-        return is_open, near
-    trial, after = descend(lists, trial, closable, openable, work_end, swaps, near.d2)
-    keep = _gaining_regions(lists, is_open, near, trial, after, swaps)
-    merged = np.where(keep, trial, is_open)
-    best, best_near = (trial, after) if after.value() < near.value() else (is_open, near)
-    if keep.any() and not np.array_equal(merged, trial):
-        merged_near = nearest(lists, merged, near.d2)
-        if merged_near.value() < best_near.value():
-            best, best_near = merged, merged_near
-    return best, best_near
+        return
+    state.touched[:] = False
+    state.apply(swaps, np.flatnonzero(touch.mark))
+    descend_state(state, closable, openable, work_end, swaps)
+    keep = _gaining_regions(lists, is_open, old_near, state.is_open, state.near, swaps,
+                            np.flatnonzero(state.touched))
+    merged = np.where(keep, state.is_open, is_open)
+    descended = state.is_open.copy()
+    trial = state.snapshot()
+    if state.value() >= old_near.value():
+        state.restore(old)
+        trial = old
+    if keep.any() and not np.array_equal(merged, descended):
+        best = state.value()
+        state.restore(old)
+        closed = np.flatnonzero(is_open & ~merged)
+        opened = np.flatnonzero(merged & ~is_open)
+        state.apply(list(zip(closed.tolist(), opened.tolist(), strict=True)),
+                    touched_points(lists, old_near, closed, opened))
+        if state.value() >= best:
+            state.restore(trial)
+
+
+def touched_points(lists: NearLists, near: Nearest, closed: np.ndarray, opened: np.ndarray
+                   ) -> np.ndarray:
+    """The points (sorted) whose nearest sites may change when ``closed`` close and
+    ``opened`` open: ``c1`` or ``c2`` closed, or an arc to an opened site below ``d2``."""
+    shut = np.zeros(lists.n_sites, dtype=bool)
+    shut[closed] = True
+    mark = ((near.c1 >= 0) & shut[np.maximum(near.c1, 0)]) | (
+        (near.c2 >= 0) & shut[np.maximum(near.c2, 0)])
+    start, stop = lists.site_ptr[opened], lists.site_ptr[opened + 1]
+    count = stop - start
+    entries = lists.by_site[np.arange(count.sum()) + np.repeat(start - (np.cumsum(count)
+                                                                         - count), count)]
+    points = lists.dem[entries]
+    mark[points[lists.cost[entries] < near.d2[points]]] = True
+    lists.work += 2 * lists.n + len(entries) + CALL_WORK
+    return np.flatnonzero(mark)
 
 
 def _near_site(lists: NearLists, r: int, is_open: np.ndarray, openable: np.ndarray,
@@ -297,13 +506,15 @@ def _near_site(lists: NearLists, r: int, is_open: np.ndarray, openable: np.ndarr
 
 
 def _gaining_regions(lists: NearLists, old: np.ndarray, old_near: Nearest, new: np.ndarray,
-                     new_near: Nearest, swaps: list[tuple[int, int]]) -> np.ndarray:
-    """``(n_sites,)`` bool: the changed sites of the regions whose points gained."""
+                     new_near: Nearest, swaps: list[tuple[int, int]], points: np.ndarray
+                     ) -> np.ndarray:
+    """``(n_sites,)`` bool: the changed sites of the regions whose points gained; only
+    ``points`` (the points the swaps touched) can list a changed site below their d2."""
     m = lists.n_sites
     pairs = np.asarray(swaps, dtype=np.int64).reshape(-1, 2)
     changed = np.zeros(m, dtype=bool)
     changed[pairs.ravel()] = True
-    e = lists.prefix(np.maximum(old_near.d2, new_near.d2), inclusive=True)
+    e = lists.prefix(np.maximum(old_near.d2, new_near.d2), points, inclusive=True)
     e = e[changed[lists.site[e]]]
     first = np.full(lists.n, -1)
     first[lists.dem[e][::-1]] = lists.site[e][::-1]  # one changed site per point

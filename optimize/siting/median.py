@@ -20,9 +20,10 @@ Stages (each named in ``LocationResult.stages``):
 2. ``'interchange'`` -- the best relaxation plan descends by batched fast interchange
    (few large clusters on many points: first on a random sample of the points,
    :func:`sample_start`, then on all of them from the better of the two plans)
-   (:mod:`optimize.siting.interchange`), then iterated local search in rounds: one nearby
+   (:mod:`optimize.siting.interchange`; each pass recomputes only the points its swaps
+   touch), then iterated local search in rounds: one nearby
    swap per ``KICK_SPREAD`` medians at once (far apart), one descent, and each region of
-   the plan keeps its change only if its points gained (``kick_round``), until the work
+   the plan keeps its change only if its points gained (``kick_state``), until the work
    budget or a proof.
 3. Small cases exact: when the plan meets the rounded bound the status is ``'OPTIMAL'``.
 
@@ -56,7 +57,7 @@ import time
 import numpy as np
 
 from optimize.errors import InfeasibleError, SpecificationError
-from optimize.siting.interchange import NearLists, descend, kick_round, nearest
+from optimize.siting.interchange import NearLists, SwapState, descend_state, kick_state, nearest
 from optimize.siting.prepared import PreparedData, SitingPlan, prepare
 from optimize.siting.problem import LISTED_ITEMS, LocationProblem, LocationResult, StageReport
 from optimize.siting.result import gap_pct, to_result
@@ -71,7 +72,7 @@ PLAN_EVERY = 10  # relaxation plans evaluated every this many steps
 KICK_SPREAD = 4  # a kick round tries one kick per this many medians
 BOUND_SAFETY = 1e-10  # relative margin taken off the bound before it is rounded up
 SAMPLE_MIN_POINTS = 2000  # sample-first search from this many points with supply ...
-SAMPLE_CLUSTER = 100  # ... and this many of them per median (n / p) on average
+SAMPLE_CLUSTER = 50  # ... and this many of them per median (n / p) on average
 SAMPLE_PER_MEDIAN = 200  # sample points per median (at most a quarter of the points)
 SAMPLE_SHARE = 0.3  # share of the search's remaining work the sample may use
 
@@ -241,14 +242,15 @@ def _search(inst: MedianInstance, start_open: np.ndarray, lb: float, budget: flo
         note = (f"; before them {rounds} on a sample of {size} points, "
                 f"{'its plan' if used else 'the relaxation plan'} kept")
         start_open = sampled if used else start_open
-    is_open, near = descend(lists, start_open, closable, inst.allowed, budget)
-    best, value, descents = is_open, near.value(), 1
+    state = SwapState(lists, start_open, nearest(lists, start_open))
+    descend_state(state, closable, inst.allowed, budget)
+    value, descents = state.value(), 1
     tries = max(1, inst.p // KICK_SPREAD)
     while value > lb and lists.work < budget and time.perf_counter() < deadline:
-        best, near = kick_round(lists, best, near, closable, inst.allowed, rng, tries, budget)
+        kick_state(state, closable, inst.allowed, rng, tries, budget)
         descents += 1
-        value = near.value()
-    return best, value, descents, note
+        value = state.value()
+    return state.is_open, value, descents, note
 
 
 def sample_applies(inst: MedianInstance) -> bool:
@@ -281,14 +283,14 @@ def sample_start(inst: MedianInstance, start_open: np.ndarray, budget: float,
     sub.work = lists.work + len(lists.dem)
     work_end = sub.work + SAMPLE_SHARE * max(budget - sub.work, 0.0)
     closable = inst.allowed & ~inst.required
-    is_open, near = descend(sub, start_open, closable, inst.allowed, work_end)
+    state = SwapState(sub, start_open, nearest(sub, start_open))
+    descend_state(state, closable, inst.allowed, work_end)
     tries, rounds = max(1, inst.p // KICK_SPREAD), 1
     while sub.work < work_end and time.perf_counter() < deadline:
-        is_open, near = kick_round(sub, is_open, near, closable, inst.allowed, rng, tries,
-                                   work_end)
+        kick_state(state, closable, inst.allowed, rng, tries, work_end)
         rounds += 1
     lists.work = sub.work
-    return is_open, rounds, size
+    return state.is_open, rounds, size
 
 
 def _siting_plan(inst: MedianInstance, is_open: np.ndarray) -> SitingPlan:
