@@ -13,14 +13,23 @@ from typing import Any
 
 import pytest
 
+from geodata import datasets
 from optimize.plan.io import Plan, save_plan
 from optimize.plan.market_checks import cost_problems, market_flow_problems, market_run_problems
 from optimize.plan.model import PlanMeta
 from optimize.plan.verify import verify_plan
 from tests.conftest import GUANGHE
 
-#: The shared read-only checker that never imports the project.
-PLAN_CHECK = "/work/shared/tools/plan_check.py"
+
+def _plan_check() -> str:
+    """The shared read-only checker that never imports the project (beside the data)."""
+    try:
+        return str(datasets.data_dir().parent / "tools" / "plan_check.py")
+    except datasets.DataDirNotFound:
+        return "no data folder, so no tools folder beside it"
+
+
+PLAN_CHECK = _plan_check()
 
 
 @pytest.fixture
