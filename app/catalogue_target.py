@@ -30,8 +30,6 @@ TARGET_TEXTS: tuple[str, ...] = (
     N_("not reachable by adding trucks: with one truck per trip at most %(pct)s per cent "
        "of the produce that needs a truck is collected (the rest has no trip within its "
        "freshness limit and the shift)"),
-    N_("not searched: a season of more than %(n)s trips is searched with the packer's "
-       "greedy pass alone, which this packer does not offer"),
 )
 
 

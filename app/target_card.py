@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from optimize.plan.target_checks import NOT_SEARCHED_START, UNREACHABLE_START
+from optimize.plan.target_checks import UNREACHABLE_START
 
 #: The note of a fleet found with the packer's greedy pass alone starts so.
 UPPER_BOUND_START = "an upper bound"
@@ -38,8 +38,6 @@ def target_cards(kpis: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "(本方案车次 this plan's trips)")
     elif label.startswith(UNREACHABLE_START):
         note = f"{target:g} %: 增加车辆也无法达到 not reachable by adding trucks"
-    elif label.startswith(NOT_SEARCHED_START):
-        note = f"{target:g} %: 所需车辆未计算 trucks needed not searched"
     else:
         note = f"{target:g} %: 本车队已达到 met by this fleet"
     return [{"key": "target", "label": "收集目标 Collection target", "value": pct,

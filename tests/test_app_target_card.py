@@ -13,7 +13,6 @@ from optimize.fleet.target import (
     FOUND_NOTE,
     GREEDY_NOTE,
     MET_NOTE,
-    NOT_SEARCHED_NOTE,
     UNREACHABLE_NOTE,
 )
 from tests.test_app_truck_plan import truck_plan_meta
@@ -30,8 +29,6 @@ BASE = {"daily_truck_needed_t": 10.0, "daily_pickup_routed_t": 6.0, "target_pct"
     ({"trucks_for_target": None,
       "trucks_for_target_note": UNREACHABLE_NOTE.format(pct="60.0")},
      "95 %: 增加车辆也无法达到 not reachable by adding trucks"),
-    ({"trucks_for_target": None, "trucks_for_target_note": NOT_SEARCHED_NOTE},
-     "95 %: 所需车辆未计算 trucks needed not searched"),
 ])
 def test_the_card_says_what_the_target_needs(extra: dict[str, Any], note: str) -> None:
     (card,) = target_cards({**BASE, **extra})
@@ -59,7 +56,7 @@ def test_the_season_cards_end_with_it() -> None:
     assert "target" not in {c["key"] for c in season_cards(truck_plan_meta(), "autumn")}
 
 
-@pytest.mark.parametrize("note", [FOUND_NOTE, GREEDY_NOTE, MET_NOTE, NOT_SEARCHED_NOTE,
+@pytest.mark.parametrize("note", [FOUND_NOTE, GREEDY_NOTE, MET_NOTE,
                                   UNREACHABLE_NOTE.format(pct="61.5")])
 def test_every_note_a_plan_stores_reads_in_chinese(note: str) -> None:
     zh = translate_message(note, "zh")

@@ -15,7 +15,6 @@ from optimize.fleet.target import (
     FOUND_NOTE,
     GREEDY_NOTE,
     MET_NOTE,
-    NOT_SEARCHED_NOTE,
     TargetFleet,
     search_pack,
     season_target,
@@ -129,19 +128,3 @@ def test_a_large_season_is_searched_with_the_greedy_pass_alone(
     assert asked == [(2, False)]
     monkeypatch.setattr(target, "FULL_SEARCH_JOBS", 4)  # 4 jobs: the full packer
     assert search_pack(jobs, DRIVE_S, SHIFT_S)[1] == FOUND_NOTE
-
-
-def test_a_large_season_without_a_greedy_packer_is_not_searched(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(target, "plan_fleet_day",
-                        lambda jobs, drive_s, n, shift_s, *, reach_s: pytest.fail("packed"))
-    monkeypatch.setattr(target, "FULL_SEARCH_JOBS", 3)
-    jobs = jobs_of(4)
-    pack, note = search_pack(jobs, DRIVE_S, SHIFT_S)
-    assert pack is None and note == NOT_SEARCHED_NOTE
-    got = trucks_for_target(pack, jobs, 1, SHIFT_S, needed_t=4.0, routed_t=2.0, note=note)
-    assert got.trucks_for_target is None and got.note.startswith(
-        "not searched: a season of more than 500 trips")
-    # met and unreachable need no packing, so they are still told
-    assert trucks_for_target(pack, jobs, 1, SHIFT_S, needed_t=8.0, routed_t=2.0,
-                             note=note).note.startswith("not reachable")

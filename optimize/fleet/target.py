@@ -30,7 +30,6 @@ fewer trucks. The note stored with the figure says so.
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -60,9 +59,6 @@ PCT_TOL = 1e-9
 #: 0.3 s); a search is about 10 packs. On 1,500 jobs the greedy search answered 524 trucks
 #: in 2.0 s, the full one 499 in 126 s.
 FULL_SEARCH_JOBS = 500
-NOT_SEARCHED_NOTE = (f"not searched: a season of more than {FULL_SEARCH_JOBS:,} trips is "
-                     "searched with the packer's greedy pass alone, which this packer does "
-                     "not offer")
 GREEDY_NOTE = ("an upper bound: searched with the packer's greedy pass alone (without its "
                "local improvement), with this plan's trips; a better packing or routing "
                "may need fewer")
@@ -97,20 +93,16 @@ def collected_pct(routed_t: float, needed_t: float) -> float:
 
 
 def search_pack(jobs: Sequence[Job], drive_s: np.ndarray, shift_s: int, *,
-                reach_s: int = DEFAULT_REACH_S, **options: Any) -> tuple[Pack | None, str]:
+                reach_s: int = DEFAULT_REACH_S, **options: Any) -> tuple[Pack, str]:
     """The packing the search calls, and the label of its answer.
 
     The plan's own packer (:func:`~optimize.fleet.shared.plan_fleet_day` with the same
     ``jobs``, ``drive_s``, ``shift_s``, ``reach_s`` and ``options``); above
     :data:`FULL_SEARCH_JOBS` jobs its greedy pass alone (``improve=False``): the local
     improvement only adds tonnes, so the greedy fleet is an upper bound of the full
-    packer's. A packer without that option gives no search above
-    :data:`FULL_SEARCH_JOBS` jobs (``None``, :data:`NOT_SEARCHED_NOTE`): a dozen full
-    packs of a province's season would take minutes.
+    packer's (a dozen full packs of a province's season would take minutes).
     """
     greedy = len(jobs) > FULL_SEARCH_JOBS
-    if greedy and "improve" not in inspect.signature(plan_fleet_day).parameters:
-        return None, NOT_SEARCHED_NOTE
     if greedy:
         options = {**options, "improve": False}
 
@@ -120,7 +112,7 @@ def search_pack(jobs: Sequence[Job], drive_s: np.ndarray, shift_s: int, *,
     return pack, GREEDY_NOTE if greedy else FOUND_NOTE
 
 
-def trucks_for_target(pack: Pack | None, jobs: Sequence[Job], n_trucks: int, shift_s: int, *,
+def trucks_for_target(pack: Pack, jobs: Sequence[Job], n_trucks: int, shift_s: int, *,
                       needed_t: float, routed_t: float,
                       target_pct: float = DEFAULT_TARGET_PCT,
                       note: str = FOUND_NOTE) -> TargetFleet:
@@ -129,9 +121,8 @@ def trucks_for_target(pack: Pack | None, jobs: Sequence[Job], n_trucks: int, shi
     Parameters
     ----------
     pack
-        The season's packing as a function of the fleet size (:func:`search_pack`);
-        ``None``: no search (the answer is then ``None`` with ``note``, unless the target
-        is met or unreachable).
+        The season's packing as a function of the fleet size (:func:`search_pack`); not
+        called when the target is met or unreachable.
     jobs, shift_s
         The jobs packed and the shift (seconds): a job longer than the shift is never
         kept.
@@ -162,8 +153,6 @@ def trucks_for_target(pack: Pack | None, jobs: Sequence[Job], n_trucks: int, shi
     if best < target_pct - PCT_TOL:
         return TargetFleet(target_pct, now, None,
                            UNREACHABLE_NOTE.format(pct=f"{best:.1f}"))
-    if pack is None:
-        return TargetFleet(target_pct, now, None, note)
     load = {j.job_id: j.load_t for j in jobs}
     all_t = sum(load.values())
     packs = 0

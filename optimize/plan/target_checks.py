@@ -12,7 +12,7 @@ A season's kpis carry ``target_pct``, ``trucks_for_target`` and its note
   it) and at most one truck per trip (the season's collection trips plus its
   ``dropped_trips``); no fleet size means unreachable, which holds only when the trips
   kept plus the trips dropped for fleet capacity (their pickups in ``unserved``) still
-  fall short of the target, or not searched (the note says so).
+  fall short of the target.
 """
 
 from __future__ import annotations
@@ -26,8 +26,6 @@ TOL_T = 0.01
 FLEET_REASON = "fleet capacity reached"
 #: The start of the note of a target no fleet reaches (``optimize.fleet.target``).
 UNREACHABLE_START = "not reachable"
-#: The start of the note of a season whose fleet for the target was not searched.
-NOT_SEARCHED_START = "not searched"
 
 
 def target_problems(meta: PlanMeta) -> list[str]:
@@ -67,11 +65,9 @@ def _season_problems(k: SeasonKpis, want: float | None, trips: int,
         return out
     if n is None:
         best_t = k.daily_pickup_routed_t + capacity_t
-        if note.startswith(NOT_SEARCHED_START):
-            return out
         if not note.startswith(UNREACHABLE_START):
             out.append(f"below the {target} % target without trucks_for_target or a "
-                       "'not reachable' or 'not searched' note")
+                       "'not reachable' note")
         elif best_t >= goal_t + TOL_T:
             out.append(f"target called not reachable, but the trips kept and dropped carry "
                        f"{best_t:.3f} of the {goal_t:.3f} t it needs")
