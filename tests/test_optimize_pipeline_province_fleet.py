@@ -17,6 +17,7 @@ import pytest
 from geodata import datasets
 from optimize.fleet.target import FOUND_NOTE
 from optimize.pipeline.fleet_day import SHIFT_START_S, FirstLegs
+from optimize.pipeline.network import Network, leg_matrices
 from optimize.pipeline.province_fleet import (
     own_store_job,
     province_first_legs,
@@ -24,6 +25,7 @@ from optimize.pipeline.province_fleet import (
     repack_plan_meta,
     repack_province_plan,
     repack_season,
+    trip_start,
 )
 from optimize.pipeline.region import load_region, regional_share
 from optimize.pipeline.regional import build_plan, site_region
@@ -115,6 +117,21 @@ def test_saved_trip_read_back_to_its_own_store() -> None:
     via["stops"] = [{**direct["stops"][0], "arrival_s": 21_600 + 2100}]
     job, own_m = own_store_job(via, index, DRIVE_S, DRIVE_M, None)
     assert (job.duration_s, job.lead_s, job.first, own_m) == (3600, 1200, -1, 30_000)
+    # driven via its store although the table has the direct pair (the saved plan's
+    # search stopped short of it): its 2100 s lead says so, the 27 km via are taken off
+    job, own_m = own_store_job(via, index, DRIVE_S, DRIVE_M, CLOSE_LEGS)
+    assert (job.duration_s, job.lead_s, job.first, own_m) == (3600, 1200, 1, 30_000)
+
+
+def test_start_of_a_merged_prefecture_trip_is_read_with_its_prefix() -> None:
+    index = {s: k for k, s in enumerate(STORES)}
+    # a prefecture's plan names the start store as it knew it: S001, for 6229-S001
+    merged = {**trip("summer-6229-T001-1", STORES[1], 2.0, 21_600), "start_id": "S001"}
+    assert trip_start(merged, index) == 1
+    assert trip_start({**merged, "start_id": STORES[0]}, index) == 0
+    assert trip_start({k: v for k, v in merged.items() if k != "start_id"}, index) == 1
+    with pytest.raises(ValueError, match="trip summer-6229-T001-1: start_id 'S009' is not"):
+        trip_start({**merged, "start_id": "S009"}, index)
 
 
 def test_short_shift_drops_the_least_productive_trip() -> None:
@@ -157,21 +174,100 @@ def test_prefecture_without_fleet_limit_drops_nothing(unlimited: Plan) -> None:
     assert verify_plan(unlimited) == []
 
 
-@pytest.mark.slow
-def test_merged_plan_repacked_on_the_province_network(unlimited: Plan) -> None:
+@pytest.fixture(scope="module")
+def guanghe_net() -> Network:
+    """The network 广河县 is planned on (the province network of a one-county province)."""
     region = load_region(GUANGHE.region_code, datasets.data_dir(None))
-    sited = site_region(GUANGHE, region, regional_share(GUANGHE, region.census),
-                        osm_path=None, report=lambda stage, fraction: None)
-    ids, drive_s, drive_m = province_store_drives(sited.net, unlimited.stores)
+    return site_region(GUANGHE, region, regional_share(GUANGHE, region.census),
+                       osm_path=None, report=lambda stage, fraction: None).net
+
+
+def merged_as_province(plan: Plan, code: str) -> Plan:
+    """``plan`` with its ids prefixed by ``code`` as the province merge writes them
+    (:func:`optimize.pipeline.province.merge.merge_plans`): route, truck and store ids
+    prefixed; ``start_id`` (and ``base_id``) left as the prefecture wrote them."""
+    def pre(value: Any) -> Any:
+        return None if value is None else f"{code}-{value}"
+
+    routes = plan.routes.copy()
+    for col in ("route_id", "truck_id", "store_id"):
+        routes[col] = routes[col].map(pre)
+    meta = {**plan.meta, "routes": [
+        {**r, "route_id": pre(r["route_id"]), "truck_id": pre(r["truck_id"]),
+         "store_id": pre(r["store_id"])} for r in plan.meta["routes"]]}
+    settle = plan.settlements.copy()
+    settle["store_id"] = settle["store_id"].map(pre, na_action="ignore")
+    stores = plan.stores.assign(store_id=plan.stores["store_id"].map(pre))
+    return Plan(meta, plan.counties, settle, stores, routes)
+
+
+def recomputed_trips(plan: Plan, net: Network) -> list[tuple[Any, ...]]:
+    """Each collection trip's (id, distance_m, duration_s) as saved and as recomputed from
+    its legs on ``net``: the first leg from ``start_id`` (straight to the first village
+    when the trip's clock took that drive, else via its own store), the drives between
+    its stops and back to its store, ``service_s`` per stop and ``unload_s``."""
+    settle = net.settlements
+    row = {str(v): k for k, v in enumerate(settle["village_code"].astype(str))}
+    site = dict(zip(plan.stores["store_id"], plan.stores["site_settlement_id"].astype(str),
+                    strict=True))
+    out = []
+    for r in plan.meta["routes"]:
+        if r["kind"] != "collection" or not r["stops"]:
+            continue
+        seq = [site[r["start_id"]], site[r["store_id"]],
+               *(s["settlement_id"] for s in r["stops"]), site[r["store_id"]]]
+        rows = [row[str(v)] for v in seq]
+        time_s, dist_m = leg_matrices(net.csr, seq, list(net.settle_node[rows]),
+                                      settle["leg_s"].to_numpy(float)[rows],
+                                      settle["leg_m"].to_numpy(float)[rows])
+        lead_s = r["stops"][0]["arrival_s"] - r["start_s"]
+        direct = lead_s == time_s[0, 2]
+        first_s = time_s[0, 2] if direct else time_s[0, 1] + time_s[1, 2]
+        first_m = dist_m[0, 2] if direct else dist_m[0, 1] + dist_m[1, 2]
+        rest = range(2, len(seq) - 1)
+        again_m = first_m + sum(dist_m[k, k + 1] for k in rest)
+        again_s = first_s + sum(time_s[k, k + 1] for k in rest) \
+            + len(r["stops"]) * GUANGHE.service_s + GUANGHE.unload_s
+        out.append((r["route_id"], r["distance_m"], r["duration_s"], int(again_m),
+                    int(again_s)))
+    return out
+
+
+@pytest.mark.slow
+def test_repacked_trips_drive_what_their_legs_add_up_to(unlimited: Plan,
+                                                        guanghe_net: Network) -> None:
+    """Defect of issue 17: merged prefecture trips name their start store unprefixed; the
+    repack read them as started at their own store and kept the prefecture's first leg
+    (from another store) in their length when re-based: 91,316 m recorded for 70,202 m
+    of legs on the small province (6202 + 6203)."""
+    merged = merged_as_province(unlimited, "6229")
+    assert any(r["start_id"] != r["store_id"].split("-", 1)[1]
+               for r in merged.meta["routes"])  # some prefecture trips were chained
+    ids, drive_s, drive_m = province_store_drives(guanghe_net, merged.stores)
+    for n_trucks in (10, 3):
+        plan = repack_province_plan(merged, GUANGHE, ids, drive_s, drive_m, n_trucks,
+                                    net=guanghe_net)
+        trips = recomputed_trips(plan, guanghe_net)
+        assert len(trips) > 10
+        wrong = [t for t in trips if t[1:3] != t[3:5]]
+        assert wrong == []
+        assert verify_plan(plan) == []
+
+
+@pytest.mark.slow
+def test_merged_plan_repacked_on_the_province_network(unlimited: Plan,
+                                                      guanghe_net: Network) -> None:
+    sited_net = guanghe_net
+    ids, drive_s, drive_m = province_store_drives(sited_net, unlimited.stores)
     assert drive_s.shape == (len(ids), len(ids)) and drive_s[0, 1] > 0
     full = repack_province_plan(unlimited, GUANGHE, ids, drive_s, drive_m, 10)
     assert verify_plan(full) == []
     # on the network, trips start straight from where their truck unloaded: no more
     # truck-hours than driving via their stores, and the plan still checks out
-    legs = province_first_legs(sited.net, unlimited.stores, unlimited.meta["routes"])
+    legs = province_first_legs(sited_net, unlimited.stores, unlimited.meta["routes"])
     assert legs.time_s.shape == (len(ids), len(legs.columns)) and legs.columns
     chained = repack_province_plan(unlimited, GUANGHE, ids, drive_s, drive_m, 10,
-                                   net=sited.net)
+                                   net=sited_net)
     assert verify_plan(chained) == []
     assert len(chained.meta["routes"]) == len(full.meta["routes"])
 

@@ -16,7 +16,10 @@ the province network, the drives from every store to the trips' first villages
 :mod:`optimize.pipeline.fleet_day`. A saved trip is first read back to its own store: its
 rest (first village -> store, unloaded) is kept to the second, its own first leg is the
 matrix's (without the matrix, a trip that started elsewhere is read as driven via its
-store, as :func:`optimize.fleet.shared.first_leg` drives it then).
+store, as :func:`optimize.fleet.shared.first_leg` drives it then). A saved first leg is
+read as direct only when its time is the matrix's direct drive (else it was driven via
+the store: a pair beyond the saved plan's search, or no faster), and ``start_id`` is
+read with the prefecture prefix the merge gives store ids (:func:`trip_start`).
 """
 
 from __future__ import annotations
@@ -137,7 +140,7 @@ def own_store_job(route: Mapping[str, Any], index: Mapping[str, int], drive_s: n
     """A saved collection trip read back to its own store: (the packer's job, its length
     in metres from its own store). See the module for the rule."""
     store = index[route["store_id"]]
-    start = index.get(str(route.get("start_id") or route["store_id"]), store)
+    start = trip_start(route, index)
     stops = route["stops"]
     if not stops:
         return Job(route["route_id"], store, int(route["end_s"] - route["start_s"]),
@@ -145,10 +148,13 @@ def own_store_job(route: Mapping[str, Any], index: Mapping[str, int], drive_s: n
     lead_s = int(stops[0]["arrival_s"] - route["start_s"])
     rest_s = int(route["end_s"] - stops[0]["arrival_s"])
     column = legs.columns.get(str(stops[0]["settlement_id"]), -1) if legs is not None else -1
+    if column >= 0 and legs is not None and legs.time_s[store, column] >= FAR_S:
+        column = -1  # its own first leg is not in the table: it never starts direct
     if start == store:
         own_s, own_m = lead_s, int(route["distance_m"])
-    elif column >= 0 and legs is not None and legs.time_s[store, column] < FAR_S:
-        took_m = legs.distance_m[start, column] if legs.time_s[start, column] < FAR_S \
+    elif column >= 0 and legs is not None:
+        # the saved first leg was direct when its time is the direct drive's
+        took_m = legs.distance_m[start, column] if lead_s == legs.time_s[start, column] \
             else drive_m[start, store] + legs.distance_m[store, column]
         own_s = int(legs.time_s[store, column])
         own_m = int(route["distance_m"] - took_m + legs.distance_m[store, column])
@@ -157,6 +163,21 @@ def own_store_job(route: Mapping[str, Any], index: Mapping[str, int], drive_s: n
         own_m = int(route["distance_m"] - drive_m[start, store])
     return Job(route["route_id"], store, own_s + rest_s, float(route["load_t"]), column,
                own_s), own_m
+
+
+def trip_start(route: Mapping[str, Any], index: Mapping[str, int]) -> int:
+    """Row in ``index`` of the store a saved trip started from (``start_id``, its own
+    store without one). A prefecture's plan merged into the province names it without the
+    prefecture prefix its ``store_id`` carries (``S004`` for ``6229-S004``): that form is
+    read with the prefix. ``ValueError`` naming the trip when neither form is a store."""
+    store_id = str(route["store_id"])
+    start_id = str(route.get("start_id") or store_id)
+    prefixed = f"{store_id.split('-', 1)[0]}-{start_id}" if "-" in store_id else start_id
+    for key in (start_id, prefixed):
+        if key in index:
+            return int(index[key])
+    raise ValueError(f"trip {route['route_id']}: start_id {start_id!r} is not a store "
+                     "of the plan")
 
 
 def _retime(out: SeasonRecords, day: TruckDay, by_id: Mapping[str, Mapping[str, Any]],
