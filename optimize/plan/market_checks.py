@@ -33,6 +33,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from optimize.plan.market_records import LongHaulLeg
 from optimize.plan.model import PlanMeta, Route, TruckDay
 
 #: Drivers' rules (PARAMETERS.md §2): 4 h of continuous driving, then a 20 min rest.
@@ -76,10 +77,9 @@ def leg_problems(name: str, legs: list[Mapping[str, Any]], places: list[str],
     return out
 
 
-def long_haul_legs(meta: PlanMeta) -> list[tuple[TruckDay, Mapping[str, Any]]]:
+def long_haul_legs(meta: PlanMeta) -> list[tuple[TruckDay, LongHaulLeg]]:
     """Every truck-day with a ``long_haul`` leg, and the leg."""
-    return [(t, t.extra["long_haul"]) for t in meta.trucks or ()
-            if t.extra.get("long_haul")]
+    return [(t, t.long_haul) for t in meta.trucks or () if t.long_haul is not None]
 
 
 def long_haul_problems(meta: PlanMeta) -> list[str]:
@@ -87,23 +87,23 @@ def long_haul_problems(meta: PlanMeta) -> list[str]:
     capacity = float(meta.param("truck_capacity_t"))
     out = []
     for t, leg in long_haul_legs(meta):
-        name = f"long-haul leg {leg.get('leg_id')} of truck {t.truck_id} ({t.season})"
-        stores = [s for s in leg["stops"] if s.get("store_id")]
-        picked = sum(float(s["pickup_t"]) for s in stores)
-        load, days = float(leg["load_t"]), int(leg["days"])
+        name = f"long-haul leg {leg.leg_id} of truck {t.truck_id} ({t.season})"
+        stores = [s for s in leg.stops if s.store_id]
+        picked = sum(s.pickup_t for s in stores)
+        load, days = leg.load_t, leg.days
         if t.trips:
             out.append(f"{name}: the truck also has trips {list(t.trips)} that day")
         if not math.isclose(picked, load, abs_tol=TOL_T) or load > capacity + TOL_T:
             out.append(f"{name}: pickups {picked:.3f} t, load_t {load} t, capacity "
                        f"{capacity} t")
-        if days < 1 or not math.isclose(float(leg["daily_t"]), load / days, abs_tol=TOL_T):
-            out.append(f"{name}: daily_t {leg['daily_t']}, load_t / days {load / days:.3f}")
-        if not (days - 1) * 86_400 <= int(leg["end_s"]) <= days * 86_400 + TOL_S:
-            out.append(f"{name}: ends at {leg['end_s']} s, not on its day {days}")
-        if "legs" in leg:
-            out += leg_problems(name, leg["legs"], [
-                leg["base_id"], *(str(s["store_id"]) for s in stores), leg["market_id"],
-                leg["base_id"]], float(leg["distance_m"]), bool(leg["approximate_travel"]))
+        if days < 1 or not math.isclose(leg.daily_t, load / days, abs_tol=TOL_T):
+            out.append(f"{name}: daily_t {leg.daily_t}, load_t / days {load / days:.3f}")
+        if not (days - 1) * 86_400 <= leg.end_s <= days * 86_400 + TOL_S:
+            out.append(f"{name}: ends at {leg.end_s} s, not on its day {days}")
+        if leg.legs is not None:
+            out += leg_problems(name, [g.to_json() for g in leg.legs], [
+                leg.base_id, *(str(s.store_id) for s in stores), leg.market_id,
+                leg.base_id], float(leg.distance_m), bool(leg.approximate_travel))
     return out
 
 
@@ -169,7 +169,7 @@ def market_flow_problems(meta: PlanMeta) -> list[str]:
                 runs[r.market_id or ""] += r.daily_t if r.daily_t is not None else r.load_t
         for t, leg in long_haul_legs(meta):
             if t.season == s.name:
-                runs[str(leg["market_id"])] += float(leg["daily_t"])
+                runs[leg.market_id] += leg.daily_t
         delivered = entry.delivered_t_by_market or {}
         for m in sorted(set(runs) | set(delivered)):
             saved = delivered.get(m, 0.0)
@@ -214,15 +214,16 @@ def cost_problems(meta: PlanMeta) -> list[str]:
         for i, v in enumerate((r.distance_m / 1000, fuel, co2, cost, r.load_t)):
             acc[i] += v * share
     for t, leg in long_haul_legs(meta):
-        fuel, co2, cost = _figures(float(leg["distance_m"]), float(leg["paid_s"]), p)
-        out += [f"long-haul leg {leg.get('leg_id')}: {key} {leg.get(key)}, recomputed "
-                f"{again:.3f}" for key, again in (("fuel_l", fuel), ("co2_kg", co2),
-                                                  ("cost_yuan", cost))
-                if leg.get(key) is None or not math.isclose(leg[key], again, abs_tol=0.01)]
+        paid = leg.paid_s if leg.paid_s is not None else leg.duration_s
+        fuel, co2, cost = _figures(float(leg.distance_m), float(paid), p)
+        out += [f"long-haul leg {leg.leg_id}: {key} {saved}, recomputed {again:.3f}"
+                for key, saved, again in (("fuel_l", leg.fuel_l, fuel),
+                                          ("co2_kg", leg.co2_kg, co2),
+                                          ("cost_yuan", leg.cost_yuan, cost))
+                if saved is None or not math.isclose(saved, again, abs_tol=0.01)]
         acc = day[t.season]
-        for i, v in enumerate((float(leg["distance_m"]) / 1000, fuel, co2, cost,
-                               float(leg["load_t"]))):
-            acc[i] += v / int(leg["days"])
+        for i, v in enumerate((float(leg.distance_m) / 1000, fuel, co2, cost, leg.load_t)):
+            acc[i] += v / leg.days
     for t in meta.trucks or ():
         metres = sum(g.distance_m for g in t.empty_legs or ())
         fuel, co2, cost = _figures(float(metres), float(sum(

@@ -103,3 +103,56 @@ class RunLeg(Record):
     time_s: float
     distance_m: float
     travel: str
+
+
+@dataclasses.dataclass(frozen=True)
+class LongHaulStop(Record):
+    """A stop of a long-haul leg: a store loaded (``store_id``, ``pickup_t``) or the
+    partner-city outlet (``market_id``, ``delivered_t`` the load)."""
+
+    name: str
+    arrival_s: int
+    pickup_t: float
+    load_after_t: float
+    store_id: str | None = None
+    market_id: str | None = None
+    pickup_by_crop: Mapping[str, float] | None = None
+    delivered_t: float | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class LongHaulLeg(Record):
+    """A lent truck's multi-day, full-truckload leg to a partner-city outlet
+    (``trucks[*].long_haul``; :func:`optimize.pipeline.season_markets.long_haul_record`):
+    the market-run fields with clock times from midnight of the leg's first day
+    (``end_s`` past 86,400 s), ``days`` of the cycle and its ``nights`` away, ``daily_t``
+    = ``load_t / days``, and ``legs`` base -> stores -> outlet -> base (the long legs are
+    the straight-line estimate, ``travel = "straight_line"``)."""
+
+    leg_id: str
+    kind: str
+    season: str
+    truck_id: str
+    base_id: str
+    store_id: str
+    market_id: str
+    stops: tuple[LongHaulStop, ...]
+    start_s: int
+    end_s: int
+    distance_m: float
+    duration_s: int
+    load_t: float
+    days: int
+    daily_t: float
+    market_kind: str | None = None
+    drive_s: int | None = None
+    breaks: tuple[RunBreak, ...] | None = None
+    tonne_km: float | None = None
+    paid_s: int | None = None
+    approximate_travel: bool | None = None
+    stops_count: int | None = None
+    nights: int | None = None
+    fuel_l: float | None = None
+    co2_kg: float | None = None
+    cost_yuan: float | None = None
+    legs: tuple[RunLeg, ...] | None = None

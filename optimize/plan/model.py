@@ -21,6 +21,7 @@ from typing import Any
 
 from optimize.plan.market_records import (
     CostsReport,
+    LongHaulLeg,
     MarketEntry,
     MarketFlowReport,
     RunBreak,
@@ -236,6 +237,7 @@ class TruckDay(Record):
     idle: bool
     idle_reason: str | None
     empty_legs: tuple[EmptyLeg, ...] | None = None
+    long_haul: LongHaulLeg | None = None
 
 
 @dataclasses.dataclass(frozen=True)
