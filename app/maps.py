@@ -51,6 +51,13 @@ from app.map_controls import (
     StoreZoom,
     legend_html,
 )
+from app.maps_long_haul import (
+    LONG_HAUL_GROUP,
+    long_haul_features,
+    long_haul_layer,
+    plan_season,
+    store_points,
+)
 from optimize.plan.model import PlanMeta
 
 AssetUrl = Callable[[str], str]
@@ -429,6 +436,7 @@ def plan_map(
     asset_url: AssetUrl = default_asset_url,
     tianditu_key: str = "",
     regroup: Regroup | None = None,
+    long_haul_season: str | None = None,
 ) -> folium.Map:
     """Draw a saved plan as a folium map that loads nothing from the internet.
 
@@ -451,6 +459,10 @@ def plan_map(
         Truck plan (issue 17): changes the ``(name, layer)`` groups before they are drawn,
         given the routes layer and the stores (:mod:`app.truck_plan_map`: one season's
         collection and market runs, the markets).
+    long_haul_season
+        Truck plan: the season whose long-haul legs are drawn as a layer
+        (:mod:`app.maps_long_haul`, only when there are any); by default, with
+        ``regroup``, the one season of ``plan``'s trips.
 
     Returns
     -------
@@ -473,6 +485,10 @@ def plan_map(
     groups = _layer_groups(layers, store_layer, stores)
     if regroup is not None:  # truck plan (issue 17): a season's runs by kind, markets
         groups = regroup(groups, layers["routes"], stores)
+    season = long_haul_season or (plan_season(plan) if regroup is not None else None)
+    far = long_haul_features(plan, season, store_points(layers["stores"])) if season else []
+    if far:  # lent trucks' multi-day legs to the partner cities: straight, approximate
+        groups.append((LONG_HAUL_GROUP, long_haul_layer(far)))
     for name, layer in groups:
         group = folium.FeatureGroup(name=name)
         layer.add_to(group)

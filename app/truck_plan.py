@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.target_card import target_cards
+from app.truck_sheet_long_haul import long_haul_view
 from optimize.plan.model import PlanMeta
 
 DASH = "–"
@@ -455,7 +456,8 @@ def truck_sheet(meta: Mapping[str, Any], season: str, truck_id: str) -> dict[str
             "trips": trips, "fuel_l": _total(ordered, "fuel_l"),
             "co2_kg": _total(ordered, "co2_kg"), "cost_yuan": _total(ordered, "cost_yuan"),
             "empty_legs": len(_maps(truck.get("empty_legs"))),
-            "empty_distance_m": _total(_maps(truck.get("empty_legs")), "distance_m")}
+            "empty_distance_m": _total(_maps(truck.get("empty_legs")), "distance_m"),
+            "long_haul": long_haul_view(truck.get("long_haul"), names)}
 
 
 def truck_of_route(meta: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
