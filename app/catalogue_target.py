@@ -39,3 +39,13 @@ MARKET_ROAD_TEXTS: tuple[str, ...] = (
        "access leg is the great circle x %(f)s at %(v)s km/h (assumption, like a village's "
        "leg); each market run's legs say road or straight_line"),
 )
+
+# -- h17fix (issue 17: market legs off the network, estimated from measured medians) --
+MARKET_ROAD_TEXTS = (
+    *MARKET_ROAD_TEXTS,
+    N_("market legs without a road route in the plan: great circle x %(f)s at %(v)s km/h, "
+       "the medians of %(n)s road legs of the province plan's market runs (road metres / "
+       "great circle, road speed) on its approximate network (assumption)"),
+    N_("long-haul legs: great circle x %(f)s at %(w)s km/h (expressway class default, "
+       "assumption)"),
+)

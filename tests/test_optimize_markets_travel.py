@@ -15,12 +15,15 @@ from optimize.markets.table import Market
 from optimize.markets.travel import (
     APPROX_SPEED_KMH,
     LONG_HAUL_SPEED_KMH,
+    OFF_NETWORK_DETOUR_FACTOR,
+    OFF_NETWORK_SPEED_KMH,
     RoadPlace,
     approximate_travel,
     merged_travel,
     road_travel,
     snap_markets,
     table_from_pairs,
+    travel_assumptions,
     travel_with_markets,
 )
 
@@ -62,10 +65,26 @@ def test_markets_get_the_local_or_the_long_haul_speed() -> None:
     assert table.leg("s1", "s2") == (100.0, 2000.0)
     t_m, d_m = table.leg("s1", "m")
     t_p, d_p = table.leg("s1", "p")
-    assert d_m == pytest.approx(DEG_M * DEFAULT_DETOUR_FACTOR, rel=1e-6)
-    assert t_m == pytest.approx(d_m / (60 / 3.6))
+    # off the network: one degree x 1.68 at 37.4 km/h, the medians measured on the
+    # province plan's road legs (186.8 km in 5.0 h; it was x 1.3 at 60 km/h: 2.4 h)
+    assert (OFF_NETWORK_DETOUR_FACTOR, OFF_NETWORK_SPEED_KMH) == (1.68, 37.4)
+    assert d_m == pytest.approx(DEG_M * 1.68, rel=1e-6)
+    assert d_m / 1000 == pytest.approx(186.8, abs=0.1)
+    assert t_m == pytest.approx(d_m / (37.4 / 3.6)) and t_m / 3600 == pytest.approx(4.99,
+                                                                                     abs=0.01)
     assert d_p == pytest.approx(2 * DEG_M * DEFAULT_DETOUR_FACTOR, rel=1e-6)
     assert t_p == pytest.approx(d_p / (LONG_HAUL_SPEED_KMH / 3.6))
+
+
+def test_the_estimate_is_listed_with_its_measured_source() -> None:
+    first, far, access = travel_assumptions()
+    assert first == ("market legs without a road route in the plan: great circle x 1.68 at "
+                     "37.4 km/h, the medians of 291 road legs of the province plan's market "
+                     "runs (road metres / great circle, road speed) on its approximate "
+                     "network (assumption)")
+    assert far == ("long-haul legs: great circle x 1.3 at 85 km/h (expressway class "
+                   "default, assumption)")
+    assert "access leg is the great circle x 1.3 at 60 km/h" in access
 
 
 def _line_graph() -> nx.MultiDiGraph:

@@ -4,9 +4,12 @@ A :class:`TravelTable` holds square matrices over a list of ids; ``nan`` means "
 The plan's road network gives store-to-store figures; markets outside the region's
 network (another prefecture's hubs in a regional plan, partner cities) have no road
 route in the plan, so :func:`approximate_travel` estimates them: great-circle distance x
-the project's detour factor (:data:`geodata.speeds.DEFAULT_DETOUR_FACTOR`, an assumption)
-at a stated speed. :func:`merged_travel` fills the road table's gaps with the estimate and
-marks those pairs ``approximate``, so every run built on them is flagged.
+a detour factor at a stated speed. Wholesale legs off the network use
+:data:`OFF_NETWORK_DETOUR_FACTOR` at :data:`OFF_NETWORK_SPEED_KMH`, the medians measured
+on the province plan's own road legs (an assumption, flagged in the plan); long-haul legs
+the project's detour factor at :data:`LONG_HAUL_SPEED_KMH`. :func:`merged_travel` fills
+the road table's gaps with the estimate and marks those pairs ``approximate``, so every
+run built on them is flagged.
 
 Markets on the plan's network get road figures: :func:`snap_markets` joins each wholesale
 market within ``max_snap_m`` of a graph node to that node (its short access leg is the
@@ -37,6 +40,20 @@ from optimize.markets.table import Market
 #: (primary/secondary, ORS heavy-vehicle default, PARAMETERS.md §1.4). Applying it to a
 #: straight line x detour factor is an ASSUMPTION.
 APPROX_SPEED_KMH = 60.0
+#: Off-network wholesale legs (a market outside the region's network, e.g. Lanzhou's hubs
+#: in a Linxia plan): great circle x :data:`OFF_NETWORK_DETOUR_FACTOR` at
+#: :data:`OFF_NETWORK_SPEED_KMH`. Both are the medians of the 291 road legs of at least
+#: 10 km great circle of the market runs of the province plan (``coldchain plan
+#: scenarios/gansu.toml``, session 4, its ``routes[*].legs`` with ``travel = "road"``):
+#: road metres / great circle 1.68 (quartiles 1.60-1.80), road km/h 37.4 (36.7-37.9).
+#: The former estimate (x 1.3 at 60 km/h) took 2.08x less time than the road on those
+#: legs (the lead's reading over 1,233 legs: 2.13). That network is itself the
+#: approximate township graph (straight lines x 1.3 at class speeds), so the figures are
+#: an ASSUMPTION calibrated on it, listed in every plan with market runs.
+OFF_NETWORK_DETOUR_FACTOR = 1.68
+OFF_NETWORK_SPEED_KMH = 37.4
+#: Number of road legs the off-network figures are the medians of.
+OFF_NETWORK_LEGS = 291
 #: Speed (km/h) of a straight-line estimate for long-haul legs to partner cities: the
 #: expressway class default (motorway, ORS heavy-vehicle, PARAMETERS.md §1.4). ASSUMPTION:
 #: the whole leg on expressways.
@@ -147,15 +164,16 @@ def travel_with_markets(road: TravelTable | None,
     (id -> (lon, lat)) places every store and base; ``market_road`` (may be ``None``,
     :func:`road_travel`) the road figures between stores and the markets on the network
     (it wins over ``road`` where both have a figure: the same graph, markets added).
-    Pairs without a road figure are estimated (:func:`approximate_travel`): at
-    :data:`APPROX_SPEED_KMH` among stores and wholesale markets, at
-    :data:`LONG_HAUL_SPEED_KMH` to and from long-haul outlets.
+    Pairs without a road figure are estimated (:func:`approximate_travel`): great circle
+    x :data:`OFF_NETWORK_DETOUR_FACTOR` at :data:`OFF_NETWORK_SPEED_KMH` among stores and
+    wholesale markets, x the project's detour factor at :data:`LONG_HAUL_SPEED_KMH` to
+    and from long-haul outlets.
     """
     local = {**points, **{m.market_id: (m.lon, m.lat) for m in markets
                           if m.kind != "long_haul"}}
     far = {**points, **{m.market_id: (m.lon, m.lat) for m in markets
                         if m.kind == "long_haul"}}
-    table = approximate_travel(local)
+    table = approximate_travel(local, OFF_NETWORK_SPEED_KMH, OFF_NETWORK_DETOUR_FACTOR)
     for known in (road, market_road):
         if known is not None:
             table = merged_travel(known, table)
@@ -227,9 +245,12 @@ def travel_assumptions(speed_kmh: float = APPROX_SPEED_KMH,
                        detour_factor: float = DEFAULT_DETOUR_FACTOR) -> list[str]:
     """The straight-line estimate and the markets' access legs in plain words (for a
     plan's assumptions)."""
-    return [f"legs without a road route in the plan: great circle x {detour_factor:g} "
-            f"(detour factor, assumption) at {speed_kmh:g} km/h (assumption); long-haul "
-            f"legs at {LONG_HAUL_SPEED_KMH:g} km/h (expressway class default, assumption)",
+    return [f"market legs without a road route in the plan: great circle x "
+            f"{OFF_NETWORK_DETOUR_FACTOR:g} at {OFF_NETWORK_SPEED_KMH:g} km/h, the medians "
+            f"of {OFF_NETWORK_LEGS} road legs of the province plan's market runs (road "
+            "metres / great circle, road speed) on its approximate network (assumption)",
+            f"long-haul legs: great circle x {DEFAULT_DETOUR_FACTOR:g} at "
+            f"{LONG_HAUL_SPEED_KMH:g} km/h (expressway class default, assumption)",
             f"a wholesale market near the plan's road network joins it at the nearest node; "
             f"its access leg is the great circle x {detour_factor:g} at {speed_kmh:g} km/h "
             "(assumption, like a village's leg); each market run's legs say road or "
