@@ -25,6 +25,7 @@ from optimize.pipeline.province_fleet import (
     repack_plan_meta,
     repack_province_plan,
     repack_season,
+    started_at_own_store,
     trip_start,
 )
 from optimize.pipeline.region import load_region, regional_share
@@ -132,6 +133,9 @@ def test_start_of_a_merged_prefecture_trip_is_read_with_its_prefix() -> None:
     assert trip_start({k: v for k, v in merged.items() if k != "start_id"}, index) == 1
     with pytest.raises(ValueError, match="trip summer-6229-T001-1: start_id 'S009' is not"):
         trip_start({**merged, "start_id": "S009"}, index)
+    # its line is drawn from its own store when it started there, prefixed or not
+    assert started_at_own_store(merged) and started_at_own_store({**merged, "start_id": None})
+    assert not started_at_own_store({**merged, "start_id": "S002"})
 
 
 def test_short_shift_drops_the_least_productive_trip() -> None:

@@ -180,6 +180,14 @@ def trip_start(route: Mapping[str, Any], index: Mapping[str, int]) -> int:
                      "of the plan")
 
 
+def started_at_own_store(route: Mapping[str, Any]) -> bool:
+    """Whether a saved trip started at its own store (so its line is drawn from there):
+    no ``start_id``, or its ``store_id`` with or without the prefecture prefix."""
+    store_id = str(route["store_id"])
+    start_id = route.get("start_id")
+    return start_id is None or str(start_id) in (store_id, store_id.split("-", 1)[-1])
+
+
 def _retime(out: SeasonRecords, day: TruckDay, by_id: Mapping[str, Mapping[str, Any]],
             own: Mapping[str, tuple[Job, int]], moves: Moves) -> None:
     """The truck-day's trips with new truck, base, start, rank and clock; its truck
@@ -210,7 +218,7 @@ def _retime(out: SeasonRecords, day: TruckDay, by_id: Mapping[str, Mapping[str, 
                          "old_route_id": jid, "first_leg": (
                              go["from"], job.store,
                              str(old["stops"][0]["settlement_id"]) if old["stops"] else "",
-                             old.get("start_id") in (None, old["store_id"]))})
+                             started_at_own_store(old))})
     out.trucks.append(truck_record(out.season, truck_id, day, moves.store_ids, moves.drive_m,
                                    ids, distance, tonnes, moves.shift_start_s))
 
