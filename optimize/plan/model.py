@@ -19,6 +19,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from optimize.plan.bound_records import FleetBoundReport
 from optimize.plan.market_records import (
     CostsReport,
     MarketEntry,
@@ -263,6 +264,12 @@ class SeasonKpis(Record):
     target_pct: float | None = None
     trucks_for_target: int | None = None
     trucks_for_target_note: str | None = None
+    #: The proven bound of optimize.fleet.bound (any plan; docs/PLAN-FORMAT.md).
+    collectable_upper_t: float | None = None
+    collectable_upper_pct: float | None = None
+    trucks_for_target_lower: int | None = None
+    trucks_for_target_lower_note: str | None = None
+    fleet_bound: FleetBoundReport | None = None
 
 
 @dataclasses.dataclass(frozen=True)
