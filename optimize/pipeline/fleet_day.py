@@ -388,6 +388,8 @@ def season_kpis(out: SeasonRecords, days: Sequence[StoreDay], n_trucks: int,
         routed_d = sum(r["load_t"] for r in out.routes if r["store_id"] == d.store_id)
         out.left_by_store[d.store_id] = round(own_d + routed_d, 3)
     used = sum(1 for t in out.trucks if not t["idle"])
+    bound = None if shift_s is None else season_bound(days, n_trucks, shift_s, needed,
+                                                      target_pct)
     return {
         "daily_supply_t": round(own + needed, 3), "daily_self_delivered_t": round(own, 3),
         "daily_truck_needed_t": round(needed, 3), "daily_pickup_routed_t": round(routed, 3),
@@ -397,19 +399,21 @@ def season_kpis(out: SeasonRecords, days: Sequence[StoreDay], n_trucks: int,
         "dropped_trips": dropped,
         "distance_km": round(sum(t["distance_m"] for t in out.trucks) / 1000, 3),
         "fuel_l": None, "co2_kg": None, "cost_yuan": None,
-        **({} if shift_s is None else season_bound(days, n_trucks, shift_s, needed,
-                                                    target_pct).kpis())}
+        **({} if bound is None else bound.kpis())}
 
 
 def season_bound(days: Sequence[StoreDay], n_trucks: int, shift_s: int, needed_t: float,
-                 target_pct: float) -> FleetBound:
+                 target_pct: float) -> FleetBound | None:
     """The season's :class:`~optimize.fleet.bound.FleetBound`: every pickup of ``days``
     but those no truck reaches even alone, with its ``cost_s`` and ``arrive_s``
-    (:data:`optimize.pipeline.trips.BOUND_COLUMNS`)."""
+    (:data:`optimize.pipeline.trips.BOUND_COLUMNS`); ``None`` when a store's pickups lack
+    them (days not made by :func:`optimize.pipeline.trips.store_season_problems`)."""
+    if any(len(d.pickups) and "cost_s" not in d.pickups for d in days):
+        return None
     items = []
     for d in days:
         pk = d.pickups
-        if "cost_s" not in pk or not len(pk):
+        if not len(pk):
             continue
         out_of_reach = {p for p, reason in d.unserved if reason.startswith(UNREACHABLE)}
         keep = [i for i in range(len(pk)) if i not in out_of_reach]
@@ -419,7 +423,8 @@ def season_bound(days: Sequence[StoreDay], n_trucks: int, shift_s: int, needed_t
 
 
 #: What the reason of a pickup the fleet could not carry adds from the bound.
-BOUND_REASON = "no plan with %(n)s trucks collects more than %(t)s t/day (proven bound)"
+BOUND_REASON = ("no plan with %(fleet)s trucks collects more than %(upper)s t/day (proven "
+                "bound)")
 
 
 def with_bound_reason(unserved: list[dict[str, Any]], kpis: dict[str, Any]
@@ -427,7 +432,8 @@ def with_bound_reason(unserved: list[dict[str, Any]], kpis: dict[str, Any]
     """``unserved`` with the bound added to every "fleet capacity reached" reason."""
     if kpis.get("collectable_upper_t") is None:
         return unserved
-    extra = BOUND_REASON % {"n": kpis["trucks"], "t": f"{kpis['collectable_upper_t']:.1f}"}
+    extra = BOUND_REASON % {"fleet": kpis["trucks"],
+                            "upper": f"{kpis['collectable_upper_t']:.1f}"}
     return [{**u, "reason": f"{u['reason']}; {extra}"}
             if str(u["reason"]).startswith(FLEET_FULL) and extra not in u["reason"] else u
             for u in unserved]
