@@ -38,6 +38,11 @@ def test_the_real_plan_holds_its_bound(meta: dict[str, Any]) -> None:
         collected = {st["settlement_id"] for r in routes for st in r["stops"]}
         least_s = sum(i[2] for i in k["fleet_bound"]["items"] if i[0] in collected)
         assert spent_s >= least_s > 0
+        cost: dict[str, float] = {}  # a village's cheapest part
+        for i in k["fleet_bound"]["items"]:
+            cost[i[0]] = min(i[2], cost.get(i[0], i[2]))
+        assert all(r["end_s"] - r["start_s"] >= sum(cost[st["settlement_id"]]
+                                                    for st in r["stops"]) for r in routes)
         assert k["daily_pickup_routed_t"] <= k["collectable_upper_t"] + 1e-9
         assert k["fleet_bound"]["hours_s"] == k["trucks"] * 8 * 3600
         assert 1 <= k["trucks_for_target_lower"] <= k["trucks"]
@@ -63,5 +68,8 @@ def test_a_bound_below_the_plan_is_caught(meta: dict[str, Any]) -> None:
     b = first["kpis"]["fleet_bound"]
     b["items"] = [[i[0], i[1], i[2] * 10, i[3]] for i in b["items"]]  # costs too high
     out = bound_problems(PlanMeta.from_json(meta))
-    assert any("the bound is not valid" in p for p in out)
+    assert any("the bound is not valid" in p and p.startswith(f"season {first['name']}: "
+                                                               "the collection trips")
+               for p in out)
+    assert any(" takes " in p and "the bound is not valid" in p for p in out)
     assert any("above the proven bound" in p for p in out)

@@ -10,7 +10,9 @@ checks what any plan must satisfy:
 - the season's collected tonnes are at most ``collectable_upper_t``; a village's tonnes on
   the season's collection trips are at most its items' tonnes;
 - the season's collection trips take at least the least cost of what they collect (per
-  village, its cheapest items per tonne): a bound below it would not be one;
+  village, its cheapest items per tonne), and so does each trip alone (its stops' shares
+  of a return and unloading add up to at most one trip: ``q / cap`` or ``1 / kmax`` each):
+  a bound below it would not be one;
 - ``trucks_for_target_lower`` is at most the packer's ``trucks_for_target`` (and at most
   the season's ``trucks`` when they reach the target).
 """
@@ -43,8 +45,17 @@ def bound_problems(meta: PlanMeta) -> list[str]:
             for stop in r.stops:
                 tonnes[str(stop.settlement_id)] += float(stop.pickup_t)
         spent_s = sum(r.end_s - r.start_s for r in routes)
-        out += [f"season {s.name}: {p}" for p in
-                season_bound_problems(k, shift, tonnes, spent_s)]
+        problems = season_bound_problems(k, shift, tonnes, spent_s)
+        cheapest: dict[str, float] = {}
+        for i in k.fleet_bound.items:
+            cheapest[str(i[0])] = min(float(i[2]), cheapest.get(str(i[0]), float("inf")))
+        for r in routes:  # a trip's shares of a return sum to at most one trip
+            least = sum(cheapest.get(str(st.settlement_id), 0.0) for st in r.stops)
+            if r.end_s - r.start_s < least - 1:
+                problems.append(f"trip {r.route_id} takes {r.end_s - r.start_s} s, below the "
+                                f"least cost of its stops ({least:.0f} s): the bound is "
+                                "not valid")
+        out += [f"season {s.name}: {p}" for p in problems]
     return out
 
 
