@@ -241,7 +241,7 @@ class TruckDay(Record):
 
 @dataclasses.dataclass(frozen=True)
 class SeasonKpis(Record):
-    """Who carries what in one season, and the fleet's figures (``seasons[*].kpis``)."""
+    """Who carries what in one season, the fleet's figures and bound (``seasons[*].kpis``)."""
 
     daily_supply_t: float
     daily_self_delivered_t: float
@@ -264,7 +264,6 @@ class SeasonKpis(Record):
     target_pct: float | None = None
     trucks_for_target: int | None = None
     trucks_for_target_note: str | None = None
-    #: The proven bound of optimize.fleet.bound (any plan; docs/PLAN-FORMAT.md).
     collectable_upper_t: float | None = None
     collectable_upper_pct: float | None = None
     trucks_for_target_lower: int | None = None
