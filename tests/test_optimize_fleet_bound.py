@@ -35,6 +35,10 @@ def test_max_stops_by_freshness_and_by_shift() -> None:
     assert max_stops(600, 300, 1200, 7200, 28800) == 7
     assert max_stops(600, 300, 1200, 7200, 3000) == 5  # 5 x 600 <= 3000
     assert max_stops(600, 300, 7000, 7200, 28800) == 1  # not even one stop: 1 (valid)
+    # a store with one pickup: no arc between two (found on the Gansu stores)
+    one = np.array([1])
+    assert shortest_arc_s(TIME_S, one) == math.inf
+    assert max_stops(600, shortest_arc_s(TIME_S, one), 1200, 7200, 28800) == 1
 
 
 def test_store_figures_of_the_tiny_store() -> None:

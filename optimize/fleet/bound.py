@@ -84,13 +84,16 @@ def max_stops(service_s: float, arc_s: float, return_s: float, limit_s: float,
               shift_s: float) -> int:
     """The most stops a trip can have: the largest ``k >= 1`` with ``k x service_s +
     (k - 1) x arc_s + return_s <= limit_s`` and ``k x service_s <= shift_s`` (1 when even
-    one stop fails: such pickups are unreachable anyway, and 1 stays a valid bound).
+    one stop fails: such pickups are unreachable anyway, and 1 stays a valid bound; 1 when
+    ``arc_s`` is infinite: a store with a single pickup).
 
     Examples
     --------
     >>> max_stops(600, 300, 1200, 7200, 28800)  # 600k + 300(k-1) + 1200 <= 7200
     7
     """
+    if math.isinf(arc_s):  # one pickup village with one part: one stop a trip
+        return 1
     per = service_s + arc_s
     if per <= 0:
         k = math.inf if service_s <= 0 else shift_s // service_s
