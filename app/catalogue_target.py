@@ -40,6 +40,26 @@ MARKET_ROAD_TEXTS: tuple[str, ...] = (
        "leg); each market run's legs say road or straight_line"),
 )
 
+
+# -- h17bound (issue 17 item 1: the proven fleet bound, optimize.fleet.bound) --
+#: The bound's notes and basis (``seasons.seasons[*].kpis``) and what it adds to the
+#: "fleet capacity reached" reason; appended to :data:`TARGET_TEXTS`.
+BOUND_TEXTS: tuple[str, ...] = (
+    N_("a proven lower bound: no plan with this siting, assignment and times reaches the "
+       "target with fewer trucks"),
+    N_("no fleet reaches the target: at most %(pct)s per cent of the produce that needs a "
+       "truck can be collected within its freshness limit at all"),
+    N_("proven bound: each collected pickup costs at least its loading, the cheapest drive "
+       "to its village and its share of a trip's return and unloading; fractional knapsack "
+       "over the fleet's truck-hours; this plan's siting, assignment and times"),
+    N_("no plan with %(fleet)s trucks collects more than %(upper)s t/day (proven bound)"),
+    N_("fleet capacity reached: all %(n)s trucks are in use (%(used)s of %(total)s "
+       "truck-hours driven; %(left)s trip[s] left need %(more)s more truck-hours and none "
+       "fits a truck's remaining shift); no plan with %(fleet)s trucks collects more than "
+       "%(upper)s t/day (proven bound)"),
+)
+TARGET_TEXTS = (*TARGET_TEXTS, *BOUND_TEXTS)
+
 # -- h17fix (issue 17: market legs off the network, estimated from measured medians) --
 MARKET_ROAD_TEXTS = (
     *MARKET_ROAD_TEXTS,

@@ -18,6 +18,7 @@ from typing import Any
 
 import folium
 
+from optimize.plan.market_records import long_haul_of
 from optimize.plan.model import PlanMeta
 
 #: Layer name in the layer switcher.
@@ -47,8 +48,10 @@ def long_haul_features(plan: PlanMeta, season: str,
     markets = {m.market_id: m for m in plan.markets or ()}
     out = []
     for t in plan.trucks or ():
-        leg = t.long_haul
-        if leg is None or t.season != season:
+        if t.season != season or not t.extra.get("long_haul"):
+            continue
+        leg = long_haul_of(t)
+        if leg is None:
             continue
         market = markets.get(leg.market_id)
         base = stores.get(leg.base_id)

@@ -3,7 +3,9 @@
 From ``seasons.seasons[*].kpis``: the share of the produce that needs a truck that the
 plan collects, and against the target ``target_pct`` either the fleet this plan's packer
 would need (``trucks_for_target``), or that the target is met, or that no fleet reaches
-it (:mod:`optimize.fleet.target`). A plan without these keys gets no card.
+it (:mod:`optimize.fleet.target`); with the proven bound (:mod:`optimize.fleet.bound`)
+the fleet is a range from ``trucks_for_target_lower`` to it, and a second card gives the
+most any plan collects with the season's trucks. A plan without these keys gets no card.
 """
 
 from __future__ import annotations
@@ -32,7 +34,12 @@ def target_cards(kpis: Mapping[str, Any]) -> list[dict[str, Any]]:
     pct = 100.0 * float(routed) / float(needed) if needed else 100.0
     n = kpis.get("trucks_for_target")
     label = str(kpis.get("trucks_for_target_note") or "")
-    if _number(n):
+    low = kpis.get("trucks_for_target_lower")
+    if _number(n) and _number(low):
+        note = (f"{target:g} % 需 {low:,}–{n:,} 辆车 would need between {low:,} and {n:,} "
+                "trucks (下限已证明 lower bound proven; 上限按本方案车次 upper: this plan's "
+                "trips)")
+    elif _number(n):
         zh, en = ("至多 ", "at most ") if label.startswith(UPPER_BOUND_START) else ("", "")
         note = (f"{target:g} % 需 {zh}{n:,} 辆车 would need {en}{n:,} trucks "
                 "(本方案车次 this plan's trips)")
@@ -41,4 +48,18 @@ def target_cards(kpis: Mapping[str, Any]) -> list[dict[str, Any]]:
     else:
         note = f"{target:g} %: 本车队已达到 met by this fleet"
     return [{"key": "target", "label": "收集目标 Collection target", "value": pct,
+             "unit": "%", "digits": 1, "share": None, "note": note}, *bound_cards(kpis)]
+
+
+def bound_cards(kpis: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The proven-bound card (none for a plan without it): at most ``collectable_upper_pct``
+    of the produce that needs a truck is collectable with the season's trucks, by any plan
+    (:mod:`optimize.fleet.bound`)."""
+    pct, upper, trucks = (kpis.get("collectable_upper_pct"), kpis.get("collectable_upper_t"),
+                          kpis.get("trucks"))
+    if not (_number(pct) and _number(upper) and _number(trucks)):
+        return []
+    note = (f"{upper:,.1f} t/d：任何方案用 {trucks:,} 辆车至多收集这么多 no plan with "
+            f"{trucks:,} trucks collects more (已证明 proven bound)")
+    return [{"key": "bound", "label": "可收集上限 Collectable at most", "value": pct,
              "unit": "%", "digits": 1, "share": None, "note": note}]

@@ -476,7 +476,8 @@ SEASON_KPI_KEYS: tuple[tuple[str, int], ...] = (
     ("daily_supply_t", 1), ("daily_self_delivered_t", 1), ("daily_pickup_routed_t", 1),
     ("daily_unrouted_t", 1), ("market_t", 1), ("left_for_buyers_t", 1), ("trucks", 0),
     ("trucks_used", 0), ("idle_trucks", 0), ("distance_km", 1), ("fuel_l", 1),
-    ("co2_kg", 1), ("cost_yuan", 0), ("target_pct", 1), ("trucks_for_target", 0))
+    ("co2_kg", 1), ("cost_yuan", 0), ("target_pct", 1), ("trucks_for_target", 0),
+    ("trucks_for_target_lower", 0), ("collectable_upper_pct", 1))
 
 
 #: Bilingual labels of :data:`SEASON_KPI_KEYS` (compare page).
@@ -488,7 +489,9 @@ SEASON_KPI_LABELS: dict[str, str] = {
     "trucks_used": "在用 Trucks used", "idle_trucks": "闲置 Idle trucks",
     "distance_km": "里程 km/d", "fuel_l": "柴油 Diesel L/d", "co2_kg": "CO2 kg/d",
     "cost_yuan": "成本 Cost yuan/d", "target_pct": "收集目标 Collection target %",
-    "trucks_for_target": "达标所需车辆 Trucks for the target (this plan's trips)"}
+    "trucks_for_target": "达标所需车辆 Trucks for the target (this plan's trips)",
+    "trucks_for_target_lower": "达标至少需车辆 Trucks for the target, at least (proven)",
+    "collectable_upper_pct": "可收集上限 Collectable at most % (proven bound)"}
 
 
 def season_compare_rows(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -76,3 +76,34 @@ def test_compare_rows_and_xlsx_table_carry_the_target() -> None:
     assert rows[("autumn", "target_pct")]["a"] == 95.0
     assert rows[("summer", "trucks_for_target")]["a"] is None  # an older season: no figure
     assert season_kpi_table(a)["autumn"]["trucks_for_target"] == 5
+
+
+# -- h17bound: the proven bound on the cards, the compare page and the XLSX table --
+def test_the_cards_show_the_range_and_the_proven_bound() -> None:
+    kpis = {**BASE, "trucks": 80, "trucks_for_target": 1400,
+            "trucks_for_target_note": FOUND_NOTE, "trucks_for_target_lower": 900,
+            "collectable_upper_t": 7.26, "collectable_upper_pct": 72.5}
+    target, bound = target_cards(kpis)
+    assert target["note"] == ("95 % 需 900–1,400 辆车 would need between 900 and 1,400 "
+                              "trucks (下限已证明 lower bound proven; 上限按本方案车次 "
+                              "upper: this plan's trips)")
+    assert bound["key"] == "bound" and bound["value"] == 72.5 and bound["unit"] == "%"
+    assert bound["note"] == ("7.3 t/d：任何方案用 80 辆车至多收集这么多 no plan with 80 "
+                             "trucks collects more (已证明 proven bound)")
+    # an older plan without the bound keeps one card and its note
+    (card,) = target_cards({**BASE, "trucks_for_target": 1400,
+                            "trucks_for_target_note": FOUND_NOTE})
+    assert card["note"].startswith("95 % 需 1,400 辆车")
+
+
+def test_compare_rows_and_xlsx_table_carry_the_bound() -> None:
+    a, b = truck_plan_meta("a"), truck_plan_meta("b")
+    for meta, low, pct in ((a, 3, 80.0), (b, 4, 90.5)):
+        kpis = meta["seasons"]["seasons"][1]["kpis"]
+        meta["seasons"]["seasons"][1]["kpis"] = {**kpis, "trucks_for_target_lower": low,
+                                                 "collectable_upper_pct": pct}
+    rows = {(r["season"], r["key"]): r for r in season_compare_rows(a, b)}
+    assert rows[("autumn", "trucks_for_target_lower")]["diff"] == 1
+    assert rows[("autumn", "collectable_upper_pct")]["diff"] == pytest.approx(10.5)
+    assert rows[("summer", "collectable_upper_pct")]["a"] is None
+    assert season_kpi_table(b)["autumn"]["collectable_upper_pct"] == 90.5

@@ -481,7 +481,8 @@ def test_compare_shows_per_season_figures(viewer: FlaskClient) -> None:
     assert row is not None
     cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', row.group(1))
     assert cells == ["–", "18.0", "–"]  # the older plan has no seasons: no difference
-    assert html.count('<tr data-season="') == 2 * 15  # 13 figures + the collection target
+    # 13 figures, the collection target and its fleet, the proven lower fleet and share
+    assert html.count('<tr data-season="') == 2 * 17
 
 
 def test_season_compare_rows_difference() -> None:

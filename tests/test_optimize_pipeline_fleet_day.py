@@ -8,11 +8,15 @@ store. The records are then checked by the plan's own checks (optimize.plan.truc
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import LineString
 
+from app.catalogue import translate_message
+from optimize.fleet.bound import LOWER_NOTE
 from optimize.fleet.shared import FAR_S
 from optimize.fleet.target import FOUND_NOTE, MET_NOTE
 from optimize.pipeline.fleet_day import (
@@ -226,3 +230,54 @@ def test_first_leg_drawn_from_where_the_trip_starts() -> None:
     assert first_leg_geometry(routed, legs, 0, 0, "v") is routed  # from its own store
     assert list(first_leg_geometry(moved, legs, 0, 0, "v", drawn_from_store=False).coords) \
         == [(0, 0), (1, 0), (2, 0), (3, 0), (0, 0)]  # a saved trip back at its own store
+
+
+# -- h17bound: the proven fleet bound in the season kpis and the fleet-capacity reason --
+def with_costs(day: StoreDay, cost_s: float) -> StoreDay:
+    """``day`` with every pickup's least cost ``cost_s`` (arrival 1200 s)."""
+    n = len(day.pickups)
+    return dataclasses.replace(day, pickups=day.pickups.assign(arrive_s=[1200.0] * n,
+                                                               cost_s=[cost_s] * n))
+
+
+def bound_day(target_pct: float) -> SeasonRecords:
+    """:func:`short_shift_day` (1 truck, 9000 s) with 2400 s a pickup: the 3 t, 2 t and
+    1 t pickups take 7200 s of the 9000 s, all 6 t; the 0.5 t one has no trip at all."""
+    days = [with_costs(store_day(0, [2.0, 1.0], unreachable=True), 2400.0),
+            with_costs(store_day(1, [3.0]), 2400.0)]
+    return season_fleet(days, STORES, np.array(DRIVE_S), np.array(DRIVE_M), 1, 9000,
+                        target_pct=target_pct)
+
+
+def test_the_season_states_the_proven_bound() -> None:
+    k = bound_day(90.0).kpis
+    assert k["daily_pickup_routed_t"] == 5.0 <= k["collectable_upper_t"] == 6.0
+    assert k["collectable_upper_pct"] == 92.31  # 6 of 6.5 t
+    # 90 % = 5.85 t: 3 t + 2 t (4800 s) + 0.85 of the 1 t (2040 s) = 6840 s -> 1 truck;
+    # the packer needs 2: the answer lies in [1, 2]
+    assert k["trucks_for_target_lower"] == 1 and k["trucks_for_target"] == 2
+    assert k["trucks_for_target_lower_note"] == LOWER_NOTE
+    assert sorted(i[1] for i in k["fleet_bound"]["items"]) == [1.0, 2.0, 3.0]
+    k = bound_day(95.0).kpis  # 6.175 t > the 6 t any trip can reach
+    assert k["trucks_for_target_lower"] is None
+    assert k["trucks_for_target_lower_note"].startswith("no fleet reaches the target: at "
+                                                        "most 92.3 per cent")
+
+
+def test_the_fleet_capacity_reason_names_the_bound_in_both_languages() -> None:
+    rec = bound_day(90.0)
+    full = [u["reason"] for u in rec.unserved if u["reason"].startswith("fleet capacity")]
+    assert full
+    assert all(r.endswith("; no plan with 1 trucks collects more than 6.0 t/day (proven "
+                          "bound)") for r in full)
+    zh = translate_message(full[0], "zh")
+    assert isinstance(zh, str) and "任何方案用 1 辆车每天最多收集 6.0 吨" in zh
+    assert zh.startswith("车队运力已满：1 辆车全部在用")
+    meta = as_meta(rec)  # its scenario lists an 8 h shift, the day was packed in 9000 s
+    assert target_problems(meta) == ["season summer: fleet_bound shift_s 9000 but the "
+                                     "scenario's shift_s is 28800"]
+    assert season_kpi_problems(meta) == []
+
+
+def test_days_without_costs_state_no_bound() -> None:
+    assert "collectable_upper_t" not in short_shift_day(90.0).kpis

@@ -25,6 +25,7 @@ from optimize.pipeline.province_fleet import (
     repack_plan_meta,
     repack_province_plan,
     repack_season,
+    season_bound_items,
     started_at_own_store,
     trip_start,
 )
@@ -333,3 +334,38 @@ def test_each_repacked_season_says_how_many_trucks_reach_the_target() -> None:
     lower = repack_season("summer", ROUTES, [], 0.0, STORES, DRIVE_S, DRIVE_M, 1, 9000,
                           target_pct=80.0)
     assert lower.kpis["trucks_for_target"] is None and lower.kpis["target_pct"] == 80.0
+
+
+# -- h17bound: each re-packed season states the proven bound for the province's fleet --
+@pytest.mark.slow
+def test_repacked_seasons_state_the_proven_bound(unlimited: Plan) -> None:
+    region = load_region(GUANGHE.region_code, datasets.data_dir(None))
+    sited = site_region(GUANGHE, region, regional_share(GUANGHE, region.census),
+                        osm_path=None, report=lambda stage, fraction: None)
+    ids, drive_s, drive_m = province_store_drives(sited.net, unlimited.stores)
+    items = season_bound_items([unlimited.meta])
+    assert items and all(items.values())
+    short = repack_province_plan(unlimited, GUANGHE, ids, drive_s, drive_m, 3,
+                                 net=sited.net, bound_items=items)
+    assert verify_plan(short) == []
+    seasons = short.meta["seasons"]["seasons"]
+    assert seasons
+    for s in seasons:
+        k = s["kpis"]
+        own = {i[0]: i for i in items[s["name"]]}
+        # the province network can only lower an arrival (a nearer store), never raise it
+        assert len(k["fleet_bound"]["items"]) == len(items[s["name"]])
+        assert all(i[2] <= own[i[0]][2] and i[3] <= own[i[0]][3]
+                   for i in k["fleet_bound"]["items"])
+        assert k["fleet_bound"]["hours_s"] == 3 * GUANGHE.shift_s
+        assert k["daily_pickup_routed_t"] <= k["collectable_upper_t"]
+        assert k["collectable_upper_t"] < k["daily_truck_needed_t"]  # 3 trucks cannot
+        assert 3 < k["trucks_for_target_lower"] <= (k["trucks_for_target"] or 10**9)
+        full = [u["reason"] for u in short.meta["unserved"] if u["season"] == s["name"]
+                and u["reason"].startswith("fleet capacity reached")]
+        assert full and all(r.endswith(f"no plan with 3 trucks collects more than "
+                                       f"{k['collectable_upper_t']:.1f} t/day (proven "
+                                       "bound)") for r in full)
+    # without items (a plan made before the bound) no season states one
+    bare = repack_province_plan(unlimited, GUANGHE, ids, drive_s, drive_m, 3, bound_items={})
+    assert all("collectable_upper_t" not in s["kpis"] for s in bare.meta["seasons"]["seasons"])

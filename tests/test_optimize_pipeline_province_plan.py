@@ -172,3 +172,18 @@ def test_plan_for_picks_the_province_by_its_code() -> None:
     assert plan.meta["region"]["level"] == "province"
     assert list(plan.stores["store_id"]) == ["6202-S001"]
     assert verify_plan(plan) == []
+
+
+def test_province_seasons_carry_the_fleet_bound(two_workers: Plan) -> None:
+    # every routed season states the proven bound of the province's fleet, recomputable
+    # from its items; the plan's own collection stays under it
+    seasons = two_workers.meta["seasons"]["seasons"]
+    assert seasons
+    for s in seasons:
+        k = s["kpis"]
+        bound = k["fleet_bound"]
+        assert bound["items"] and bound["hours_s"] == k["trucks"] * bound["shift_s"]
+        assert k["daily_pickup_routed_t"] <= k["collectable_upper_t"] + 1e-6
+        assert sum(q for _, q, _, _ in bound["items"]) == pytest.approx(
+            k["daily_truck_needed_t"], abs=0.01)
+    assert verify_plan(two_workers) == []

@@ -11,11 +11,14 @@ import pytest
 from optimize.crops import CROPS
 from optimize.errors import SpecificationError
 from optimize.pipeline.trips import (
+    BOUND_COLUMNS,
+    TRIP_PICKUP_COLUMNS,
     SeasonDay,
     check_self_delivery,
     crop_by_crop,
     region_seasons,
     season_pickups,
+    with_bound_costs,
 )
 from optimize.scenario import Scenario
 
@@ -77,3 +80,23 @@ def test_a_village_out_of_reach_even_alone_is_left_with_the_physical_reason() ->
     assert [t.stops for t in result.trips] == [(0,)]
     assert [p for p, _ in result.unserved] == [1]
     assert result.status == "success"
+
+
+# -- h17bound: each pickup's least cost for the proven fleet bound --
+def test_pickups_carry_their_least_cost() -> None:
+    # store + villages 0-2; the default scenario: 900 s loading, 1200 s unloading, 3 t
+    time_s = np.array([[0, 1800, 2400, 3000], [1800, 0, 600, 2000],
+                       [2400, 600, 0, 1500], [3000, 2000, 1500, 0]])
+    pickups = pd.DataFrame({"settlement_id": ["A", "B", "C"], "name": ["a", "b", "c"],
+                            "county_code": ["622924"] * 3, "village": [0, 1, 2],
+                            "crop": ["vegetables"] * 3, "freshness_s": [7200] * 3,
+                            "pickup_t": [1.0, 0.5, 0.5]})
+    # another store is 300 s from A
+    out = with_bound_costs(Scenario(), time_s, pickups, np.array([300.0, 5000.0, 5000.0]))
+    # arrivals: A from the other store 300 s, B from A 600 s, C from B 1500 s
+    assert out["arrive_s"].tolist() == [300, 600, 1500]
+    # return 1800 s (A); 900 k + 600 (k - 1) + 1800 <= 7200 -> 4 stops a trip: 3 stops are
+    # 0.75 trip, more than 2 t / 3 t: each pickup carries (1200 + 1800) / 4 = 750 s
+    assert out["cost_s"].tolist() == [900 + 300 + 750, 900 + 600 + 750, 900 + 1500 + 750]
+    assert list(out.columns) == [*TRIP_PICKUP_COLUMNS, *BOUND_COLUMNS]
+    assert with_bound_costs(Scenario(), time_s, pickups.iloc[:0], np.zeros(3)).empty

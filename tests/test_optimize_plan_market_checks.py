@@ -172,3 +172,15 @@ def test_each_tampered_long_haul_figure_is_named(lent_plan: tuple[Plan, Path],
                                                  words: str) -> None:
     problems = _tampered(lent_plan[0], lambda m: change(_legs(m)[0]))
     assert any("long-haul leg" in p and words in p for p in problems), problems
+
+
+@pytest.mark.slow
+def test_a_long_haul_leg_without_its_days_is_named(lent_plan: tuple[Plan, Path]) -> None:
+    built = lent_plan[0]
+    meta = copy.deepcopy(built.meta)
+    truck = next(t for t in meta["trucks"] if t.get("long_haul"))
+    del truck["long_haul"]["days"]
+    problems = verify_plan(Plan(meta, built.counties, built.settlements, built.stores,
+                                built.routes))
+    assert f"truck {truck['truck_id']} ({truck['season']}): long_haul leg unreadable: " \
+        "KeyError \"LongHaulLeg lacks 'days'\"" in problems

@@ -6,7 +6,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from optimize.plan.market_records import LongHaulLeg
+import pytest
+
+from optimize.plan.market_records import LongHaulLeg, long_haul_of
 from optimize.plan.model import TruckDay
 
 #: A 6-day leg of truck T005 from store S007 to the Tianjin outlet (shape of the 广河县
@@ -54,8 +56,16 @@ def test_a_long_haul_leg_is_typed_field_by_field() -> None:
 
 def test_a_lent_truck_carries_its_leg_typed() -> None:
     truck = TruckDay.from_json(copy.deepcopy(TRUCK))
-    assert truck.extra == {} and isinstance(truck.long_haul, LongHaulLeg)
-    assert truck.long_haul.base_id == truck.base_id and not truck.trips
-    assert truck.to_json() == TRUCK
+    leg = long_haul_of(truck)
+    assert isinstance(leg, LongHaulLeg) and leg.extra == {}
+    assert leg.base_id == truck.base_id and not truck.trips
+    assert truck.to_json() == TRUCK  # the plan is written back as read
     plain = TruckDay.from_json({k: v for k, v in TRUCK.items() if k != "long_haul"})
-    assert plain.long_haul is None and "long_haul" not in plain.to_json()
+    assert long_haul_of(plain) is None
+
+
+def test_a_leg_without_its_days_is_named() -> None:
+    broken = copy.deepcopy(TRUCK)
+    del broken["long_haul"]["days"]
+    with pytest.raises(KeyError, match="days"):
+        long_haul_of(TruckDay.from_json(broken))

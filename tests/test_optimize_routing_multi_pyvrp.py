@@ -21,10 +21,10 @@ from tests.multidepot_cases import ride_case
 def test_budget_is_a_fixed_formula_of_size_and_limit() -> None:
     assert pyvrp_iterations(ride_case()) == 300               # explicit count wins
     p = ride_case(search_iterations=None, time_limit_s=10.0)
-    # reloads allowed: 170 it/s whatever the size, x 10 s
-    assert pyvrp_iterations(p) == 1700
+    # reloads allowed: 510 it/s whatever the size, x 10 s
+    assert pyvrp_iterations(p) == 5100
     single = ride_case(search_iterations=None, time_limit_s=10.0, max_trips_per_truck=1)
-    assert pyvrp_iterations(single) == round(10 * 1150 * (100 / 5) ** 0.5)   # 51,430
+    assert pyvrp_iterations(single) == round(10 * 3450 * (100 / 5) ** 0.5)   # 154,289
 
 
 def test_search_settings_reach_pyvrp() -> None:

@@ -26,12 +26,16 @@ import pandas as pd
 from shapely.geometry import LineString
 
 from geodata.matrix import travel_time_matrix
+from optimize.fleet.bound import FleetBound, bound_items
 from optimize.fleet.shared import DEFAULT_REACH_S, FAR_S, FleetDay, Job, first_leg, plan_fleet_day
 from optimize.fleet.target import DEFAULT_TARGET_PCT, season_target
 from optimize.pipeline.network import Network, leg_matrices
 from optimize.pipeline.routing import Depot
-from optimize.pipeline.trips import StoreDay
+from optimize.pipeline.trips import UNREACHABLE, StoreDay
 
+#: The reason prefix of a pickup whose trip the fleet could not fit
+#: (:mod:`optimize.fleet.shared`).
+FLEET_FULL = "fleet capacity reached"
 #: The shift starts at 06:00 (seconds from midnight): no source, an assumption.
 SHIFT_START_S = 6 * 3600
 SHIFT_START_NOTE = ("shift start 06:00 for every truck (trip clock times are seconds from "
@@ -211,7 +215,9 @@ def season_fleet(days: Sequence[StoreDay], store_ids: Sequence[str], drive_s: np
         out.unserved += [_unserved(d, p, reason) for p, reason in d.unserved]
     unrouted = sum(u["tonnes_t"] for u in out.unserved)
     out.unserved = _merge_unserved(out.unserved)
-    out.kpis = season_kpis(out, days, n_trucks, len(dropped), unrouted)
+    out.kpis = season_kpis(out, days, n_trucks, len(dropped), unrouted, shift_s=shift_s,
+                           target_pct=target_pct)
+    out.unserved = with_bound_reason(out.unserved, out.kpis)
     out.kpis.update(season_target(
         list(jobs.values()), drive_s, len(jobs) if unlimited else n_trucks, shift_s,
         out.kpis, target_pct=target_pct, reach_s=reach_s,
@@ -365,11 +371,14 @@ def _merge_unserved(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def season_kpis(out: SeasonRecords, days: Sequence[StoreDay], n_trucks: int,
-                dropped: int, unrouted_t: float) -> dict[str, Any]:
+                dropped: int, unrouted_t: float, *, shift_s: int | None = None,
+                target_pct: float = DEFAULT_TARGET_PCT) -> dict[str, Any]:
     """``seasons.seasons[*].kpis``: who carries what, trucks and kilometres.
 
     Tonnes are summed unrounded (routed = needed - unrouted), then rounded to 1 kg, so
     the identities hold exactly; the trips' rounded ``load_t`` add up to within grams.
+    With ``shift_s``, the proven bound of :mod:`optimize.fleet.bound` for ``n_trucks``
+    (:func:`season_bound`) is added.
     """
     own = sum(float(d.self_delivered["daily_t"].sum()) for d in days)
     needed = sum(float(d.pickups["pickup_t"].sum()) for d in days)
@@ -379,6 +388,8 @@ def season_kpis(out: SeasonRecords, days: Sequence[StoreDay], n_trucks: int,
         routed_d = sum(r["load_t"] for r in out.routes if r["store_id"] == d.store_id)
         out.left_by_store[d.store_id] = round(own_d + routed_d, 3)
     used = sum(1 for t in out.trucks if not t["idle"])
+    bound = None if shift_s is None else season_bound(days, n_trucks, shift_s, needed,
+                                                      target_pct)
     return {
         "daily_supply_t": round(own + needed, 3), "daily_self_delivered_t": round(own, 3),
         "daily_truck_needed_t": round(needed, 3), "daily_pickup_routed_t": round(routed, 3),
@@ -387,5 +398,43 @@ def season_kpis(out: SeasonRecords, days: Sequence[StoreDay], n_trucks: int,
         "trucks_used": used, "idle_trucks": n_trucks - used,
         "dropped_trips": dropped,
         "distance_km": round(sum(t["distance_m"] for t in out.trucks) / 1000, 3),
-        "fuel_l": None, "co2_kg": None, "cost_yuan": None}
+        "fuel_l": None, "co2_kg": None, "cost_yuan": None,
+        **({} if bound is None else bound.kpis())}
+
+
+def season_bound(days: Sequence[StoreDay], n_trucks: int, shift_s: int, needed_t: float,
+                 target_pct: float) -> FleetBound | None:
+    """The season's :class:`~optimize.fleet.bound.FleetBound`: every pickup of ``days``
+    but those no truck reaches even alone, with its ``cost_s`` and ``arrive_s``
+    (:data:`optimize.pipeline.trips.BOUND_COLUMNS`); ``None`` when a store's pickups lack
+    them (days not made by :func:`optimize.pipeline.trips.store_season_problems`)."""
+    if any(len(d.pickups) and "cost_s" not in d.pickups for d in days):
+        return None
+    items = []
+    for d in days:
+        pk = d.pickups
+        if not len(pk):
+            continue
+        out_of_reach = {p for p, reason in d.unserved if reason.startswith(UNREACHABLE)}
+        keep = [i for i in range(len(pk)) if i not in out_of_reach]
+        items += bound_items(pk["settlement_id"].iloc[keep], pk["pickup_t"].iloc[keep],
+                             pk["cost_s"].iloc[keep], pk["arrive_s"].iloc[keep])
+    return FleetBound(tuple(items), n_trucks, shift_s, needed_t, target_pct)
+
+
+#: What the reason of a pickup the fleet could not carry adds from the bound.
+BOUND_REASON = ("no plan with %(fleet)s trucks collects more than %(upper)s t/day (proven "
+                "bound)")
+
+
+def with_bound_reason(unserved: list[dict[str, Any]], kpis: dict[str, Any]
+                      ) -> list[dict[str, Any]]:
+    """``unserved`` with the bound added to every "fleet capacity reached" reason."""
+    if kpis.get("collectable_upper_t") is None:
+        return unserved
+    extra = BOUND_REASON % {"fleet": kpis["trucks"],
+                            "upper": f"{kpis['collectable_upper_t']:.1f}"}
+    return [{**u, "reason": f"{u['reason']}; {extra}"}
+            if str(u["reason"]).startswith(FLEET_FULL) and extra not in u["reason"] else u
+            for u in unserved]
 

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from optimize.costs import DEFAULT_COSTS
+from optimize.fleet.bound import FleetBound, bound_items
 from optimize.fleet.distances import region_distances
 from optimize.fleet.seasons import share_fleet
 from optimize.fleet.shared import DEFAULT_REACH_S, FAR_S, Job, TruckDay, plan_fleet_day
@@ -57,10 +58,11 @@ from optimize.pipeline.fleet_day import (
     first_leg_geometry,
     first_legs_from,
     truck_record,
+    with_bound_reason,
 )
 from optimize.pipeline.network import Network, leg_matrices, site_places
 from optimize.pipeline.province_markets import ProvinceMarkets, plan_province_markets
-from optimize.pipeline.trips import region_seasons
+from optimize.pipeline.trips import drive_from_stores_s, region_seasons
 from optimize.plan.io import Plan
 from optimize.plan.kpis import compute_kpis
 from optimize.scenario import Scenario
@@ -305,7 +307,9 @@ def repack_province_plan(plan: Plan, scenario: Scenario, store_ids: Sequence[str
                          *, reach_s: int = DEFAULT_REACH_S,
                          markets: Sequence[Market] | None = None,
                          net: Network | None = None,
-                         market_road: TravelTable | None = None) -> Plan:
+                         market_road: TravelTable | None = None,
+                         bound_items: Mapping[str, Sequence[Sequence[Any]]] | None = None
+                         ) -> Plan:
     """The merged province plan with every season's trips packed into ``n_trucks``.
 
     ``plan`` is the merge of regional plans run with ``fleet_trucks=0`` (every trip the
@@ -316,6 +320,9 @@ def repack_province_plan(plan: Plan, scenario: Scenario, store_ids: Sequence[str
     network where ``market_road`` is given; every trip is priced. With the province
     network ``net`` a trip drives straight from where its truck last unloaded to its
     first village (:func:`province_first_legs`); without it, via its own store.
+    ``bound_items`` (season -> the prefectures' fleet-bound items,
+    :func:`season_bound_items`; default: the plan's own seasons') give each season's
+    proven bound for ``n_trucks`` (:func:`province_bounds`).
     """
     meta = dict(plan.meta)
     if list(plan.stores["store_id"]) != list(store_ids):
@@ -328,6 +335,8 @@ def repack_province_plan(plan: Plan, scenario: Scenario, store_ids: Sequence[str
         s: [{"daily_self_delivered_t": t}] for s, t in own.items()}}, store_ids, drive_s,
         drive_m, n_trucks, scenario.shift_s, reach_s=reach_s,
         target_pct=scenario.collection_target_pct, first_legs=legs)
+    province_bounds(records, season_bound_items([meta]) if bound_items is None
+                    else bound_items, n_trucks, scenario, net, plan.stores)
     extra = plan_province_markets(records, plan, scenario, markets, store_ids, drive_s,
                                   drive_m, market_road)
     old = plan.routes.set_index("route_id")
@@ -365,6 +374,51 @@ def repack_province_plan(plan: Plan, scenario: Scenario, store_ids: Sequence[str
                                 season=head)
     meta = {key: meta[key] for key in META_KEYS if key in meta}
     return Plan(meta, plan.counties, plan.settlements, stores, routes)
+
+
+def season_bound_items(metas: Sequence[Mapping[str, Any]]
+                       ) -> dict[str, list[Sequence[Any]]]:
+    """Season -> the fleet-bound items of every plan of ``metas`` (``plan.json`` metas of
+    the prefectures, their ``seasons.seasons[*].kpis.fleet_bound.items``)."""
+    out: dict[str, list[Sequence[Any]]] = {}
+    for m in metas:
+        for s in (m.get("seasons") or {}).get("seasons", []):
+            bound = (s.get("kpis") or {}).get("fleet_bound")
+            if bound:
+                out.setdefault(s["name"], []).extend(bound["items"])
+    return out
+
+
+def province_bounds(records: Sequence[SeasonRecords],
+                    items: Mapping[str, Sequence[Sequence[Any]]], n_trucks: int,
+                    scenario: Scenario, net: Network | None, stores: pd.DataFrame) -> None:
+    """Add each season's proven bound (:mod:`optimize.fleet.bound`) for the province's
+    ``n_trucks`` to its kpis and fleet-capacity reasons, in place. A prefecture's item
+    arrives at its village no faster than from its own stores; on the province network
+    ``net`` a store of another prefecture may be nearer, so the arrival (and the cost)
+    is lowered to the drive from the nearest store of the province
+    (:func:`~optimize.pipeline.trips.drive_from_stores_s`). Seasons without items
+    (plans made before the bound) get none."""
+    nearest: dict[str, float] = {}
+    if net is not None and len(stores):
+        sites = stores["site_settlement_id"].astype(str)
+        nodes, _, _ = site_places(net, sites)
+        drive = drive_from_stores_s(net, nodes, list(sites))
+        nearest = dict(zip(net.settlements["village_code"].astype(str), drive, strict=True))
+    for rec in records:
+        raw = items.get(rec.season)
+        if not raw:
+            continue
+        own = [(str(i[0]), float(i[1]), float(i[2]), float(i[3])) for i in raw]
+        arrive = [min(a, nearest.get(sid, a)) for sid, _, _, a in own]
+        low = bound_items([i[0] for i in own], [i[1] for i in own],
+                          [c - a + b for (_, _, c, a), b in zip(own, arrive, strict=True)],
+                          arrive)
+        bound = FleetBound(tuple(low), n_trucks, scenario.shift_s,
+                           float(rec.kpis["daily_truck_needed_t"]),
+                           float(rec.kpis.get("target_pct", scenario.collection_target_pct)))
+        rec.kpis.update(bound.kpis())
+        rec.unserved = with_bound_reason(rec.unserved, rec.kpis)
 
 
 def season_moves(seasons: Sequence[str], trucks: Sequence[Mapping[str, Any]],

@@ -34,17 +34,26 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString
 
 from geodata.roads import route_geometry
 from optimize.crops import CROPS, default_gansu_seasons
 from optimize.errors import SpecificationError
+from optimize.fleet.bound import (
+    cheapest_arrivals_s,
+    max_stops,
+    pickup_costs_s,
+    shortest_arc_s,
+    store_return_s,
+)
 from optimize.pipeline.network import Network, leg_matrices
 from optimize.pipeline.routing import Depot
 from optimize.pipeline.siting import DEFAULT_WALL_SAFETY
@@ -60,6 +69,10 @@ TRIP_PICKUP_COLUMNS = ["settlement_id", "name", "county_code", "village", "crop"
 #: problems of 广河县 (9 pickups): 50 solutions gave the same metres as the default
 #: budget (411) in a tenth of the time; 100 keeps a margin for larger stores.
 TRIP_SEARCH_SOLUTIONS = 100
+#: Columns :func:`store_season_problems` adds to a season's pickups for the fleet bound
+#: (:mod:`optimize.fleet.bound`): the cheapest arrival at the village (s) and the least
+#: truck-seconds any plan spends to collect the pickup.
+BOUND_COLUMNS = ["arrive_s", "cost_s"]
 #: Reason prefix of a pickup no trip can serve.
 UNREACHABLE = "no truck can reach it within its freshness limit even alone"
 
@@ -199,15 +212,21 @@ class SeasonProblems:
 
 def store_season_problems(scenario: Scenario, net: Network, depot: Depot,
                           villages: pd.DataFrame, seasons: tuple[SeasonDay, ...], *,
-                          wall_safety: float = DEFAULT_WALL_SAFETY) -> list[SeasonProblems]:
+                          wall_safety: float = DEFAULT_WALL_SAFETY,
+                          from_stores_s: np.ndarray | None = None) -> list[SeasonProblems]:
     """Every season's routing problems of one store, as :func:`store_days` solves them
     (``villages`` from :func:`store_villages`); for benchmarks that re-solve the plan's own
-    problems at other budgets (``benchmarks.gansu_days``)."""
+    problems at other budgets (``benchmarks.gansu_days``). The pickups carry
+    :data:`BOUND_COLUMNS` (:func:`with_bound_costs`); ``from_stores_s`` (per row of
+    ``net.settlements``, :func:`drive_from_stores_s`) bounds the drive to a village from
+    any store (``None``: 0 s, a weaker bound)."""
     time_s, distance_m = leg_matrices(
         net.csr, [depot.settlement_id, *villages["settlement_id"]],
         [depot.node, *villages["node"]],
         np.array([depot.leg_s, *villages["leg_s"]], dtype=float),
         np.array([depot.leg_m, *villages["leg_m"]], dtype=float))
+    arrive_from_stores = np.zeros(len(villages)) if from_stores_s is None \
+        else np.asarray(from_stores_s, dtype=float)[villages["row"].to_numpy(dtype=int)]
     speed_m_s = scenario.farm_vehicle_speed_kmh / 3.6
     self_mask = (distance_m[1:, 0] / speed_m_s <= scenario.self_delivery_reach_s) \
         | (villages["settlement_id"].to_numpy() == depot.settlement_id)
@@ -215,6 +234,7 @@ def store_season_problems(scenario: Scenario, net: Network, depot: Depot,
     out = []
     for season in seasons:
         pickups, own = season_pickups(villages, self_mask, season, scenario.truck_capacity_t)
+        pickups = with_bound_costs(scenario, time_s, pickups, arrive_from_stores)
         out.append(SeasonProblems(season, pickups, own, crop_problems(
             scenario, time_s, distance_m, pickups, limit_s, wall_safety)))
     return out
@@ -223,12 +243,14 @@ def store_season_problems(scenario: Scenario, net: Network, depot: Depot,
 def store_days(scenario: Scenario, graph: nx.MultiDiGraph, net: Network, store: int,
                store_id: str, depot: Depot, villages: pd.DataFrame,
                seasons: tuple[SeasonDay, ...], *,
-               wall_safety: float = DEFAULT_WALL_SAFETY) -> list[StoreDay]:
-    """Every season's day of one store (``villages`` from :func:`store_villages`)."""
+               wall_safety: float = DEFAULT_WALL_SAFETY,
+               from_stores_s: np.ndarray | None = None) -> list[StoreDay]:
+    """Every season's day of one store (``villages`` from :func:`store_villages`;
+    ``from_stores_s`` as :func:`store_season_problems` takes it)."""
     nodes = [depot.node, *villages["node"]]
     out = []
     for sp in store_season_problems(scenario, net, depot, villages, seasons,
-                                    wall_safety=wall_safety):
+                                    wall_safety=wall_safety, from_stores_s=from_stores_s):
         pickups = sp.pickups
         result = solve_parts(pickups, sp.parts)
         geoms = tuple(route_geometry(graph, [nodes[0], *[nodes[int(pickups["village"].iloc[i])
@@ -294,11 +316,52 @@ def all_store_days(scenario: Scenario, graph: nx.MultiDiGraph, net: Network,
                    wall_safety: float = DEFAULT_WALL_SAFETY) -> list[list[StoreDay]]:
     """``store_days`` of every open store (``S001`` ... in ``open_sites`` order)."""
     check_self_delivery(scenario)
+    from_stores = drive_from_stores_s(net, [d.node for d in depots],
+                                      [d.settlement_id for d in depots])
     out = []
     for n, (j, depot, row) in enumerate(zip(open_sites, depots, depot_rows, strict=True)):
         report(f"routing store {n + 1} of {len(depots)}",
                0.55 + 0.35 * n / max(len(depots), 1))
         villages = store_villages(net, np.flatnonzero(assignment == j), row)
         out.append(store_days(scenario, graph, net, n, f"S{n + 1:03d}", depot, villages,
-                              seasons, wall_safety=wall_safety))
+                              seasons, wall_safety=wall_safety, from_stores_s=from_stores))
     return out
+
+
+def drive_from_stores_s(net: Network, nodes: Sequence[Any],
+                        site_ids: Sequence[str]) -> np.ndarray:
+    """Per row of ``net.settlements``, a lower bound on the drive to it from any store
+    (graph ``nodes``, sites ``site_ids``): the shortest drive on ``net`` from the nearest
+    store node plus the village's connector leg, floored, less 1 s for the matrices'
+    rounding (0 at a store's own village; ``inf`` where no store reaches it)."""
+    index = net.csr.node_index
+    starts = sorted({int(index[n]) for n in nodes if n in index})
+    rows = len(net.settlements)
+    if not starts:
+        return np.full(rows, np.inf)
+    dist = dijkstra(net.csr.time_s, directed=True, indices=starts, min_only=True)
+    at = np.array([index.get(n, -1) for n in net.settle_node], dtype=int)
+    graph_s = np.where(at >= 0, dist[np.maximum(at, 0)], np.inf)
+    out = np.maximum(np.floor(graph_s + net.settlements["leg_s"].to_numpy(dtype=float))
+                     - 1.0, 0.0)
+    own = net.settlements["village_code"].astype(str).isin([str(i) for i in site_ids]
+                                                           ).to_numpy()
+    return np.where(own, 0.0, out)
+
+
+def with_bound_costs(scenario: Scenario, time_s: np.ndarray, pickups: pd.DataFrame,
+                     from_stores_s: np.ndarray) -> pd.DataFrame:
+    """``pickups`` with :data:`BOUND_COLUMNS` (see :mod:`optimize.fleet.bound`): the
+    cheapest arrival ``in_p`` (``time_s`` the store's matrix, ``from_stores_s`` per store
+    village) and ``c_p``, with the store's ``ret_j`` and ``kmax_j``."""
+    villages = pickups["village"].to_numpy(dtype=int)
+    if not len(pickups):
+        return pickups.assign(arrive_s=pd.Series(dtype=float), cost_s=pd.Series(dtype=float))
+    ret_s = store_return_s(time_s, villages)
+    kmax = max_stops(scenario.service_s, shortest_arc_s(time_s, villages), ret_s,
+                     float(pickups["freshness_s"].max()), scenario.shift_s)
+    arrive = cheapest_arrivals_s(time_s, villages, from_stores_s)
+    cost = pickup_costs_s(pickups["pickup_t"].to_numpy(dtype=float), arrive,
+                          service_s=scenario.service_s, unload_s=scenario.unload_s,
+                          return_s=ret_s, capacity_t=scenario.truck_capacity_t, kmax=kmax)
+    return pickups.assign(arrive_s=arrive, cost_s=cost)

@@ -33,7 +33,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from optimize.plan.market_records import LongHaulLeg
+from optimize.plan.market_records import LongHaulLeg, long_haul_of
 from optimize.plan.model import PlanMeta, Route, TruckDay
 
 #: Drivers' rules (PARAMETERS.md §2): 4 h of continuous driving, then a 20 min rest.
@@ -78,14 +78,35 @@ def leg_problems(name: str, legs: list[Mapping[str, Any]], places: list[str],
 
 
 def long_haul_legs(meta: PlanMeta) -> list[tuple[TruckDay, LongHaulLeg]]:
-    """Every truck-day with a ``long_haul`` leg, and the leg."""
-    return [(t, t.long_haul) for t in meta.trucks or () if t.long_haul is not None]
+    """Every truck-day with a well-formed ``long_haul`` leg, and the leg (typed)."""
+    out = []
+    for t in meta.trucks or ():
+        try:
+            leg = long_haul_of(t)
+        except (KeyError, TypeError, ValueError):
+            continue  # reported by long_haul_problems
+        if leg is not None:
+            out.append((t, leg))
+    return out
+
+
+def malformed_long_haul(meta: PlanMeta) -> list[str]:
+    """Trucks whose ``long_haul`` leg lacks a required key or has a value of a wrong
+    kind (:class:`~optimize.plan.market_records.LongHaulLeg`)."""
+    out = []
+    for t in meta.trucks or ():
+        try:
+            long_haul_of(t)
+        except (KeyError, TypeError, ValueError) as exc:
+            out.append(f"truck {t.truck_id} ({t.season}): long_haul leg unreadable: "
+                       f"{type(exc).__name__} {exc}")
+    return out
 
 
 def long_haul_problems(meta: PlanMeta) -> list[str]:
     """Every defect of the trucks' long-haul legs (module docstring)."""
     capacity = float(meta.param("truck_capacity_t"))
-    out = []
+    out = malformed_long_haul(meta)
     for t, leg in long_haul_legs(meta):
         name = f"long-haul leg {leg.leg_id} of truck {t.truck_id} ({t.season})"
         stores = [s for s in leg.stops if s.store_id]

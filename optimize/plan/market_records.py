@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from typing import Any
 
 from optimize.plan.record import Record
 
@@ -156,3 +157,11 @@ class LongHaulLeg(Record):
     co2_kg: float | None = None
     cost_yuan: float | None = None
     legs: tuple[RunLeg, ...] | None = None
+
+
+def long_haul_of(truck: Record) -> LongHaulLeg | None:
+    """The typed ``long_haul`` leg of a truck record (:class:`optimize.plan.model.TruckDay`
+    keeps it among its ``extra`` keys), ``None`` without one; ``KeyError`` naming a
+    required key the leg lacks."""
+    leg: Any = truck.extra.get("long_haul")
+    return LongHaulLeg.from_json(leg) if leg else None

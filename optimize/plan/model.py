@@ -19,9 +19,9 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from optimize.plan.bound_records import FleetBoundReport
 from optimize.plan.market_records import (
     CostsReport,
-    LongHaulLeg,
     MarketEntry,
     MarketFlowReport,
     RunBreak,
@@ -237,12 +237,11 @@ class TruckDay(Record):
     idle: bool
     idle_reason: str | None
     empty_legs: tuple[EmptyLeg, ...] | None = None
-    long_haul: LongHaulLeg | None = None
 
 
 @dataclasses.dataclass(frozen=True)
 class SeasonKpis(Record):
-    """Who carries what in one season, and the fleet's figures (``seasons[*].kpis``)."""
+    """Who carries what in one season, the fleet's figures and bound (``seasons[*].kpis``)."""
 
     daily_supply_t: float
     daily_self_delivered_t: float
@@ -265,6 +264,11 @@ class SeasonKpis(Record):
     target_pct: float | None = None
     trucks_for_target: int | None = None
     trucks_for_target_note: str | None = None
+    collectable_upper_t: float | None = None
+    collectable_upper_pct: float | None = None
+    trucks_for_target_lower: int | None = None
+    trucks_for_target_lower_note: str | None = None
+    fleet_bound: FleetBoundReport | None = None
 
 
 @dataclasses.dataclass(frozen=True)

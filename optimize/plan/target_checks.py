@@ -17,6 +17,7 @@ A season's kpis carry ``target_pct``, ``trucks_for_target`` and its note
 
 from __future__ import annotations
 
+from optimize.plan.bound_checks import bound_problems
 from optimize.plan.model import PlanMeta, SeasonKpis
 
 #: Tonnes tolerance: the kpis are rounded to 1 kg.
@@ -44,7 +45,7 @@ def target_problems(meta: PlanMeta) -> list[str]:
                          if u.season == s.name and u.reason.startswith(FLEET_REASON))
         out += [f"season {s.name}: {p}" for p in
                 _season_problems(k, want, trips, capacity_t)]
-    return out
+    return out + bound_problems(meta)
 
 
 def _season_problems(k: SeasonKpis, want: float | None, trips: int,

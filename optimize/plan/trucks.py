@@ -67,7 +67,7 @@ def _one_truck(t: TruckDay, routes: dict[str, Route], shift: int) -> list[str]:
     """One truck-day: its collection trips chained by the empty legs (base -> stores ->
     base), then its market runs, each from and back to the base, one after the other."""
     name = f"truck {t.truck_id} ({t.season})"
-    if not t.idle and not t.trips and t.long_haul is not None:
+    if not t.idle and not t.trips and t.extra.get("long_haul"):
         return []  # a lent truck's multi-day leg: optimize.plan.market_checks.long_haul_problems
     if t.idle or not t.trips:
         bad = [] if t.idle and not t.trips else [f"{name}: idle flag disagrees with its trips"]

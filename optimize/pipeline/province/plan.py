@@ -21,7 +21,11 @@ from optimize.pipeline.province.seasons import seasonal_fleet
 from optimize.pipeline.province.siting import build_province, region_part, solve_province
 from optimize.pipeline.province.solve import WALL_SAFETY, open_client, solve_on_dask, solve_region
 from optimize.pipeline.province.tasks import region_tasks
-from optimize.pipeline.province_fleet import province_store_drives, repack_province_plan
+from optimize.pipeline.province_fleet import (
+    province_store_drives,
+    repack_province_plan,
+    season_bound_items,
+)
 from optimize.pipeline.province_markets import province_market_roads
 from optimize.pipeline.region import PROVINCE_CODE, Region, load_region
 from optimize.pipeline.season_markets import load_markets
@@ -94,6 +98,7 @@ def plan_province(
                                         scenario) if markets else None
     plan = repack_province_plan(plan, scenario, ids, drive_s, drive_m,
                                 int(plan.meta["truck_budget"]["trucks"]), markets=markets,
-                                market_road=market_road, net=sited.net)
+                                market_road=market_road, net=sited.net,
+                                bound_items=season_bound_items([r.plan.meta for r in results]))
     report("done", 1.0)
     return plan
