@@ -245,6 +245,9 @@ def test_repacked_trips_drive_what_their_legs_add_up_to(unlimited: Plan,
     repack read them as started at their own store and kept the prefecture's first leg
     (from another store) in their length when re-based: 91,316 m recorded for 70,202 m
     of legs on the small province (6202 + 6203)."""
+    # the prefecture's own trips (chained by its fleet step) already add up
+    own = recomputed_trips(unlimited, guanghe_net)
+    assert len(own) > 10 and [t for t in own if t[1:3] != t[3:5]] == []
     merged = merged_as_province(unlimited, "6229")
     assert any(r["start_id"] != r["store_id"].split("-", 1)[1]
                for r in merged.meta["routes"])  # some prefecture trips were chained
