@@ -163,6 +163,11 @@ def refresh(plan: Plan, scenario: Scenario) -> Plan:
     return Plan(meta, counties, settle, stores, plan.routes)
 
 
+#: A route's ids that name a store, truck or route of its region (prefixed when merged;
+#: ``start_id`` too, so that a chained trip names the store it left from unambiguously).
+ROUTE_ID_KEYS = ("route_id", "truck_id", "store_id", "start_id", "base_id")
+
+
 def _prefixed(result: RegionResult) -> Plan:
     """The regional plan with store, truck and route ids prefixed by the region code."""
     plan, code = result.plan, result.code
@@ -177,11 +182,12 @@ def _prefixed(result: RegionResult) -> Plan:
     stores = plan.stores.copy()
     stores["store_id"] = stores["store_id"].map(pre)
     routes = plan.routes.copy()
-    for col in ("route_id", "truck_id", "store_id"):
-        routes[col] = routes[col].map(pre)
+    for col in ROUTE_ID_KEYS:
+        if col in routes:
+            routes[col] = routes[col].map(pre, na_action="ignore")
     meta = dict(plan.meta)
-    meta["routes"] = [{**r, "route_id": pre(r["route_id"]), "truck_id": pre(r["truck_id"]),
-                       "store_id": pre(r["store_id"])} for r in plan.meta["routes"]]
+    meta["routes"] = [{**r, **{k: pre(r[k]) for k in ROUTE_ID_KEYS if k in r}}
+                      for r in plan.meta["routes"]]
     meta["unserved"] = [{**u, "region": code} for u in plan.meta["unserved"]]
     return Plan(meta, plan.counties, settle, stores, routes)
 
