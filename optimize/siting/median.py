@@ -75,6 +75,7 @@ SAMPLE_MIN_POINTS = 2000  # sample-first search from this many points with suppl
 SAMPLE_CLUSTER = 50  # ... and this many of them per median (n / p) on average
 SAMPLE_PER_MEDIAN = 200  # sample points per median (at most a quarter of the points)
 SAMPLE_SHARE = 0.3  # share of the search's remaining work the sample may use
+SAMPLE_OWN_SITES = True  # the sample opens only its own points' sites (sample_sites)
 
 
 def median_applies(problem: LocationProblem) -> bool:
@@ -99,6 +100,7 @@ class MedianInstance:
     required: np.ndarray
     allowed: np.ndarray
     active: np.ndarray  # points with supply (the others are outside the model)
+    site_point: np.ndarray | None = None  # (n_sites,) the point at each site, -1; or None
 
 
 def _instance(problem: LocationProblem) -> MedianInstance:
@@ -113,7 +115,8 @@ def _instance(problem: LocationProblem) -> MedianInstance:
     required = np.zeros(problem.n_sites, dtype=bool)
     required[list(problem.required_sites)] = True
     p = min(problem.n_stores, int(data.allowed.sum()))
-    return MedianInstance(data, lists, p, cap, required, data.allowed, q > 0)
+    own = None if problem.site_demand is None else np.asarray(problem.site_demand, np.int64)
+    return MedianInstance(data, lists, p, cap, required, data.allowed, q > 0, own)
 
 
 def solve_location_median(problem: LocationProblem) -> LocationResult:
@@ -236,13 +239,15 @@ def _search(inst: MedianInstance, start_open: np.ndarray, lb: float, budget: flo
     closable = inst.allowed & ~inst.required
     rng = np.random.default_rng(seed)
     note = ""
+    near = nearest(lists, start_open)
     if sample_applies(inst):
         sampled, rounds, size = sample_start(inst, start_open, budget, deadline, rng)
-        used = nearest(lists, sampled).value() < nearest(lists, start_open).value()
+        sampled_near = nearest(lists, sampled)
+        used = sampled_near.value() < near.value()
         note = (f"; before them {rounds} on a sample of {size} points, "
                 f"{'its plan' if used else 'the relaxation plan'} kept")
-        start_open = sampled if used else start_open
-    state = SwapState(lists, start_open, nearest(lists, start_open))
+        start_open, near = (sampled, sampled_near) if used else (start_open, near)
+    state = SwapState(lists, start_open, near)
     descend_state(state, closable, inst.allowed, budget)
     value, descents = state.value(), 1
     tries = max(1, inst.p // KICK_SPREAD)
@@ -277,20 +282,38 @@ def sample_start(inst: MedianInstance, start_open: np.ndarray, budget: float,
     pick = np.sort(rng.choice(active, size, replace=False))
     index = np.full(lists.n, -1)
     index[pick] = np.arange(size)
-    keep = index[lists.dem] >= 0
+    openable = inst.allowed & sample_sites(inst, pick, start_open)
+    keep = (index[lists.dem] >= 0) & openable[lists.site]
     sub = NearLists.build(index[lists.dem[keep]], lists.site[keep], lists.cost[keep], size,
                           lists.n_sites)
     sub.work = lists.work + len(lists.dem)
     work_end = sub.work + SAMPLE_SHARE * max(budget - sub.work, 0.0)
-    closable = inst.allowed & ~inst.required
+    closable = openable & ~inst.required
     state = SwapState(sub, start_open, nearest(sub, start_open))
-    descend_state(state, closable, inst.allowed, work_end)
+    descend_state(state, closable, openable, work_end)
     tries, rounds = max(1, inst.p // KICK_SPREAD), 1
     while sub.work < work_end and time.perf_counter() < deadline:
-        kick_state(state, closable, inst.allowed, rng, tries, work_end)
+        kick_state(state, closable, openable, rng, tries, work_end)
         rounds += 1
     lists.work = sub.work
     return state.is_open, rounds, size
+
+
+def sample_sites(inst: MedianInstance, pick: np.ndarray, start_open: np.ndarray
+                 ) -> np.ndarray:
+    """``(n_sites,)`` bool: the sites the sample may open. With ``SAMPLE_OWN_SITES`` and
+    one site per point (``site_demand``), the sampled points' own sites, the start plan's
+    and the required ones (a p-median on the sample: its passes scan a fraction
+    ``size / n`` of the sample points' arcs); else every site."""
+    n_sites, own = inst.lists.n_sites, inst.site_point
+    if not SAMPLE_OWN_SITES or own is None:
+        return np.ones(n_sites, dtype=bool)
+    mine = np.zeros(n_sites, dtype=bool)
+    in_pick = np.zeros(inst.lists.n, dtype=bool)
+    in_pick[pick] = True
+    has = own >= 0
+    mine[np.flatnonzero(has)[in_pick[own[has]]]] = True
+    return mine | start_open | inst.required
 
 
 def _siting_plan(inst: MedianInstance, is_open: np.ndarray) -> SitingPlan:
