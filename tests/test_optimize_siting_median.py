@@ -187,6 +187,8 @@ def test_the_sample_may_open_its_own_points_sites_the_start_plan_and_required() 
     # sampled points 1, 5, 6 (site i is point i) + start sites 0, 4 + required site 7
     assert np.flatnonzero(sample_sites(inst, np.array([1, 5, 6]), start)).tolist() == [
         0, 1, 4, 5, 6, 7]
+    # a sample of 1 of 8 points (under SAMPLE_OWN_MIN = 20 %): every site stays a candidate
+    assert sample_sites(inst, np.array([1]), start).all()
     # a site without a point: every site stays a candidate
     inst.site_point = np.array([0, 1, 2, 3, 4, 5, 6, -1])
     assert sample_sites(inst, np.array([1, 5, 6]), start).all()
