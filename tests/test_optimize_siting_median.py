@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from optimize.errors import InfeasibleError, SpecificationError
+from optimize.siting import median
 from optimize.siting.median import (
     median_applies,
     median_instance,
@@ -179,11 +180,15 @@ def line_problem(p: int) -> LocationProblem:
     return median_problem(distances(xy), p)
 
 
-def test_the_sample_may_open_its_own_points_sites_the_start_plan_and_required() -> None:
+def test_the_sample_may_open_its_own_points_sites_the_start_plan_and_required(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     inst = median_instance(line_problem(2))
     start = np.zeros(8, dtype=bool)
     start[[0, 4]] = True
     inst.required[7] = True
+    # under SAMPLE_OWN_MIN_POINTS (10,000) points: every site stays a candidate
+    assert sample_sites(inst, np.array([1, 5, 6]), start).all()
+    monkeypatch.setattr(median, "SAMPLE_OWN_MIN_POINTS", 8)
     # sampled points 1, 5, 6 (site i is point i) + start sites 0, 4 + required site 7
     assert np.flatnonzero(sample_sites(inst, np.array([1, 5, 6]), start)).tolist() == [
         0, 1, 4, 5, 6, 7]
@@ -202,7 +207,9 @@ def test_eight_points_on_a_line_two_medians() -> None:
     assert sorted(result.open_sites.tolist())[1] in (5, 6)
 
 
-def test_the_sample_plan_opens_only_sampled_points_sites() -> None:
+def test_the_sample_plan_opens_only_sampled_points_sites(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(median, "SAMPLE_OWN_MIN_POINTS", 2000)
     inst = median_instance(median_problem(distances(four_grids()), 4, k=1000,
                                           time_limit_s=2.5, tiers=BIG))
     start = np.zeros(2000, dtype=bool)
