@@ -19,7 +19,8 @@ Stages (each named in ``LocationResult.stages``):
    relaxation's sites are a plan (one O(arcs) evaluation).
 2. ``'interchange'`` -- the best relaxation plan descends by batched fast interchange
    (few large clusters on many points: first on a random sample of the points,
-   :func:`sample_start`, then on all of them from the better of the two plans)
+   :func:`sample_start`, on 10,000 points or more a p-median of the sampled points'
+   own sites, :func:`sample_sites`, then on all of them from the better of the two plans)
    (:mod:`optimize.siting.interchange`; each pass recomputes only the points its swaps
    touch), then iterated local search in rounds: one nearby
    swap per ``KICK_SPREAD`` medians at once (far apart), one descent, and each region of
