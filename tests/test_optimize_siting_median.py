@@ -221,14 +221,3 @@ def test_the_sample_plan_opens_only_sampled_points_sites(
     assert len(opened) == 4 and np.isin(opened, pick).all()
     # one median per grid (the grids are 100,000 apart)
     assert sorted(int(s) // 500 for s in opened) == [0, 1, 2, 3]
-
-
-def test_the_bound_gets_less_work_when_a_large_search_samples(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    grids = median_instance(median_problem(distances(four_grids()), 4, k=1000, tiers=BIG))
-    line = median_instance(line_problem(2))
-    # 2,000 points: under SAMPLE_OWN_MIN_POINTS (10,000), the usual share
-    assert median.bound_share(grids) == median.BOUND_SHARE == 0.35
-    monkeypatch.setattr(median, "SAMPLE_OWN_MIN_POINTS", 2000)
-    assert median.bound_share(grids) == median.BOUND_SHARE_LARGE == 0.15
-    assert median.bound_share(line) == 0.35  # 8 points: no sample

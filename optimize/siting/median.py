@@ -65,8 +65,7 @@ from optimize.siting.result import gap_pct, to_result
 from optimize.siting.validate import validate
 
 WORK_PER_S = 1.5e7  # work units per second of time_limit_s (pmed37: 1.3-1.4e7, shared core)
-BOUND_SHARE = 0.35  # share of the work budget the subgradient may use at most ...
-BOUND_SHARE_LARGE = 0.15  # ... when the search samples on SAMPLE_OWN_MIN_POINTS or more
+BOUND_SHARE = 0.35  # share of the work budget the subgradient may use at most
 MAX_STEPS = 2000  # subgradient steps at most
 PATIENCE = 20  # steps without a better bound before the step factor is halved
 THETA0, THETA_MIN = 2.0, 1e-4
@@ -144,7 +143,7 @@ def solve_location_median(problem: LocationProblem) -> LocationResult:
     inst = median_instance(problem)
     budget = WORK_PER_S * problem.time_limit_s
     deadline = start + problem.wall_safety * problem.time_limit_s + 1.0
-    lb, best, steps = _bound(inst, budget * bound_share(inst), deadline)
+    lb, best, steps = _bound(inst, budget * BOUND_SHARE, deadline)
     bound_s = time.perf_counter() - start
     is_open, value, descents, sampled = _search(inst, best, lb, budget, deadline,
                                                 problem.seed)
@@ -261,18 +260,6 @@ def _search(inst: MedianInstance, start_open: np.ndarray, lb: float, budget: flo
         descents += 1
         value = state.value()
     return state.is_open, value, descents, note
-
-
-def bound_share(inst: MedianInstance) -> float:
-    """Share of the work budget the subgradient may use: ``BOUND_SHARE_LARGE`` when the
-    search samples (:func:`sample_applies`) on ``SAMPLE_OWN_MIN_POINTS`` points or more,
-    else ``BOUND_SHARE``. There every full pass scans long lists and the search is still
-    gaining when the budget ends, while the bound stays 10-47 % below the plan (sw24978,
-    usa13509 p <= 250); at 60 s, 0.35 -> 0.15: sw24978 p=10 +0.55 -> +0.40 %, p=50 +0.54
-    -> +0.36 %, p=75 +0.77 -> +0.66 %, usa13509 p=10 +1.171 -> +1.167 %, p=50 +0.43 ->
-    +0.26 %. Not below 10,000 points: 0.10 lost on rl5934 p=10, 20 and pcb3038 p=20."""
-    large = int(inst.active.sum()) >= SAMPLE_OWN_MIN_POINTS
-    return BOUND_SHARE_LARGE if large and sample_applies(inst) else BOUND_SHARE
 
 
 def sample_applies(inst: MedianInstance) -> bool:
