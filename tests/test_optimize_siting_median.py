@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 
 import numpy as np
 import pytest
 
 from optimize.errors import InfeasibleError, SpecificationError
-from optimize.siting.median import median_applies, solve_location_median
+from optimize.siting import median
+from optimize.siting.median import (
+    median_applies,
+    median_instance,
+    sample_sites,
+    sample_start,
+    solve_location_median,
+)
 from optimize.siting.problem import LocationProblem, StoreTier
 from optimize.siting.solve import engine_for, solve_location
 
@@ -164,3 +172,52 @@ def test_the_sample_starts_from_fifty_points_per_median() -> None:
     # 2,000 / 40 = 50 per median: a sample of min(2,000 / 4, 200 x 40) = 500 points
     assert "on a sample of 500 points" in names[0]
     assert "sample" not in names[1]  # 48.8 per median
+
+
+def line_problem(p: int) -> LocationProblem:
+    """8 points on a line at 0, 1, 2, 3, 10, 11, 12, 13; every pair listed."""
+    xy = np.column_stack([[0.0, 1, 2, 3, 10, 11, 12, 13], np.zeros(8)])
+    return median_problem(distances(xy), p)
+
+
+def test_the_sample_may_open_its_own_points_sites_the_start_plan_and_required(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    inst = median_instance(line_problem(2))
+    start = np.zeros(8, dtype=bool)
+    start[[0, 4]] = True
+    inst.required[7] = True
+    # under SAMPLE_OWN_MIN_POINTS (10,000) points: every site stays a candidate
+    assert sample_sites(inst, np.array([1, 5, 6]), start).all()
+    monkeypatch.setattr(median, "SAMPLE_OWN_MIN_POINTS", 8)
+    # sampled points 1, 5, 6 (site i is point i) + start sites 0, 4 + required site 7
+    assert np.flatnonzero(sample_sites(inst, np.array([1, 5, 6]), start)).tolist() == [
+        0, 1, 4, 5, 6, 7]
+    # a sample of 1 of 8 points (under SAMPLE_OWN_MIN = 20 %): every site stays a candidate
+    assert sample_sites(inst, np.array([1]), start).all()
+    # a site without a point: every site stays a candidate
+    inst.site_point = np.array([0, 1, 2, 3, 4, 5, 6, -1])
+    assert sample_sites(inst, np.array([1, 5, 6]), start).all()
+
+
+def test_eight_points_on_a_line_two_medians() -> None:
+    # by hand: one median at 1 or 2 (0+1+1+2 = 4), one at 11 or 12 (4): 8 in all
+    result = solve_location_median(line_problem(2))
+    assert result.objective == pytest.approx(8.0) and result.status == "OPTIMAL"
+    assert sorted(result.open_sites.tolist())[0] in (1, 2)
+    assert sorted(result.open_sites.tolist())[1] in (5, 6)
+
+
+def test_the_sample_plan_opens_only_sampled_points_sites(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(median, "SAMPLE_OWN_MIN_POINTS", 2000)
+    inst = median_instance(median_problem(distances(four_grids()), 4, k=1000,
+                                          time_limit_s=2.5, tiers=BIG))
+    start = np.zeros(2000, dtype=bool)
+    start[[0, 1, 2, 3]] = True  # all four in the first grid
+    is_open, rounds, pick = sample_start(inst, start, 1.5e7, math.inf,
+                                         np.random.default_rng(0))
+    assert len(pick) == 500 and rounds >= 2  # min(2,000 / 4, 200 x 4); kick rounds ran
+    opened = np.flatnonzero(is_open)
+    assert len(opened) == 4 and np.isin(opened, pick).all()
+    # one median per grid (the grids are 100,000 apart)
+    assert sorted(int(s) // 500 for s in opened) == [0, 1, 2, 3]
