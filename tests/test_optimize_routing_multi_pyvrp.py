@@ -24,7 +24,7 @@ def test_budget_is_a_fixed_formula_of_size_and_limit() -> None:
     # reloads allowed: 510 it/s whatever the size, x 10 s
     assert pyvrp_iterations(p) == 5100
     single = ride_case(search_iterations=None, time_limit_s=10.0, max_trips_per_truck=1)
-    assert pyvrp_iterations(single) == round(10 * 3450 * (100 / 5) ** 0.5)   # 154,289
+    assert pyvrp_iterations(single) == round(10 * 1400 * (100 / 5) ** 0.5)   # 62,610
 
 
 def test_search_settings_reach_pyvrp() -> None:
@@ -32,6 +32,9 @@ def test_search_settings_reach_pyvrp() -> None:
     assert params.perturbation.max_perturbations == 10
     assert params.ils.history_length == 100
     assert params.neighbourhood.num_neighbours == 50           # PyVRP's default kept
+    # without reloads: PyVRP's defaults (25 perturbations, history 300)
+    single = search_params(reloads=False)
+    assert single.perturbation.max_perturbations == 25 and single.ils.history_length == 300
 
 
 def test_arcs_no_valid_ride_can_use_are_priced_out() -> None:
