@@ -14,6 +14,9 @@ Usage::
         [--scenario scenarios/gansu.toml] [--prefectures 6229,6211] [--sample N --seed S] \
         [--time-factor 10] [--peers] --out gansu-days.json
 
+``cvrp`` / ``vrptw``: ``ours`` is :func:`optimize.routing.solve.solve_routing` (the plans'
+interface) on a one-depot, one-trip ``MultiDepotProblem`` (:func:`product_problem`); the
+peers are the side engines of :mod:`benchmarks.engines.vrp` and VROOM.
 ``gansu`` re-solves a saved Gansu plan's own store-day problems at the plan's budget and
 ``--time-factor`` x, and reports its market runs (:mod:`benchmarks.gansu_days`).
 
@@ -56,6 +59,8 @@ from benchmarks.engines.decompose import allocate_fleet, border_pass, solve_depo
 from benchmarks.engines.province_cases import ProvinceCase
 from benchmarks.engines.vrp import VrpData, VrpSolution, solve_vrp, vrp_solution
 from optimize.routing.check import check_trips
+from optimize.routing.multidepot import MultiDepotProblem
+from optimize.routing.solve import solve_routing
 
 #: VRPTW instances are solved in tenths of a distance/time unit (DIMACS: 1 decimal).
 TW_SCALE = 10
@@ -153,6 +158,37 @@ def _vroom_fleet(data: VrpData) -> int:
     return min(data.n_clients, 2 * lower + 10)
 
 
+def product_problem(data: VrpData, time_limit_s: float, seed: int) -> MultiDepotProblem:
+    """The CVRP / VRPTW instance as the product's routing interface takes it: one depot,
+    one trip per truck, the file's fleet (one truck per client when unlimited), integer
+    matrices as given; without windows the horizon is longer than any route."""
+    m = len(data.demand)
+    duration = data.distance if data.duration is None else data.duration
+    service = np.zeros(m, dtype=np.int64) if data.service is None \
+        else np.asarray(data.service, dtype=np.int64)[1:]
+    tw = data.time_window
+    horizon = int(tw[0, 1]) if tw is not None \
+        else int(np.max(duration)) * (m + 2) + int(service.sum()) + 1
+    return MultiDepotProblem(
+        time_s=np.asarray(duration, dtype=np.int64),
+        distance_m=np.asarray(data.distance, dtype=np.int64), n_depots=1,
+        trucks_per_depot=(int(data.n_vehicles or m),),
+        pickup_t=np.asarray(data.demand, dtype=float), service_s=service,
+        truck_capacity_t=float(data.capacity), horizon_s=horizon, max_trips_per_truck=1,
+        time_window_s=None if tw is None else np.asarray(tw[1:], dtype=np.int64),
+        time_limit_s=time_limit_s, seed=seed, engine="auto", wall_safety=1.0)
+
+
+def solve_product(data: VrpData, time_limit_s: float, seed: int) -> VrpSolution:
+    """``ours``: :func:`optimize.routing.solve.solve_routing`, the interface the plans call
+    (:func:`product_problem`); the engines that made the trips name the row's engine."""
+    started = time.perf_counter()
+    result = solve_routing(product_problem(data, time_limit_s, seed))
+    routes = [tuple(1 + s for s in t.stops) for t in result.trips]
+    engine = "+".join(sorted({t.engine for t in result.trips})) or "none"
+    return vrp_solution(data, routes, engine, started)
+
+
 # --------------------------------------------------------------------------------------
 # One task = one instance x one engine
 # --------------------------------------------------------------------------------------
@@ -167,7 +203,7 @@ def run_task(path: str, kind: str, engine: str, time_limit_s: float, seed: int) 
     elif engine == "pyvrp-default":
         sol = solve_vrp(data, engine="pyvrp", time_limit_s=time_limit_s, seed=seed + 1)
     else:
-        sol = solve_vrp(data, engine="auto", time_limit_s=time_limit_s, seed=seed)
+        sol = solve_product(data, time_limit_s, seed)
     ref = reference_cost(p)
     cost = round(sol.cost * scale, 1) if scale != 1 else sol.cost
     gap = None if ref is None or not sol.feasible else round(100 * (cost - ref) / ref, 3)
