@@ -18,6 +18,7 @@ from geodata import datasets
 from optimize.fleet.target import FOUND_NOTE
 from optimize.pipeline.fleet_day import SHIFT_START_S, FirstLegs
 from optimize.pipeline.network import Network, leg_matrices
+from optimize.pipeline.province.merge import prefixed_plan
 from optimize.pipeline.province_fleet import (
     own_store_job,
     province_first_legs,
@@ -125,18 +126,19 @@ def test_saved_trip_read_back_to_its_own_store() -> None:
     assert (job.duration_s, job.lead_s, job.first, own_m) == (3600, 1200, 1, 30_000)
 
 
-def test_start_of_a_merged_prefecture_trip_is_read_with_its_prefix() -> None:
+def test_start_of_a_merged_prefecture_trip_is_its_prefixed_start_id() -> None:
     index = {s: k for k, s in enumerate(STORES)}
-    # a prefecture's plan names the start store as it knew it: S001, for 6229-S001
-    merged = {**trip("summer-6229-T001-1", STORES[1], 2.0, 21_600), "start_id": "S001"}
-    assert trip_start(merged, index) == 1
-    assert trip_start({**merged, "start_id": STORES[0]}, index) == 0
+    merged = {**trip("summer-6229-T001-1", STORES[1], 2.0, 21_600), "start_id": STORES[0]}
+    assert trip_start(merged, index) == 0
     assert trip_start({k: v for k, v in merged.items() if k != "start_id"}, index) == 1
-    with pytest.raises(ValueError, match="trip summer-6229-T001-1: start_id 'S009' is not"):
-        trip_start({**merged, "start_id": "S009"}, index)
-    # its line is drawn from its own store when it started there, prefixed or not
-    assert started_at_own_store(merged) and started_at_own_store({**merged, "start_id": None})
-    assert not started_at_own_store({**merged, "start_id": "S002"})
+    # an id the plan does not have (here: unprefixed, as before the merge prefixed it)
+    # is named, not read as the trip's own store
+    with pytest.raises(ValueError, match="trip summer-6229-T001-1: start_id 'S001' is not"):
+        trip_start({**merged, "start_id": "S001"}, index)
+    # its line is drawn from its own store only when it started there
+    assert not started_at_own_store(merged)
+    assert started_at_own_store({**merged, "start_id": STORES[1]})
+    assert started_at_own_store({**merged, "start_id": None})
 
 
 def test_short_shift_drops_the_least_productive_trip() -> None:
@@ -188,22 +190,8 @@ def guanghe_net() -> Network:
 
 
 def merged_as_province(plan: Plan, code: str) -> Plan:
-    """``plan`` with its ids prefixed by ``code`` as the province merge writes them
-    (:func:`optimize.pipeline.province.merge.merge_plans`): route, truck and store ids
-    prefixed; ``start_id`` (and ``base_id``) left as the prefecture wrote them."""
-    def pre(value: Any) -> Any:
-        return None if value is None else f"{code}-{value}"
-
-    routes = plan.routes.copy()
-    for col in ("route_id", "truck_id", "store_id"):
-        routes[col] = routes[col].map(pre)
-    meta = {**plan.meta, "routes": [
-        {**r, "route_id": pre(r["route_id"]), "truck_id": pre(r["truck_id"]),
-         "store_id": pre(r["store_id"])} for r in plan.meta["routes"]]}
-    settle = plan.settlements.copy()
-    settle["store_id"] = settle["store_id"].map(pre, na_action="ignore")
-    stores = plan.stores.assign(store_id=plan.stores["store_id"].map(pre))
-    return Plan(meta, plan.counties, settle, stores, routes)
+    """``plan`` with its ids prefixed by ``code`` as the province merge writes them."""
+    return prefixed_plan(plan, code)
 
 
 def recomputed_trips(plan: Plan, net: Network) -> list[tuple[Any, ...]]:
@@ -241,15 +229,16 @@ def recomputed_trips(plan: Plan, net: Network) -> list[tuple[Any, ...]]:
 @pytest.mark.slow
 def test_repacked_trips_drive_what_their_legs_add_up_to(unlimited: Plan,
                                                         guanghe_net: Network) -> None:
-    """Defect of issue 17: merged prefecture trips name their start store unprefixed; the
-    repack read them as started at their own store and kept the prefecture's first leg
-    (from another store) in their length when re-based: 91,316 m recorded for 70,202 m
-    of legs on the small province (6202 + 6203)."""
+    """Defect of issue 17: merged prefecture trips named their start store unprefixed (the
+    merge now prefixes it, :func:`prefixed_plan`); the repack read them as started at
+    their own store and kept the prefecture's first leg (from another store) in their
+    length when re-based: 91,316 m recorded for 70,202 m of legs on the small province
+    (6202 + 6203)."""
     # the prefecture's own trips (chained by its fleet step) already add up
     own = recomputed_trips(unlimited, guanghe_net)
     assert len(own) > 10 and [t for t in own if t[1:3] != t[3:5]] == []
     merged = merged_as_province(unlimited, "6229")
-    assert any(r["start_id"] != r["store_id"].split("-", 1)[1]
+    assert any(r["start_id"] != r["store_id"]
                for r in merged.meta["routes"])  # some prefecture trips were chained
     ids, drive_s, drive_m = province_store_drives(guanghe_net, merged.stores)
     for n_trucks in (10, 3):

@@ -18,8 +18,9 @@ rest (first village -> store, unloaded) is kept to the second, its own first leg
 matrix's (without the matrix, a trip that started elsewhere is read as driven via its
 store, as :func:`optimize.fleet.shared.first_leg` drives it then). A saved first leg is
 read as direct only when its time is the matrix's direct drive (else it was driven via
-the store: a pair beyond the saved plan's search, or no faster), and ``start_id`` is
-read with the prefecture prefix the merge gives store ids (:func:`trip_start`).
+the store: a pair beyond the saved plan's search, or no faster); ``start_id`` carries the
+prefecture prefix like ``store_id`` (the merge's
+:func:`~optimize.pipeline.province.merge.prefixed_plan`).
 """
 
 from __future__ import annotations
@@ -169,25 +170,17 @@ def own_store_job(route: Mapping[str, Any], index: Mapping[str, int], drive_s: n
 
 def trip_start(route: Mapping[str, Any], index: Mapping[str, int]) -> int:
     """Row in ``index`` of the store a saved trip started from (``start_id``, its own
-    store without one). A prefecture's plan merged into the province names it without the
-    prefecture prefix its ``store_id`` carries (``S004`` for ``6229-S004``): that form is
-    read with the prefix. ``ValueError`` naming the trip when neither form is a store."""
-    store_id = str(route["store_id"])
-    start_id = str(route.get("start_id") or store_id)
-    prefixed = f"{store_id.split('-', 1)[0]}-{start_id}" if "-" in store_id else start_id
-    for key in (start_id, prefixed):
-        if key in index:
-            return int(index[key])
-    raise ValueError(f"trip {route['route_id']}: start_id {start_id!r} is not a store "
-                     "of the plan")
+    store without one); ``ValueError`` naming the trip when that is not a store."""
+    start_id = str(route.get("start_id") or route["store_id"])
+    if start_id not in index:
+        raise ValueError(f"trip {route['route_id']}: start_id {start_id!r} is not a store "
+                         "of the plan")
+    return int(index[start_id])
 
 
 def started_at_own_store(route: Mapping[str, Any]) -> bool:
-    """Whether a saved trip started at its own store (so its line is drawn from there):
-    no ``start_id``, or its ``store_id`` with or without the prefecture prefix."""
-    store_id = str(route["store_id"])
-    start_id = route.get("start_id")
-    return start_id is None or str(start_id) in (store_id, store_id.split("-", 1)[-1])
+    """Whether a saved trip started at its own store (so its line is drawn from there)."""
+    return route.get("start_id") in (None, route["store_id"])
 
 
 def _retime(out: SeasonRecords, day: TruckDay, by_id: Mapping[str, Mapping[str, Any]],

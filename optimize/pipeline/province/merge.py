@@ -59,7 +59,7 @@ def merge_plans(scenario: Scenario, results: Sequence[RegionResult], *,
     """
     if not results:
         raise SpecificationError(["no regional plans to merge"])
-    parts = [_prefixed(r) for r in results]
+    parts = [prefixed_plan(r.plan, r.code) for r in results]
     settlements = concat([p.settlements for p in parts])
     duplicated = settlements["settlement_id"][settlements["settlement_id"].duplicated()]
     if len(duplicated):
@@ -168,9 +168,9 @@ def refresh(plan: Plan, scenario: Scenario) -> Plan:
 ROUTE_ID_KEYS = ("route_id", "truck_id", "store_id", "start_id", "base_id")
 
 
-def _prefixed(result: RegionResult) -> Plan:
-    """The regional plan with store, truck and route ids prefixed by the region code."""
-    plan, code = result.plan, result.code
+def prefixed_plan(plan: Plan, code: str) -> Plan:
+    """The regional ``plan`` with store, truck and route ids (:data:`ROUTE_ID_KEYS`)
+    prefixed by the region ``code``, as the province merge writes them."""
 
     def pre(value: Any) -> Any:
         return None if value is None or (isinstance(value, float) and math.isnan(value)) \
