@@ -31,6 +31,7 @@ from optimize.pipeline.trips import TRIP_PICKUP_COLUMNS, StoreDay
 from optimize.plan.model import PlanMeta
 from optimize.plan.target_checks import target_problems
 from optimize.plan.trucks import season_kpi_problems, truck_problems
+from optimize.plan.verify import collection_leg_problems
 from optimize.routing.problem import RoutingResult, Trip
 from tests.conftest import plan_meta
 
@@ -58,11 +59,15 @@ def store_day(store: int, loads: list[float], unreachable: bool = False) -> Stor
     result = RoutingResult(tuple(trips), unserved, "success", 0, 0.1, len(trips),
                            30_000 * len(trips), sum(loads))
     geoms = tuple(LineString([(103.0, 35.5), (103.1, 35.6)]) for _ in trips)
+    # out 1200 s / 12 km, back 600 s / 18 km (the clock loads 600 s at the village)
+    legs = tuple(((1200, 12_000), (600, 18_000)) for _ in trips)
     return StoreDay("summer", STORES[store], store, Depot(STORES[store], store, 0.0, 0.0),
-                    pickups, own, result, geoms)
+                    pickups, own, result, geoms, legs)
 
 
 def two_region_day(n_trucks: int, first_legs: FirstLegs | None = None) -> SeasonRecords:
+    """Two stores' summer: 6229-S001 with a 2 t and a 1 t trip (and a village no truck
+    reaches), 6201-S001 with a 3 t trip; every trip 3600 s and 30 km from its store."""
     days = [store_day(0, [2.0, 1.0], unreachable=True), store_day(1, [3.0])]
     return season_fleet(days, STORES, np.array(DRIVE_S), np.array(DRIVE_M), n_trucks,
                         28_800, first_legs=first_legs)
@@ -281,3 +286,47 @@ def test_the_fleet_capacity_reason_names_the_bound_in_both_languages() -> None:
 
 def test_days_without_costs_state_no_bound() -> None:
     assert "collectable_upper_t" not in short_shift_day(90.0).kpis
+
+
+def test_each_trip_lists_the_legs_it_drives() -> None:
+    """Collection trips carry their legs (issue 17, item 7: a checker recomputes every
+    trip's metres): from its own store, the routed legs; started at another store, the
+    direct drive to its village (300 s, 5 km) or, when the matrix lacks it, the drive to
+    its own store first (900 s, 15 km); either way they sum to ``distance_m``."""
+    rec = two_region_day(1, CLOSE_LEGS)
+    got = [[(g["from_id"], g["to_id"], g["time_s"], g["distance_m"]) for g in r["legs"]]
+           for r in rec.routes]
+    v = [r["stops"][0]["settlement_id"] for r in rec.routes]
+    assert got == [[(STORES[1], v[0], 300, 5_000), (v[0], STORES[0], 600, 18_000)],
+                   [(STORES[0], v[1], 1200, 12_000), (v[1], STORES[0], 600, 18_000)],
+                   [(STORES[0], v[2], 300, 5_000), (v[2], STORES[1], 600, 18_000)]]
+    assert [sum(g[3] for g in legs) for legs in got] == [r["distance_m"] for r in rec.routes]
+    assert all("legs" not in row for row in rec.rows)  # plan.json only, not the layer
+    meta = as_meta(rec)
+    assert [p for r in meta.routes for p in collection_leg_problems(r)] == []
+    far = FirstLegs(CLOSE_LEGS.columns, np.full((2, 3), FAR_S), CLOSE_LEGS.distance_m)
+    via = [r for r in two_region_day(1, far).routes if r["start_id"] != r["store_id"]]
+    assert via and all([(g["from_id"], g["to_id"], g["time_s"], g["distance_m"])
+                        for g in r["legs"][:2]] == [
+        (r["start_id"], r["store_id"], 900, 15_000),
+        (r["store_id"], r["stops"][0]["settlement_id"], 1200, 12_000)] for r in via)
+    assert all(r["distance_m"] == 45_000 for r in via)
+
+
+def test_the_checker_names_a_trip_whose_legs_do_not_add_up() -> None:
+    rec = two_region_day(1, CLOSE_LEGS)
+    route = rec.routes[0]
+    longer = {**route, "legs": [{**route["legs"][0], "distance_m": 6_000},
+                                route["legs"][1]]}
+    wrong_village = {**route, "legs": [{**route["legs"][0], "to_id": "elsewhere"},
+                                       {**route["legs"][1], "from_id": "elsewhere"}]}
+    too_fast = {**route, "legs": [{**route["legs"][0], "time_s": 301}, route["legs"][1]]}
+    meta = as_meta(dataclasses.replace(rec, routes=[longer, wrong_village, too_fast]))
+    problems = [collection_leg_problems(r) for r in meta.routes]
+    assert problems[0] == [f"route {route['route_id']}: legs sum to 24000 m, "
+                           "distance_m 23000"]
+    assert problems[1][0].startswith(f"route {route['route_id']}: legs run "
+                                     f"{STORES[1]}->elsewhere->{STORES[0]}, expected")
+    assert problems[2] == [f"route {route['route_id']}: reaches "
+                           f"{route['stops'][0]['settlement_id']} 300 s after {STORES[1]}, "
+                           "its legs drive 301 s"]

@@ -194,35 +194,59 @@ def merged_as_province(plan: Plan, code: str) -> Plan:
     return prefixed_plan(plan, code)
 
 
+def trip_matrices(plan: Plan, net: Network, r: dict[str, Any]
+                  ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """A collection trip's drives (s, m) on ``net`` between start store, own store, its
+    stops and its store again, and whether its clock took the drive from its start
+    straight to its first village (else via its own store)."""
+    settle = net.settlements
+    row = {str(v): k for k, v in enumerate(settle["village_code"].astype(str))}
+    site = dict(zip(plan.stores["store_id"], plan.stores["site_settlement_id"].astype(str),
+                    strict=True))
+    seq = [site[r["start_id"]], site[r["store_id"]],
+           *(s["settlement_id"] for s in r["stops"]), site[r["store_id"]]]
+    rows = [row[str(v)] for v in seq]
+    time_s, dist_m = leg_matrices(net.csr, seq, list(net.settle_node[rows]),
+                                  settle["leg_s"].to_numpy(float)[rows],
+                                  settle["leg_m"].to_numpy(float)[rows])
+    return time_s, dist_m, r["stops"][0]["arrival_s"] - r["start_s"] == time_s[0, 2]
+
+
+def collection_trips(plan: Plan) -> list[dict[str, Any]]:
+    return [r for r in plan.meta["routes"] if r["kind"] == "collection" and r["stops"]]
+
+
 def recomputed_trips(plan: Plan, net: Network) -> list[tuple[Any, ...]]:
     """Each collection trip's (id, distance_m, duration_s) as saved and as recomputed from
     its legs on ``net``: the first leg from ``start_id`` (straight to the first village
     when the trip's clock took that drive, else via its own store), the drives between
     its stops and back to its store, ``service_s`` per stop and ``unload_s``."""
-    settle = net.settlements
-    row = {str(v): k for k, v in enumerate(settle["village_code"].astype(str))}
-    site = dict(zip(plan.stores["store_id"], plan.stores["site_settlement_id"].astype(str),
-                    strict=True))
     out = []
-    for r in plan.meta["routes"]:
-        if r["kind"] != "collection" or not r["stops"]:
-            continue
-        seq = [site[r["start_id"]], site[r["store_id"]],
-               *(s["settlement_id"] for s in r["stops"]), site[r["store_id"]]]
-        rows = [row[str(v)] for v in seq]
-        time_s, dist_m = leg_matrices(net.csr, seq, list(net.settle_node[rows]),
-                                      settle["leg_s"].to_numpy(float)[rows],
-                                      settle["leg_m"].to_numpy(float)[rows])
-        lead_s = r["stops"][0]["arrival_s"] - r["start_s"]
-        direct = lead_s == time_s[0, 2]
+    for r in collection_trips(plan):
+        time_s, dist_m, direct = trip_matrices(plan, net, r)
         first_s = time_s[0, 2] if direct else time_s[0, 1] + time_s[1, 2]
         first_m = dist_m[0, 2] if direct else dist_m[0, 1] + dist_m[1, 2]
-        rest = range(2, len(seq) - 1)
+        rest = range(2, len(time_s) - 1)
         again_m = first_m + sum(dist_m[k, k + 1] for k in rest)
         again_s = first_s + sum(time_s[k, k + 1] for k in rest) \
             + len(r["stops"]) * GUANGHE.service_s + GUANGHE.unload_s
         out.append((r["route_id"], r["distance_m"], r["duration_s"], int(again_m),
                     int(again_s)))
+    return out
+
+
+def recomputed_legs(plan: Plan, net: Network) -> list[tuple[str, list[int], list[int]]]:
+    """Each collection trip's (id, saved ``legs`` metres, the same legs' metres on
+    ``net``): from its own store, none to it; via its store, that drive first."""
+    out = []
+    for r in collection_trips(plan):
+        _, dist_m, direct = trip_matrices(plan, net, r)
+        first = [dist_m[0, 1], dist_m[1, 2]] if not direct else [dist_m[0, 2]]
+        if r["start_id"] == r["store_id"]:
+            first = [dist_m[1, 2]]
+        again = [*first, *(dist_m[k, k + 1] for k in range(2, len(dist_m) - 1))]
+        out.append((r["route_id"], [int(g["distance_m"]) for g in r["legs"]],
+                    [int(m) for m in again]))
     return out
 
 
@@ -237,9 +261,14 @@ def test_repacked_trips_drive_what_their_legs_add_up_to(unlimited: Plan,
     # the prefecture's own trips (chained by its fleet step) already add up
     own = recomputed_trips(unlimited, guanghe_net)
     assert len(own) > 10 and [t for t in own if t[1:3] != t[3:5]] == []
+    legs = recomputed_legs(unlimited, guanghe_net)
+    assert len(legs) == len(own) and [t for t in legs if t[1] != t[2]] == []
     merged = merged_as_province(unlimited, "6229")
     assert any(r["start_id"] != r["store_id"]
                for r in merged.meta["routes"])  # some prefecture trips were chained
+    # the merge prefixes the legs' store ids (a trip starts at one), not the villages'
+    starts = {g["from_id"] for r in collection_trips(merged) for g in r["legs"][:1]}
+    assert starts and all(s.startswith("6229-S") for s in starts)
     ids, drive_s, drive_m = province_store_drives(guanghe_net, merged.stores)
     for n_trucks in (10, 3):
         plan = repack_province_plan(merged, GUANGHE, ids, drive_s, drive_m, n_trucks,
@@ -248,6 +277,10 @@ def test_repacked_trips_drive_what_their_legs_add_up_to(unlimited: Plan,
         assert len(trips) > 10
         wrong = [t for t in trips if t[1:3] != t[3:5]]
         assert wrong == []
+        # every repacked trip's legs are the network's drives, leg by leg
+        legs = recomputed_legs(plan, guanghe_net)
+        assert len(legs) == len(trips) and [t for t in legs if t[1] != t[2]] == []
+        assert any(len(t[1]) == len(t[2]) > 2 for t in legs)
         assert verify_plan(plan) == []
 
 

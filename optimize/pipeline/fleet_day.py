@@ -44,6 +44,8 @@ SHIFT_START_NOTE = ("shift start 06:00 for every truck (trip clock times are sec
 #: evenly over its villages, so rounding every stop to the kilogram rounds hundreds of
 #: equal loads the same way (measured: 0.16 t over Linxia's autumn trips).
 GRAM_DIGITS = 6
+#: A trip record's list fields, kept out of the routes layer's rows (plan.json only).
+LIST_FIELDS = ("stops", "legs")
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39")
 
@@ -204,8 +206,9 @@ def season_fleet(days: Sequence[StoreDay], store_ids: Sequence[str], drive_s: np
         n_trucks = len(packed.trucks)
     out = SeasonRecords(season)
     moves = Moves(store_ids, drive_s, drive_m, first_legs, shift_start_s)
+    legs = {f"{d.store_id}:{k}": own_legs(d, k) for d in days for k in range(len(d.result.trips))}
     for day in packed.trucks:
-        _truck_records(out, day, trips, jobs, moves, approximate)
+        _truck_records(out, day, trips, jobs, moves, approximate, legs)
     _idle_records(out, packed, days, store_ids, n_trucks, shift_start_s)
     dropped = set(packed.dropped)
     for jid in packed.dropped:
@@ -257,12 +260,48 @@ class Moves:
         lead_s, extra_m = retimed_first_leg(a, job, self.first_legs, self.drive_s,
                                             self.drive_m)
         depart = self.shift_start_s + int(day.starts_s[k])
+        direct = a != job.store and lead_s != int(self.drive_s[a, job.store]) + job.lead_s
         return {"from": a, "depart_s": depart, "shift_s": depart + lead_s - first_arrival_s,
-                "extra_m": extra_m}
+                "extra_m": extra_m, "lead_s": lead_s, "direct": direct}
+
+    def driven_legs(self, own: list[dict[str, Any]] | None, go: dict[str, Any],
+                    store: int) -> list[dict[str, Any]] | None:
+        """A trip's legs as driven from ``go["from"]`` (:meth:`start`), given its legs
+        from its own store ``store`` (``own``; ``None``: not known): unchanged from its own
+        store; else the drive to its own store first, or the direct first leg (its
+        metres changed by ``extra_m``, its time the packed lead)."""
+        a = go["from"]
+        if own is None or not own or a == store:
+            return own
+        start_id = self.store_ids[a]
+        if not go["direct"]:
+            return [leg_record(start_id, self.store_ids[store], int(self.drive_s[a, store]),
+                               int(self.drive_m[a, store])), *own]
+        first = own[0]
+        return [{**first, "from_id": start_id, "time_s": int(go["lead_s"]),
+                 "distance_m": int(first["distance_m"]) + int(go["extra_m"])}, *own[1:]]
+
+
+def leg_record(from_id: str, to_id: str, time_s: int, distance_m: int) -> dict[str, Any]:
+    """One leg of a collection trip as the plan writes it (on the road network)."""
+    return {"from_id": from_id, "to_id": to_id, "time_s": time_s, "distance_m": distance_m,
+            "travel": "road"}
+
+
+def own_legs(d: StoreDay, k: int) -> list[dict[str, Any]] | None:
+    """The legs of ``d``'s trip ``k`` from its own store (``None`` without
+    ``d.legs``): store -> villages -> store."""
+    if not d.legs:
+        return None
+    t = d.result.trips[k]
+    ids = [d.store_id, *(str(d.pickups["settlement_id"].iloc[i]) for i in t.stops),
+           d.store_id]
+    return [leg_record(ids[n], ids[n + 1], s, m) for n, (s, m) in enumerate(d.legs[k])]
 
 
 def _truck_records(out: SeasonRecords, day: Any, trips: dict[str, Any],
-                   jobs: dict[str, Job], moves: Moves, approximate: bool) -> None:
+                   jobs: dict[str, Job], moves: Moves, approximate: bool,
+                   legs: dict[str, list[dict[str, Any]] | None]) -> None:
     """Timed trips of one truck-day and its truck record."""
     truck_id = f"T{day.truck + 1:03d}"
     store_ids = moves.store_ids
@@ -276,6 +315,9 @@ def _truck_records(out: SeasonRecords, day: Any, trips: dict[str, Any],
                              approximate)
         route.update(start_id=store_ids[go["from"]], start_s=go["depart_s"],
                      distance_m=route["distance_m"] + go["extra_m"])
+        driven = moves.driven_legs(legs[jid], go, d.store)
+        if driven is not None:
+            route["legs"] = driven
         route["duration_s"] = route["end_s"] - route["start_s"]
         route["colour"] = PALETTE[day.truck % len(PALETTE)]
         if t.stops:
@@ -285,7 +327,7 @@ def _truck_records(out: SeasonRecords, day: Any, trips: dict[str, Any],
         distance += route["distance_m"]
         tonnes += route["load_t"]
         out.routes.append(route)
-        out.rows.append({**{k: v for k, v in route.items() if k != "stops"},
+        out.rows.append({**{k: v for k, v in route.items() if k not in LIST_FIELDS},
                          "geometry": geom})
     out.trucks.append(truck_record(out.season, truck_id, day, store_ids, moves.drive_m,
                                    route_ids, distance, tonnes, moves.shift_start_s))

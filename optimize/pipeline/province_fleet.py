@@ -51,6 +51,7 @@ from optimize.pipeline.assemble import (
     store_lists,
 )
 from optimize.pipeline.fleet_day import (
+    LIST_FIELDS,
     PALETTE,
     SHIFT_START_S,
     FirstLegs,
@@ -168,6 +169,27 @@ def own_store_job(route: Mapping[str, Any], index: Mapping[str, int], drive_s: n
                own_s), own_m
 
 
+def own_store_legs(route: Mapping[str, Any], job: Job, own_m: int
+                   ) -> list[dict[str, Any]] | None:
+    """A saved trip's legs read back to its own store, as :func:`own_store_job` reads
+    its length (``own_m``) and its first leg's time (``job.lead_s``): the drive to its own
+    store (when it went via it) is dropped, and the first leg runs from its own store,
+    its metres what ``own_m`` leaves after the other legs. ``None`` without saved legs."""
+    legs = route.get("legs")
+    if not legs or not route["stops"]:
+        return None
+    rest = list(legs[1:])
+    if route.get("start_id") not in (None, route["store_id"]) and len(legs) > 1 \
+            and legs[0]["to_id"] == route["store_id"]:
+        rest = list(legs[2:])  # went via its own store: that drive and its own first leg
+        first = legs[1]
+    else:
+        first = legs[0]
+    first_m = own_m - sum(int(g["distance_m"]) for g in rest)
+    return [{**first, "from_id": route["store_id"], "time_s": int(job.lead_s),
+             "distance_m": int(first_m)}, *rest]
+
+
 def trip_start(route: Mapping[str, Any], index: Mapping[str, int]) -> int:
     """Row in ``index`` of the store a saved trip started from (``start_id``, its own
     store without one); ``ValueError`` naming the trip when that is not a store."""
@@ -204,12 +226,16 @@ def _retime(out: SeasonRecords, day: TruckDay, by_id: Mapping[str, Mapping[str, 
                  "colour": PALETTE[day.truck % len(PALETTE)],
                  "stops": [{**s, "arrival_s": int(s["arrival_s"]) + shift}
                            for s in old["stops"]]}
+        route.pop("legs", None)
+        driven = moves.driven_legs(own_store_legs(old, job, own_m), go, job.store)
+        if driven is not None:
+            route["legs"] = driven
         route["duration_s"] = route["end_s"] - route["start_s"]
         ids.append(route["route_id"])
         distance += int(route["distance_m"])
         tonnes += float(route["load_t"])
         out.routes.append(route)
-        out.rows.append({**{k: v for k, v in route.items() if k != "stops"},
+        out.rows.append({**{k: v for k, v in route.items() if k not in LIST_FIELDS},
                          "old_route_id": jid, "first_leg": (
                              go["from"], job.store,
                              str(old["stops"][0]["settlement_id"]) if old["stops"] else "",

@@ -103,6 +103,9 @@ class StoreDay:
     self_delivered: pd.DataFrame
     result: RoutingResult
     geometries: tuple[LineString, ...]
+    #: Per trip of ``result.trips``, each leg's ``(drive s, metres)`` (store -> villages
+    #: -> store, from the store's village matrix; :func:`trip_legs`). Empty: not known.
+    legs: tuple[tuple[tuple[int, int], ...], ...] = ()
 
     @property
     def unserved(self) -> tuple[tuple[int, str], ...]:
@@ -208,6 +211,9 @@ class SeasonProblems:
     pickups: pd.DataFrame
     self_delivered: pd.DataFrame
     parts: tuple[tuple[np.ndarray, RoutingProblem], ...]
+    #: The store's village matrices (row/column 0 the store, ``i + 1`` its village ``i``).
+    time_s: np.ndarray | None = None
+    distance_m: np.ndarray | None = None
 
 
 def store_season_problems(scenario: Scenario, net: Network, depot: Depot,
@@ -236,7 +242,7 @@ def store_season_problems(scenario: Scenario, net: Network, depot: Depot,
         pickups, own = season_pickups(villages, self_mask, season, scenario.truck_capacity_t)
         pickups = with_bound_costs(scenario, time_s, pickups, arrive_from_stores)
         out.append(SeasonProblems(season, pickups, own, crop_problems(
-            scenario, time_s, distance_m, pickups, limit_s, wall_safety)))
+            scenario, time_s, distance_m, pickups, limit_s, wall_safety), time_s, distance_m))
     return out
 
 
@@ -257,8 +263,19 @@ def store_days(scenario: Scenario, graph: nx.MultiDiGraph, net: Network, store: 
                                                                + 1] for i in t.stops],
                                              nodes[0]]) for t in result.trips)
         out.append(StoreDay(sp.season.name, store_id, store, depot, pickups,
-                            sp.self_delivered, result, geoms))
+                            sp.self_delivered, result, geoms,
+                            tuple(trip_legs(sp, t) for t in result.trips)))
     return out
+
+
+def trip_legs(sp: SeasonProblems, trip: Trip) -> tuple[tuple[int, int], ...]:
+    """Each leg of a routed ``trip`` (stops as ``sp.pickups`` rows) as ``(drive s,
+    metres)``: store -> its villages in order -> store, read from the store's matrices."""
+    if sp.time_s is None or sp.distance_m is None:
+        raise ValueError(f"season {sp.season.name}: the store's matrices are not kept")
+    seq = [0, *(int(sp.pickups["village"].iloc[i]) + 1 for i in trip.stops), 0]
+    return tuple((int(sp.time_s[a, b]), int(sp.distance_m[a, b]))
+                 for a, b in zip(seq[:-1], seq[1:], strict=True))
 
 
 def crop_problems(scenario: Scenario, time_s: np.ndarray, distance_m: np.ndarray,

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from optimize.plan.market_records import LongHaulLeg, long_haul_of
@@ -59,7 +59,7 @@ def market_run_problems(meta: PlanMeta) -> list[str]:
     return out + long_haul_problems(meta)
 
 
-def leg_problems(name: str, legs: list[Mapping[str, Any]], places: list[str],
+def leg_problems(name: str, legs: Sequence[Mapping[str, Any]], places: list[str],
                  distance_m: float, approximate: bool) -> list[str]:
     """A run's legs: they chain ``places``, sum to ``distance_m``, flag the estimate."""
     out = []

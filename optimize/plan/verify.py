@@ -10,7 +10,12 @@ import math
 
 from optimize.plan.io import Plan
 from optimize.plan.kpis import compute_kpis
-from optimize.plan.market_checks import cost_problems, market_flow_problems, market_run_problems
+from optimize.plan.market_checks import (
+    cost_problems,
+    leg_problems,
+    market_flow_problems,
+    market_run_problems,
+)
 from optimize.plan.model import Route
 from optimize.plan.target_checks import target_problems
 from optimize.plan.trucks import (
@@ -91,6 +96,34 @@ def _route_problems(plan: Plan) -> list[str]:
                  != r.store_id]
         if wrong:
             out.append(f"route {name}: picks up at villages of another store: {wrong}")
+        out += collection_leg_problems(r)
+    return out
+
+
+def collection_leg_problems(r: Route) -> list[str]:
+    """A collection trip's ``legs`` (where written): they chain its start, its own store
+    when it drove there first, its stops and its store; they sum to ``distance_m``; and no
+    stop is reached sooner than the legs' drives allow (loading comes on top)."""
+    if r.legs is None or not r.stops:
+        return []
+    legs = [g.to_json() for g in r.legs]
+    start = r.start_id or r.store_id or ""
+    via = start != r.store_id and legs[0]["to_id"] == r.store_id
+    places = [start, *([r.store_id or ""] if via else []),
+              *(s.settlement_id or "" for s in r.stops), r.store_id or ""]
+    out = leg_problems(f"route {r.route_id}", legs, places, r.distance_m, False)
+    if out:
+        return out
+    lead = 1 + int(via)
+    clock = [r.start_s, *(s.arrival_s for s in r.stops),
+             r.store_arrival_s if r.store_arrival_s is not None else r.end_s]
+    drives = [sum(int(g["time_s"]) for g in legs[:lead]),
+              *(int(g["time_s"]) for g in legs[lead:])]
+    for k, (a, b, drive) in enumerate(zip(clock[:-1], clock[1:], drives, strict=True)):
+        if b - a < drive:
+            frm = places[0] if k == 0 else places[k + lead - 1]
+            out.append(f"route {r.route_id}: reaches {places[k + lead]} {b - a} s after "
+                       f"{frm}, its legs drive {drive} s")
     return out
 
 

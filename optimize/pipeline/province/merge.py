@@ -169,8 +169,9 @@ ROUTE_ID_KEYS = ("route_id", "truck_id", "store_id", "start_id", "base_id")
 
 
 def prefixed_plan(plan: Plan, code: str) -> Plan:
-    """The regional ``plan`` with store, truck and route ids (:data:`ROUTE_ID_KEYS`)
-    prefixed by the region ``code``, as the province merge writes them."""
+    """The regional ``plan`` with store, truck and route ids (:data:`ROUTE_ID_KEYS`, and
+    the store ids in a trip's ``legs``) prefixed by the region ``code``, as the province
+    merge writes them."""
 
     def pre(value: Any) -> Any:
         return None if value is None or (isinstance(value, float) and math.isnan(value)) \
@@ -185,8 +186,16 @@ def prefixed_plan(plan: Plan, code: str) -> Plan:
     for col in ROUTE_ID_KEYS:
         if col in routes:
             routes[col] = routes[col].map(pre, na_action="ignore")
+    own = set(plan.stores["store_id"])
+
+    def legs(route: dict[str, Any]) -> dict[str, Any]:
+        if not route.get("legs"):
+            return {}
+        return {"legs": [{**g, **{k: pre(g[k]) for k in ("from_id", "to_id")
+                                  if g[k] in own}} for g in route["legs"]]}
+
     meta = dict(plan.meta)
-    meta["routes"] = [{**r, **{k: pre(r[k]) for k in ROUTE_ID_KEYS if k in r}}
+    meta["routes"] = [{**r, **{k: pre(r[k]) for k in ROUTE_ID_KEYS if k in r}, **legs(r)}
                       for r in plan.meta["routes"]]
     meta["unserved"] = [{**u, "region": code} for u in plan.meta["unserved"]]
     return Plan(meta, plan.counties, settle, stores, routes)
