@@ -69,3 +69,15 @@ MARKET_ROAD_TEXTS = (
     N_("long-haul legs: great circle x %(f)s at %(w)s km/h (expressway class default, "
        "assumption)"),
 )
+
+# -- lead (issue 17: the season table per prefecture, optimize.pipeline.province_spread) --
+SPREAD_TEXTS = (
+    N_("per season the fleet is packed over every prefecture's trips for the most tonnes "
+       "(trips in order of tonnes per truck-hour; a truck is based where its first trip "
+       "starts), so where the fleet is short the prefectures with the fewest tonnes per stop "
+       "lose most; each cell: the fewest trucks any plan needs there for the collection "
+       "target (proven bound) / the trucks based there, and the share of its truck-needed "
+       "produce collected; moves: min-cost transportation of surplus to deficit regions on "
+       "shortest inter-region distances"),
+)
+TARGET_TEXTS = (*TARGET_TEXTS, *SPREAD_TEXTS)

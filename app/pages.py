@@ -353,7 +353,8 @@ def seasons_view(seasons: SeasonsReport | None) -> dict[str, Any] | None:
             "rows": [regions[k] for k in sorted(regions)],
             "totals": seasons.trucks_by_season, "moves": seasons.moves,
             "truck_km": seasons.repositioning_truck_km,
-            "rule": seasons.rule, "distances": seasons.distances}
+            "rule": seasons.rule, "distances": seasons.distances,
+            "collected": any("collected_pct" in c.extra for c in seasons.fleet)}
 
 
 def _scenario_rows(scenario: Mapping[str, ScenarioParam]) -> list[dict[str, Any]]:

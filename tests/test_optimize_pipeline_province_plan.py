@@ -15,6 +15,7 @@ import pytest
 from app import create_app
 from optimize.pipeline.entry import plan_for
 from optimize.pipeline.province.plan import plan_province
+from optimize.pipeline.province_spread import SPREAD_RULE
 from optimize.plan.io import Plan, load_plan, save_plan
 from optimize.plan.verify import verify_plan
 from optimize.scenario import Scenario
@@ -88,6 +89,9 @@ def test_merged_plan_page_renders(two_workers: Plan, tmp_path: Path,
     assert response.status_code == 200
     assert "金川区" in html and "6203-S001" in html
     assert "Seasons and the shared fleet" in html and "season-moves" in html
+    # each prefecture's cell says how much of its produce the fleet collects
+    assert "收集 collected" in html and html.count('class="collected"') == len(
+        two_workers.meta["seasons"]["fleet"])
     assert client.get("/api/plans/gansu-small").status_code == 200
 
 
@@ -186,4 +190,24 @@ def test_province_seasons_carry_the_fleet_bound(two_workers: Plan) -> None:
         assert k["daily_pickup_routed_t"] <= k["collectable_upper_t"] + 1e-6
         assert sum(q for _, q, _, _ in bound["items"]) == pytest.approx(
             k["daily_truck_needed_t"], abs=0.01)
+    assert verify_plan(two_workers) == []
+
+
+def test_season_table_says_what_each_prefecture_collects(two_workers: Plan) -> None:
+    """Each (season, prefecture) cell carries the tonnes collected in its villages and those
+    needing a truck, adding up to the season's kpis; ``need`` is the proven bound for the
+    target there, not the trucks the packing based there ("need met" hid the gap)."""
+    seasons = two_workers.meta["seasons"]
+    assert seasons["rule"] == SPREAD_RULE
+    for s in seasons["seasons"]:
+        cells = [c for c in seasons["fleet"] if c["season"] == s["name"]]
+        assert cells and all("need met" not in c["reason"] for c in cells)
+        k = s["kpis"]
+        assert sum(c["collected_t"] for c in cells) == pytest.approx(
+            k["daily_pickup_routed_t"], abs=0.01)
+        assert sum(c["needed_t"] for c in cells) == pytest.approx(
+            k["daily_truck_needed_t"], abs=0.01)
+        assert sum(c["trucks"] for c in cells) == k["trucks"]
+        # the province's bound needs no more trucks than the prefectures' bounds together
+        assert k["trucks_for_target_lower"] <= sum(c["need"] for c in cells)
     assert verify_plan(two_workers) == []

@@ -64,6 +64,7 @@ from optimize.pipeline.fleet_day import (
 )
 from optimize.pipeline.network import Network, leg_matrices, site_places
 from optimize.pipeline.province_markets import ProvinceMarkets, plan_province_markets
+from optimize.pipeline.province_spread import SPREAD_RULE, spread_cells
 from optimize.pipeline.trips import drive_from_stores_s, region_seasons
 from optimize.plan.io import Plan
 from optimize.plan.kpis import compute_kpis
@@ -382,6 +383,9 @@ def repack_province_plan(plan: Plan, scenario: Scenario, store_ids: Sequence[str
     seasons["routed_season"] = head
     seasons.update(season_moves([r.season for r in records], meta["trucks"], plan.stores,
                                 n_trucks, scenario.detour_factor))
+    seasons["fleet"] = spread_cells(seasons["fleet"], seasons["seasons"], meta["routes"],
+                                    meta["unserved"], scenario.collection_target_pct)
+    seasons["rule"] = SPREAD_RULE
     meta["seasons"] = seasons
     base = collections.Counter(t["base_id"] for t in meta["trucks"] if t["season"] == head)
     stores = plan.stores.assign(trucks=[base.get(s, 0) for s in plan.stores["store_id"]])
