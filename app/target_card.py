@@ -5,7 +5,9 @@ plan collects, and against the target ``target_pct`` either the fleet this plan'
 would need (``trucks_for_target``), or that the target is met, or that no fleet reaches
 it (:mod:`optimize.fleet.target`); with the proven bound (:mod:`optimize.fleet.bound`)
 the fleet is a range from ``trucks_for_target_lower`` to it, and a second card gives the
-most any plan collects with the season's trucks. A plan without these keys gets no card.
+most any plan collects with the season's trucks; a third gives the poverty counties' share
+collected against the others' and the packing rule (:mod:`optimize.fleet.priority`). A plan
+without these keys gets no card.
 """
 
 from __future__ import annotations
@@ -62,4 +64,23 @@ def bound_cards(kpis: Mapping[str, Any]) -> list[dict[str, Any]]:
     note = (f"{upper:,.1f} t/d：任何方案用 {trucks:,} 辆车至多收集这么多 no plan with "
             f"{trucks:,} trucks collects more (已证明 proven bound)")
     return [{"key": "bound", "label": "可收集上限 Collectable at most", "value": pct,
+             "unit": "%", "digits": 1, "share": None, "note": note}]
+
+
+#: The packing rules (:mod:`optimize.fleet.priority`) in both languages.
+PACKING_LABELS = {"tonnes": "按吨数 for tonnes",
+                  "poverty-weighted tonnes": "贫困县加权吨数 for poverty-weighted tonnes"}
+
+
+def priority_cards(kpis: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The poverty counties' card (none without ``priority_collected_pct``): the share of
+    their truck-needed produce collected, the others' share and the packing rule."""
+    pct, others = kpis.get("priority_collected_pct"), kpis.get("others_collected_pct")
+    if not _number(pct):
+        return []
+    rule = str(kpis.get("packing") or "")
+    other = f"{others:.1f} %" if _number(others) else "–"
+    note = (f"其他地区 others {other}；车队编排 packing "
+            f"{PACKING_LABELS.get(rule, rule)}")
+    return [{"key": "priority", "label": "贫困县收集 Poverty counties collected", "value": pct,
              "unit": "%", "digits": 1, "share": None, "note": note}]

@@ -22,7 +22,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from app.target_card import target_cards
+from app.target_card import priority_cards, target_cards
 from app.truck_sheet_long_haul import long_haul_view
 from optimize.plan.model import PlanMeta
 
@@ -233,6 +233,7 @@ def season_cards(meta: Mapping[str, Any], season: str) -> list[dict[str, Any]]:
         _card("fuel", "柴油 Diesel", k.get("fuel_l"), "L/d", 0),
         _card("km", "里程 Distance", k.get("distance_km"), "km/d", 0),
         *target_cards(k),
+        *priority_cards(k),
     ]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from app.catalogue import translate_message
-from app.target_card import target_cards
+from app.target_card import priority_cards, target_cards
 from app.truck_plan import season_cards, season_compare_rows, season_kpi_table
 from optimize.fleet.target import (
     FOUND_NOTE,
@@ -107,3 +107,16 @@ def test_compare_rows_and_xlsx_table_carry_the_bound() -> None:
     assert rows[("autumn", "collectable_upper_pct")]["diff"] == pytest.approx(10.5)
     assert rows[("summer", "collectable_upper_pct")]["a"] is None
     assert season_kpi_table(b)["autumn"]["collectable_upper_pct"] == 90.5
+
+
+def test_the_poverty_counties_card_says_their_share_and_the_packing() -> None:
+    (card,) = priority_cards({"priority_collected_pct": 88.25, "others_collected_pct": 61.5,
+                              "packing": "poverty-weighted tonnes"})
+    assert card["key"] == "priority" and card["value"] == 88.25 and card["unit"] == "%"
+    assert card["note"] == ("其他地区 others 61.5 %；车队编排 packing 贫困县加权吨数 for "
+                            "poverty-weighted tonnes")
+    (plain,) = priority_cards({"priority_collected_pct": 99.7, "others_collected_pct": None,
+                               "packing": "tonnes"})
+    assert plain["note"] == "其他地区 others –；车队编排 packing 按吨数 for tonnes"
+    assert priority_cards({"priority_collected_pct": None}) == []
+    assert priority_cards(BASE) == []

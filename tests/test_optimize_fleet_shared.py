@@ -249,3 +249,18 @@ def test_ejection_chain_of_two_trucks_gathers_a_gap_for_a_dropped_trip(
     for depth in (2, 4):
         monkeypatch.setattr(shared, "CHAIN_DEPTH", depth)
         assert pack() == (10.0, [["J0", "J3"], ["J1"], ["J2", "J4", "J5"]], ())
+
+
+def test_a_poverty_countys_trip_goes_first_by_its_weighted_tonnes() -> None:
+    # The same two trips as above, one truck, room for one: by plain tonnes A1 (3 t in
+    # 1800 s) is kept. B1's 1 t from a poverty county weighed 4 times (4 t in 1200 s,
+    # 12 t/h against A1's 6 t/h) goes first, and A1 is the one dropped.
+    plain = [Job("B1", 1, 1200, 1.0), Job("A1", 0, 1800, 3.0)]
+    assert plan_fleet_day(plain, DRIVE_S, n_trucks=1, shift_s=2000).dropped == ("B1",)
+    weighted = [Job("B1", 1, 1200, 1.0, value=4.0), Job("A1", 0, 1800, 3.0)]
+    day = plan_fleet_day(weighted, DRIVE_S, n_trucks=1, shift_s=2000)
+    assert day.dropped == ("A1",) and day.trucks[0].jobs == ("B1",)
+    # a weight of 1 packs as plain tonnes
+    same = [Job("B1", 1, 1200, 1.0, value=1.0), Job("A1", 0, 1800, 3.0, value=3.0)]
+    assert plan_fleet_day(same, DRIVE_S, n_trucks=1, shift_s=2000).dropped == ("B1",)
+    assert weighted[0].worth == 4.0 and plain[0].worth == 1.0

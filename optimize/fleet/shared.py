@@ -29,7 +29,11 @@ county and prefecture borders); a truck only serves stores within ``reach_s`` of
 
 Rule (greedy best-fit decreasing, then repair; deterministic)
 ------------------------------------------------------------
-1. Jobs in order of tonnes per truck-hour, ``load_t / duration_s``, highest first (ties:
+"Tonnes" below are a job's weighted tonnes, ``Job.worth``: the pipeline counts a poverty
+county's produce ``poverty_weight`` times (the seed: the eight counties still poor in
+2020 and the poorest villages come first; ``poverty_weight = 1`` packs plain tonnes).
+
+1. Jobs in order of tonnes per truck-hour, ``worth / duration_s``, highest first (ties:
    longer job first, then job id).
 2. Each job goes to the open truck-day where it adds the least time (cheapest insertion
    at any position of the truck's sequence: its own first leg from the place before it,
@@ -140,6 +144,15 @@ class Job:
     load_t: float
     first: int = -1
     lead_s: int = 0
+    #: What the packing maximises for this job: its tonnes weighted by the villages'
+    #: priority (:data:`~optimize.scenario.Scenario.poverty_weight` for a poverty county's
+    #: produce); ``None``: its ``load_t``.
+    value: float | None = None
+
+    @property
+    def worth(self) -> float:
+        """The job's weight in the packing: ``value``, else ``load_t``."""
+        return self.load_t if self.value is None else self.value
 
 
 @dataclass(frozen=True)
@@ -220,13 +233,13 @@ def plan_fleet_day(jobs: Sequence[Job], drive_s: np.ndarray, n_trucks: int, shif
     order = sorted(jobs, key=_productivity)
     dropped = pack.place(order, n_trucks)
     for _ in range(IMPROVE_PASSES if dropped and improve else 0):
-        before = sum(j.load_t for j in dropped)
+        before = sum(j.worth for j in dropped)
         dropped = _improve(pack, dropped)
         pack.drop_empty()  # a refill may empty a truck
         dropped = pack.place(dropped, n_trucks)
         if dropped and EXCHANGE:
             dropped = _exchange(pack, dropped)
-        if not dropped or sum(j.load_t for j in dropped) >= before - 1e-9:
+        if not dropped or sum(j.worth for j in dropped) >= before - 1e-9:
             break
     trucks = tuple(pack.truck_day(k) for k in range(len(pack.days)))
     need_s = sum(j.duration_s for j in dropped)
@@ -388,12 +401,12 @@ class _Packing:
 
 
 def _productivity(j: Job) -> tuple[float, int, str]:
-    return (-j.load_t / max(j.duration_s, 1), -j.duration_s, j.job_id)
+    return (-j.worth / max(j.duration_s, 1), -j.duration_s, j.job_id)
 
 
 #: The orders a pair of trucks is refilled in (step 4 of the rule).
 ORDERS = (_productivity, lambda j: (-j.duration_s, j.job_id),
-          lambda j: (j.duration_s, j.job_id), lambda j: (-j.load_t, j.job_id))
+          lambda j: (j.duration_s, j.job_id), lambda j: (-j.worth, j.job_id))
 
 
 def _improve(pack: _Packing, dropped: list[Job]) -> list[Job]:
@@ -409,7 +422,7 @@ def _improve(pack: _Packing, dropped: list[Job]) -> list[Job]:
                               <= pack.reach_s), key=_productivity)[:POOL]
             kept = days[k] + days[m]
             best = _refill(pack, [bases[k], bases[m]], kept + offered)
-            if best is None or best[0] <= sum(j.load_t for j in kept) + 1e-9:
+            if best is None or best[0] <= sum(j.worth for j in kept) + 1e-9:
                 continue
             _, fill, times, left = best
             days[k], days[m] = fill
@@ -430,7 +443,7 @@ def _refill(pack: _Packing, pair_bases: list[int], pool: list[Job]
     for order in ORDERS:
         trial = pack.empty_like(pair_bases)
         left = [j for j in sorted(pool, key=order) if not trial.insert(j, range(len(pair_bases)))]
-        tonnes = sum(j.load_t for day in trial.days for j in day)
+        tonnes = sum(j.worth for day in trial.days for j in day)
         if best is None or tonnes > best[0] + 1e-9:
             best = (tonnes, trial.days, trial.used, left)
     return best
@@ -464,7 +477,7 @@ def _exchange(pack: _Packing, dropped: list[Job]) -> list[Job]:
 
 
 def _heaviest(j: Job) -> tuple[float, str]:
-    return (-j.load_t, j.job_id)
+    return (-j.worth, j.job_id)
 
 
 Step = tuple[int, int, int, int]  # truck, index of the job pushed out, new length, position
@@ -503,11 +516,11 @@ def _best_chain(pack: _Packing, d: Job) -> tuple[list[Step], int | None] | None:
                 chain = [*steps, step]
                 to = pack.where(out, [m for m in range(len(pack.days))
                                       if m not in used and m != step[0]])
-                gain = d.load_t - (0.0 if to is not None else out.load_t)
+                gain = d.worth - (0.0 if to is not None else out.worth)
                 if gain > 1e-9 and (best is None or gain > best[0] + 1e-9):
                     best = (gain, chain, to[1] if to is not None else None)
                 grown.append((chain, out))
-        if best is not None and best[0] >= d.load_t - 1e-9:
+        if best is not None and best[0] >= d.worth - 1e-9:
             break
         frontier = grown[:CHAIN_WIDTH]
     return (best[1], best[2]) if best is not None else None

@@ -17,7 +17,7 @@ to the trips' first villages, :func:`first_legs_from`); stops, store and freshne
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,8 @@ from shapely.geometry import LineString
 
 from geodata.matrix import travel_time_matrix
 from optimize.fleet.bound import FleetBound, bound_items
-from optimize.fleet.shared import DEFAULT_REACH_S, FAR_S, FleetDay, Job, first_leg, plan_fleet_day
+from optimize.fleet.priority import pack_with_priority
+from optimize.fleet.shared import DEFAULT_REACH_S, FAR_S, FleetDay, Job, first_leg
 from optimize.fleet.target import DEFAULT_TARGET_PCT, season_target
 from optimize.pipeline.network import Network, leg_matrices
 from optimize.pipeline.routing import Depot
@@ -181,7 +182,8 @@ def season_fleet(days: Sequence[StoreDay], store_ids: Sequence[str], drive_s: np
                  approximate: bool = False, reach_s: int = DEFAULT_REACH_S,
                  shift_start_s: int = SHIFT_START_S,
                  target_pct: float = DEFAULT_TARGET_PCT,
-                 first_legs: FirstLegs | None = None) -> SeasonRecords:
+                 first_legs: FirstLegs | None = None,
+                 weight_of: Mapping[str, float] | None = None) -> SeasonRecords:
     """The season's records: every store's trips packed into ``n_trucks`` truck-days.
 
     ``days`` are the stores' days of one season (``StoreDay.store`` indexes ``store_ids``
@@ -191,16 +193,20 @@ def season_fleet(days: Sequence[StoreDay], store_ids: Sequence[str], drive_s: np
     ``n_trucks`` 0 means no fleet limit: as many trucks as the trips need, none idle (a
     province's prefecture, re-packed later by :mod:`optimize.pipeline.province_fleet`).
     The kpis say how many trucks would collect ``target_pct`` of the truck-needed produce
-    (:func:`optimize.fleet.target.season_target`).
+    (:func:`optimize.fleet.target.season_target`). ``weight_of`` (settlement id ->
+    weight) makes the packing maximise weighted tonnes (:data:`Job.value`): a poverty
+    county's produce first.
     """
     season = days[0].season if days else ""
     trips = {f"{d.store_id}:{k}": (d, t, g) for d in days
              for k, (t, g) in enumerate(zip(d.result.trips, d.geometries, strict=True))}
-    jobs = {jid: _job(jid, d, t, first_legs) for jid, (d, t, _) in trips.items()}
+    jobs = {jid: _job(jid, d, t, first_legs, weight_of) for jid, (d, t, _) in trips.items()}
     unlimited = n_trucks <= 0
-    packed = plan_fleet_day(list(jobs.values()), drive_s,
-                            len(jobs) if unlimited else n_trucks, shift_s, reach_s=reach_s,
-                            lead_s=first_legs.time_s if first_legs is not None else None)
+    packed, rule = pack_with_priority(
+        list(jobs.values()), {jid: trip_priority_t(d, t, weight_of)
+                              for jid, (d, t, _) in trips.items()},
+        drive_s, len(jobs) if unlimited else n_trucks, shift_s, reach_s=reach_s,
+        lead_s=first_legs.time_s if first_legs is not None else None)
     if unlimited:  # the fleet is what the trips need: no truck idle
         packed = dataclasses.replace(packed, idle=0, idle_reason="")
         n_trucks = len(packed.trucks)
@@ -220,9 +226,10 @@ def season_fleet(days: Sequence[StoreDay], store_ids: Sequence[str], drive_s: np
     out.unserved = _merge_unserved(out.unserved)
     out.kpis = season_kpis(out, days, n_trucks, len(dropped), unrouted, shift_s=shift_s,
                            target_pct=target_pct)
+    out.kpis.update(packing=rule, **priority_kpis(out.routes, out.unserved, weight_of))
     out.unserved = with_bound_reason(out.unserved, out.kpis)
     out.kpis.update(season_target(
-        list(jobs.values()), drive_s, len(jobs) if unlimited else n_trucks, shift_s,
+        plain_jobs(jobs.values()), drive_s, len(jobs) if unlimited else n_trucks, shift_s,
         out.kpis, target_pct=target_pct, reach_s=reach_s,
         lead_s=first_legs.time_s if first_legs is not None else None).kpis())
     return out
@@ -232,14 +239,74 @@ def _trip_load(d: StoreDay, t: Any) -> float:
     return round(float(d.pickups["pickup_t"].iloc[list(t.stops)].sum()), GRAM_DIGITS)
 
 
-def _job(jid: str, d: StoreDay, t: Any, legs: FirstLegs | None) -> Job:
-    """The packer's job of a routed trip: its first village's column and own first leg."""
+def _job(jid: str, d: StoreDay, t: Any, legs: FirstLegs | None,
+         weight_of: Mapping[str, float] | None) -> Job:
+    """The packer's job of a routed trip: its first village's column and own first leg,
+    its tonnes weighted by ``weight_of`` (settlement id -> weight, 1 when absent)."""
     if not t.stops:
         return Job(jid, d.store, int(t.end_s - t.start_s), _trip_load(d, t))
-    first = str(d.pickups["settlement_id"].iloc[t.stops[0]])
-    column = legs.columns.get(first, -1) if legs is not None else -1
+    ids = d.pickups["settlement_id"].iloc[list(t.stops)].astype(str)
+    value = weighted_t(ids, d.pickups["pickup_t"].iloc[list(t.stops)], weight_of)
+    column = legs.columns.get(ids.iloc[0], -1) if legs is not None else -1
     return Job(jid, d.store, int(t.end_s - t.start_s), _trip_load(d, t), column,
-               int(t.arrival_s[0] - t.start_s))
+               int(t.arrival_s[0] - t.start_s), value)
+
+
+def plain_jobs(jobs: Any) -> list[Job]:
+    """``jobs`` worth their plain tonnes: the collection-target search counts the trucks
+    that collect the target share of the tonnes (:mod:`optimize.fleet.priority`)."""
+    return [dataclasses.replace(j, value=None) for j in jobs]
+
+
+def village_weights(settlements: pd.DataFrame) -> dict[str, float]:
+    """Settlement id -> its priority weight (``poverty_weight`` in a poverty county, else
+    1: the ``weight`` column of the network's villages, as the siting weighs them)."""
+    return dict(zip(settlements["village_code"].astype(str),
+                    settlements["weight"].astype(float), strict=True))
+
+
+def weighted_t(ids: Any, tonnes: Any, weight_of: Mapping[str, float] | None) -> float | None:
+    """Tonnes weighted by ``weight_of`` (settlement id -> weight, 1 when absent);
+    ``None`` without weights (the packing then counts plain tonnes)."""
+    if weight_of is None:
+        return None
+    return float(sum(float(q) * float(weight_of.get(str(i), 1.0))
+                     for i, q in zip(ids, tonnes, strict=True)))
+
+
+def priority_t(ids: Any, tonnes: Any, weight_of: Mapping[str, float] | None) -> float:
+    """Tonnes of the villages weighing more than 1 in ``weight_of`` (poverty counties)."""
+    if weight_of is None:
+        return 0.0
+    return float(sum(float(q) for i, q in zip(ids, tonnes, strict=True)
+                     if float(weight_of.get(str(i), 1.0)) > 1.0))
+
+
+def priority_kpis(routes: Sequence[Mapping[str, Any]], unserved: Sequence[Mapping[str, Any]],
+                  weight_of: Mapping[str, float] | None) -> dict[str, Any]:
+    """The season's collected share of the truck-needed produce of the priority villages
+    (weight > 1: poverty counties) and of the others (``None`` without any), from its
+    collection trips and routing ``unserved``."""
+    got, need = [0.0, 0.0], [0.0, 0.0]
+    weight = weight_of or {}
+    for r in routes:
+        if r.get("kind", "collection") == "collection":
+            for x in r["stops"]:
+                k = int(float(weight.get(str(x["settlement_id"]), 1.0)) > 1.0)
+                got[k] += float(x["pickup_t"])
+                need[k] += float(x["pickup_t"])
+    for u in unserved:
+        if u.get("stage") == "routing":
+            need[int(float(weight.get(str(u["settlement_id"]), 1.0)) > 1.0)] += float(
+                u.get("tonnes_t") or 0.0)
+    pct = [round(100.0 * g / n, 2) if n > 0 else None for g, n in zip(got, need, strict=True)]
+    return {"priority_collected_pct": pct[1], "others_collected_pct": pct[0]}
+
+
+def trip_priority_t(d: StoreDay, t: Any, weight_of: Mapping[str, float] | None) -> float:
+    """:func:`priority_t` of one routed trip of ``d``."""
+    rows = d.pickups.iloc[list(t.stops)]
+    return priority_t(rows["settlement_id"].astype(str), rows["pickup_t"], weight_of)
 
 
 @dataclass(frozen=True)

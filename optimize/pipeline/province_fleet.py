@@ -37,8 +37,9 @@ import pandas as pd
 from optimize.costs import DEFAULT_COSTS
 from optimize.fleet.bound import FleetBound, bound_items
 from optimize.fleet.distances import region_distances
+from optimize.fleet.priority import pack_with_priority
 from optimize.fleet.seasons import share_fleet
-from optimize.fleet.shared import DEFAULT_REACH_S, FAR_S, Job, TruckDay, plan_fleet_day
+from optimize.fleet.shared import DEFAULT_REACH_S, FAR_S, Job, TruckDay
 from optimize.fleet.target import DEFAULT_TARGET_PCT, season_target
 from optimize.markets.runs import DEFAULT_RULES
 from optimize.markets.shelf import shelf_life_assumptions
@@ -59,7 +60,11 @@ from optimize.pipeline.fleet_day import (
     SeasonRecords,
     first_leg_geometry,
     first_legs_from,
+    plain_jobs,
+    priority_kpis,
+    priority_t,
     truck_record,
+    weighted_t,
     with_bound_reason,
 )
 from optimize.pipeline.network import Network, leg_matrices, site_places
@@ -80,7 +85,8 @@ def repack_season(season: str, routes: Sequence[Mapping[str, Any]],
                   n_trucks: int, shift_s: int, *, reach_s: int = DEFAULT_REACH_S,
                   shift_start_s: int = SHIFT_START_S,
                   target_pct: float = DEFAULT_TARGET_PCT,
-                  first_legs: FirstLegs | None = None) -> SeasonRecords:
+                  first_legs: FirstLegs | None = None,
+                  weight_of: Mapping[str, float] | None = None) -> SeasonRecords:
     """One season's collection ``routes`` (any prefecture) packed into ``n_trucks``.
 
     ``unserved`` are the season's routing pickups left out before the fleet step (kept);
@@ -89,15 +95,23 @@ def repack_season(season: str, routes: Sequence[Mapping[str, Any]],
     Idle trucks are parked in turn at the stores with the most routed tonnes. Returns the
     season's records (``rows`` carry ``old_route_id`` for the routes layer); the kpis say
     how many trucks would collect ``target_pct`` of the truck-needed produce
-    (:func:`optimize.fleet.target.season_target`).
+    (:func:`optimize.fleet.target.season_target`); ``weight_of`` (settlement id ->
+    weight) makes the packing maximise weighted tonnes (a poverty county's produce first).
     """
     index = {s: k for k, s in enumerate(store_ids)}
     by_id = {r["route_id"]: r for r in routes}
     own = {r["route_id"]: own_store_job(r, index, drive_s, drive_m, first_legs)
            for r in routes}
-    packed = plan_fleet_day([j for j, _ in own.values()], drive_s, n_trucks, shift_s,
-                            reach_s=reach_s,
-                            lead_s=first_legs.time_s if first_legs is not None else None)
+    own = {jid: (dataclasses.replace(job, value=weighted_t(
+        [s["settlement_id"] for s in by_id[jid]["stops"]],
+        [s["pickup_t"] for s in by_id[jid]["stops"]], weight_of)), m)
+        for jid, (job, m) in own.items()}
+    packed, rule = pack_with_priority(
+        [j for j, _ in own.values()], {jid: priority_t(
+            [s["settlement_id"] for s in by_id[jid]["stops"]],
+            [s["pickup_t"] for s in by_id[jid]["stops"]], weight_of) for jid in own},
+        drive_s, n_trucks, shift_s, reach_s=reach_s,
+        lead_s=first_legs.time_s if first_legs is not None else None)
     out = SeasonRecords(season, unserved=[dict(u) for u in unserved])
     moves = Moves(store_ids, drive_s, drive_m, first_legs, shift_start_s)
     for day in packed.trucks:
@@ -132,9 +146,10 @@ def repack_season(season: str, routes: Sequence[Mapping[str, Any]],
         "trucks_used": used, "idle_trucks": n_trucks - used,
         "dropped_trips": len(packed.dropped),
         "distance_km": round(sum(t["distance_m"] for t in out.trucks) / 1000, 3),
-        "fuel_l": None, "co2_kg": None, "cost_yuan": None}
+        "fuel_l": None, "co2_kg": None, "cost_yuan": None, "packing": rule,
+        **priority_kpis(out.routes, out.unserved, weight_of)}
     out.kpis.update(season_target(
-        [j for j, _ in own.values()], drive_s, n_trucks, shift_s, out.kpis,
+        plain_jobs(j for j, _ in own.values()), drive_s, n_trucks, shift_s, out.kpis,
         target_pct=target_pct, reach_s=reach_s,
         lead_s=first_legs.time_s if first_legs is not None else None).kpis())
     return out
@@ -168,6 +183,14 @@ def own_store_job(route: Mapping[str, Any], index: Mapping[str, int], drive_s: n
         own_m = int(route["distance_m"] - drive_m[start, store])
     return Job(route["route_id"], store, own_s + rest_s, float(route["load_t"]), column,
                own_s), own_m
+
+
+def poverty_weights(settlements: pd.DataFrame, poverty_weight: float) -> dict[str, float]:
+    """Settlement id -> ``poverty_weight`` for a village of a poverty county (the plan's
+    ``poor`` column), 1 otherwise: the siting's weights, for the packing."""
+    poor = settlements["poor"].fillna(False).astype(bool)
+    return dict(zip(settlements["settlement_id"].astype(str),
+                    np.where(poor, float(poverty_weight), 1.0), strict=True))
 
 
 def own_store_legs(route: Mapping[str, Any], job: Job, own_m: int
@@ -249,7 +272,8 @@ def repack_plan_meta(meta: Mapping[str, Any], store_ids: Sequence[str], drive_s:
                      drive_m: np.ndarray, n_trucks: int, shift_s: int,
                      *, reach_s: int = DEFAULT_REACH_S,
                      target_pct: float = DEFAULT_TARGET_PCT,
-                     first_legs: FirstLegs | None = None) -> list[SeasonRecords]:
+                     first_legs: FirstLegs | None = None,
+                     weight_of: Mapping[str, float] | None = None) -> list[SeasonRecords]:
     """:func:`repack_season` for every season of a merged plan's ``routes``.
 
     Self-delivered tonnes per season are the sum of the regional ``seasons[*].kpis``
@@ -268,7 +292,8 @@ def repack_plan_meta(meta: Mapping[str, Any], store_ids: Sequence[str], drive_s:
                   for k in meta.get("season_kpis", {}).get(season, []))
         out.append(repack_season(season, routes, left, own, store_ids, drive_s, drive_m,
                                  n_trucks, shift_s, reach_s=reach_s,
-                                 target_pct=target_pct, first_legs=first_legs))
+                                 target_pct=target_pct, first_legs=first_legs,
+                                 weight_of=weight_of))
     return out
 
 
@@ -354,7 +379,8 @@ def repack_province_plan(plan: Plan, scenario: Scenario, store_ids: Sequence[str
     records = repack_plan_meta({**meta, "season_kpis": {
         s: [{"daily_self_delivered_t": t}] for s, t in own.items()}}, store_ids, drive_s,
         drive_m, n_trucks, scenario.shift_s, reach_s=reach_s,
-        target_pct=scenario.collection_target_pct, first_legs=legs)
+        target_pct=scenario.collection_target_pct, first_legs=legs,
+        weight_of=poverty_weights(plan.settlements, scenario.poverty_weight))
     province_bounds(records, season_bound_items([meta]) if bound_items is None
                     else bound_items, n_trucks, scenario, net, plan.stores)
     extra = plan_province_markets(records, plan, scenario, markets, store_ids, drive_s,

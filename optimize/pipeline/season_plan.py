@@ -35,6 +35,7 @@ from optimize.pipeline.fleet_day import (
     season_fleet,
     store_drive_matrices,
     trip_first_legs,
+    village_weights,
 )
 from optimize.pipeline.network import Network
 from optimize.pipeline.routing import Depot
@@ -126,7 +127,8 @@ def route_seasons(scenario: Scenario, region_code: str, graph: nx.MultiDiGraph,
                                  approximate=approximate,
                                  shift_start_s=scenario.shift_start_s,
                                  target_pct=scenario.collection_target_pct,
-                                 first_legs=trip_first_legs(net, d, len(store_ids)))
+                                 first_legs=trip_first_legs(net, d, len(store_ids)),
+                                 weight_of=village_weights(net.settlements))
                     for d in days)
     flows: list[MarketFlow | None] = [None] * len(records)
     if markets is not None:

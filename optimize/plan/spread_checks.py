@@ -9,6 +9,10 @@ the prefecture's prefix; ``need`` is the fewest trucks for ``target_pct`` of ``n
 (at most what the prefecture's items hold) by the season's ``fleet_bound`` items. The
 prefectures' tonnes add up to the season's kpis by construction, so a cell that hides a
 gap is a cell that disagrees with the trips.
+
+:func:`priority_problems` recomputes each season's ``priority_collected_pct`` and
+``others_collected_pct`` (the collected share of the truck-needed produce of the poverty
+counties' villages, the settlements layer's ``poor``, and of the rest) when written.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import collections
 import math
 
 from optimize.fleet.bound import trucks_lower
+from optimize.plan.io import Plan
 from optimize.plan.model import PlanMeta
 
 TOL_T = 0.01
@@ -60,4 +65,36 @@ def spread_problems(meta: PlanMeta) -> list[str]:
                                  k.fleet_bound.shift_s) or 0
             if again != c.need:
                 out.append(f"{name}: need {c.need}, the bound gives {again}")
+    return out
+
+
+def priority_problems(plan: Plan) -> list[str]:
+    """Each season's poverty-county and other shares that disagree with its trips."""
+    meta = plan.info
+    if meta.seasons is None:
+        return []
+    settle = plan.settlements
+    poor = set(settle.loc[settle["poor"].fillna(False).astype(bool), "settlement_id"]
+               .astype(str)) if "poor" in settle else set()
+    weighted = bool(poor) and float(meta.param("poverty_weight")) > 1.0
+    out = []
+    for s in meta.seasons.seasons:
+        k = s.kpis
+        if k is None or "priority_collected_pct" not in k.extra:
+            continue
+        got, need = [0.0, 0.0], [0.0, 0.0]
+        for r in meta.routes:
+            if r.season == s.name and (r.kind or "collection") == "collection":
+                for x in r.stops:
+                    n = int(weighted and str(x.settlement_id) in poor)
+                    got[n] += x.pickup_t
+                    need[n] += x.pickup_t
+        for u in meta.unserved:
+            if u.season == s.name and u.stage == "routing":
+                need[int(weighted and str(u.settlement_id) in poor)] += u.tonnes_t or 0.0
+        for n, key in ((1, "priority_collected_pct"), (0, "others_collected_pct")):
+            saved, again = k.extra[key], 100.0 * got[n] / need[n] if need[n] > 0 else None
+            if (saved is None) != (again is None) or (
+                    again is not None and not math.isclose(float(saved), again, abs_tol=0.02)):
+                out.append(f"season {s.name}: kpi {key} {saved}, recomputed {again}")
     return out

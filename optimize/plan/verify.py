@@ -17,7 +17,7 @@ from optimize.plan.market_checks import (
     market_run_problems,
 )
 from optimize.plan.model import Route
-from optimize.plan.spread_checks import spread_problems
+from optimize.plan.spread_checks import priority_problems, spread_problems
 from optimize.plan.target_checks import target_problems
 from optimize.plan.trucks import (
     season_kpi_problems,
@@ -33,7 +33,8 @@ def verify_plan(plan: Plan) -> list[str]:
             + _kpi_problems(plan) + truck_problems(plan.info) + season_kpi_problems(plan.info)
             + truck_span_problems(plan.info) + market_run_problems(plan.info)
             + market_flow_problems(plan.info) + cost_problems(plan.info)
-            + target_problems(plan.info) + spread_problems(plan.info))
+            + target_problems(plan.info) + spread_problems(plan.info)
+            + priority_problems(plan))
 
 
 def _store_problems(plan: Plan) -> list[str]:
