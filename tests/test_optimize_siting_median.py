@@ -226,7 +226,9 @@ def test_the_sample_plan_opens_only_sampled_points_sites(
 
 @pytest.mark.parametrize("k", [10, 12])
 def test_coordinates_let_the_dense_stage_reach_the_full_optimum_past_short_lists(
-        k: int) -> None:
+        k: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(median, "DENSE_MIN_POINTS", 1)
+    monkeypatch.setattr(median, "DENSE_MIN_CLUSTER", 1)
     xy = points(2, 40)
     dist = distances(xy)
     listed = median_problem(dist, 3, k=k, time_limit_s=1.0)
@@ -252,8 +254,14 @@ def test_a_point_problem_with_a_wrong_arc_time_is_refused_by_name() -> None:
         solve_location_median(with_points(wrong, xy, xy))
 
 
-def test_with_coordinates_even_lists_too_short_for_a_plan_give_the_optimum() -> None:
+def test_with_coordinates_even_lists_too_short_for_a_plan_give_the_optimum(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     xy = points(2, 40)
+    dist = distances(xy)
+    small = solve_location_median(with_points(median_problem(dist, 3, k=12), xy, xy))
+    assert [s.name.split(" ")[0] for s in small.stages] == ["bound", "interchange"]  # < 10,000
+    monkeypatch.setattr(median, "DENSE_MIN_POINTS", 1)
+    monkeypatch.setattr(median, "DENSE_MIN_CLUSTER", 1)
     dist = distances(xy)
     listed = median_problem(dist, 3, k=6, time_limit_s=1.0)
     with pytest.raises(InfeasibleError):

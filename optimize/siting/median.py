@@ -27,6 +27,18 @@ Stages (each named in ``LocationResult.stages``):
    the plan keeps its change only if its points gained (``kick_state``), until the work
    budget or a proof.
 3. Small cases exact: when the plan meets the rounded bound the status is ``'OPTIMAL'``.
+4. ``'dense interchange'`` -- only for a :class:`~optimize.siting.median_points.PointProblem`
+   (coordinates given, every pair's time the floored distance) with ``p <= DENSE_MAX_P`` and
+   ``DENSE_MIN_CLUSTER`` points per median or more, when stage 2 did not prove its plan:
+   swaps priced EXACTLY over all points from coordinates, candidates from each median's
+   cluster, then kicks (:mod:`optimize.siting.median_dense`), for ``DENSE_PAIRS_PER_S x
+   DENSE_SHARE x time_limit_s`` pairs computed. Few large clusters are where sparse lists
+   are weak (a point's list may not reach its best median, a swap is priced on listed pairs
+   only), and stage 2 ends well before the time limit on them (its work budget,
+   ``WORK_PER_S``, was calibrated on a loaded core: usa13509 p=50 ran 3.3e7 units per CPU
+   second in its search, so it stopped after ~23 of 60 s); this stage spends that time. Each
+   point is then served by its nearest open site, listed arc or not (the result's arcs are
+   those pairs, priced by the coordinates).
 
 Sparse lists and the bound on the FULL problem
 ----------------------------------------------
@@ -59,7 +71,7 @@ import numpy as np
 
 from optimize.errors import InfeasibleError, SpecificationError
 from optimize.siting.interchange import NearLists, SwapState, descend_state, kick_state, nearest
-from optimize.siting.median_dense import DenseState, improve
+from optimize.siting.median_dense import DenseState, improve, multistart
 from optimize.siting.median_points import PointCosts, check_point_times, floor_times, point_coords
 from optimize.siting.prepared import PreparedData, SitingPlan, prepare
 from optimize.siting.problem import LISTED_ITEMS, LocationProblem, LocationResult, StageReport
@@ -82,9 +94,13 @@ SAMPLE_OWN_SITES = True  # the sample opens only its own points' sites (sample_s
 SAMPLE_OWN_MIN = 0.2  # ... if it holds this share of the points or more
 SAMPLE_OWN_MIN_POINTS = 10_000  # ... of this many points or more
 DENSE_MAX_P = 1000  # full evaluation on coordinates (PointProblem) for p up to this ...
-DENSE_MIN_CLUSTER = 5  # ... and this many points per median or more
+DENSE_MIN_CLUSTER = 24  # ... and this many points per median or more ...
+DENSE_MIN_POINTS = 10_000  # ... on this many points or more (smaller files: not re-measured)
 DENSE_PAIRS_PER_S = 4.0e7  # pairs computed per second of time_limit_s (usa13509: 4.7e7 / CPU s)
 DENSE_SHARE = 0.5  # share of time_limit_s for the dense stage; the sparse stages keep ...
+MULTISTART_MAX_P = 200  # the dense stage starts with multistart for p up to this ...
+MULTISTART_SHARE = 0.5  # ... on this share of its work (the sample plan's polish included)
+MULTISTART_POINTS = 3000  # ... on a sample of this many points, or 30 per median if more
 SPARSE_SHARE = 1.0  # ... this share of their work budget when the dense stage follows (it ends
 # at ~0.4 x time_limit_s of CPU: WORK_PER_S is conservative for these passes)
 
@@ -182,9 +198,12 @@ def solve_location_median(problem: LocationProblem) -> LocationResult:
 
 
 def dense_applies(inst: MedianInstance) -> bool:
-    """Few medians with large clusters: ``p <= DENSE_MAX_P`` and ``DENSE_MIN_CLUSTER``
-    points with supply per median or more (the problem must also carry coordinates)."""
-    return 1 <= inst.p <= DENSE_MAX_P and int(inst.active.sum()) >= DENSE_MIN_CLUSTER * inst.p
+    """Few medians with large clusters on many points: ``p <= DENSE_MAX_P``,
+    ``DENSE_MIN_POINTS`` points with supply or more and ``DENSE_MIN_CLUSTER`` per median or
+    more (the problem must also carry coordinates)."""
+    count = int(inst.active.sum())
+    return (1 <= inst.p <= DENSE_MAX_P and count >= DENSE_MIN_POINTS
+            and count >= DENSE_MIN_CLUSTER * inst.p)
 
 
 def _dense(inst: MedianInstance, coords: tuple[np.ndarray, np.ndarray], is_open: np.ndarray,
@@ -194,10 +213,17 @@ def _dense(inst: MedianInstance, coords: tuple[np.ndarray, np.ndarray], is_open:
     costs = PointCosts(coords[0], coords[1], inst.data.supply_u.astype(float))
     state = DenseState(costs, np.flatnonzero(is_open), inst.allowed & ~inst.required)
     before = state.value()
-    work_end = costs.work + DENSE_PAIRS_PER_S * DENSE_SHARE * problem.time_limit_s
-    rounds, kept = improve(state, inst.allowed, np.random.default_rng(problem.seed + 1),
-                           work_end, deadline)
-    return state, (f"dense interchange ({rounds} rounds, {kept} kicks kept, "
+    total = DENSE_PAIRS_PER_S * DENSE_SHARE * problem.time_limit_s
+    work_end = costs.work + total
+    rng = np.random.default_rng(problem.seed + 1)
+    starts = 0
+    if inst.p <= MULTISTART_MAX_P:
+        polish_end = costs.work + MULTISTART_SHARE * total
+        starts = multistart(state, inst.allowed, rng, costs.work + 0.7 * MULTISTART_SHARE
+                            * total, polish_end, max(MULTISTART_POINTS, 30 * inst.p), deadline)
+    rounds, kept = improve(state, inst.allowed, rng, work_end, deadline)
+    return state, (f"dense interchange ({starts} sample starts, {rounds} rounds, "
+                   f"{kept} kicks kept, "
                    f"{gap_pct(before, state.value()):.3f} % cheaper than the sparse plan "
                    f"on all pairs, {costs.work:.3g} pairs)")
 

@@ -44,7 +44,7 @@ ROUND_PAIRS = 1.0e8  # pairs a round over all medians should compute (p x candid
 CENTRAL_SHARE = 0.5  # of them the most central in the cluster, the rest random
 CENTRAL_SAMPLE = 600  # cluster points summed to rank central sites (a sample if more)
 SLOT_WORK = 20_000.0  # work charged per median visited (Python-level overhead, in pairs)
-KICK_SLOTS = 2  # medians moved by one kick ...
+KICK_SLOTS = 1  # medians moved by one kick ...
 KICK_NEIGHBOURS = 4  # ... after which they and this many nearest medians each are revisited
 
 
@@ -213,21 +213,45 @@ def local_round(state: DenseState, openable: np.ndarray, rng: np.random.Generato
     return applied
 
 
-def kick(state: DenseState, openable: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Move ``KICK_SLOTS`` random closable medians to random openable sites of their own
-    clusters; the slots to revisit: those and the ``KICK_NEIGHBOURS`` medians nearest to
-    each (by coordinates)."""
+def kick(state: DenseState, openable: np.ndarray, rng: np.random.Generator,
+         far: bool = False) -> np.ndarray:
+    """Move ``KICK_SLOTS`` random closable medians: to random openable sites of their own
+    clusters, or (``far``) to the sites of points drawn in proportion to their cost (a
+    median leaves its place to split a costly cluster, as k-means++ seeds). Returns the
+    slots to revisit: those and the ``KICK_NEIGHBOURS`` medians nearest to each of their old
+    and new places (by coordinates)."""
     owner = site_slots(state, openable)
     movable = np.flatnonzero(state.closable_site[state.med])
     chosen = rng.permutation(movable)[:KICK_SLOTS]
+    places = [state.costs.site_xy[state.med[chosen]]]
     for slot in chosen.tolist():
         sites = np.flatnonzero(owner == slot)
+        if far:
+            sites = _far_site(state, openable, rng)
         if sites.size:
             state.swap(int(rng.choice(sites)), slot)
+    places.append(state.costs.site_xy[state.med[chosen]])
     at = state.costs.site_xy[state.med]
-    near = np.hypot(at[chosen, None, 0] - at[None, :, 0], at[chosen, None, 1] - at[None, :, 1])
+    every = np.concatenate(places)
+    near = np.hypot(every[:, None, 0] - at[None, :, 0], every[:, None, 1] - at[None, :, 1])
     close = np.argsort(near, axis=1, kind="stable")[:, : KICK_NEIGHBOURS + 1]
     return np.unique(np.concatenate([chosen, close.ravel()]))
+
+
+def _far_site(state: DenseState, openable: np.ndarray, rng: np.random.Generator
+              ) -> np.ndarray:
+    """The closed openable sites at one point drawn with probability ``d1_i / sum d1`` (no
+    site: none); the sites nearest to that point if none is at it."""
+    costs = state.costs
+    weight = state.d1 / max(state.d1.sum(), 1e-300)
+    point = int(rng.choice(costs.n, p=weight)) if state.d1.sum() > 0 else 0
+    xy = costs.demand_xy[point]
+    dist = np.hypot(costs.site_xy[:, 0] - xy[0], costs.site_xy[:, 1] - xy[1])
+    costs.work += len(dist)
+    dist[~openable] = np.inf
+    dist[state.med] = np.inf
+    best = dist.min()
+    return np.flatnonzero(dist == best) if np.isfinite(best) else np.zeros(0, np.int64)
 
 
 def improve(state: DenseState, openable: np.ndarray, rng: np.random.Generator,
@@ -235,7 +259,7 @@ def improve(state: DenseState, openable: np.ndarray, rng: np.random.Generator,
     """Rounds until one applies no swap, then kicks (each followed by rounds; kept only if
     the plan got cheaper) until ``work_end`` (or the wall-clock ``deadline``, a safety cap:
     ``time.perf_counter()`` seconds). Returns (rounds, kicks kept)."""
-    rounds = kept = 0
+    rounds = kept = kicks = 0
     work_end = _capped(state, work_end, deadline)
     while state.costs.work < work_end:
         rounds += 1
@@ -243,7 +267,8 @@ def improve(state: DenseState, openable: np.ndarray, rng: np.random.Generator,
             break
     while state.costs.work < work_end and state.p > 1 and time.perf_counter() < deadline:
         saved, before = state.copy_plan(), state.value()
-        slots = kick(state, openable, rng)
+        slots = kick(state, openable, rng, far=bool(kicks % 2))
+        kicks += 1
         while state.costs.work < work_end:
             rounds += 1
             if not local_round(state, openable, rng, work_end, slots, deadline):
@@ -258,3 +283,65 @@ def improve(state: DenseState, openable: np.ndarray, rng: np.random.Generator,
 def _capped(state: DenseState, work_end: float, deadline: float) -> float:
     """``work_end``, or the work done so far once past the wall-clock ``deadline``."""
     return state.costs.work if time.perf_counter() > deadline else work_end
+
+
+def seed_medians(costs: PointCosts, p: int, required: np.ndarray, openable: np.ndarray,
+                 rng: np.random.Generator) -> np.ndarray:
+    """``p`` openable sites seeded as k-means++ does: the required sites, then each next
+    median at the site nearest to a point drawn in proportion to its cost to the medians
+    so far (the first: a point drawn uniformly)."""
+    med = [int(s) for s in np.flatnonzero(required)][:p]
+    d1 = np.full(costs.n, np.inf)
+    if med:
+        d1 = costs.to_sites(np.array(med)).min(axis=0)
+    usable = openable.copy()
+    usable[med] = False
+    while len(med) < p and usable.any():
+        finite = np.isfinite(d1)
+        total = float(d1[finite].sum()) if finite.all() else 0.0
+        point = (int(rng.choice(costs.n, p=d1 / total)) if total > 0
+                 else int(rng.integers(costs.n)))
+        xy = costs.demand_xy[point]
+        dist = np.hypot(costs.site_xy[:, 0] - xy[0], costs.site_xy[:, 1] - xy[1])
+        dist[~usable] = np.inf
+        site = int(np.argmin(dist))
+        med.append(site)
+        usable[site] = False
+        d1 = np.minimum(d1, costs.to_sites(np.array([site]))[0])
+    return np.array(med, dtype=np.int64)
+
+
+def multistart(state: DenseState, openable: np.ndarray, rng: np.random.Generator,
+               work_end: float, polish_end: float, sample: int, deadline: float = math.inf
+               ) -> int:
+    """Local searches from k-means++ seeds on a sample of ``sample`` points (uniform, with
+    their weights), until ``work_end``; the best sample plan is then searched on all points
+    (rounds without kicks, until ``polish_end``) and kept in ``state`` if cheaper. Returns
+    the starts run. Local optima of the sparse search and of :func:`improve` are 1-swap
+    optima on all pairs (usa13509 p=100: the best swap over all 13,509 sites saves 0.02 %),
+    and their kicks rarely get out; a new start does (usa13509 p=100, 3 starts on 3,000
+    points: +0.376 -> +0.240 %)."""
+    costs = state.costs
+    pick = np.sort(rng.choice(costs.n, min(sample, costs.n), replace=False))
+    sub = PointCosts(costs.demand_xy[pick], costs.site_xy, costs.q[pick], costs.work)
+    required = np.zeros(len(costs.site_xy), dtype=bool)
+    required[state.med[~state.closable_site[state.med]]] = True
+    best_value, best_med, starts = math.inf, state.med, 0
+    while sub.work < work_end and time.perf_counter() < deadline:
+        trial = DenseState(sub, seed_medians(sub, state.p, required, openable, rng),
+                           state.closable_site)
+        while local_round(trial, openable, rng, work_end, deadline=deadline):
+            pass
+        starts += 1
+        if trial.value() < best_value:
+            best_value, best_med = trial.value(), trial.med.copy()
+    costs.work = sub.work
+    if starts:
+        saved, before = state.copy_plan(), state.value()
+        state.med = best_med.copy()
+        state.refresh(np.arange(costs.n))
+        while local_round(state, openable, rng, polish_end, deadline=deadline):
+            pass
+        if state.value() >= before:
+            state.restore(saved)
+    return starts
