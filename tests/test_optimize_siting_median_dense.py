@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from optimize.siting.median_dense import DenseState, improve, local_round
+from optimize.siting.median_dense import DenseState, decompose, improve, local_round
 from optimize.siting.median_points import PointCosts
 
 LINE = np.array([[x, 0.0] for x in (0, 1, 2, 3, 10, 11, 12, 13)])
@@ -85,3 +85,24 @@ def test_the_search_is_deterministic_for_a_seed_and_stops_at_its_budget() -> Non
     assert full_value(xy, runs[0]) < start.value()
     assert local_round(state_of(xy, runs[0].tolist()), np.ones(300, dtype=bool),
                        np.random.default_rng(0), 0.0) == 0  # no budget: nothing done
+
+
+def test_decompose_resolves_a_part_and_keeps_it_only_if_the_whole_plan_gains() -> None:
+    # the part is the whole line (2 medians <= PART_MEDIANS): re-solved to the optimum 8
+    state = state_of(LINE, [0, 3])
+    solved, kept = decompose(state, np.ones(8, dtype=bool), np.random.default_rng(0), 5e4)
+    assert solved >= 1 and kept == 1 and state.value() == 8
+    again = state.value()
+    decompose(state, np.ones(8, dtype=bool), np.random.default_rng(1), state.costs.work + 5e4)
+    assert state.value() == again  # nothing cheaper: never a worse plan
+
+
+def test_decompose_on_clusters_matches_brute_force_and_keeps_unmoved_slots() -> None:
+    rng = np.random.default_rng(4)
+    centres = np.array([[0, 0], [100, 0], [0, 100], [100, 100]])
+    xy = np.concatenate([c + rng.integers(0, 12, size=(6, 2)) for c in centres]).astype(float)
+    start = [0, 1, 6, 12]  # two medians in the first cluster, none in the last
+    state = state_of(xy, start)
+    decompose(state, np.ones(24, dtype=bool), np.random.default_rng(0), 2e5)
+    best = min(full_value(xy, np.array(c)) for c in itertools.combinations(range(24), 4))
+    assert state.value() == best == full_value(xy, state.med)

@@ -46,6 +46,8 @@ CENTRAL_SAMPLE = 600  # cluster points summed to rank central sites (a sample if
 SLOT_WORK = 20_000.0  # work charged per median visited (Python-level overhead, in pairs)
 KICK_SLOTS = 1  # medians moved by one kick ...
 KICK_NEIGHBOURS = 4  # ... after which they and this many nearest medians each are revisited
+PART_MEDIANS = 8  # medians of one part re-solved by decompose ...
+PART_STARTS = 2  # ... from the current plan and this many k-means++ seeds
 
 
 class DenseState:
@@ -345,3 +347,78 @@ def multistart(state: DenseState, openable: np.ndarray, rng: np.random.Generator
         if state.value() >= before:
             state.restore(saved)
     return starts
+
+
+def decompose(state: DenseState, openable: np.ndarray, rng: np.random.Generator,
+              work_end: float, deadline: float = math.inf) -> tuple[int, int]:
+    """Re-solve small parts of the plan (decomposition, as VNDS / POPMUSIC do): a random
+    median and its ``PART_MEDIANS - 1`` nearest, the points they serve and the openable
+    sites nearest to them; on that part alone a full-neighbourhood interchange (every site
+    of the part, exact over its points) from the current medians and from
+    ``PART_STARTS`` k-means++ seeds; the best part plan is applied to the whole plan
+    (each moved median one :meth:`DenseState.swap`) and kept only if the WHOLE plan got
+    cheaper. Returns (parts solved, parts kept)."""
+    costs, solved, kept = state.costs, 0, 0
+    owner = site_slots(state, openable)
+    while costs.work < work_end and time.perf_counter() < deadline:
+        at = costs.site_xy[state.med]
+        seed = int(rng.integers(state.p))
+        dist = np.hypot(at[:, 0] - at[seed, 0], at[:, 1] - at[seed, 1])
+        slots = np.argsort(dist, kind="stable")[:PART_MEDIANS]
+        points = np.flatnonzero(np.isin(state.c1, slots))
+        sites = np.union1d(np.flatnonzero(np.isin(owner, slots)), state.med[slots])
+        sub = PointCosts(costs.demand_xy[points], costs.site_xy, costs.q[points], costs.work)
+        plan = _solve_part(sub, state.med[slots], sites, state.closable_site, rng)
+        costs.work = sub.work
+        solved += 1
+        if plan is None:
+            continue
+        saved, before = state.copy_plan(), state.value()
+        for slot, site in zip(slots.tolist(), plan.tolist(), strict=True):
+            if state.med[slot] != site:
+                state.swap(int(site), slot)
+        if state.value() < before - EPS:
+            kept += 1
+            owner = site_slots(state, openable)
+        else:
+            state.restore(saved)
+    return solved, kept
+
+
+def _solve_part(sub: PointCosts, medians: np.ndarray, sites: np.ndarray,
+                closable: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
+    """The medians (same order as ``medians``, a median kept keeps its place) of the best
+    plan found for the part, or None if none is cheaper on the part than ``medians``."""
+    current = DenseState(sub, medians, closable)
+    start_value = current.value()
+    best_value, best = start_value, None
+    for attempt in range(PART_STARTS + 1):
+        trial = current if attempt == 0 else DenseState(
+            sub, _part_seed(sub, medians, sites, closable, rng), closable)
+        while True:
+            free = sites[~np.isin(sites, trial.med)]
+            profit, site, slot = trial.best_swap(free)
+            if profit <= EPS:
+                break
+            trial.swap(site, slot)
+        if trial.value() < best_value - EPS:
+            best_value, best = trial.value(), trial.med.copy()
+    if best is None:
+        return None
+    kept = np.isin(best, medians)
+    order = np.full(len(medians), -1)
+    for i, site in enumerate(medians.tolist()):  # medians that stay keep their slot
+        hit = np.flatnonzero(best == site)
+        order[i] = best[hit[0]] if hit.size else -1
+    order[order < 0] = best[~kept]
+    return order
+
+
+def _part_seed(sub: PointCosts, medians: np.ndarray, sites: np.ndarray,
+               closable: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """k-means++ seed of ``len(medians)`` part sites (the part's required medians kept)."""
+    allowed = np.zeros(len(sub.site_xy), dtype=bool)
+    allowed[sites] = True
+    required = np.zeros(len(sub.site_xy), dtype=bool)
+    required[medians[~closable[medians]]] = True
+    return seed_medians(sub, len(medians), required, allowed, rng)
