@@ -21,7 +21,10 @@ sample of hub points instead (:func:`list_plan`, :func:`hub_arcs`). The problem 
 ``unlisted_time_s`` = each point's k-th nearest distance (floored, minus 1), a lower bound on
 its distance to every unlisted point (the nearest lists are nearest-first and floor is
 monotone; a listed hub beyond them changes nothing), so the median engine's bound is PROVEN
-for the full p-median (proof in :mod:`optimize.siting.median`). The objective reported is
+for the full p-median (proof in :mod:`optimize.siting.median`). The problem also carries the
+points' coordinates (a :class:`~optimize.siting.median_points.PointProblem`), so the median
+engine may price plans on ALL pairs (its dense stage, :mod:`optimize.siting.median_dense`)
+and serve a point by an unlisted nearest median. The objective reported is
 recomputed from the open points on the FULL floor-Euclidean distances
 (:func:`floor_euclid_objective`), independently of the engine.
 """
