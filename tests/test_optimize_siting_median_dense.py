@@ -7,7 +7,14 @@ import itertools
 import numpy as np
 import pytest
 
-from optimize.siting.median_dense import DenseState, decompose, improve, local_round
+from optimize.siting.median_dense import (
+    DenseState,
+    decompose,
+    improve,
+    local_round,
+    multistart,
+    seed_medians,
+)
 from optimize.siting.median_points import PointCosts
 
 LINE = np.array([[x, 0.0] for x in (0, 1, 2, 3, 10, 11, 12, 13)])
@@ -106,3 +113,29 @@ def test_decompose_on_clusters_matches_brute_force_and_keeps_unmoved_slots() -> 
     decompose(state, np.ones(24, dtype=bool), np.random.default_rng(0), 2e5)
     best = min(full_value(xy, np.array(c)) for c in itertools.combinations(range(24), 4))
     assert state.value() == best == full_value(xy, state.med)
+
+
+def test_multistart_from_a_poor_plan_finds_the_clusters_and_never_worsens() -> None:
+    rng = np.random.default_rng(6)
+    centres = np.array([[0, 0], [200, 0], [0, 200]])
+    xy = np.concatenate([c + rng.integers(0, 10, size=(8, 2)) for c in centres]).astype(float)
+    state = state_of(xy, [0, 1, 2])  # all three medians in the first cluster
+    start = state.value()
+    starts = multistart(state, np.ones(24, dtype=bool), np.random.default_rng(0), 2e5, 4e5,
+                        sample=24)
+    best = min(full_value(xy, np.array(c)) for c in itertools.combinations(range(24), 3))
+    assert starts >= 1 and state.value() == best < start
+    again = multistart(state, np.ones(24, dtype=bool), np.random.default_rng(1),
+                       state.costs.work + 1e5, state.costs.work + 2e5, sample=12)
+    assert again >= 1 and state.value() == best  # a worse sample plan is not taken
+
+
+def test_seeds_keep_the_required_sites_and_open_p_distinct_allowed_ones() -> None:
+    costs = PointCosts(LINE, LINE, np.ones(8))
+    required = np.zeros(8, dtype=bool)
+    required[4] = True
+    allowed = np.ones(8, dtype=bool)
+    allowed[[0, 7]] = False
+    seeds = seed_medians(costs, 3, required, allowed, np.random.default_rng(2))
+    assert len(seeds) == 3 and len(set(seeds.tolist())) == 3 and seeds[0] == 4
+    assert allowed[seeds].all()

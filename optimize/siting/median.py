@@ -28,8 +28,9 @@ Stages (each named in ``LocationResult.stages``):
    budget or a proof.
 3. Small cases exact: when the plan meets the rounded bound the status is ``'OPTIMAL'``.
 4. ``'dense interchange'`` -- only for a :class:`~optimize.siting.median_points.PointProblem`
-   (coordinates given, every pair's time the floored distance) with ``p <= DENSE_MAX_P`` and
-   ``DENSE_MIN_CLUSTER`` points per median or more, when stage 2 did not prove its plan:
+   (coordinates given, every pair's time the floored distance) with ``p <= DENSE_MAX_P``,
+   ``DENSE_MIN_POINTS`` points or more and ``DENSE_MIN_CLUSTER`` per median or more, when
+   stage 2 did not prove its plan:
    swaps priced EXACTLY over all points from coordinates (:mod:`optimize.siting.median_dense`),
    for ``DENSE_PAIRS_PER_S x DENSE_SHARE x time_limit_s`` pairs computed: up to
    ``PART_MAX_CLUSTER`` points per median, parts of 8 nearby medians re-solved by a full
