@@ -21,7 +21,10 @@ sample of hub points instead (:func:`list_plan`, :func:`hub_arcs`). The problem 
 ``unlisted_time_s`` = each point's k-th nearest distance (floored, minus 1), a lower bound on
 its distance to every unlisted point (the nearest lists are nearest-first and floor is
 monotone; a listed hub beyond them changes nothing), so the median engine's bound is PROVEN
-for the full p-median (proof in :mod:`optimize.siting.median`). The objective reported is
+for the full p-median (proof in :mod:`optimize.siting.median`). The problem also carries the
+points' coordinates (a :class:`~optimize.siting.median_points.PointProblem`), so the median
+engine may price plans on ALL pairs (its dense stage, :mod:`optimize.siting.median_dense`)
+and serve a point by an unlisted nearest median. The objective reported is
 recomputed from the open points on the FULL floor-Euclidean distances
 (:func:`floor_euclid_objective`), independently of the engine.
 """
@@ -40,6 +43,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from optimize.errors import InfeasibleError, SpecificationError
+from optimize.siting.median_points import with_points
 from optimize.siting.problem import LocationProblem, LocationResult, StoreTier
 from optimize.siting.solve import solve_location
 
@@ -238,6 +242,7 @@ def knn_arcs(coords: np.ndarray, k: int
 def pmedian_problem(
     arc_demand: np.ndarray, arc_site: np.ndarray, arc_cost: np.ndarray, n: int, p: int,
     time_limit_s: float, seed: int = 0, unlisted: np.ndarray | None = None,
+    coords: np.ndarray | None = None,
 ) -> LocationProblem:
     """The p-median on ``n`` points (each a client and a site) as a ``LocationProblem``.
 
@@ -246,12 +251,15 @@ def pmedian_problem(
     point ``i`` is site ``i`` (``site_demand``). ``arc_cost`` must be whole non-negative
     numbers (they become ``arc_time_s``). The engine is ``'auto'`` (what plans use).
     ``unlisted``: per point a lower bound on its cost to any unlisted point (sparse lists).
+    ``coords`` ``(n, 2)``: the points' coordinates; given, the problem is a
+    :class:`PointProblem` (every pair's time is the floored distance, so the median engine
+    may evaluate plans on all pairs; the arcs must be those distances).
     """
     cost = np.asarray(arc_cost)
     rounded = np.rint(cost).astype(np.int64)
     if np.any(np.abs(cost - rounded) > 1e-9):
         raise ValueError("p-median arc costs must be whole numbers")
-    return LocationProblem(
+    problem = LocationProblem(
         supply_t=np.ones(n), weight=np.ones(n),
         arc_demand=np.asarray(arc_demand, dtype=np.int64),
         arc_site=np.asarray(arc_site, dtype=np.int64), arc_time_s=rounded, n_sites=n,
@@ -260,6 +268,7 @@ def pmedian_problem(
         objective="time", engine="auto", time_limit_s=time_limit_s, seed=seed,
         unlisted_time_s=unlisted,
     )
+    return problem if coords is None else with_points(problem, coords, coords)
 
 
 def dense_arcs(dist: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -339,7 +348,7 @@ def run_tsplib(folder: Path, only: list[tuple[str, int]] | None, k: int | None,
         t0 = time.perf_counter()
         try:
             result = solve_location(pmedian_problem(*arcs[:3], n, p, time_limit_s, seed,
-                                                    unlisted=arcs[3]))
+                                                    unlisted=arcs[3], coords=pts.coords))
         except (InfeasibleError, SpecificationError) as exc:
             row: dict[str, Any] = {"engine": "solve_location", "objective": None,
                                    "bound": None, "open": [], "error": str(exc),

@@ -6,8 +6,11 @@ Usage::
         A.json B.json ... [--out merged.json] [--markdown table.md]
 
 Rows are keyed by ``(instance, p)``; a later file replaces an earlier one's row (re-runs go
-last). Each row's objective is recomputed from its ``open`` points on the full floor-Euclidean
-distances (:func:`benchmarks.pmed_tsplib.floor_euclid_objective`) and must equal the file's;
+last). ``--base-table README.md`` starts from the per-row table printed there (rows as
+printed, marked ``checked: false``: they have no open points to recompute; only their gap is
+recomputed), which the files' rows replace. Each file row's objective is recomputed from
+its ``open`` points on the full floor-Euclidean distances
+(:func:`benchmarks.pmed_tsplib.floor_euclid_objective`) and must equal the file's;
 the reference comes from ``references.csv`` of ``--dir``, never from the JSON. The summary
 counts every row of ``references.csv``: the rows without a result are listed as missing and
 a row without a plan counts as failed, so the mean and worst gap say over how many rows they
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +40,46 @@ def merge_rows(paths: list[Path]) -> list[dict[str, Any]]:
     return list(rows.values())
 
 
+def table_rows(text: str) -> list[dict[str, Any]]:
+    """The rows of a per-row table printed by :func:`markdown` (e.g. the README's), as
+    result rows WITHOUT open points: ``checked`` False (they cannot be recomputed; the merge
+    keeps their objective as printed and recomputes only the gap from ``references.csv``);
+    ``status`` ``'OPTIMAL'`` where the bound gap was printed as 0.00 %."""
+    rows = []
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        head = re.fullmatch(r"(\S+) p=(\d+)", cells[0]) if len(cells) == 9 else None
+        lists = re.fullmatch(r"k=(\d+)(?: \+ (\d+) of (\d+) hubs)?", cells[1]) if head else None
+        if head is None or lists is None:
+            continue
+        number = cells[2].replace(",", "")
+        rows.append({
+            "instance": head[1], "p": int(head[2]), "k_nearest": int(lists[1]),
+            "k_hub": int(lists[2] or 0), "hubs": int(lists[3] or 0),
+            "objective": None if number == "no plan" else int(number),
+            "bound_gap_pct": None if cells[5] == "-" else float(cells[5].rstrip(" %")),
+            "status": "OPTIMAL" if cells[5] == "0.00 %" else "FEASIBLE",
+            "time_s": float(cells[6].rstrip(" s")),
+            "build_s": None if cells[7] == "-" else float(cells[7].rstrip(" s")),
+            "result_file": cells[8], "checked": False,
+        })
+    return rows
+
+
+def replace_rows(base: list[dict[str, Any]], rows: list[dict[str, Any]]
+                 ) -> list[dict[str, Any]]:
+    """``base`` with the rows of the same (instance, p) replaced by ``rows``, plus the rest
+    of ``rows``."""
+    merged = {(r["instance"], int(r["p"])): r for r in base}
+    merged.update({(r["instance"], int(r["p"])): r for r in rows})
+    return list(merged.values())
+
+
 def check_rows(rows: list[dict[str, Any]], folder: Path) -> list[dict[str, Any]]:
     """Recompute each objective from ``open`` (1-based node numbers of the ``.tsp``) and the
     gap from ``references.csv``; ValueError naming the row if an objective differs or a row
-    opens more than p points."""
+    opens more than p points. Rows of :func:`table_rows` (``checked`` False) keep their
+    printed objective; only their gap is recomputed."""
     refs = read_tsplib_references(folder / "references.csv")
     checked = []
     points: dict[str, Any] = {}
@@ -47,7 +87,12 @@ def check_rows(rows: list[dict[str, Any]], folder: Path) -> list[dict[str, Any]]
         name, p = row["instance"], int(row["p"])
         ref = refs.get((name, p))
         out = {**row, "reference": None if ref is None else ref["value"], "gap_pct": None}
-        if row.get("objective") is not None:
+        if row.get("objective") is not None and row.get("checked") is False:
+            if ref is not None:
+                reference = float(ref["value"])  # type: ignore[arg-type]
+                out["gap_pct"] = 100.0 * (row["objective"] - reference) / reference
+        elif row.get("objective") is not None:
+            out["checked"] = True
             if name not in points:
                 points = {name: read_tsp(folder / f"{name}.tsp")}
             pts = points[name]
@@ -128,10 +173,14 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("files", nargs="+", type=Path, help="result JSON files, re-runs last")
     ap.add_argument("--dir", type=Path, required=True, help="the pmed-tsplib folder")
+    ap.add_argument("--base-table", type=Path, default=None,
+                    help="a Markdown file whose per-row table gives the base rows (as "
+                         "printed, not rechecked); the files' rows replace them")
     ap.add_argument("--out", type=Path, default=None, help="merged JSON (rows + summary)")
     ap.add_argument("--markdown", type=Path, default=None, help="write the tables here")
     args = ap.parse_args(argv)
-    rows = check_rows(merge_rows(args.files), args.dir)
+    base = [] if args.base_table is None else table_rows(args.base_table.read_text())
+    rows = check_rows(replace_rows(base, merge_rows(args.files)), args.dir)
     summary = summarize(rows, args.dir)
     text = markdown(rows, summary)
     print(text)

@@ -72,3 +72,20 @@ def test_command_writes_the_merged_file(tmp_path: Path) -> None:
     assert merge.main([*map(str, files), "--dir", str(tmp_path), "--out", str(out)]) == 0
     payload = json.loads(out.read_text())
     assert payload["summary"]["missing"] == ["six:3"] and len(payload["results"]) == 2
+
+
+def test_a_printed_table_gives_base_rows_that_files_replace(tmp_path: Path) -> None:
+    files = _files(tmp_path)
+    table = merge.markdown(merge.check_rows(merge.merge_rows(files[:1]), tmp_path),
+                           merge.summarize(merge.check_rows(merge.merge_rows(files[:1]),
+                                                            tmp_path), tmp_path))
+    # edit the printed p=1 row: its objective is kept as printed (no open points to check)
+    table = table.replace("| six p=1 | k=6 | 32 |", "| six p=1 | k=6 | 33 |")
+    base = merge.table_rows("intro\n\n" + table)
+    assert [(r["p"], r["objective"], r["checked"]) for r in base] == [
+        (1, 33, False), (2, 6, False)]
+    rows = merge.check_rows(merge.replace_rows(base, merge.merge_rows(files[1:])), tmp_path)
+    assert [(r["p"], r["objective"], r["checked"], r["result_file"]) for r in rows] == [
+        (1, 33, False, "a.json"), (2, 4, True, "b.json")]
+    assert rows[0]["gap_pct"] == pytest.approx(100.0 * (33 - 30) / 30)  # from the refs
+    assert rows[1]["gap_pct"] == 0.0

@@ -18,6 +18,7 @@ from optimize.siting.median import (
     sample_start,
     solve_location_median,
 )
+from optimize.siting.median_points import with_points
 from optimize.siting.problem import LocationProblem, StoreTier
 from optimize.siting.solve import engine_for, solve_location
 
@@ -221,3 +222,49 @@ def test_the_sample_plan_opens_only_sampled_points_sites(
     assert len(opened) == 4 and np.isin(opened, pick).all()
     # one median per grid (the grids are 100,000 apart)
     assert sorted(int(s) // 500 for s in opened) == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("k", [10, 12])
+def test_coordinates_let_the_dense_stage_reach_the_full_optimum_past_short_lists(
+        k: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(median, "DENSE_MIN_POINTS", 1)
+    monkeypatch.setattr(median, "DENSE_MIN_CLUSTER", 1)
+    xy = points(2, 40)
+    dist = distances(xy)
+    listed = median_problem(dist, 3, k=k, time_limit_s=1.0)
+    sparse = solve_location_median(listed)
+    result = solve_location_median(with_points(listed, xy, xy))
+    best = brute_force(dist, 3)
+    assert [s.name.split(" ")[0] for s in result.stages] == ["bound", "interchange", "dense"]
+    assert result.objective == pytest.approx(best) and result.weighted_time == pytest.approx(best)
+    assert sparse.objective > best  # the k-nearest lists alone stop above the optimum (782)
+    assert result.bound == pytest.approx(sparse.bound) and result.bound <= best
+    # each point on its nearest open site, listed arc or not
+    served = dist[:, result.open_sites].min(axis=1)
+    assert np.array_equal(dist[np.arange(40), result.assignment], served)
+    assert len(result.open_sites) == 3
+
+
+def test_a_point_problem_with_a_wrong_arc_time_is_refused_by_name() -> None:
+    xy = points(2, 12)
+    dist = distances(xy)
+    listed = median_problem(dist, 2, k=4)
+    wrong = dataclasses.replace(listed, arc_time_s=listed.arc_time_s + np.eye(1, 48, 5)[0])
+    with pytest.raises(SpecificationError, match="arc 5 "):
+        solve_location_median(with_points(wrong, xy, xy))
+
+
+def test_with_coordinates_even_lists_too_short_for_a_plan_give_the_optimum(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    xy = points(2, 40)
+    dist = distances(xy)
+    small = solve_location_median(with_points(median_problem(dist, 3, k=12), xy, xy))
+    assert [s.name.split(" ")[0] for s in small.stages] == ["bound", "interchange"]  # < 10,000
+    monkeypatch.setattr(median, "DENSE_MIN_POINTS", 1)
+    monkeypatch.setattr(median, "DENSE_MIN_CLUSTER", 1)
+    dist = distances(xy)
+    listed = median_problem(dist, 3, k=6, time_limit_s=1.0)
+    with pytest.raises(InfeasibleError):
+        solve_location_median(listed)
+    result = solve_location_median(with_points(listed, xy, xy))
+    assert result.objective == pytest.approx(brute_force(dist, 3))

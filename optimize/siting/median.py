@@ -27,6 +27,25 @@ Stages (each named in ``LocationResult.stages``):
    the plan keeps its change only if its points gained (``kick_state``), until the work
    budget or a proof.
 3. Small cases exact: when the plan meets the rounded bound the status is ``'OPTIMAL'``.
+4. ``'dense interchange'`` -- only for a :class:`~optimize.siting.median_points.PointProblem`
+   (coordinates given, every pair's time the floored distance) with ``p <= DENSE_MAX_P``,
+   ``DENSE_MIN_POINTS`` points or more and ``DENSE_MIN_CLUSTER`` per median or more, when
+   stage 2 did not prove its plan:
+   swaps priced EXACTLY over all points from coordinates (:mod:`optimize.siting.median_dense`),
+   for ``DENSE_PAIRS_PER_S x DENSE_SHARE x time_limit_s`` pairs computed: up to
+   ``PART_MAX_CLUSTER`` points per median, parts of 8 nearby medians re-solved by a full
+   interchange on their points (kept if the whole plan gains); beyond, a sample multistart
+   (p <= ``MULTISTART_MAX_P``) and rounds over each median's cluster candidates with kicks.
+   The sparse plan is a 1-swap optimum on ALL pairs in most rows (usa13509 p=100: the best
+   swap over all 13,509 sites saves 0.02 %), so single swaps and kicks rarely leave it;
+   re-solving parts does (usa13509 p=100 / 200 / 300 from their plans, 3e8 pairs: +0.265 ->
+   +0.145 %, +0.214 -> +0.199 %, +0.337 -> +0.264 %). Few large clusters are where sparse lists
+   are weak (a point's list may not reach its best median, a swap is priced on listed pairs
+   only), and stage 2 ends well before the time limit on them (its work budget,
+   ``WORK_PER_S``, was calibrated on a loaded core: usa13509 p=50 ran 3.3e7 units per CPU
+   second in its search, so it stopped after ~23 of 60 s); this stage spends that time. Each
+   point is then served by its nearest open site, listed arc or not (the result's arcs are
+   those pairs, priced by the coordinates).
 
 Sparse lists and the bound on the FULL problem
 ----------------------------------------------
@@ -59,6 +78,8 @@ import numpy as np
 
 from optimize.errors import InfeasibleError, SpecificationError
 from optimize.siting.interchange import NearLists, SwapState, descend_state, kick_state, nearest
+from optimize.siting.median_dense import DenseState, decompose, improve, multistart
+from optimize.siting.median_points import PointCosts, check_point_times, floor_times, point_coords
 from optimize.siting.prepared import PreparedData, SitingPlan, prepare
 from optimize.siting.problem import LISTED_ITEMS, LocationProblem, LocationResult, StageReport
 from optimize.siting.result import gap_pct, to_result
@@ -79,6 +100,17 @@ SAMPLE_SHARE = 0.3  # share of the search's remaining work the sample may use
 SAMPLE_OWN_SITES = True  # the sample opens only its own points' sites (sample_sites) ...
 SAMPLE_OWN_MIN = 0.2  # ... if it holds this share of the points or more
 SAMPLE_OWN_MIN_POINTS = 10_000  # ... of this many points or more
+DENSE_MAX_P = 1000  # full evaluation on coordinates (PointProblem) for p up to this ...
+DENSE_MIN_CLUSTER = 24  # ... and this many points per median or more ...
+DENSE_MIN_POINTS = 10_000  # ... on this many points or more (smaller files: not re-measured)
+DENSE_PAIRS_PER_S = 4.0e7  # pairs computed per second of time_limit_s (usa13509: 4.7e7 / CPU s)
+DENSE_SHARE = 0.5  # share of time_limit_s for the dense stage; the sparse stages keep ...
+PART_MAX_CLUSTER = 350  # decomposition (median_dense.decompose) up to this n / p, else ...
+MULTISTART_MAX_P = 200  # the dense stage starts with multistart for p up to this ...
+MULTISTART_SHARE = 0.5  # ... on this share of its work (the sample plan's polish included)
+MULTISTART_POINTS = 3000  # ... on a sample of this many points, or 30 per median if more
+SPARSE_SHARE = 1.0  # ... this share of their work budget when the dense stage follows (it ends
+# at ~0.4 x time_limit_s of CPU: WORK_PER_S is conservative for these passes)
 
 
 def median_applies(problem: LocationProblem) -> bool:
@@ -141,12 +173,23 @@ def solve_location_median(problem: LocationProblem) -> LocationResult:
                                   "holding all supply); use engine 'lagrange' or 'cpsat'"])
     start = time.perf_counter()
     inst = median_instance(problem)
-    budget = WORK_PER_S * problem.time_limit_s
+    coords = point_coords(problem)
+    dense = coords is not None and dense_applies(inst)
+    if coords is not None:
+        check_point_times(problem, *coords)  # type: ignore[arg-type]
+    budget = WORK_PER_S * problem.time_limit_s * (SPARSE_SHARE if dense else 1.0)
     deadline = start + problem.wall_safety * problem.time_limit_s + 1.0
     lb, best, steps = _bound(inst, budget * BOUND_SHARE, deadline)
     bound_s = time.perf_counter() - start
     is_open, value, descents, sampled = _search(inst, best, lb, budget, deadline,
                                                 problem.seed)
+    if dense and coords is not None and value > lb:
+        sparse_s = time.perf_counter() - start
+        state, note = _dense(inst, coords, is_open, problem, deadline)
+        return _dense_result(problem, inst, state, lb, (
+            f"bound ({steps} subgradient steps)", bound_s, value,
+            f"interchange ({descents} descents{sampled})", sparse_s - bound_s, note),
+            time.perf_counter() - start)
     elapsed = time.perf_counter() - start
     _check_served(inst, is_open)
     lb = min(lb, value)
@@ -160,6 +203,71 @@ def solve_location_median(problem: LocationProblem) -> LocationResult:
     )
     result = to_result(inst.data, _siting_plan(inst, is_open), reports, elapsed)
     return dataclasses.replace(result, engine="median")
+
+
+def dense_applies(inst: MedianInstance) -> bool:
+    """Few medians with large clusters on many points: ``p <= DENSE_MAX_P``,
+    ``DENSE_MIN_POINTS`` points with supply or more and ``DENSE_MIN_CLUSTER`` per median or
+    more (the problem must also carry coordinates)."""
+    count = int(inst.active.sum())
+    return (1 <= inst.p <= DENSE_MAX_P and count >= DENSE_MIN_POINTS
+            and count >= DENSE_MIN_CLUSTER * inst.p)
+
+
+def _dense(inst: MedianInstance, coords: tuple[np.ndarray, np.ndarray], is_open: np.ndarray,
+           problem: LocationProblem, deadline: float) -> tuple[DenseState, str]:
+    """The full-evaluation search (:mod:`optimize.siting.median_dense`) from the sparse
+    plan, ``DENSE_PAIRS_PER_S x DENSE_SHARE x time_limit_s`` pairs: (state, stage name)."""
+    costs = PointCosts(coords[0], coords[1], inst.data.supply_u.astype(float))
+    state = DenseState(costs, np.flatnonzero(is_open), inst.allowed & ~inst.required)
+    before = state.value()
+    total = DENSE_PAIRS_PER_S * DENSE_SHARE * problem.time_limit_s
+    work_end = costs.work + total
+    rng = np.random.default_rng(problem.seed + 1)
+    if int(inst.active.sum()) <= PART_MAX_CLUSTER * inst.p:
+        parts, kept = decompose(state, inst.allowed, rng, work_end, deadline)
+        done = f"{parts} parts re-solved, {kept} kept"
+    else:
+        starts = 0
+        if inst.p <= MULTISTART_MAX_P:
+            polish_end = costs.work + MULTISTART_SHARE * total
+            starts = multistart(state, inst.allowed, rng, costs.work + 0.7 * MULTISTART_SHARE
+                                * total, polish_end, max(MULTISTART_POINTS, 30 * inst.p),
+                                deadline)
+        rounds, kept = improve(state, inst.allowed, rng, work_end, deadline)
+        done = f"{starts} sample starts, {rounds} rounds, {kept} kicks kept"
+    return state, (f"dense interchange ({done}, "
+                   f"{gap_pct(before, state.value()):.3f} % cheaper than the sparse plan "
+                   f"on all pairs, {costs.work:.3g} pairs)")
+
+
+def _dense_result(problem: LocationProblem, inst: MedianInstance, state: DenseState,
+                  lb: float, stages: tuple, elapsed: float) -> LocationResult:
+    """The result of a dense plan: each demand point on an arc to its nearest open site
+    (floored distance from the coordinates: the plan's arcs need not be listed)."""
+    demand_xy, site_xy = point_coords(problem)  # type: ignore[misc]
+    n = len(demand_xy)
+    site = state.med[state.c1]
+    reduced = dataclasses.replace(
+        problem, arc_demand=np.arange(n), arc_site=site, unlisted_time_s=None,
+        arc_time_s=floor_times(demand_xy, site_xy, np.arange(n), site).astype(np.int64))
+    data = prepare(reduced)
+    value = state.value()
+    lb = min(lb, value)
+    proven = value <= lb
+    status = "OPTIMAL" if proven else "FEASIBLE"
+    name_b, bound_s, sparse_value, name_s, sparse_s, name_d = stages
+    reports = (
+        StageReport(name_b, sparse_value / 100.0, lb / 100.0, gap_pct(sparse_value, lb),
+                    status, bound_s),
+        StageReport(name_s, sparse_value / 100.0, lb / 100.0, gap_pct(sparse_value, lb),
+                    status, sparse_s),
+        StageReport(name_d, value / 100.0, lb / 100.0, gap_pct(value, lb), status,
+                    elapsed - bound_s - sparse_s))
+    tiers = np.full(problem.n_sites, -1)
+    tiers[state.med] = int(np.lexsort((data.subsidy_yuan, -data.cap_u))[0])
+    plan = SitingPlan(tiers, np.ones(len(data.m_demand), dtype=bool))
+    return dataclasses.replace(to_result(data, plan, reports, elapsed), engine="median")
 
 
 def _check_served(inst: MedianInstance, is_open: np.ndarray) -> None:
