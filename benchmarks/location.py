@@ -56,6 +56,10 @@ the Lagrangian engine and CP-SAT (``engine='cpsat'``) on seeded capacity-binding
 1,200-point instances. Both write the plan (open sites, tiers, assignment) and recompute
 its objective from the instance before writing.
 
+``--set plan --scenario FILE [--save F.npz]`` or ``--set plan --load F.npz``: the siting
+problem a whole-province plan solves, built by the pipeline's own builder
+(:mod:`benchmarks.location_plan`), through ``solve_location``, with wall and CPU seconds.
+
 ``--peer spopt`` also runs spopt's ``PMedian.from_cost_matrix`` with pulp's CBC (one
 thread, the same time limit for CBC; model building comes on top and is timed apart).
 """
