@@ -56,6 +56,10 @@ the Lagrangian engine and CP-SAT (``engine='cpsat'``) on seeded capacity-binding
 1,200-point instances. Both write the plan (open sites, tiers, assignment) and recompute
 its objective from the instance before writing.
 
+``--set plan --scenario FILE [--save F.npz]`` or ``--set plan --load F.npz``: the siting
+problem a whole-province plan solves, built by the pipeline's own builder
+(:mod:`benchmarks.location_plan`), through ``solve_location``, with wall and CPU seconds.
+
 ``--peer spopt`` also runs spopt's ``PMedian.from_cost_matrix`` with pulp's CBC (one
 thread, the same time limit for CBC; model building comes on top and is timed apart).
 """
@@ -80,6 +84,7 @@ import numpy as np
 from benchmarks.cap_orlib import PRODUCT_NOTE as CAP_NOTE
 from benchmarks.cap_orlib import SIDE_CFLP, run_cap
 from benchmarks.engines.pmedian import read_orlib_pmed, solve_pmedian
+from benchmarks.location_plan import plan_instance
 from benchmarks.pmed_tsplib import (
     SPARSE_NOTE,
     dense_arcs,
@@ -369,7 +374,7 @@ def recompute_siting(problem: LocationProblem, result: LocationResult) -> dict[s
     }
 
 
-def _siting_row(problem: LocationProblem, result: LocationResult, engine: str,
+def siting_row(problem: LocationProblem, result: LocationResult, engine: str,
                 codes: tuple[list[str], list[str]] | None = None) -> dict[str, Any]:
     check = recompute_siting(problem, result)
     if engine == "lagrange" and abs(check["objective"] - result.objective) > \
@@ -398,9 +403,27 @@ def run_province(args: argparse.Namespace) -> list[dict[str, Any]]:
     codes = (description.pop("village_codes"), description.pop("site_codes"))
     print(f"province instance: {json.dumps(description)}", flush=True)
     result = solve_location_lagrange(problem)
-    row = _siting_row(problem, result, "lagrange", codes)
+    row = siting_row(problem, result, "lagrange", codes)
     row.update({"instance": "gansu-province", "instance_description": description,
                 "reference": None})
+    return [row]
+
+
+def run_plan(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """A plan's own siting problem (:mod:`benchmarks.location_plan`) through
+    ``solve_location``, timed in wall and CPU seconds."""
+    problem, description = plan_instance(args)
+    codes = (description.pop("village_codes"), description.pop("site_codes"))
+    print(f"plan instance: {json.dumps(description, default=str)[:600]}", flush=True)
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = solve_location(problem)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    row = siting_row(problem, result, result.engine, codes)
+    args.time_limit = problem.time_limit_s  # the JSON's time_limit_s: the budget solved with
+    row.update({"instance": f"plan:{Path(description['scenario']).stem}",
+                "instance_description": description, "reference": None,
+                "time_limit_s": problem.time_limit_s, "wall_s": round(wall, 2),
+                "cpu_s": round(cpu, 2)})
     return [row]
 
 
@@ -412,7 +435,7 @@ def run_random(args: argparse.Namespace) -> list[dict[str, Any]]:
         for engine in ("lagrange", "cpsat"):
             solve = solve_location_lagrange if engine == "lagrange" else solve_location
             result = solve(dataclasses.replace(problem, engine=engine))
-            row = _siting_row(problem, result, engine)
+            row = siting_row(problem, result, engine)
             row.update({"instance": f"random-1200/{seed}", "reference": None,
                         "budget_yuan": args.budget_yuan})
             rows.append(row)
@@ -489,13 +512,17 @@ def _write(args: argparse.Namespace, rows: list[dict[str, Any]], done: bool) -> 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--set", choices=("pmed", "cap", "pmed-tsplib", "province", "random"),
-                    required=True)
+    ap.add_argument("--set", choices=("pmed", "cap", "pmed-tsplib", "province", "random",
+                                      "plan"), required=True)
     ap.add_argument("--dir", type=Path, default=None,
                     help="instance folder (pmed, cap, pmed-tsplib)")
     ap.add_argument("--count", type=int, default=2, help="random: instances (seeds from --seed)")
     ap.add_argument("--budget-yuan", type=float, default=28e6, help="random: subsidy budget")
-    ap.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance/case")
+    ap.add_argument("--time-limit", type=float, default=None,
+                    help="seconds per instance/case (default 10; plan: the scenario's)")
+    ap.add_argument("--scenario", type=Path, default=None, help="plan: the scenario file")
+    ap.add_argument("--save", type=Path, default=None, help="plan: save the instance (.npz)")
+    ap.add_argument("--load", type=Path, default=None, help="plan: a saved instance (.npz)")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--peer", choices=("spopt",), default=None)
     ap.add_argument("--engine", choices=("product", "side"), default="product",
@@ -506,9 +533,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="comma-separated stems (pmed7,cap41) or pmed-tsplib rows (fl1400:50)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
+    args.time_limit_given = args.time_limit
+    args.time_limit = 10.0 if args.time_limit is None else args.time_limit
     rows: list[dict[str, Any]] = []
-    if args.set in ("province", "random"):
-        for row in run_province(args) if args.set == "province" else run_random(args):
+    if args.set in ("province", "random", "plan"):
+        for row in _siting_rows(args):
             rows.append(row)
             _print_siting(row)
         payload = _write(args, rows, done=True)
@@ -523,6 +552,13 @@ def main(argv: list[str] | None = None) -> int:
     payload = _write(args, rows, done=True)
     print(json.dumps({"summary": payload["summary"], "spopt": payload["summary_spopt"]}))
     return 0
+
+
+def _siting_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The rows of ``--set province``, ``random`` or ``plan``."""
+    if args.set == "plan":
+        return run_plan(args)
+    return run_province(args) if args.set == "province" else run_random(args)
 
 
 def _instance_rows(args: argparse.Namespace) -> Iterator[dict[str, Any]]:

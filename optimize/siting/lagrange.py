@@ -63,19 +63,34 @@ over), then improved by relocate / swap / insert moves. Once the steps are small
 
 The best plan's open sites then go through the median engine's fast interchange with the
 capacities left aside (:mod:`optimize.siting.lagrange_swap`); the sites it proposes are
-assigned with capacities by the same plan builder and kept if the plan improves. The best
-plan then goes through a large-neighbourhood search: windows of ``LNS_SITES``
-sites around a centre are re-decided by CP-SAT -- which of them open, with which tier, and
-where the points they serve go (to a window site or to an open store outside with room,
-``LNS_OPTIONS`` nearest choices each) -- with the store count, group limits and budget
-held at the rest of the plan's values; a window's solution is kept if the plan improves.
-Centres alternate between open stores with the largest excess cost at the best bound's
-multipliers and the closed sites the relaxation prices best (:func:`_centres`); the search
-ends after a whole round without improvement. A window that holds every site and arc and
-is solved to optimality proves the plan optimal (small instances: status ``'OPTIMAL'``).
+assigned with capacities by the same plan builder and kept if the plan improves. Then
+``PRICE_ROUNDS`` congestion-priced interchanges (:mod:`optimize.siting.lagrange_prices`:
+each site's arcs cost ``q_i (t_a + nu_j)`` with a capacity credit ``nu_j C`` when open,
+``nu_j`` raised where the capacities-aside assignment overloads the store) move stores into
+the places where they fill up; each round's sites get a capacitated plan, the best is kept,
+and every ``PRICE_EVERY`` windows of the search below ``PRICE_AGAIN`` more rounds go on from
+the last prices. The best plan then goes through a large-neighbourhood search: windows of
+``LNS_SITES`` sites around a centre are re-decided by CP-SAT -- which of them open, with
+which tier, and where the points they serve go (to a window site or to an open store outside
+with room, ``LNS_OPTIONS`` nearest choices each) -- with the store count, group limits and
+budget held at the rest of the plan's values; a window's solution is kept if the plan
+improves. Centres alternate between open stores with the largest excess cost at the best
+bound's multipliers and the closed sites the relaxation prices best (:func:`_centres`); the
+search ends after a whole round without improvement. A window that holds every site and arc
+and is solved to optimality proves the plan optimal (small instances: status ``'OPTIMAL'``).
 Tiers are finally right-sized (``result.right_size``); ``gap_pct = 100 (UB - LB) / UB``.
 
-Measured (``benchmarks/location.py --set province``: 17,718 points, 1,403 sites, 934,242
+Measured on the Gansu plan's own problem (``benchmarks/location.py --set plan``: 13,931
+villages, 1,335 sites, 764,087 arcs, 893 stores, 40 stores full; one process on a 2-core
+machine with load average 6-9 from other jobs): before the priced rounds, budget 150 ended
+at 905.92 M t*s, bound 892.70 M, gap 1.46 %, 323 CPU s (480 windows of at most 1 s); the
+subgradient had converged (700 more steps at patience 40 raised the bound by 0.008 %), so
+the gap was the plan's: from the interchange stage's 925.76 M, the priced rounds reach
+904.01 M in 10.6 CPU s, and 160 windows of 0.3 s from there 902.53 M (56 CPU s). With
+all three changes (priced rounds, 0.3 s windows, ``THETA_MIN``): budget 90 ends at 901.70
+M, bound 892.76 M, gap 0.992 %, 241 CPU s; budget 110 at 0.991 %, 302 CPU s.
+
+Measured before (``benchmarks/location.py --set province``: 17,718 points, 1,403 sites, 934,242
 arcs, 893 stores, 2-core machine shared with other jobs): the subgradient converges in
 ~500 steps (~20 s) to a bound of 891.20 M t*s; the relaxation's plans are 1.2-1.4 % above
 it; the windows bring the gap under 1 % after ~90-120 s and to 0.97 % at 290 s. Tried and
@@ -126,6 +141,7 @@ from optimize.siting.lagrange_plans import (
     plan_value,
     to_siting_plan,
 )
+from optimize.siting.lagrange_prices import priced_plans
 from optimize.siting.lagrange_swap import interchange_plan
 from optimize.siting.prepared import prepare
 from optimize.siting.problem import LocationProblem, LocationResult, StageReport
@@ -142,10 +158,18 @@ COVERAGE_FACTOR = 3.0
 MAX_STEPS = 3000  # subgradient steps at most
 PATIENCE = 15  # steps without a better bound before the step factor is halved
 THETA0 = 2.0  # initial Polyak step factor
-THETA_MIN = 1e-3  # below this the subgradient has converged as far as it will
+#: Below this step factor the subgradient has converged as far as it will. Measured on the
+#: Gansu plan's problem: 1e-3 stopped after ~270 steps at 892.70 M t*s; 3e-5 runs ~400
+#: steps (+3 CPU s) to 892.76 M, as far as 700 more steps at patience 40 got (892.77 M).
+THETA_MIN = 3e-5
 FREQUENCY_THETA = 0.05  # sites opened at step factors below this vote for a plan
 HEURISTIC_EVERY = 25  # a plan from the relaxation every this many steps
 LNS_WINDOWS = 2000  # windows at most
+PRICE_EVERY = 50  # windows between two runs of congestion-priced rounds, from the last prices
+PRICE_AGAIN = 4  # priced rounds then
+#: What a priced round is charged against the windows' budget, deterministic seconds
+#: (measured: ~0.7 CPU s a round and ~1.9 CPU s per CP-SAT deterministic second).
+PRICE_ROUND_S = 0.35
 LOG = logging.getLogger(__name__)
 BOUND_SAFETY = 1e-9  # relative margin taken off the bound against rounding in the sums
 
@@ -346,8 +370,11 @@ def _search(
     lb = float(lb - BOUND_SAFETY * abs(lb))
     if best is not None:
         ub, best = _swap_stage(inst, arcs, best, ub, rel.tier_value)
+        ub, best, _, price = priced_plans(inst, arcs, best, ub, rel.tier_value)
+        LOG.debug("priced plans: best %.6g", ub)
         centres = _centres(inst, best, dual, seed)
-        ub, best, lb = _lns(inst, arcs, best, ub, lb, deadline, seed, centres, budget_s)
+        prices = (price, rel.tier_value)
+        ub, best, lb = _lns(inst, arcs, best, ub, lb, deadline, seed, centres, budget_s, prices)
     return lb, ub, best
 
 
@@ -391,6 +418,7 @@ def _centres(
 def _lns(
     inst: LagrangeInstance, arcs: ArcLists, best: WorkPlan, ub: float, lb: float,
     deadline: float, seed: int, order: np.ndarray, budget_s: float,
+    prices: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[float, WorkPlan, float]:
     """Windows around the open stores, in a seeded order, until the gap target, the window
     count, ``budget_s`` of CP-SAT deterministic time summed over the windows, a whole round
@@ -413,5 +441,11 @@ def _lns(
         if since >= len(order):
             break
         if step % 20 == 0:
-            LOG.debug("lns %d ub %.6g gap %.3f%%", step, ub, gap_pct(ub, lb))
+            LOG.debug("lns %d ub %.6g gap %.3f%% work %.1f", step, ub, gap_pct(ub, lb),
+                      lns.work_s)
+        if prices is not None and step % PRICE_EVERY == PRICE_EVERY - 1:
+            ub, best, _, price = priced_plans(inst, arcs, best, ub, prices[1], PRICE_AGAIN,
+                                              prices[0])
+            prices = (price, prices[1])
+            lns.work_s += PRICE_AGAIN * PRICE_ROUND_S
     return ub, best, lb

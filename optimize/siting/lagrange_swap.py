@@ -39,13 +39,13 @@ def interchange_plan(inst: LagrangeInstance, arcs: ArcLists, best: WorkPlan,
     closable = inst.allowed & ~inst.required
     proposal, _ = descend(lists, is_open, closable, inst.allowed,
                           SWAP_WORK_PASSES * 4.0 * (len(cost) + PASS_WORK))
-    if np.array_equal(proposal, is_open) or not _groups_hold(inst, proposal):
+    if np.array_equal(proposal, is_open) or not groups_hold(inst, proposal):
         return None
     open_tier = np.where(proposal, 0, -1)
     return build_plan(inst, arcs, plan_tiers(inst, open_tier, tier_value))
 
 
-def _groups_hold(inst: LagrangeInstance, is_open: np.ndarray) -> bool:
+def groups_hold(inst: LagrangeInstance, is_open: np.ndarray) -> bool:
     """Every group's count of open sites within its minimum and maximum."""
     if not len(inst.gmin):
         return True
