@@ -474,7 +474,7 @@ def test_repository_scenarios_are_templates(planner: FlaskClient) -> None:
     values = {k: v for k, v in _form_fields(form).items() if k != "csrf_token"}
     assert _post(planner, f"/scenarios/{sid}/edit", **values).status_code == 302
     again = planner.get(f"/api/scenarios/{sid}").get_json()["params"]
-    assert again["province_stores"] == 893 and again["siting_time_limit_s"] == 150
+    assert again["province_stores"] == 893 and again["siting_time_limit_s"] == 90
     assert _post(planner, "/scenarios/templates/..%2fx/copy").status_code == 404
     assert _post(planner, "/scenarios/templates/nope/copy").status_code == 404
 
