@@ -10,8 +10,8 @@ Usage::
         --load /tmp/gansu-siting.npz --time-limit 150 --out /tmp/gansu-150.json
 
 The instance is the one ``coldchain plan`` solves for a whole-province scenario: the
-prefectures' tasks (:func:`optimize.pipeline.province.tasks.region_tasks`), their seasonal
-shares (:func:`optimize.pipeline.province.seasons.seasonal_fleet`) and the pipeline's own
+prefectures' tasks with their seasonal shares
+(:func:`optimize.pipeline.province.seasons.seasonal_tasks`) and the pipeline's own
 builder :func:`optimize.pipeline.province.siting.build_province`, with the province's
 wall-clock safety (``WALL_SAFETY``); nothing of it is rebuilt here. ``--time-limit``
 replaces the scenario's ``siting_time_limit_s`` when given. The problem is solved by
@@ -43,10 +43,9 @@ def plan_problem(scenario_path: Path, time_limit_s: float | None = None
     """The siting problem ``coldchain plan scenario_path`` solves, and its description
     (with the village and site codes). Whole-province scenarios only (region ``62``)."""
     from geodata import datasets
-    from optimize.pipeline.province.seasons import seasonal_fleet
+    from optimize.pipeline.province.seasons import seasonal_tasks
     from optimize.pipeline.province.siting import build_province
     from optimize.pipeline.province.solve import WALL_SAFETY
-    from optimize.pipeline.province.tasks import region_tasks
     from optimize.pipeline.region import PROVINCE_CODE, load_region
     from optimize.scenario import Scenario
 
@@ -55,9 +54,7 @@ def plan_problem(scenario_path: Path, time_limit_s: float | None = None
         scenario = dataclasses.replace(scenario, siting_time_limit_s=time_limit_s)
     root = datasets.data_dir()
     started = time.perf_counter()
-    tasks = region_tasks(scenario, root)
-    seasons = seasonal_fleet(scenario, root, tasks)
-    tasks = [seasons.task_for(t, scenario) for t in tasks]
+    tasks, _ = seasonal_tasks(scenario, root)
     pp = build_province(scenario, load_region(PROVINCE_CODE, root), tasks,
                         wall_safety=WALL_SAFETY)
     problem = pp.problem

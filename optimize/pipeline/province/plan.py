@@ -17,10 +17,9 @@ from optimize.pipeline.province.compare import (
     siting_meta,
 )
 from optimize.pipeline.province.merge import merge_plans
-from optimize.pipeline.province.seasons import seasonal_fleet
+from optimize.pipeline.province.seasons import seasonal_tasks
 from optimize.pipeline.province.siting import build_province, region_part, solve_province
 from optimize.pipeline.province.solve import WALL_SAFETY, open_client, solve_on_dask, solve_region
-from optimize.pipeline.province.tasks import region_tasks
 from optimize.pipeline.province_fleet import (
     province_store_drives,
     repack_province_plan,
@@ -64,9 +63,7 @@ def plan_province(
     markets = load_markets(scenario.markets_file, PROVINCE_CODE, root) \
         if scenario.market_runs else None
     report("apportioning the province to prefectures", 0.01)
-    tasks = region_tasks(scenario, root, regions)
-    seasons = seasonal_fleet(scenario, root, tasks)
-    tasks = [seasons.task_for(t, scenario) for t in tasks]
+    tasks, seasons = seasonal_tasks(scenario, root, regions)
     with open_client(scheduler, n_workers) as client:
         report("building the province's siting problem", 0.02)
         problem = build_province(scenario, province or load_region(PROVINCE_CODE, root),

@@ -19,7 +19,7 @@ from geodata import datasets, places
 from optimize.crops import calendar_assumptions, default_gansu_seasons
 from optimize.fleet.distances import region_distances
 from optimize.fleet.seasons import SeasonalFleet, SeasonalLoad, fleet_for_load, seasonal_load
-from optimize.pipeline.province.tasks import RegionTask
+from optimize.pipeline.province.tasks import RegionTask, region_tasks
 from optimize.pipeline.region import PROVINCE_CODE, rural_weights
 from optimize.scenario import Scenario
 
@@ -124,3 +124,13 @@ def seasonal_fleet(scenario: Scenario, root: Path, tasks: Sequence[RegionTask]) 
     summary = (f"harvest calendar: {len(notes)} assumed items (shares of produce by season "
                "and crop; even spread over a season's days); see meta.seasons")
     return SeasonPlan(load, fleet, routed, annual_t, budgets, summary, tuple(notes))
+
+
+def seasonal_tasks(scenario: Scenario, root: Path, regions: Sequence[str] | None = None
+                   ) -> tuple[list[RegionTask], SeasonPlan]:
+    """The chosen prefectures' tasks (:func:`~optimize.pipeline.province.tasks.region_tasks`)
+    with the routed season's trucks, pickup and crop (:meth:`SeasonPlan.task_for`), and
+    the season plan: what ``coldchain plan`` sites and routes for a province scenario."""
+    tasks = region_tasks(scenario, root, regions)
+    seasons = seasonal_fleet(scenario, root, tasks)
+    return [seasons.task_for(t, scenario) for t in tasks], seasons
