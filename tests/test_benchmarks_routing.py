@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from benchmarks.engines.vrp import VrpData
-from benchmarks.routing import benchmark_dir, main, product_problem, solve_product
+from benchmarks.routing import benchmark_dir, main, multi_runners, product_problem, solve_product
 
 SETS = benchmark_dir("mtvrptwr").parent  # $COLDCHAIN_BENCHMARK_DIR or beside the data
 
@@ -40,6 +40,14 @@ def test_unknown_instance_is_named(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="not in .*: NOPE"):
         main(["--set", "mdvrptw", "--dir", str(tmp_path), "--instances", "NOPE",
               "--out", str(tmp_path / "x.json")])
+
+
+def test_runners_are_chosen_by_name_or_by_peers() -> None:
+    assert multi_runners("", peers=False) == ["ours"]
+    assert multi_runners("", peers=True) == ["ours", "pyvrp-default", "ortools-plain"]
+    assert multi_runners("pyvrp-default", peers=True) == ["pyvrp-default"]
+    with pytest.raises(SystemExit, match="--runners: unknown vroom"):
+        multi_runners("ours,vroom", peers=False)
 
 
 def test_ours_on_cvrp_runs_the_product_interface() -> None:
