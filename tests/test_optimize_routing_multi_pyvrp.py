@@ -15,6 +15,7 @@ from optimize.routing.multi_pyvrp import (
     pyvrp_moves,
     run_search,
     search_params,
+    search_shape,
     solve_pyvrp_legs,
 )
 from optimize.routing.multi_schedule import Leg
@@ -83,9 +84,21 @@ def test_search_settings_reach_pyvrp() -> None:
     assert params.perturbation.max_perturbations == 10
     assert params.ils.history_length == 100
     assert params.neighbourhood.num_neighbours == 50           # PyVRP's default kept
-    # without reloads: PyVRP's defaults (25 perturbations, history 300)
-    single = search_params(reloads=False)
+    # one depot, one trip (CVRP / VRPTW): PyVRP's defaults (25 perturbations, history 300)
+    single = search_params("single")
     assert single.perturbation.max_perturbations == 25 and single.ils.history_length == 300
+    assert single.neighbourhood.num_neighbours == 50
+    # several depots, one trip each (MDVRPTW): 40 neighbours, history 150, 25 perturbations
+    depots = search_params("depots")
+    assert depots.neighbourhood.num_neighbours == 40 and depots.ils.history_length == 150
+    assert depots.perturbation.max_perturbations == 25
+
+
+def test_shape_picks_the_settings() -> None:
+    assert search_shape(ride_case()) == "reloads"                        # 2 trips a truck
+    assert search_shape(ride_case(max_trips_per_truck=None)) == "reloads"
+    assert search_shape(ride_case(max_trips_per_truck=1)) == "depots"     # 2 depots
+    assert search_shape(_with_clients(5, 1.0, n_depots=1, trips=1)) == "single"
 
 
 def test_arcs_no_valid_ride_can_use_are_priced_out() -> None:
