@@ -29,6 +29,7 @@ def test_mtvrptwr_run_writes_checker_rows(tmp_path: Path) -> None:
     assert payload["complete"] is True and payload["peers"] == []
     (row,) = payload["results"]
     assert {"instance", "cost", "routes", "time_s", "engine"} <= set(row)
+    assert 0 < row["cpu_s"] <= row["time_s"] + 0.5         # this process's CPU seconds
     assert row["instance"] == "C202R0.5" and row["feasible"] is True
     assert row["reference"] == 15473 and row["cost"] >= 15473
     assert row["gap_pct"] == round(100 * (row["cost"] - 15473) / 15473, 3)
