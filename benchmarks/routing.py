@@ -312,6 +312,8 @@ def run_province(args: argparse.Namespace) -> None:
 
 
 MULTI_SETS = ("mtvrptwr", "mdvrptw")
+#: Runners of the MTVRPTWR / MDVRPTW sets (:func:`benchmarks.vrplib_sets.run_set_task`).
+MULTI_RUNNERS = ("ours", "pyvrp-default", "ortools-plain")
 
 
 def benchmark_dir(kind: str) -> Path:
@@ -336,7 +338,7 @@ def run_multi(args: argparse.Namespace) -> dict[str, Any]:
         if missing:
             raise SystemExit(f"--instances: not in {directory}: {', '.join(missing)}")
         files = [directory / f"{w}.vrp" for w in wanted]
-    runners = ["ours"] + (["pyvrp-default", "ortools-plain"] if args.peers else [])
+    runners = multi_runners(args.runners, args.peers)
     meta = {"set": args.set, "dir": str(directory), "time_limit_s": args.time_limit,
             "seed": args.seed, "jobs": 1, "machine": f"{platform.machine()} "
             f"{os.cpu_count()} cores", "started": time.strftime("%Y-%m-%d %H:%M:%S")}
@@ -349,6 +351,19 @@ def run_multi(args: argparse.Namespace) -> dict[str, Any]:
                   f"{row['time_s']} s feasible {row['feasible']} {row['engine']}", flush=True)
             _write_multi(Path(args.out), meta, rows, done=False)
     return _write_multi(Path(args.out), meta, rows, done=True)
+
+
+def multi_runners(chosen: str, peers: bool) -> list[str]:
+    """Runners of ``--set mtvrptwr|mdvrptw``: ``--runners`` (comma-separated) when given,
+    else ours, with PyVRP's defaults and plain OR-Tools under ``--peers``."""
+    if not chosen:
+        return ["ours"] + (list(MULTI_RUNNERS[1:]) if peers else [])
+    runners = chosen.split(",")
+    unknown = [r for r in runners if r not in MULTI_RUNNERS]
+    if unknown:
+        raise SystemExit(f"--runners: unknown {', '.join(unknown)} "
+                         f"(known: {', '.join(MULTI_RUNNERS)})")
+    return runners
 
 
 def _write_multi(out: Path, meta: dict[str, Any], rows: list[dict[str, Any]],
@@ -386,6 +401,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--every", type=int, default=1, help="take every k-th instance")
     parser.add_argument("--time-limit", type=float, default=30.0, help="seconds per run")
     parser.add_argument("--peers", action="store_true")
+    parser.add_argument("--runners", default="", help="mtvrptwr/mdvrptw: comma-separated, "
+                        "of " + ",".join(MULTI_RUNNERS) + " (overrides --peers)")
     parser.add_argument("--jobs", type=int, default=1, help="runs at once (1 core each)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--engine", default="auto", help="province: store engine")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from benchmarks.engines.vrp import VrpData
-from benchmarks.routing import benchmark_dir, main, product_problem, solve_product
+from benchmarks.routing import benchmark_dir, main, multi_runners, product_problem, solve_product
 
 SETS = benchmark_dir("mtvrptwr").parent  # $COLDCHAIN_BENCHMARK_DIR or beside the data
 
@@ -29,6 +29,7 @@ def test_mtvrptwr_run_writes_checker_rows(tmp_path: Path) -> None:
     assert payload["complete"] is True and payload["peers"] == []
     (row,) = payload["results"]
     assert {"instance", "cost", "routes", "time_s", "engine"} <= set(row)
+    assert 0 < row["cpu_s"] <= row["time_s"] + 0.5         # this process's CPU seconds
     assert row["instance"] == "C202R0.5" and row["feasible"] is True
     assert row["reference"] == 15473 and row["cost"] >= 15473
     assert row["gap_pct"] == round(100 * (row["cost"] - 15473) / 15473, 3)
@@ -40,6 +41,14 @@ def test_unknown_instance_is_named(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="not in .*: NOPE"):
         main(["--set", "mdvrptw", "--dir", str(tmp_path), "--instances", "NOPE",
               "--out", str(tmp_path / "x.json")])
+
+
+def test_runners_are_chosen_by_name_or_by_peers() -> None:
+    assert multi_runners("", peers=False) == ["ours"]
+    assert multi_runners("", peers=True) == ["ours", "pyvrp-default", "ortools-plain"]
+    assert multi_runners("pyvrp-default", peers=True) == ["pyvrp-default"]
+    with pytest.raises(SystemExit, match="--runners: unknown vroom"):
+        multi_runners("ours,vroom", peers=False)
 
 
 def test_ours_on_cvrp_runs_the_product_interface() -> None:

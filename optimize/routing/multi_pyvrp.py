@@ -17,9 +17,19 @@ Ride time PyVRP cannot see. Arcs that no valid plan can use are removed before t
 any depot makes ``i``'s ride too long), so PyVRP's plan rarely breaks the limit; the
 repair step (:mod:`optimize.routing.multi_repair`) fixes what remains.
 
-Budget: :func:`pyvrp_iterations` converts ``time_limit_s`` into an iteration count (a
-fixed formula of the problem size), so the same problem and seed give the same plan; the
-wall clock stops the search only as a safety cap, and the status then says so.
+Budget: the search stops after a fixed amount of WORK, never by the clock alone, so the
+same problem and seed give the same plan; the wall clock stops the search only as a safety
+cap, and the status then says so. :func:`pyvrp_budget` converts ``time_limit_s`` into
+
+- a number of local-search move evaluations (PyVRP's ``LocalSearch.statistics.num_moves``,
+  summed over every call, the first descent included) for problems with several depots or
+  reloads: the CPU cost of one move is nearly constant (40-43 ns on 100-200 clients,
+  42-54 ns on 420-960), whereas the cost of one ILS iteration varies 2x between instances
+  of the same size (MTVRPTWR at 100 clients: R204R0.25 1,714 it/s, R211R0.75 799 it/s on
+  one core), so an iteration count ended many searches at a third of their limit;
+- an iteration count (:func:`pyvrp_iterations`) for one depot without reloads (the CVRP /
+  VRPTW benchmark shape, whose figures were measured with it) and whenever
+  ``search_iterations`` is set.
 Search settings (:data:`SEARCH`) were chosen by measurement on the MTVRPTWR and MDVRPTW
 sets (``benchmarks/README.md``).
 """
@@ -36,21 +46,14 @@ from optimize.routing.multi_schedule import Leg
 from optimize.routing.multidepot import MultiDepotProblem
 from optimize.routing.problem import kg_down, kg_up
 
-#: Iterations per second of ``time_limit_s`` at 100 pickups, with reloads (multi-trip)
-#: and without, and the exponent ``e`` of the scaling ``(100 / n) ** e``. Calibrated so that
-#: the count, not the clock, ends the search on ONE QUIET CORE a little before the limit
-#: (the issue's budgets are "on one core"). Measured 2026-12-07 with PyVRP 0.14.1 and
-#: :data:`SEARCH`, load average 0-2.5 on 2 cores: MTVRPTWR 614-797 it/s at 100 clients
-#: (C205R0.25, R201R0.75) and 820-960 at 200 (C2_2_03R0.5, R2_2_06R0.25); MDVRPTW PR13A
-#: (576 clients) 1,880 it/s, i.e. 4,500 at 100 by the square-root scaling. The rates below
-#: are about 3/4 of those, so a quiet core ends by the count at 60-80 % of the limit; the
-#: earlier rates (170 and 1,150, measured at a fifth of a core on a machine loaded 8-10)
-#: ended the search at a quarter of the limit on a quiet core (PR13A: 7.6 s of 30 s).
-#: Without reloads the search runs PyVRP's defaults (:data:`SEARCH_BY_RELOADS`), whose
-#: iterations cost 2-3x more: PR13A (600 clients) 794 it/s, PR16A (960) 563 it/s on a quiet
-#: core, i.e. 1,950 and 1,750 at 100; the rate is 3/4 of their mean.
-ITERATIONS_PER_S_AT_100 = {True: 510.0, False: 1400.0}
-ITERATION_EXPONENT = {True: 0.0, False: 0.5}
+#: Iterations per second of ``time_limit_s`` at 100 pickups for the one-depot, one-trip
+#: shape (CVRP / VRPTW, no reloads: PyVRP's default search settings), and the exponent ``e``
+#: of the scaling ``(100 / n) ** e``: 3/4 of PR13A's 794 and PR16A's 563 it/s on a quiet
+#: core (1,950 and 1,750 at 100 clients), measured 2026-12-07 with PyVRP 0.14.1. The
+#: CVRPLIB X and Solomon figures of ``benchmarks/README.md`` were measured with it, so it
+#: stays for that shape; every other problem has a move budget (:func:`pyvrp_moves`).
+ITERATIONS_PER_S_AT_100 = 1400.0
+ITERATION_EXPONENT = 0.5
 MIN_ITERATIONS = 100
 #: Search settings that differ from PyVRP's defaults, chosen at equal time (15-20 s) on six
 #: tuning instances (C204R0.5, R203R0.25, RC2_2_05R0.75, R2_2_02R0.5, PR18A, PR21B; none
@@ -59,24 +62,59 @@ MIN_ITERATIONS = 100
 #: (100, default 300) accepts less; mean gap 4.12 % against 8.54 % for the defaults, better
 #: on all six (``benchmarks/README.md``).
 SEARCH: dict[str, int] = {"max_perturbations": 10, "history_length": 100}
-#: The settings per kind of problem (reloads allowed or not). The tuning above ran at
-#: 15-20 s on a fifth of a core, i.e. 3-4 s of search; at the issue's 60 s on one quiet core
-#: PyVRP's defaults do better without reloads (PR13A 4.43 -> 2.62 %, PR16A 5.63 -> 3.94 %,
-#: single runs, 2026-12-07), so multi-depot problems without reloads use them; with reloads
-#: the tuned pair stays (R201R0.75 at 30 s: 1.89 % tuned, 1.88 % defaults).
-SEARCH_BY_RELOADS: dict[bool, dict[str, int]] = {True: SEARCH, False: {}}
+#: Settings for several depots without reloads (MDVRPTW): a smaller granular neighbourhood
+#: (40, default 50) and a shorter history (150, default 300), chosen at the move budget with
+#: full work (60 s, one run each, seed 0, 2026-12-07) on PR15A, PR16A, PR20A, PR23A, PR13B,
+#: PR19A: mean gap 3.65 -> 3.14 % (better on 4 of 6; PR23A 3.94 -> 4.48 %, PR19A 2.98 ->
+#: 3.18 % worse), and cheaper on the held-out PR17A (-0.36 %) and PR22B (-0.78 %) at 30 s.
+SEARCH_DEPOTS: dict[str, int] = {"num_neighbours": 40, "history_length": 150}
+#: The settings per shape (:func:`search_shape`). The reload tuning above ran at 15-20 s on a
+#: fifth of a core, i.e. 3-4 s of search; at the move budget with full work (30 s) it still
+#: beats PyVRP's defaults on MTVRPTWR (RC201R0.5 1.40 vs 3.42 %, R2_2_01R0.25 3.93 vs 7.02 %,
+#: R2_2_10R0.25 3.67 vs 4.34 %, R201R0.5 2.18 vs 2.38 %; RC201R0.75 2.20 vs 1.48 %). One
+#: depot without reloads (CVRP / VRPTW) keeps PyVRP's defaults, with which its figures were
+#: measured.
+SEARCH_BY_SHAPE: dict[str, dict[str, int]] = {"reloads": SEARCH, "depots": SEARCH_DEPOTS,
+                                              "single": {}}
+#: CPU nanoseconds per local-search move at up to :data:`MOVE_COST_FROM` clients, and the
+#: exponent of its growth beyond: ``ns = NS_PER_MOVE x max(1, n / MOVE_COST_FROM) ** e``
+#: (more clients, more cache misses). Measured 2026-12-07 with PyVRP 0.14.1 in CPU seconds
+#: (``time.process_time``; load average 3 on 2 cores) through this module's settings:
+#: MTVRPTWR with reloads, 6,000 iterations: R204R0.25 41.4, R211R0.75 39.7, RC201R0.5 43.1,
+#: R210R0.25 41.6, C2_2_05R0.25 42.7 ns; MDVRPTW without reloads (PyVRP's defaults), 2,500
+#: iterations: PR21A (420 clients) 42.2, PR13A (600) 46.5, PR16A (960) 54.1 ns.
+NS_PER_MOVE = 42.0
+MOVE_COST_FROM = 400
+MOVE_COST_EXPONENT = 0.3
+#: Share of ``time_limit_s`` the move budget is meant to fill on one core; the rest is for
+#: building the model, scheduling, repair and checks (and the clock cap's margin).
+BUDGET_SHARE = 0.93
 #: Cost and duration of an arc no valid plan uses (times the largest entry).
 PRUNED_FACTOR = 4
 
 
 def pyvrp_iterations(problem: MultiDepotProblem) -> int:
-    """The deterministic iteration budget of ``problem`` (see the module docstring)."""
+    """The iteration budget: ``search_iterations`` when set, else the one-depot formula."""
     if problem.search_iterations is not None:
         return problem.search_iterations
     n = max(problem.n_pickups, 1)
-    reloads = problem.max_trips_per_truck != 1
-    rate = ITERATIONS_PER_S_AT_100[reloads] * (100 / n) ** ITERATION_EXPONENT[reloads]
+    rate = ITERATIONS_PER_S_AT_100 * (100 / n) ** ITERATION_EXPONENT
     return max(MIN_ITERATIONS, round(problem.time_limit_s * rate))
+
+
+def pyvrp_moves(problem: MultiDepotProblem) -> int:
+    """Local-search moves that fill :data:`BUDGET_SHARE` of ``time_limit_s`` on one core."""
+    n = max(problem.n_pickups, 1)
+    ns = NS_PER_MOVE * max(1.0, n / MOVE_COST_FROM) ** MOVE_COST_EXPONENT
+    return max(1, round(BUDGET_SHARE * problem.time_limit_s * 1e9 / ns))
+
+
+def pyvrp_budget(problem: MultiDepotProblem) -> tuple[str, int]:
+    """``("moves", m)`` or ``("iterations", k)``: what ends the search (module docstring)."""
+    single_shape = problem.n_depots == 1 and problem.max_trips_per_truck == 1
+    if problem.search_iterations is not None or single_shape:
+        return "iterations", pyvrp_iterations(problem)
+    return "moves", pyvrp_moves(problem)
 
 
 def pruned_matrices(problem: MultiDepotProblem) -> tuple[np.ndarray, np.ndarray]:
@@ -142,13 +180,21 @@ def _reloads(problem: MultiDepotProblem, depot: int) -> dict[str, Any]:
     return out
 
 
-def search_params(reloads: bool = True) -> Any:
-    """PyVRP ``SolveParams`` with the settings of :data:`SEARCH_BY_RELOADS` applied."""
+def search_shape(problem: MultiDepotProblem) -> str:
+    """``"reloads"`` (more than one trip allowed), ``"depots"`` (several depots, one trip
+    each) or ``"single"`` (one depot, one trip: CVRP / VRPTW)."""
+    if problem.max_trips_per_truck != 1:
+        return "reloads"
+    return "depots" if problem.n_depots > 1 else "single"
+
+
+def search_params(shape: str = "reloads") -> Any:
+    """PyVRP ``SolveParams`` with the settings of :data:`SEARCH_BY_SHAPE` applied."""
     from pyvrp import SolveParams
     from pyvrp.IteratedLocalSearch import IteratedLocalSearchParams
     from pyvrp.search import NeighbourhoodParams, PerturbationParams
 
-    search = SEARCH_BY_RELOADS[reloads]
+    search = SEARCH_BY_SHAPE[shape]
     ils: dict[str, Any] = {k: v for k, v in search.items()
                            if k in ("history_length", "num_iters_no_improvement")}
     hood: dict[str, Any] = {k: v for k, v in search.items() if k == "num_neighbours"}
@@ -158,6 +204,65 @@ def search_params(reloads: bool = True) -> Any:
                        perturbation=PerturbationParams(**perturb))
 
 
+class MoveCounter:
+    """PyVRP's local search, counting the moves it evaluates over all its calls.
+
+    A ``SearchMethod`` for PyVRP's ``IteratedLocalSearch``; ``moves`` is the running total
+    of ``LocalSearch.statistics.num_moves`` (which covers the latest call only).
+    """
+
+    def __init__(self, search: Any) -> None:
+        self.search = search
+        self.moves = 0
+
+    def __call__(self, solution: Any, cost_evaluator: Any, exhaustive: bool = False) -> Any:
+        out = self.search(solution, cost_evaluator, exhaustive=exhaustive)
+        self.moves += int(self.search.statistics.num_moves)
+        return out
+
+
+class WorkStop:
+    """Stop when ``counter`` has evaluated ``moves`` moves, or at the wall-clock ``deadline``."""
+
+    def __init__(self, counter: MoveCounter, moves: int, deadline: float) -> None:
+        self.counter, self.moves, self.deadline = counter, moves, deadline
+
+    def __call__(self, best_cost: float) -> bool:
+        return self.counter.moves >= self.moves or time.perf_counter() >= self.deadline
+
+
+def run_search(data: Any, params: Any, seed: int, budget: tuple[str, int],
+               deadline: float) -> tuple[Any, int]:
+    """PyVRP's ``solve`` (0.14.1, same steps and random stream) stopped by ``budget``.
+
+    ``budget`` is :func:`pyvrp_budget`'s; ``deadline`` a ``time.perf_counter()`` value.
+    Returns PyVRP's ``Result`` and the moves evaluated. With an iteration budget the result
+    is the one ``pyvrp.solve`` gives for that count.
+    """
+    from pyvrp import PenaltyManager, RandomNumberGenerator, Solution
+    from pyvrp.IteratedLocalSearch import IteratedLocalSearch
+    from pyvrp.search import LocalSearch, PerturbationManager, compute_neighbours
+    from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+
+    rng = RandomNumberGenerator(seed=seed)
+    search = LocalSearch(data, rng, compute_neighbours(data, params.neighbourhood),
+                         PerturbationManager(params.perturbation))
+    for op in params.operators:
+        if op.supports(data):
+            search.add_operator(op(data))
+    pm = PenaltyManager(params.penalty.midpoint_penalties(data), params.penalty)
+    counter = MoveCounter(search)
+    init = counter(Solution.make_random(data, rng), pm.max_cost_evaluator(), exhaustive=True)
+    stop: Any
+    if budget[0] == "moves":
+        stop = WorkStop(counter, budget[1], deadline)
+    else:
+        left_s = max(deadline - time.perf_counter(), 0.01)
+        stop = MultipleCriteria([MaxIterations(budget[1]), MaxRuntime(left_s)])
+    result = IteratedLocalSearch(data, pm, counter, init, params.ils).run(stop, False, False)
+    return result, counter.moves
+
+
 def solve_pyvrp_legs(problem: MultiDepotProblem, cap_s: float,
                      started: float) -> tuple[dict[int, list[Leg]], bool, bool]:
     """PyVRP's plan as legs per truck, whether it is feasible, and whether the clock stopped it.
@@ -165,16 +270,14 @@ def solve_pyvrp_legs(problem: MultiDepotProblem, cap_s: float,
     ``cap_s`` is the wall-clock cap in seconds since ``started``.
     """
     import pyvrp
-    from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
     data = pyvrp_data(problem)
-    left_s = max(cap_s - (time.perf_counter() - started), 0.01)
-    stop = MultipleCriteria([MaxIterations(pyvrp_iterations(problem)), MaxRuntime(left_s)])
+    params = search_params(search_shape(problem))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pyvrp.exceptions.PenaltyBoundWarning)
-        best = pyvrp.solve(data, stop=stop, seed=problem.seed, display=False,
-                           collect_stats=False,
-                           params=search_params(problem.max_trips_per_truck != 1)).best
+        result, _ = run_search(data, params, problem.seed, pyvrp_budget(problem),
+                               started + cap_s)
+    best = result.best
     timed_out = time.perf_counter() - started >= cap_s
     return routes_to_legs(problem, best.routes(), "pyvrp"), bool(best.is_feasible()), timed_out
 
