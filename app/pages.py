@@ -354,7 +354,7 @@ def seasons_view(seasons: SeasonsReport | None) -> dict[str, Any] | None:
             "totals": seasons.trucks_by_season, "moves": seasons.moves,
             "truck_km": seasons.repositioning_truck_km,
             "rule": seasons.rule, "distances": seasons.distances,
-            "collected": any("collected_pct" in c.extra for c in seasons.fleet)}
+            "collected": any(c.collected_pct is not None for c in seasons.fleet)}
 
 
 def _scenario_rows(scenario: Mapping[str, ScenarioParam]) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ from optimize.plan.market_records import (
     RunLeg,
 )
 from optimize.plan.record import Record, decode_record, encode_record
+from optimize.plan.season_records import FleetCell, SeasonLoad, SeasonMove, Shortfall
 
 PROVINCE_LEVEL = "province"
 
@@ -269,6 +270,11 @@ class SeasonKpis(Record):
     trucks_for_target_lower: int | None = None
     trucks_for_target_lower_note: str | None = None
     fleet_bound: FleetBoundReport | None = None
+    #: The packing's rule (optimize/fleet/priority.py) and the collected shares of the
+    #: poverty counties' truck-needed produce and of the rest (per cent, None: none).
+    packing: str | None = None
+    priority_collected_pct: float | None = None
+    others_collected_pct: float | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -440,57 +446,6 @@ class SeasonSpan(Record):
     name: str
     days: int
     kpis: SeasonKpis | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class SeasonLoad(Record):
-    """What one prefecture collects in one season."""
-
-    season: str
-    region: str
-    region_name: str
-    crops: str
-    share: float
-    daily_pickup_t: float
-    freshness_limit_s: int
-    strictest_crop: str | None
-    freshness_assumption: bool | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class FleetCell(Record):
-    """Trucks one prefecture needs and gets in one season, and why."""
-
-    season: str
-    region: str
-    region_name: str
-    need: int
-    trucks: int
-    reason: str
-
-
-@dataclasses.dataclass(frozen=True)
-class SeasonMove(Record):
-    """Trucks re-based from one prefecture to another between two seasons."""
-
-    from_season: str
-    to_season: str
-    origin: str
-    destination: str
-    trucks: int
-    distance_km: float
-    truck_km: float
-
-
-@dataclasses.dataclass(frozen=True)
-class Shortfall(Record):
-    """A (season, prefecture) that got fewer trucks than it needs."""
-
-    season: str
-    region: str
-    need: int
-    got: int
-    reason: str
 
 
 @dataclasses.dataclass(frozen=True)

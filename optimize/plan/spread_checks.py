@@ -1,7 +1,7 @@
 """Checks of a province plan's season table per prefecture (``seasons.fleet``).
 
 Cells written by :mod:`optimize.pipeline.province_spread` carry ``collected_t``,
-``needed_t`` and ``collected_pct`` (in ``extra``); recomputed here from ``plan.json``
+``needed_t`` and ``collected_pct``; recomputed here from ``plan.json``
 alone: a village's prefecture is the first 4 digits of its ``settlement_id``, collected
 tonnes are the season's collection trips' stops there, needed tonnes add the season's
 routing ``unserved`` there; ``trucks`` are the season's trucks whose ``base_id`` carries
@@ -45,12 +45,12 @@ def spread_problems(meta: PlanMeta) -> list[str]:
     based = collections.Counter((t.season, str(t.base_id)[:4]) for t in meta.trucks)
     out = []
     for c in seasons.fleet:
-        if "collected_t" not in c.extra:
+        if c.collected_t is None or c.needed_t is None:
             continue
         key, name = (c.season, c.region), f"season {c.season}, region {c.region}"
         need_t = got[key] + left[key]
-        pairs = [("collected_t", float(c.extra["collected_t"]), got[key]),
-                 ("needed_t", float(c.extra["needed_t"]), need_t),
+        pairs = [("collected_t", float(c.collected_t), got[key]),
+                 ("needed_t", float(c.needed_t), need_t),
                  ("trucks", float(c.trucks), float(based[key]))]
         out += [f"{name}: {k} {saved}, recomputed {again:.3f}" for k, saved, again in pairs
                 if not math.isclose(saved, again, abs_tol=TOL_T * 5)]
@@ -80,7 +80,7 @@ def priority_problems(plan: Plan) -> list[str]:
     out = []
     for s in meta.seasons.seasons:
         k = s.kpis
-        if k is None or "priority_collected_pct" not in k.extra:
+        if k is None or k.packing is None:
             continue
         got, need = [0.0, 0.0], [0.0, 0.0]
         for r in meta.routes:
@@ -93,7 +93,7 @@ def priority_problems(plan: Plan) -> list[str]:
             if u.season == s.name and u.stage == "routing":
                 need[int(weighted and str(u.settlement_id) in poor)] += u.tonnes_t or 0.0
         for n, key in ((1, "priority_collected_pct"), (0, "others_collected_pct")):
-            saved, again = k.extra[key], 100.0 * got[n] / need[n] if need[n] > 0 else None
+            saved, again = getattr(k, key), 100.0 * got[n] / need[n] if need[n] > 0 else None
             if (saved is None) != (again is None) or (
                     again is not None and not math.isclose(float(saved), again, abs_tol=0.02)):
                 out.append(f"season {s.name}: kpi {key} {saved}, recomputed {again}")
