@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from optimize.fleet.priority import PLAIN, WEIGHTED
 from optimize.plan.target_checks import UNREACHABLE_START
 
 #: The note of a fleet found with the packer's greedy pass alone starts so.
@@ -68,8 +69,8 @@ def bound_cards(kpis: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 #: The packing rules (:mod:`optimize.fleet.priority`) in both languages.
-PACKING_LABELS = {"tonnes": "按吨数 for tonnes",
-                  "poverty-weighted tonnes": "贫困县加权吨数 for poverty-weighted tonnes"}
+PACKING_LABELS = {PLAIN: "按吨数 for tonnes",
+                  WEIGHTED: "贫困县加权吨数 for poverty-weighted tonnes"}
 
 
 def priority_cards(kpis: Mapping[str, Any]) -> list[dict[str, Any]]:

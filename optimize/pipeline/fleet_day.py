@@ -162,19 +162,21 @@ def trip_first_legs(net: Network, days: Sequence[StoreDay], n_stores: int, *,
 
 
 def retimed_first_leg(a: int, job: Job, legs: FirstLegs | None, drive_s: np.ndarray,
-                      drive_m: np.ndarray) -> tuple[int, int]:
-    """(time, extra metres) of ``job`` started from store ``a``: its first leg's time
-    (:func:`optimize.fleet.shared.first_leg`, as packed) and the metres its routed length
+                      drive_m: np.ndarray) -> tuple[int, int, bool]:
+    """(time, extra metres, direct) of ``job`` started from store ``a``: its first leg's
+    time and whether it drives straight to its first village
+    (:func:`optimize.fleet.shared.first_leg`, as packed), and the metres its routed length
     (from its own store) changes by: 0 from its own store, the drive to its store when
     via it, the direct leg less its own otherwise."""
     lead_s = legs.time_s if legs is not None else None
     time_s, direct = first_leg(a, job, drive_s, lead_s)
     if a == job.store:
-        return time_s, 0
+        return time_s, 0, False
     if not direct:
-        return time_s, int(drive_m[a, job.store])
+        return time_s, int(drive_m[a, job.store]), False
     assert legs is not None
-    return time_s, int(legs.distance_m[a, job.first] - legs.distance_m[job.store, job.first])
+    return time_s, int(legs.distance_m[a, job.first]
+                       - legs.distance_m[job.store, job.first]), True
 
 
 def season_fleet(days: Sequence[StoreDay], store_ids: Sequence[str], drive_s: np.ndarray,
@@ -324,10 +326,9 @@ class Moves:
         midnight), the shift of its routed clock (``first_arrival_s``, its first stop) and
         the metres its length changes by."""
         a = int(day.froms[k]) if day.froms else job.store
-        lead_s, extra_m = retimed_first_leg(a, job, self.first_legs, self.drive_s,
-                                            self.drive_m)
+        lead_s, extra_m, direct = retimed_first_leg(a, job, self.first_legs, self.drive_s,
+                                                    self.drive_m)
         depart = self.shift_start_s + int(day.starts_s[k])
-        direct = a != job.store and lead_s != int(self.drive_s[a, job.store]) + job.lead_s
         return {"from": a, "depart_s": depart, "shift_s": depart + lead_s - first_arrival_s,
                 "extra_m": extra_m, "lead_s": lead_s, "direct": direct}
 

@@ -100,17 +100,16 @@ def repack_season(season: str, routes: Sequence[Mapping[str, Any]],
     """
     index = {s: k for k, s in enumerate(store_ids)}
     by_id = {r["route_id"]: r for r in routes}
-    own = {r["route_id"]: own_store_job(r, index, drive_s, drive_m, first_legs)
-           for r in routes}
-    own = {jid: (dataclasses.replace(job, value=weighted_t(
-        [s["settlement_id"] for s in by_id[jid]["stops"]],
-        [s["pickup_t"] for s in by_id[jid]["stops"]], weight_of)), m)
-        for jid, (job, m) in own.items()}
+    own: dict[str, tuple[Job, int]] = {}
+    prio: dict[str, float] = {}
+    for r in routes:  # each trip read back to its own store, worth its weighted tonnes
+        job, own_m = own_store_job(r, index, drive_s, drive_m, first_legs)
+        ids, loads = [s["settlement_id"] for s in r["stops"]], [s["pickup_t"] for s in r["stops"]]
+        own[r["route_id"]] = (dataclasses.replace(job, value=weighted_t(ids, loads, weight_of)),
+                              own_m)
+        prio[r["route_id"]] = priority_t(ids, loads, weight_of)
     packed, rule = pack_with_priority(
-        [j for j, _ in own.values()], {jid: priority_t(
-            [s["settlement_id"] for s in by_id[jid]["stops"]],
-            [s["pickup_t"] for s in by_id[jid]["stops"]], weight_of) for jid in own},
-        drive_s, n_trucks, shift_s, reach_s=reach_s,
+        [j for j, _ in own.values()], prio, drive_s, n_trucks, shift_s, reach_s=reach_s,
         lead_s=first_legs.time_s if first_legs is not None else None)
     out = SeasonRecords(season, unserved=[dict(u) for u in unserved])
     moves = Moves(store_ids, drive_s, drive_m, first_legs, shift_start_s)
