@@ -77,7 +77,15 @@ import time
 import numpy as np
 
 from optimize.errors import InfeasibleError, SpecificationError
-from optimize.siting.interchange import NearLists, SwapState, descend_state, kick_state, nearest
+from optimize.siting.interchange import (
+    EPS,
+    NearLists,
+    SwapState,
+    descend_state,
+    kick_state,
+    nearest,
+    touched_points,
+)
 from optimize.siting.median_dense import DenseState, decompose, improve, multistart
 from optimize.siting.median_points import PointCosts, check_point_times, floor_times, point_coords
 from optimize.siting.prepared import PreparedData, SitingPlan, prepare
@@ -92,6 +100,8 @@ PATIENCE = 20  # steps without a better bound before the step factor is halved
 THETA0, THETA_MIN = 2.0, 1e-4
 PLAN_EVERY = 10  # relaxation plans evaluated every this many steps
 KICK_SPREAD = 4  # a kick round tries one kick per this many medians
+GLOBAL_KICK_MAX_P = 30  # up to this many medians every kick round is a global kick ...
+GLOBAL_KICK_SWAPS = 3  # ... of 1 to this many medians moved to random sites anywhere
 BOUND_SAFETY = 1e-10  # relative margin taken off the bound before it is rounded up
 SAMPLE_MIN_POINTS = 2000  # sample-first search from this many points with supply ...
 SAMPLE_CLUSTER = 50  # ... and this many of them per median (n / p) on average
@@ -364,10 +374,39 @@ def _search(inst: MedianInstance, start_open: np.ndarray, lb: float, budget: flo
     value, descents = state.value(), 1
     tries = max(1, inst.p // KICK_SPREAD)
     while value > lb and lists.work < budget and time.perf_counter() < deadline:
-        kick_state(state, closable, inst.allowed, rng, tries, budget)
+        if inst.p <= GLOBAL_KICK_MAX_P:
+            global_kick(state, closable, inst.allowed, rng, budget)
+        else:
+            kick_state(state, closable, inst.allowed, rng, tries, budget)
         descents += 1
         value = state.value()
     return state.is_open, value, descents, note
+
+
+def global_kick(state: SwapState, closable: np.ndarray, openable: np.ndarray,
+                rng: np.random.Generator, work_end: float) -> None:
+    """Move 1 to ``GLOBAL_KICK_SWAPS`` random medians to random closed sites anywhere,
+    descend, and keep the result only if the plan gained (else ``state`` is restored).
+
+    With few medians the nearby kicks of :func:`~optimize.siting.interchange.kick_state`
+    stay in one basin: pmed17 (p = 10) and pmed26 (p = 5) kept the same plan, 0.057 % and
+    0.071 % above the optimum, at 4x the work budget. A median moved across the map is
+    the perturbation the classic p-median ILS uses (Resende and Werneck 2004).
+    """
+    shut = np.flatnonzero(closable & state.is_open)
+    free = np.flatnonzero(openable & ~state.is_open)
+    k = min(int(rng.integers(1, GLOBAL_KICK_SWAPS + 1)), shut.size, free.size)
+    if k == 0:
+        return
+    closed = rng.choice(shut, size=k, replace=False)
+    opened = rng.choice(free, size=k, replace=False)
+    before, saved = state.value(), state.snapshot()
+    state.touched[:] = False
+    state.apply(list(zip(closed.tolist(), opened.tolist(), strict=True)),
+                touched_points(state.lists, state.near, closed, opened))
+    descend_state(state, closable, openable, work_end)
+    if state.value() >= before - EPS:
+        state.restore(saved)
 
 
 def sample_applies(inst: MedianInstance) -> bool:
