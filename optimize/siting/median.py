@@ -100,7 +100,8 @@ PATIENCE = 20  # steps without a better bound before the step factor is halved
 THETA0, THETA_MIN = 2.0, 1e-4
 PLAN_EVERY = 10  # relaxation plans evaluated every this many steps
 KICK_SPREAD = 4  # a kick round tries one kick per this many medians
-GLOBAL_KICK_MAX_P = 30  # up to this many medians every kick round is a global kick ...
+GLOBAL_KICK_ALL_P = 10  # up to this many medians every kick round is a global kick, ...
+GLOBAL_KICK_MAX_P = 30  # ... up to this many every other round ...
 GLOBAL_KICK_SWAPS = 3  # ... of 1 to this many medians moved to random sites anywhere
 BOUND_SAFETY = 1e-10  # relative margin taken off the bound before it is rounded up
 SAMPLE_MIN_POINTS = 2000  # sample-first search from this many points with supply ...
@@ -374,7 +375,7 @@ def _search(inst: MedianInstance, start_open: np.ndarray, lb: float, budget: flo
     value, descents = state.value(), 1
     tries = max(1, inst.p // KICK_SPREAD)
     while value > lb and lists.work < budget and time.perf_counter() < deadline:
-        if inst.p <= GLOBAL_KICK_MAX_P:
+        if inst.p <= GLOBAL_KICK_ALL_P or (inst.p <= GLOBAL_KICK_MAX_P and descents % 2):
             global_kick(state, closable, inst.allowed, rng, budget)
         else:
             kick_state(state, closable, inst.allowed, rng, tries, budget)
