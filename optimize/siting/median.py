@@ -25,7 +25,8 @@ Stages (each named in ``LocationResult.stages``):
    touch), then iterated local search in rounds: one nearby
    swap per ``KICK_SPREAD`` medians at once (far apart), one descent, and each region of
    the plan keeps its change only if its points gained (``kick_state``), until the work
-   budget or a proof.
+   budget or a proof; with at most ``GLOBAL_KICK_MAX_P`` medians also (every round up to
+   ``GLOBAL_KICK_ALL_P``) 1-3 medians moved to random sites anywhere (:func:`global_kick`).
 3. Small cases exact: when the plan meets the rounded bound the status is ``'OPTIMAL'``.
 4. ``'dense interchange'`` -- only for a :class:`~optimize.siting.median_points.PointProblem`
    (coordinates given, every pair's time the floored distance) with ``p <= DENSE_MAX_P``,
