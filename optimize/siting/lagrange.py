@@ -124,7 +124,8 @@ import time
 import numpy as np
 
 from optimize.errors import InfeasibleError, SpecificationError
-from optimize.siting.bound_budget import tighten
+from optimize.siting.bound_budget import budget_units, tighten
+from optimize.siting.budget_exact import exact_ascent
 from optimize.siting.lagrange_bound import (
     LagrangeInstance,
     Relaxation,
@@ -171,6 +172,8 @@ PRICE_AGAIN = 4  # priced rounds then
 #: (measured: ~0.7 CPU s a round and ~1.9 CPU s per CP-SAT deterministic second).
 PRICE_ROUND_S = 0.35
 LOG = logging.getLogger(__name__)
+#: Site-and-tier choices of the exact-knapsack ascent made into plans (the last ones).
+BUDGET_PLANS = 10
 BOUND_SAFETY = 1e-9  # relative margin taken off the bound against rounding in the sums
 
 
@@ -359,14 +362,9 @@ def _search(
             break  # the relaxed solution is feasible and complementary: lb is optimal
         lam, direction = moved
     ub, best = _frequency_plan(inst, arcs, often, rel.tier_value, ub, best)
-    if dual is not None:  # the budget as a knapsack: bound and a plan within the budget
-        tight, tight_rel = tighten(inst, dual[0], low, high, ub)
+    if dual is not None:  # the budget as a knapsack: bound and plans within the budget
+        tight, ub, best = _budget_stage(inst, arcs, dual[0], (low, high), ub, best)
         lb = max(lb, tight)
-        if tight_rel is not None:
-            work = build_plan(inst, arcs, tight_rel.open_tier)
-            value = plan_value(inst, work)
-            if value < ub:
-                ub, best = value, work
     lb = float(lb - BOUND_SAFETY * abs(lb))
     if best is not None:
         ub, best = _swap_stage(inst, arcs, best, ub, rel.tier_value)
@@ -376,6 +374,33 @@ def _search(
         prices = (price, rel.tier_value)
         ub, best, lb = _lns(inst, arcs, best, ub, lb, deadline, seed, centres, budget_s, prices)
     return lb, ub, best
+
+
+def _budget_stage(
+    inst: LagrangeInstance, arcs: ArcLists, lam: np.ndarray,
+    box: tuple[np.ndarray, np.ndarray], ub: float, best: WorkPlan | None,
+) -> tuple[float, float, WorkPlan | None]:
+    """Where the budget binds: the budget-knapsack bound (``bound_budget.tighten``), then
+    its ascent with exact 0/1 knapsacks (``budget_exact.exact_ascent``); the DP's site and
+    tier choices become plans (the last ``BUDGET_PLANS`` distinct ones of the exact
+    ascent). ``(bound, UB, best plan)``; bound ``-inf`` where the DP does not apply."""
+    tight, tight_rel, tight_lam = tighten(inst, lam, box[0], box[1], ub)
+    if tight_rel is None or tight_lam is None:
+        return tight, ub, best
+    choices = [tight_rel.open_tier]
+    units = budget_units(inst)
+    if units is not None:
+        exact, _, seen = exact_ascent(inst, tight_lam, box, ub, units)
+        LOG.debug("budget bound %.6g, exact knapsacks %.6g, %d choices", tight, exact,
+                  len(seen))
+        tight = max(tight, exact)
+        choices += seen[-BUDGET_PLANS:]
+    for open_tier in choices:
+        work = build_plan(inst, arcs, open_tier)
+        value = plan_value(inst, work)
+        if value < ub:
+            ub, best = value, work
+    return tight, ub, best
 
 
 def _swap_stage(inst: LagrangeInstance, arcs: ArcLists, best: WorkPlan, ub: float,
