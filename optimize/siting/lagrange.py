@@ -126,6 +126,7 @@ import numpy as np
 from optimize.errors import InfeasibleError, SpecificationError
 from optimize.siting.bound_budget import budget_units, tighten
 from optimize.siting.budget_exact import exact_ascent
+from optimize.siting.budget_window import mip_windows
 from optimize.siting.lagrange_bound import (
     LagrangeInstance,
     Relaxation,
@@ -362,9 +363,10 @@ def _search(
             break  # the relaxed solution is feasible and complementary: lb is optimal
         lam, direction = moved
     ub, best = _frequency_plan(inst, arcs, often, rel.tier_value, ub, best)
+    binds = False  # the budget DP applied: budget and capacity bind
     if dual is not None:  # the budget as a knapsack: bound and plans within the budget
         tight, ub, best = _budget_stage(inst, arcs, dual[0], (low, high), ub, best)
-        lb = max(lb, tight)
+        lb, binds = max(lb, tight), bool(np.isfinite(tight))
     lb = float(lb - BOUND_SAFETY * abs(lb))
     if best is not None:
         ub, best = _swap_stage(inst, arcs, best, ub, rel.tier_value)
@@ -373,6 +375,9 @@ def _search(
         centres = _centres(inst, best, dual, seed)
         prices = (price, rel.tier_value)
         ub, best, lb = _lns(inst, arcs, best, ub, lb, deadline, seed, centres, budget_s, prices)
+        if binds and ub > lb:  # HiGHS windows where CP-SAT's stall (budget_window)
+            best, ub, count = mip_windows(inst, arcs, best, ub, budget_s, deadline)
+            LOG.debug("%d MIP windows: best %.6g", count, ub)
     return lb, ub, best
 
 
