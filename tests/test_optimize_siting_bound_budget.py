@@ -15,6 +15,7 @@ from optimize.siting.bound_budget import (
     BudgetUnits,
     budget_units,
     exact_selection,
+    fits_budget,
     relax_budget,
     tighten,
 )
@@ -138,3 +139,21 @@ def test_tighten_skips_a_slack_budget() -> None:
                          inst.h.copy(), 1e9)  # two small stores only: the DP runs
     assert rel is not None and np.isfinite(bound)
     assert np.bincount(rel.open_tier[rel.open_tier >= 0], minlength=2).tolist() == [2, 0]
+
+
+def test_coarse_units_may_overspend_and_fits_budget_says_so() -> None:
+    # subsidies 105,000 / 315,000 / 370,000 yuan, budget 28 M: 5,600 units of the 5,000
+    # yuan divisor are too many, so units of 10,000 yuan round 105,000 down to 10 units and
+    # 315,000 to 31. 100 stores, 85 of 300 t: 85 x 315,000 + 15 x 105,000 = 28.35 M yuan,
+    # over the budget, yet 85 x 31 + 15 x 10 = 2,785 <= 2,800 units; 83 of 300 t: 27.93 M.
+    tiers = tuple(StoreTier(f"{c} t", float(c), 1.0, s) for c, s in
+                  ((100, 105_000.0), (300, 315_000.0), (1000, 370_000.0)))
+    inst = instance_of(tiny(0, n_sites=100, n_stores=100, tiers=tiers, budget_yuan=28e6))
+    units = budget_units(inst)
+    assert units is not None and units.unit_yuan == 10_000
+    assert units.subsidy.tolist() == [10, 31, 37] and units.budget == 2_800
+    fits = np.array([1] * 83 + [0] * 17)
+    over = np.array([1] * 85 + [0] * 15)
+    assert int(units.subsidy[over].sum()) <= units.budget  # the DP would allow it
+    assert fits_budget(inst, fits) and not fits_budget(inst, over)
+    assert fits_budget(inst, np.full(100, -1))

@@ -131,6 +131,16 @@ def exact_selection(
     return value, open_tier
 
 
+def fits_budget(inst: LagrangeInstance, open_tier: np.ndarray) -> bool:
+    """Whether a site and tier choice (-1 closed) keeps the subsidy within the budget in
+    yuan: the DP's choice may not, where its units are coarser than the subsidies' divisor
+    (rounded down, which keeps the bound valid but lets a choice overspend)."""
+    if inst.budget is None:
+        return True
+    opened = open_tier >= 0
+    return float(inst.sub[open_tier[opened]].sum()) <= inst.budget + 1e-9
+
+
 def _useful_tiers(values: np.ndarray, subsidy: np.ndarray) -> list[int]:
     """Tiers not dominated by another of no more subsidy and no higher value (ties: the
     lower index), the only ones an optimal choice needs."""

@@ -47,8 +47,9 @@ seen is reported. For each lambda the budget multiplier mu is the one that maxim
 steps (``lagrange_bound.ascent_step``) towards the best plan's value, the step factor halved
 after ``PATIENCE`` steps without a better bound. After the search, where the budget binds,
 the bound keeps the budget as a knapsack (``bound_budget.tighten``: DP over stores x budget
-units, exact 0/1 knapsacks where cheap), and that DP's site and tier choice becomes one
-more plan.
+units), then the ascent goes on with exact 0/1 knapsacks per site and tier
+(``budget_exact.exact_ascent``, ``EXACT_STEPS`` steps: single sourcing kept; validity
+argued there), and the DP's site and tier choices become more plans.
 
 Plans (upper bound)
 -------------------
@@ -78,7 +79,12 @@ improves. Centres alternate between open stores with the largest excess cost at 
 bound's multipliers and the closed sites the relaxation prices best (:func:`_centres`); the
 search ends after a whole round without improvement. A window that holds every site and arc
 and is solved to optimality proves the plan optimal (small instances: status ``'OPTIMAL'``).
-Tiers are finally right-sized (``result.right_size``); ``gap_pct = 100 (UB - LB) / UB``.
+Where the budget DP applied (budget and capacity both bind), HiGHS windows follow
+(:mod:`optimize.siting.budget_window`: 16 sites around each open store, largest tiers
+first, re-decided by a node-limited MIP whose LP has the strong linking rows), one per
+``MIP_WINDOW_S`` seconds of ``time_limit_s``; elsewhere (the Gansu plan: its budget is
+slack) nothing changes. Tiers are finally right-sized (``result.right_size``); ``gap_pct
+= 100 (UB - LB) / UB``.
 
 Measured on the Gansu plan's own problem (``benchmarks/location.py --set plan``: 13,931
 villages, 1,335 sites, 764,087 arcs, 893 stores, 40 stores full; one process on a 2-core
@@ -124,7 +130,7 @@ import time
 import numpy as np
 
 from optimize.errors import InfeasibleError, SpecificationError
-from optimize.siting.bound_budget import budget_units, tighten
+from optimize.siting.bound_budget import budget_units, fits_budget, tighten
 from optimize.siting.budget_exact import exact_ascent
 from optimize.siting.budget_window import mip_windows
 from optimize.siting.lagrange_bound import (
@@ -401,6 +407,8 @@ def _budget_stage(
         tight = max(tight, exact)
         choices += seen[-BUDGET_PLANS:]
     for open_tier in choices:
+        if not fits_budget(inst, open_tier):  # coarse DP units may overspend: not a plan
+            continue
         work = build_plan(inst, arcs, open_tier)
         value = plan_value(inst, work)
         if value < ub:
