@@ -29,7 +29,9 @@ Measured: on the 16 M yuan random case ``L_B`` at the LP's optimal multipliers i
 t*s against the LP's 22.29 M (+12.5 %; its choice: 80 stores of 100 t and 20 of 1,000 t,
 28,000 t); the engine's proven gap fell from 21.5 % to 12.8 % (its best plan 28.7 M).
 Subgradient steps on ``L_B`` from there did not raise it (12 steps at step factors 1 to
-0.0025), so :func:`tighten` takes only a few. On the 200-point copy
+0.0025; session 7: 70 steps at 0.02 halving to 3e-4 reached 25.078 M), so :func:`tighten`
+takes only a few; the ascent then goes on with exact 0/1 knapsacks
+(:mod:`optimize.siting.budget_exact`), which does rise. On the 200-point copy
 (``tests/test_optimize_siting_lagrange_bound.binding_case(0)``, 3,612,038 t*s LP)
 ``L_B`` = 5,269,056 t*s, below HiGHS's MIP bound after 500 s (5,317,522) and its best
 plan (5,540,799): 4.9 % from that plan.
@@ -64,10 +66,6 @@ TIGHTEN_STEPS = 6
 TIGHTEN_PATIENCE = 2
 TIGHTEN_THETA = 0.1  # first step factor (the multipliers start near the LP optimum)
 MAX_CHOICE_BYTES = 300_000_000  # the DP's choice table (sites x cells, one byte each)
-#: Exact 0/1 knapsacks (items x capacity units, summed over sites) at most, for the final
-#: evaluation. Measured on the 16 M yuan case at the LP's multipliers: 25.25 M t*s against
-#: 25.08 M with the knapsacks' LP (+0.7 %), 6.5 s on the shared machine (1.2e9 cells).
-MAX_KNAPSACK_CELLS = 1_500_000_000
 
 
 @dataclass(frozen=True)
@@ -133,6 +131,16 @@ def exact_selection(
     return value, open_tier
 
 
+def fits_budget(inst: LagrangeInstance, open_tier: np.ndarray) -> bool:
+    """Whether a site and tier choice (-1 closed) keeps the subsidy within the budget in
+    yuan: the DP's choice may not, where its units are coarser than the subsidies' divisor
+    (rounded down, which keeps the bound valid but lets a choice overspend)."""
+    if inst.budget is None:
+        return True
+    opened = open_tier >= 0
+    return float(inst.sub[open_tier[opened]].sum()) <= inst.budget + 1e-9
+
+
 def _useful_tiers(values: np.ndarray, subsidy: np.ndarray) -> list[int]:
     """Tiers not dominated by another of no more subsidy and no higher value (ties: the
     lower index), the only ones an optimal choice needs."""
@@ -165,29 +173,30 @@ def relax_budget(inst: LagrangeInstance, lam: np.ndarray, units: BudgetUnits) ->
 def tighten(
     inst: LagrangeInstance, lam: np.ndarray, low: np.ndarray, high: np.ndarray,
     target: float,
-) -> tuple[float, Relaxation | None]:
+) -> tuple[float, Relaxation | None, np.ndarray | None]:
     """The best ``L_B`` found from ``lam`` (the budget-relaxed search's best multipliers):
     at most ``TIGHTEN_STEPS`` steps of :func:`optimize.siting.lagrange_bound.ascent_step`
     towards ``target`` (the best plan's value), the step factor halved after
-    ``TIGHTEN_PATIENCE`` steps without a better bound. ``(-inf, None)`` where the DP does
-    not apply (:func:`budget_units`) or the budget is slack at ``lam`` (the relaxation's
-    own choice at ``mu = 0`` fits the budget, so the DP finds that same choice: no gain;
-    Linxia's siting, where only the store count binds, took 94 s with the DP against 70 s
-    without, on a machine shared with other jobs). The best multipliers are evaluated once
-    more with exact 0/1 knapsacks (:func:`exact_knapsack_values`) where that is cheap
-    enough. A fixed count of steps: deterministic."""
+    ``TIGHTEN_PATIENCE`` steps without a better bound; ``(bound, its relaxation, its
+    multipliers)``. ``(-inf, None, None)`` where the DP does not apply
+    (:func:`budget_units`) or the budget is slack at ``lam`` (the relaxation's own choice
+    at ``mu = 0`` fits the budget, so the DP finds that same choice: no gain; Linxia's
+    siting, where only the store count binds, took 94 s with the DP against 70 s without,
+    on a machine shared with other jobs). The exact 0/1 knapsacks go on from the
+    multipliers returned (:mod:`optimize.siting.budget_exact`). A fixed count of steps:
+    deterministic."""
     units = budget_units(inst)
     if units is None or relax(inst, lam).mu <= 0.0:  # budget slack at lam: L_B = L, no gain
-        return -np.inf, None
+        return -np.inf, None, None
     if (inst.n_sites - int((~inst.allowed).sum())) * (inst.p + 1) * (
             units.budget + 1) > MAX_CHOICE_BYTES:
-        return -np.inf, None
+        return -np.inf, None, None
     best, best_rel, best_lam = -np.inf, None, None
     theta, stall, direction = TIGHTEN_THETA, 0, np.zeros(inst.n)
     for _ in range(TIGHTEN_STEPS):
         rel = relax_budget(inst, lam, units)
         if not np.isfinite(rel.bound):
-            return -np.inf, None  # no site set within the budget: validate() reports it
+            return -np.inf, None, None  # no site set within the budget: validate() reports it
         if rel.bound > best + 1e-12 * abs(rel.bound):
             best, best_rel, best_lam, stall = rel.bound, rel, lam, 0
         else:
@@ -198,33 +207,4 @@ def tighten(
         if moved is None:
             break
         lam, direction = moved
-    if best_rel is not None and best_lam is not None:
-        exact = exact_knapsack_values(inst, best_lam)
-        if exact is not None:
-            value, open_tier = exact_selection(inst, np.maximum(exact, best_rel.tier_value),
-                                               units)
-            if point_terms(inst, best_lam) + value > best:
-                best = point_terms(inst, best_lam) + value
-    return best, best_rel
-
-
-def exact_knapsack_values(inst: LagrangeInstance, lam: np.ndarray) -> np.ndarray | None:
-    """``(J, K)`` 0/1 knapsack optima ``min sum_a (q_i t_a - lambda_i) x_a``, ``x`` binary,
-    ``sum q_i x_a <= C_k`` (model units: integers), by DP over capacity per site; None
-    above ``MAX_KNAPSACK_CELLS``. At least the LP values: single sourcing is binary."""
-    red = inst.cost - lam[inst.dem]
-    neg = np.flatnonzero((red < 0) & inst.allowed[inst.site])
-    cap = np.floor(inst.cap + 1e-9).astype(np.int64)
-    top = int(cap.max(initial=0))
-    if len(neg) * (top + 1) > MAX_KNAPSACK_CELLS:
-        return None
-    values = np.zeros((inst.n_sites, len(cap)))
-    weight = np.ceil(inst.q[inst.dem[neg]] - 1e-9).astype(np.int64)
-    for j in np.unique(inst.site[neg]):
-        mine = inst.site[neg] == j
-        best = np.zeros(top + 1)  # best[c]: least reduced cost within capacity c
-        for w, r in zip(weight[mine].tolist(), red[neg][mine].tolist(), strict=True):
-            if w <= top:
-                best[w:] = np.minimum(best[w:], best[: top + 1 - w] + r)
-        values[j] = best[cap]
-    return values
+    return best, best_rel, best_lam

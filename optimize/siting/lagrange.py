@@ -47,8 +47,9 @@ seen is reported. For each lambda the budget multiplier mu is the one that maxim
 steps (``lagrange_bound.ascent_step``) towards the best plan's value, the step factor halved
 after ``PATIENCE`` steps without a better bound. After the search, where the budget binds,
 the bound keeps the budget as a knapsack (``bound_budget.tighten``: DP over stores x budget
-units, exact 0/1 knapsacks where cheap), and that DP's site and tier choice becomes one
-more plan.
+units), then the ascent goes on with exact 0/1 knapsacks per site and tier
+(``budget_exact.exact_ascent``, ``EXACT_STEPS`` steps: single sourcing kept; validity
+argued there), and the DP's site and tier choices become more plans.
 
 Plans (upper bound)
 -------------------
@@ -78,7 +79,12 @@ improves. Centres alternate between open stores with the largest excess cost at 
 bound's multipliers and the closed sites the relaxation prices best (:func:`_centres`); the
 search ends after a whole round without improvement. A window that holds every site and arc
 and is solved to optimality proves the plan optimal (small instances: status ``'OPTIMAL'``).
-Tiers are finally right-sized (``result.right_size``); ``gap_pct = 100 (UB - LB) / UB``.
+Where the budget DP applied (budget and capacity both bind), HiGHS windows follow
+(:mod:`optimize.siting.budget_window`: 16 sites around each open store, largest tiers
+first, re-decided by a node-limited MIP whose LP has the strong linking rows), one per
+``MIP_WINDOW_S`` seconds of ``time_limit_s``; elsewhere (the Gansu plan: its budget is
+slack) nothing changes. Tiers are finally right-sized (``result.right_size``); ``gap_pct
+= 100 (UB - LB) / UB``.
 
 Measured on the Gansu plan's own problem (``benchmarks/location.py --set plan``: 13,931
 villages, 1,335 sites, 764,087 arcs, 893 stores, 40 stores full; one process on a 2-core
@@ -124,7 +130,9 @@ import time
 import numpy as np
 
 from optimize.errors import InfeasibleError, SpecificationError
-from optimize.siting.bound_budget import tighten
+from optimize.siting.bound_budget import budget_units, fits_budget, tighten
+from optimize.siting.budget_exact import exact_ascent
+from optimize.siting.budget_window import mip_windows
 from optimize.siting.lagrange_bound import (
     LagrangeInstance,
     Relaxation,
@@ -171,6 +179,8 @@ PRICE_AGAIN = 4  # priced rounds then
 #: (measured: ~0.7 CPU s a round and ~1.9 CPU s per CP-SAT deterministic second).
 PRICE_ROUND_S = 0.35
 LOG = logging.getLogger(__name__)
+#: Site-and-tier choices of the exact-knapsack ascent made into plans (the last ones).
+BUDGET_PLANS = 10
 BOUND_SAFETY = 1e-9  # relative margin taken off the bound against rounding in the sums
 
 
@@ -359,14 +369,10 @@ def _search(
             break  # the relaxed solution is feasible and complementary: lb is optimal
         lam, direction = moved
     ub, best = _frequency_plan(inst, arcs, often, rel.tier_value, ub, best)
-    if dual is not None:  # the budget as a knapsack: bound and a plan within the budget
-        tight, tight_rel = tighten(inst, dual[0], low, high, ub)
-        lb = max(lb, tight)
-        if tight_rel is not None:
-            work = build_plan(inst, arcs, tight_rel.open_tier)
-            value = plan_value(inst, work)
-            if value < ub:
-                ub, best = value, work
+    binds = False  # the budget DP applied: budget and capacity bind
+    if dual is not None:  # the budget as a knapsack: bound and plans within the budget
+        tight, ub, best = _budget_stage(inst, arcs, dual[0], (low, high), ub, best)
+        lb, binds = max(lb, tight), bool(np.isfinite(tight))
     lb = float(lb - BOUND_SAFETY * abs(lb))
     if best is not None:
         ub, best = _swap_stage(inst, arcs, best, ub, rel.tier_value)
@@ -375,7 +381,39 @@ def _search(
         centres = _centres(inst, best, dual, seed)
         prices = (price, rel.tier_value)
         ub, best, lb = _lns(inst, arcs, best, ub, lb, deadline, seed, centres, budget_s, prices)
+        if binds and ub > lb:  # HiGHS windows where CP-SAT's stall (budget_window)
+            best, ub, count = mip_windows(inst, arcs, best, ub, budget_s, deadline)
+            LOG.debug("%d MIP windows: best %.6g", count, ub)
     return lb, ub, best
+
+
+def _budget_stage(
+    inst: LagrangeInstance, arcs: ArcLists, lam: np.ndarray,
+    box: tuple[np.ndarray, np.ndarray], ub: float, best: WorkPlan | None,
+) -> tuple[float, float, WorkPlan | None]:
+    """Where the budget binds: the budget-knapsack bound (``bound_budget.tighten``), then
+    its ascent with exact 0/1 knapsacks (``budget_exact.exact_ascent``); the DP's site and
+    tier choices become plans (the last ``BUDGET_PLANS`` distinct ones of the exact
+    ascent). ``(bound, UB, best plan)``; bound ``-inf`` where the DP does not apply."""
+    tight, tight_rel, tight_lam = tighten(inst, lam, box[0], box[1], ub)
+    if tight_rel is None or tight_lam is None:
+        return tight, ub, best
+    choices = [tight_rel.open_tier]
+    units = budget_units(inst)
+    if units is not None:
+        exact, _, seen = exact_ascent(inst, tight_lam, box, ub, units)
+        LOG.debug("budget bound %.6g, exact knapsacks %.6g, %d choices", tight, exact,
+                  len(seen))
+        tight = max(tight, exact)
+        choices += seen[-BUDGET_PLANS:]
+    for open_tier in choices:
+        if not fits_budget(inst, open_tier):  # coarse DP units may overspend: not a plan
+            continue
+        work = build_plan(inst, arcs, open_tier)
+        value = plan_value(inst, work)
+        if value < ub:
+            ub, best = value, work
+    return tight, ub, best
 
 
 def _swap_stage(inst: LagrangeInstance, arcs: ArcLists, best: WorkPlan, ub: float,
