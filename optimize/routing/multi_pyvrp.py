@@ -89,6 +89,10 @@ MOVE_COST_EXPONENT = 0.3
 #: Share of ``time_limit_s`` the move budget is meant to fill on one core; the rest is for
 #: building the model, scheduling, repair and checks (and the clock cap's margin).
 BUDGET_SHARE = 0.93
+#: Share of the move budget spent on the per-depot start (:mod:`optimize.routing.multi_init`)
+#: when several depots have trucks and a truck makes one trip (the MDVRPTW shape); 0 turns
+#: it off. See :func:`start_solution`.
+INIT_SHARE = 0.25
 #: Cost and duration of an arc no valid plan uses (times the largest entry).
 PRUNED_FACTOR = 4
 
@@ -231,13 +235,37 @@ class WorkStop:
         return self.counter.moves >= self.moves or time.perf_counter() >= self.deadline
 
 
+def start_solution(problem: MultiDepotProblem, data: Any, budget: tuple[str, int],
+                   deadline: float) -> tuple[Any, int]:
+    """The per-depot start (:func:`optimize.routing.multi_init.initial_solution`) on
+    :data:`INIT_SHARE` of a move budget, and the moves it took; ``(None, 0)`` unless the
+    budget counts moves and several depots with trucks send each truck out once."""
+    homes = sum(1 for count in problem.trucks_per_depot if count > 0)
+    if budget[0] != "moves" or search_shape(problem) != "depots" or homes < 2 \
+            or INIT_SHARE <= 0:
+        return None, 0
+    from optimize.routing.multi_init import initial_solution
+
+    used = [0]
+
+    def solve(sub: MultiDepotProblem, moves: int) -> Any:
+        result, spent = run_search(pyvrp_data(sub), search_params("single"), problem.seed,
+                                   ("moves", moves), deadline)
+        used[0] += spent
+        return result.best
+
+    start = initial_solution(problem, data, max(1, round(INIT_SHARE * budget[1])), solve)
+    return start, used[0]
+
+
 def run_search(data: Any, params: Any, seed: int, budget: tuple[str, int],
-               deadline: float) -> tuple[Any, int]:
+               deadline: float, start: Any = None) -> tuple[Any, int]:
     """PyVRP's ``solve`` (0.14.1, same steps and random stream) stopped by ``budget``.
 
-    ``budget`` is :func:`pyvrp_budget`'s; ``deadline`` a ``time.perf_counter()`` value.
-    Returns PyVRP's ``Result`` and the moves evaluated. With an iteration budget the result
-    is the one ``pyvrp.solve`` gives for that count.
+    ``budget`` is :func:`pyvrp_budget`'s; ``deadline`` a ``time.perf_counter()`` value;
+    ``start`` a PyVRP ``Solution`` to begin from instead of a random one (both first get
+    an exhaustive local search). Returns PyVRP's ``Result`` and the moves evaluated. With an
+    iteration budget the result is the one ``pyvrp.solve`` gives for that count.
     """
     from pyvrp import PenaltyManager, RandomNumberGenerator, Solution
     from pyvrp.IteratedLocalSearch import IteratedLocalSearch
@@ -252,7 +280,8 @@ def run_search(data: Any, params: Any, seed: int, budget: tuple[str, int],
             search.add_operator(op(data))
     pm = PenaltyManager(params.penalty.midpoint_penalties(data), params.penalty)
     counter = MoveCounter(search)
-    init = counter(Solution.make_random(data, rng), pm.max_cost_evaluator(), exhaustive=True)
+    first = Solution.make_random(data, rng) if start is None else start
+    init = counter(first, pm.max_cost_evaluator(), exhaustive=True)
     stop: Any
     if budget[0] == "moves":
         stop = WorkStop(counter, budget[1], deadline)
@@ -273,10 +302,12 @@ def solve_pyvrp_legs(problem: MultiDepotProblem, cap_s: float,
 
     data = pyvrp_data(problem)
     params = search_params(search_shape(problem))
+    budget = pyvrp_budget(problem)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pyvrp.exceptions.PenaltyBoundWarning)
-        result, _ = run_search(data, params, problem.seed, pyvrp_budget(problem),
-                               started + cap_s)
+        start, used = start_solution(problem, data, budget, started + cap_s)
+        left = (budget[0], max(1, budget[1] - used))
+        result, _ = run_search(data, params, problem.seed, left, started + cap_s, start)
     best = result.best
     timed_out = time.perf_counter() - started >= cap_s
     return routes_to_legs(problem, best.routes(), "pyvrp"), bool(best.is_feasible()), timed_out
