@@ -93,7 +93,8 @@ BUDGET_SHARE = 0.93
 #: when several depots have trucks and a truck makes one trip (the MDVRPTW shape); 0 turns
 #: it off (:func:`start_solution`). OFF: at 0.25, 60 CPU s, seed 0 (2026-12-07, session 7)
 #: it gave PR15A 2.30 -> 3.43 %, PR16A 3.70 -> 2.65 %, PR20A 3.50 -> 3.55 % (mean 3.17 ->
-#: 3.21 %), no gain; the random start stays, as in ``pyvrp.solve``.
+#: 3.21 %), no gain; the random start stays, as in ``pyvrp.solve``. (Measured before the
+#: sub-searches' share was converted to CPU time; that form is not measured.)
 INIT_SHARE = 0.0
 #: Cost and duration of an arc no valid plan uses (times the largest entry).
 PRUNED_FACTOR = 4
