@@ -37,6 +37,19 @@ def test_mtvrptwr_run_writes_checker_rows(tmp_path: Path) -> None:
     assert sorted(c for r in row["routes"] for c in r if c) == list(range(1, 101))
 
 
+@pytest.mark.skipif(not (SETS / "mtvrptwr").is_dir(), reason="shared benchmark files absent")
+def test_cpu_clock_mode_is_recorded(tmp_path: Path) -> None:
+    out = tmp_path / "mt.json"
+    main(["--set", "mtvrptwr", "--dir", str(SETS / "mtvrptwr"), "--instances", "C202R0.5",
+          "--time-limit", "1", "--clock", "cpu", "--runners", "pyvrp-default",
+          "--out", str(out)])
+    payload = json.loads(out.read_text())
+    assert payload["clock"] == "cpu" and payload["results"] == []
+    (row,) = payload["peers"]
+    assert row["clock"] == "cpu" and row["runner"] == "pyvrp-default"
+    assert 1.0 <= row["cpu_s"] <= 1.0 + 0.4 and row["feasible"] is True
+
+
 def test_unknown_instance_is_named(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="not in .*: NOPE"):
         main(["--set", "mdvrptw", "--dir", str(tmp_path), "--instances", "NOPE",

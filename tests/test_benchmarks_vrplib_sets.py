@@ -13,7 +13,11 @@ import pytest
 
 from benchmarks.routing import benchmark_dir
 from benchmarks.vrplib_sets import (
+    CpuStop,
+    pyvrp_default_routes,
+    pyvrp_stop,
     read_set,
+    run_set_task,
     set_cost,
     set_problem,
     set_routes,
@@ -88,3 +92,38 @@ def test_our_plan_in_set_notation_recosts_to_its_total(path: Path, kind: str,
         assert len(routes) <= 8 and any(0 in r for r in routes)   # reloads written as 0
     else:
         assert len(routes) == sum(p.trucks_per_depot)
+
+
+def test_cpu_stop_counts_cpu_seconds_not_wall_seconds() -> None:
+    import time
+
+    stop = CpuStop(0.05, time.process_time())
+    assert stop(1.0) is False
+    time.sleep(0.1)                       # 0.1 wall seconds, almost no CPU
+    assert stop(1.0) is False and stop.calls == 2
+    spin = time.process_time()
+    while time.process_time() - spin < 0.06:
+        pass
+    assert stop(1.0) is True and stop.fired
+    with pytest.raises(ValueError, match="clock 'moon'"):
+        pyvrp_stop(1.0, "moon", 0.0)
+
+
+def test_pyvrp_defaults_stop_on_the_cpu_budget() -> None:
+    import time
+
+    started = time.process_time()
+    stop = CpuStop(0.5, started)
+    routes = pyvrp_default_routes(MT, "mtvrptwr", 100.0, 1, stop)   # wall limit never hit
+    used_s = time.process_time() - started
+    assert stop.fired and stop.calls > 10           # PyVRP asked once per iteration
+    assert 0.5 <= used_s <= 0.5 + 0.3
+    assert sorted(c for r in routes for c in r if c) == list(range(1, 101))
+
+
+@pytest.mark.parametrize("runner", ["ours", "pyvrp-default"])
+def test_cpu_clock_rows_stay_within_the_limit(runner: str) -> None:
+    row = run_set_task(MT, "mtvrptwr", runner, 1.0, 0, clock="cpu")
+    assert row["clock"] == "cpu" and row["feasible"] is True
+    # reading, checking and re-costing included: at most the limit plus a small margin
+    assert 0.5 < row["cpu_s"] <= 1.0 + 0.4
