@@ -89,13 +89,6 @@ MOVE_COST_EXPONENT = 0.3
 #: Share of ``time_limit_s`` the move budget is meant to fill on one core; the rest is for
 #: building the model, scheduling, repair and checks (and the clock cap's margin).
 BUDGET_SHARE = 0.93
-#: Share of the move budget spent on the per-depot start (:mod:`optimize.routing.multi_init`)
-#: when several depots have trucks and a truck makes one trip (the MDVRPTW shape); 0 turns
-#: it off (:func:`start_solution`). OFF: at 0.25, 60 CPU s, seed 0 (2026-12-07, session 7)
-#: it gave PR15A 2.30 -> 3.43 %, PR16A 3.70 -> 2.65 %, PR20A 3.50 -> 3.55 % (mean 3.17 ->
-#: 3.21 %), no gain; the random start stays, as in ``pyvrp.solve``. (Measured before the
-#: sub-searches' share was converted to CPU time; that form is not measured.)
-INIT_SHARE = 0.0
 #: Cost and duration of an arc no valid plan uses (times the largest entry).
 PRUNED_FACTOR = 4
 
@@ -109,14 +102,10 @@ def pyvrp_iterations(problem: MultiDepotProblem) -> int:
     return max(MIN_ITERATIONS, round(problem.time_limit_s * rate))
 
 
-def ns_per_move(n_pickups: int) -> float:
-    """CPU nanoseconds of one local-search move on ``n_pickups`` pickups (module docstring)."""
-    return NS_PER_MOVE * max(1.0, max(n_pickups, 1) / MOVE_COST_FROM) ** MOVE_COST_EXPONENT
-
-
 def pyvrp_moves(problem: MultiDepotProblem) -> int:
     """Local-search moves that fill :data:`BUDGET_SHARE` of ``time_limit_s`` on one core."""
-    ns = ns_per_move(problem.n_pickups)
+    n = max(problem.n_pickups, 1)
+    ns = NS_PER_MOVE * max(1.0, n / MOVE_COST_FROM) ** MOVE_COST_EXPONENT
     return max(1, round(BUDGET_SHARE * problem.time_limit_s * 1e9 / ns))
 
 
@@ -242,44 +231,13 @@ class WorkStop:
         return self.counter.moves >= self.moves or time.perf_counter() >= self.deadline
 
 
-def start_solution(problem: MultiDepotProblem, data: Any, budget: tuple[str, int],
-                   deadline: float) -> tuple[Any, int]:
-    """The per-depot start (:func:`optimize.routing.multi_init.initial_solution`) on
-    :data:`INIT_SHARE` of a move budget, and the moves of the whole problem its CPU time is
-    worth; ``(None, 0)`` unless the budget counts moves and several depots with trucks
-    send each truck out once.
-
-    A move on a depot's few pickups costs less CPU than one on the whole problem
-    (:func:`ns_per_move`): each sub-search gets its share in CPU time, converted to its own
-    moves, and its moves are charged back at their CPU worth."""
-    homes = sum(1 for count in problem.trucks_per_depot if count > 0)
-    if budget[0] != "moves" or search_shape(problem) != "depots" or homes < 2 \
-            or INIT_SHARE <= 0:
-        return None, 0
-    from optimize.routing.multi_init import initial_solution
-
-    ns_whole = ns_per_move(problem.n_pickups)
-    used = [0.0]
-
-    def solve(sub: MultiDepotProblem, moves: int) -> Any:
-        ratio = ns_whole / ns_per_move(sub.n_pickups)
-        result, spent = run_search(pyvrp_data(sub), search_params("single"), problem.seed,
-                                   ("moves", max(1, round(moves * ratio))), deadline)
-        used[0] += spent / ratio
-        return result.best
-
-    start = initial_solution(problem, data, max(1, round(INIT_SHARE * budget[1])), solve)
-    return start, round(used[0])
-
-
 def run_search(data: Any, params: Any, seed: int, budget: tuple[str, int],
-               deadline: float, start: Any = None) -> tuple[Any, int]:
+               deadline: float) -> tuple[Any, int]:
     """PyVRP's ``solve`` (0.14.1, same steps and random stream) stopped by ``budget``.
 
-    ``budget`` is :func:`pyvrp_budget`'s; ``deadline`` a ``time.perf_counter()`` value;
-    ``start`` a PyVRP ``Solution`` to begin from instead of a random one (both first get
-    an exhaustive local search). Returns PyVRP's ``Result`` and the moves evaluated. With an
-    iteration budget the result is the one ``pyvrp.solve`` gives for that count.
+    ``budget`` is :func:`pyvrp_budget`'s; ``deadline`` a ``time.perf_counter()`` value.
+    Returns PyVRP's ``Result`` and the moves evaluated. With an iteration budget the result
+    is the one ``pyvrp.solve`` gives for that count.
     """
     from pyvrp import PenaltyManager, RandomNumberGenerator, Solution
     from pyvrp.IteratedLocalSearch import IteratedLocalSearch
@@ -294,8 +252,7 @@ def run_search(data: Any, params: Any, seed: int, budget: tuple[str, int],
             search.add_operator(op(data))
     pm = PenaltyManager(params.penalty.midpoint_penalties(data), params.penalty)
     counter = MoveCounter(search)
-    first = Solution.make_random(data, rng) if start is None else start
-    init = counter(first, pm.max_cost_evaluator(), exhaustive=True)
+    init = counter(Solution.make_random(data, rng), pm.max_cost_evaluator(), exhaustive=True)
     stop: Any
     if budget[0] == "moves":
         stop = WorkStop(counter, budget[1], deadline)
@@ -316,12 +273,10 @@ def solve_pyvrp_legs(problem: MultiDepotProblem, cap_s: float,
 
     data = pyvrp_data(problem)
     params = search_params(search_shape(problem))
-    budget = pyvrp_budget(problem)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pyvrp.exceptions.PenaltyBoundWarning)
-        start, used = start_solution(problem, data, budget, started + cap_s)
-        left = (budget[0], max(1, budget[1] - used))
-        result, _ = run_search(data, params, problem.seed, left, started + cap_s, start)
+        result, _ = run_search(data, params, problem.seed, pyvrp_budget(problem),
+                               started + cap_s)
     best = result.best
     timed_out = time.perf_counter() - started >= cap_s
     return routes_to_legs(problem, best.routes(), "pyvrp"), bool(best.is_feasible()), timed_out

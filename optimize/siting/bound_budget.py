@@ -29,7 +29,7 @@ Measured: on the 16 M yuan random case ``L_B`` at the LP's optimal multipliers i
 t*s against the LP's 22.29 M (+12.5 %; its choice: 80 stores of 100 t and 20 of 1,000 t,
 28,000 t); the engine's proven gap fell from 21.5 % to 12.8 % (its best plan 28.7 M).
 Subgradient steps on ``L_B`` from there did not raise it (12 steps at step factors 1 to
-0.0025; session 6 (2026-12-07): 70 steps at 0.02 halving to 3e-4 reached 25.078 M), so :func:`tighten`
+0.0025; session 6: 70 steps at 0.02 halving to 3e-4 reached 25.078 M), so :func:`tighten`
 takes only a few; the ascent then goes on with exact 0/1 knapsacks
 (:mod:`optimize.siting.budget_exact`), which does rise. On the 200-point copy
 (``tests/test_optimize_siting_lagrange_bound.binding_case(0)``, 3,612,038 t*s LP)
