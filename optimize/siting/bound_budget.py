@@ -163,11 +163,20 @@ def relax_budget(inst: LagrangeInstance, lam: np.ndarray, units: BudgetUnits) ->
     x = knapsack_x(len(knap.order), knap.start[chosen], knap.cut[chosen, tier],
                    knap.frac[chosen, tier])
     served = np.bincount(inst.dem[knap.order], weights=x, minlength=inst.n)
+    return selection_relaxation(inst, lam, value, open_tier, served, knap.values)
+
+
+def selection_relaxation(inst: LagrangeInstance, lam: np.ndarray, value: float,
+                         open_tier: np.ndarray, served: np.ndarray, values: np.ndarray
+                         ) -> Relaxation:
+    """The :class:`Relaxation` of a budget-feasible site and tier selection worth ``value``
+    (the sum of its knapsack ``values``) that serves each point ``served`` times: its
+    ``L`` and the subgradient of the assignment rows."""
     unserved = (inst.h < lam) & inst.active
     grad = np.where(inst.active, 1.0 - served - unserved, 0.0)
-    site_value = np.where(inst.allowed, knap.values.min(axis=1), np.inf)
+    site_value = np.where(inst.allowed, values.min(axis=1), np.inf)
     return Relaxation(point_terms(inst, lam) + value, grad, 0.0, open_tier, site_value,
-                      knap.values, 0.0)
+                      values, 0.0)
 
 
 def tighten(

@@ -45,13 +45,12 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.algorithms.python import knapsack_solver
 
-from optimize.siting.bound_budget import BudgetUnits, exact_selection
+from optimize.siting.bound_budget import BudgetUnits, exact_selection, selection_relaxation
 from optimize.siting.lagrange_bound import (
     LagrangeInstance,
     Relaxation,
     ascent_step,
     knapsacks,
-    point_terms,
 )
 
 #: Ascent steps on ``L_E`` and the step rule. Measured on the 16 M yuan random case from
@@ -124,11 +123,7 @@ def relax_exact(inst: LagrangeInstance, lam: np.ndarray, units: BudgetUnits
         taken = exact.items.get((j, int(open_tier[j])))
         if taken is not None:
             np.add.at(served, inst.dem[taken], 1.0)
-    unserved = (inst.h < lam) & inst.active
-    grad = np.where(inst.active, 1.0 - served - unserved, 0.0)
-    site_value = np.where(inst.allowed, exact.values.min(axis=1), np.inf)
-    return Relaxation(point_terms(inst, lam) + value, grad, 0.0, open_tier, site_value,
-                      exact.values, 0.0)
+    return selection_relaxation(inst, lam, value, open_tier, served, exact.values)
 
 
 def exact_ascent(
