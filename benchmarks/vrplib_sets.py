@@ -22,6 +22,7 @@ the ``--peers`` PyVRP run: ``pyvrp.read`` + ``pyvrp.solve`` with PyVRP's default
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -225,8 +226,6 @@ class CpuStop:
         self.calls, self.fired = 0, False
 
     def __call__(self, best_cost: float) -> bool:
-        import time
-
         self.calls += 1
         self.fired = time.process_time() - self.cpu_started >= self.limit_s
         return self.fired
@@ -284,8 +283,6 @@ def run_set_task(path: Path, kind: str, runner: str, time_limit_s: float,
       :data:`CPU_WALL_SAFETY` x ``time_limit_s``; ``"ortools-plain"`` stays on the
       wall clock (it has no work budget).
     """
-    import time
-
     from optimize.routing.solve import solve_routing
 
     started, cpu_started = time.perf_counter(), time.process_time()

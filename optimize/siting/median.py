@@ -403,7 +403,6 @@ def global_kick(state: SwapState, closable: np.ndarray, openable: np.ndarray,
     closed = rng.choice(shut, size=k, replace=False)
     opened = rng.choice(free, size=k, replace=False)
     before, saved = state.value(), state.snapshot()
-    state.touched[:] = False
     state.apply(list(zip(closed.tolist(), opened.tolist(), strict=True)),
                 touched_points(state.lists, state.near, closed, opened))
     descend_state(state, closable, openable, work_end)
