@@ -73,9 +73,10 @@ def test_ours_on_cvrp_runs_the_product_interface() -> None:
     problem = product_problem(data, 1.0, 0)
     assert problem.n_depots == 1 and problem.trucks_per_depot == (4,)
     assert problem.max_trips_per_truck == 1 and problem.time_window_s is None
-    sol = solve_product(data, 1.0, 0)
+    sol, status = solve_product(data, 1.0, 0)
     assert sol.feasible and sorted(sorted(r) for r in sol.routes) == [[1, 2], [3, 4]]
     assert sol.cost == 4 + 22 and "pyvrp" in sol.engine
+    assert status == "success"
 
 
 def test_ours_on_vrptw_keeps_the_windows() -> None:
@@ -86,5 +87,5 @@ def test_ours_on_vrptw_keeps_the_windows() -> None:
     data = VrpData(distance=dist, demand=np.array([1, 1]), capacity=5, n_vehicles=2,
                    time_window=tw, service=np.array([0, 3, 3]))
     assert product_problem(data, 1.0, 0).horizon_s == 200
-    sol = solve_product(data, 1.0, 0)
+    sol, _ = solve_product(data, 1.0, 0)
     assert sol.feasible and sol.problems == () and sol.cost == 20

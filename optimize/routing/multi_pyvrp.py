@@ -29,7 +29,12 @@ cap, and the status then says so. :func:`pyvrp_budget` converts ``time_limit_s``
   one core), so an iteration count ended many searches at a third of their limit;
 - an iteration count (:func:`pyvrp_iterations`) for one depot without reloads (the CVRP /
   VRPTW benchmark shape, whose figures were measured with it) and whenever
-  ``search_iterations`` is set.
+  ``search_iterations`` is set;
+- for one depot without reloads and at least
+  :data:`~optimize.routing.decompose.LARGE_MIN_CLIENTS` clients (session 7): a share of
+  undivided iterations, then a count of sub-problems of so many moves each
+  (:func:`~optimize.routing.decompose.large_budget`), solved by route-based decomposition
+  (:mod:`optimize.routing.decompose`); their trips record the engine ``"pyvrp+decompose"``.
 Search settings (:data:`SEARCH`) were chosen by measurement on the MTVRPTWR and MDVRPTW
 sets (``benchmarks/README.md``).
 """
@@ -42,6 +47,7 @@ from typing import Any
 
 import numpy as np
 
+from optimize.routing.decompose import applies, improve, large_budget
 from optimize.routing.multi_schedule import Leg
 from optimize.routing.multidepot import MultiDepotProblem
 from optimize.routing.problem import kg_down, kg_up
@@ -275,11 +281,29 @@ def solve_pyvrp_legs(problem: MultiDepotProblem, cap_s: float,
     params = search_params(search_shape(problem))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pyvrp.exceptions.PenaltyBoundWarning)
-        result, _ = run_search(data, params, problem.seed, pyvrp_budget(problem),
-                               started + cap_s)
-    best = result.best
+        if problem.search_iterations is None and applies(data):
+            best, engine = solve_large(data, params, problem, started + cap_s)
+        else:
+            result, _ = run_search(data, params, problem.seed, pyvrp_budget(problem),
+                                   started + cap_s)
+            best, engine = result.best, "pyvrp"
     timed_out = time.perf_counter() - started >= cap_s
-    return routes_to_legs(problem, best.routes(), "pyvrp"), bool(best.is_feasible()), timed_out
+    return routes_to_legs(problem, best.routes(), engine), bool(best.is_feasible()), timed_out
+
+
+def solve_large(data: Any, params: Any, problem: MultiDepotProblem,
+                deadline: float) -> tuple[Any, str]:
+    """Large one-depot problems (:func:`optimize.routing.decompose.applies`): the undivided
+    search for its iteration share of :func:`~optimize.routing.decompose.large_budget`, then
+    route-based decomposition (:func:`~optimize.routing.decompose.improve`) of a feasible
+    result. Returns the best solution and the engine name of its trips."""
+    budget = large_budget(problem.n_pickups, problem.time_limit_s)
+    result, _ = run_search(data, params, problem.seed, ("iterations", budget.full_iterations),
+                           deadline)
+    if not result.best.is_feasible():
+        return result.best, "pyvrp"
+    best, _ = improve(data, result.best, params, problem.seed, budget, deadline)
+    return best, "pyvrp+decompose"
 
 
 def routes_to_legs(problem: MultiDepotProblem, routes: list[Any],
