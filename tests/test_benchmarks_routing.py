@@ -89,3 +89,44 @@ def test_ours_on_vrptw_keeps_the_windows() -> None:
     assert product_problem(data, 1.0, 0).horizon_s == 200
     sol, _ = solve_product(data, 1.0, 0)
     assert sol.feasible and sol.problems == () and sol.cost == 20
+
+
+TINY_CVRP = """NAME : tiny
+TYPE : CVRP
+DIMENSION : 5
+EDGE_WEIGHT_TYPE : EUC_2D
+CAPACITY : 2
+NODE_COORD_SECTION
+1 0 0
+2 1 0
+3 2 0
+4 10 0
+5 11 0
+DEMAND_SECTION
+1 0
+2 1
+3 1
+4 1
+5 1
+DEPOT_SECTION
+1
+-1
+EOF
+"""
+
+
+def test_cvrp_cpu_clock_lifts_the_wall_cap_and_records_cpu(tmp_path: Path) -> None:
+    # session 7: --clock cpu for --set cvrp; ours' wall cap becomes 10 x the limit
+    (tmp_path / "tiny.vrp").write_text(TINY_CVRP)
+    (tmp_path / "tiny.sol").write_text("Route #1: 1 2\nRoute #2: 3 4\nCost 26\n")
+    data = VrpData(distance=np.zeros((5, 5), dtype=np.int64), demand=np.ones(4), capacity=2)
+    assert product_problem(data, 2.0, 0).wall_safety == 1.0
+    assert product_problem(data, 2.0, 0, 10.0).wall_safety == 10.0
+    out = tmp_path / "tiny.json"
+    main(["--set", "cvrp", "--dir", str(tmp_path), "--time-limit", "1", "--clock", "cpu",
+          "--out", str(out)])
+    payload = json.loads(out.read_text())
+    (row,) = payload["results"]
+    assert payload["clock"] == "cpu" and row["clock"] == "cpu"
+    assert row["status"] == "success" and row["cpu_s"] > 0
+    assert row["cost"] == 26 and row["gap_pct"] == 0.0 and row["feasible"] is True
