@@ -173,7 +173,9 @@ class DepotTrip:
     max_ride_s
         Longest ride of any stop's load (loading start to depot arrival).
     engine
-        ``"pyvrp"``, ``"ortools"`` or ``"repair"`` (a trip our repair built or changed).
+        ``"pyvrp"``, ``"pyvrp+decompose"`` (large one-depot problems,
+        :mod:`optimize.routing.decompose`), ``"ortools"`` or ``"repair"`` (a trip our repair
+        built or changed).
     """
 
     truck: int

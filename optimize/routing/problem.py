@@ -274,7 +274,8 @@ class Trip:
     max_age_s
         Age of the oldest produce on arrival at the store (first stop to store), seconds.
     engine
-        The engine whose search produced this trip: ``"ortools"`` or ``"pyvrp"``.
+        The engine whose search produced this trip: ``"ortools"``, ``"pyvrp"`` or
+        ``"pyvrp+decompose"`` (:mod:`optimize.routing.decompose`, large one-depot problems).
     truck_type
         :attr:`TruckType.name` of the truck (``""`` without ``RoutingProblem.trucks``).
     start_load_t
