@@ -78,6 +78,7 @@ import time
 import numpy as np
 
 from optimize.errors import InfeasibleError, SpecificationError
+from optimize.siting.dense_parts import SiteIndex, alternate, solve_parts
 from optimize.siting.interchange import (
     EPS,
     NearLists,
@@ -87,7 +88,7 @@ from optimize.siting.interchange import (
     nearest,
     touched_points,
 )
-from optimize.siting.median_dense import DenseState, decompose, improve, multistart
+from optimize.siting.median_dense import DenseState, improve, multistart
 from optimize.siting.median_points import PointCosts, check_point_times, floor_times, point_coords
 from optimize.siting.prepared import PreparedData, SitingPlan, prepare
 from optimize.siting.problem import LISTED_ITEMS, LocationProblem, LocationResult, StageReport
@@ -117,8 +118,9 @@ DENSE_MIN_CLUSTER = 24  # ... and this many points per median or more ...
 DENSE_MIN_POINTS = 10_000  # ... on this many points or more (smaller files: not re-measured)
 DENSE_PAIRS_PER_S = 4.0e7  # pairs computed per second of time_limit_s (usa13509: 4.7e7 / CPU s)
 DENSE_SHARE = 0.5  # share of time_limit_s for the dense stage; the sparse stages keep ...
-PART_MAX_CLUSTER = 350  # decomposition (median_dense.decompose) up to this n / p, else ...
+PART_MAX_CLUSTER = 120  # parts re-solved (dense_parts.solve_parts) up to this n / p, else ...
 MULTISTART_MAX_P = 200  # the dense stage starts with multistart for p up to this ...
+MULTISTART_MIN_CLUSTER = 350  # ... and more than this n / p ...
 MULTISTART_SHARE = 0.5  # ... on this share of its work (the sample plan's polish included)
 MULTISTART_POINTS = 3000  # ... on a sample of this many points, or 30 per median if more
 SPARSE_SHARE = 1.0  # ... this share of their work budget when the dense stage follows (it ends
@@ -229,26 +231,32 @@ def dense_applies(inst: MedianInstance) -> bool:
 def _dense(inst: MedianInstance, coords: tuple[np.ndarray, np.ndarray], is_open: np.ndarray,
            problem: LocationProblem, deadline: float) -> tuple[DenseState, str]:
     """The full-evaluation search (:mod:`optimize.siting.median_dense`) from the sparse
-    plan, ``DENSE_PAIRS_PER_S x DENSE_SHARE x time_limit_s`` pairs: (state, stage name)."""
+    plan, ``DENSE_PAIRS_PER_S x DENSE_SHARE x time_limit_s`` pairs: (state, stage name).
+    Cooper's alternate first; then, up to ``PART_MAX_CLUSTER`` points per median, parts
+    re-solved (:func:`~optimize.siting.dense_parts.solve_parts`), beyond it a sample
+    multistart (p <= ``MULTISTART_MAX_P`` and more than ``MULTISTART_MIN_CLUSTER`` points
+    per median) and rounds over each median's cluster with kicks (``improve``)."""
     costs = PointCosts(coords[0], coords[1], inst.data.supply_u.astype(float))
     state = DenseState(costs, np.flatnonzero(is_open), inst.allowed & ~inst.required)
     before = state.value()
     total = DENSE_PAIRS_PER_S * DENSE_SHARE * problem.time_limit_s
     work_end = costs.work + total
     rng = np.random.default_rng(problem.seed + 1)
-    if int(inst.active.sum()) <= PART_MAX_CLUSTER * inst.p:
-        parts, kept = decompose(state, inst.allowed, rng, work_end, deadline)
+    moved = alternate(state, SiteIndex(coords[1], inst.allowed), work_end, deadline)
+    count = int(inst.active.sum())
+    if count <= PART_MAX_CLUSTER * inst.p:
+        parts, kept = solve_parts(state, inst.allowed, rng, work_end, deadline)
         done = f"{parts} parts re-solved, {kept} kept"
     else:
         starts = 0
-        if inst.p <= MULTISTART_MAX_P:
+        if inst.p <= MULTISTART_MAX_P and count > MULTISTART_MIN_CLUSTER * inst.p:
             polish_end = costs.work + MULTISTART_SHARE * total
             starts = multistart(state, inst.allowed, rng, costs.work + 0.7 * MULTISTART_SHARE
                                 * total, polish_end, max(MULTISTART_POINTS, 30 * inst.p),
                                 deadline)
         rounds, kept = improve(state, inst.allowed, rng, work_end, deadline)
         done = f"{starts} sample starts, {rounds} rounds, {kept} kicks kept"
-    return state, (f"dense interchange ({done}, "
+    return state, (f"dense interchange ({moved} alternate passes, {done}, "
                    f"{gap_pct(before, state.value()):.3f} % cheaper than the sparse plan "
                    f"on all pairs, {costs.work:.3g} pairs)")
 
