@@ -9,7 +9,6 @@ import pytest
 
 from optimize.siting.median_dense import (
     DenseState,
-    decompose,
     improve,
     local_round,
     multistart,
@@ -94,27 +93,6 @@ def test_the_search_is_deterministic_for_a_seed_and_stops_at_its_budget() -> Non
                        np.random.default_rng(0), 0.0) == 0  # no budget: nothing done
 
 
-def test_decompose_resolves_a_part_and_keeps_it_only_if_the_whole_plan_gains() -> None:
-    # the part is the whole line (2 medians <= PART_MEDIANS): re-solved to the optimum 8
-    state = state_of(LINE, [0, 3])
-    solved, kept = decompose(state, np.ones(8, dtype=bool), np.random.default_rng(0), 5e4)
-    assert solved >= 1 and kept == 1 and state.value() == 8
-    again = state.value()
-    decompose(state, np.ones(8, dtype=bool), np.random.default_rng(1), state.costs.work + 5e4)
-    assert state.value() == again  # nothing cheaper: never a worse plan
-
-
-def test_decompose_on_clusters_matches_brute_force_and_keeps_unmoved_slots() -> None:
-    rng = np.random.default_rng(4)
-    centres = np.array([[0, 0], [100, 0], [0, 100], [100, 100]])
-    xy = np.concatenate([c + rng.integers(0, 12, size=(6, 2)) for c in centres]).astype(float)
-    start = [0, 1, 6, 12]  # two medians in the first cluster, none in the last
-    state = state_of(xy, start)
-    decompose(state, np.ones(24, dtype=bool), np.random.default_rng(0), 2e5)
-    best = min(full_value(xy, np.array(c)) for c in itertools.combinations(range(24), 4))
-    assert state.value() == best == full_value(xy, state.med)
-
-
 def test_multistart_from_a_poor_plan_finds_the_clusters_and_never_worsens() -> None:
     rng = np.random.default_rng(6)
     centres = np.array([[0, 0], [200, 0], [0, 200]])
@@ -139,3 +117,29 @@ def test_seeds_keep_the_required_sites_and_open_p_distinct_allowed_ones() -> Non
     seeds = seed_medians(costs, 3, required, allowed, np.random.default_rng(2))
     assert len(seeds) == 3 and len(set(seeds.tolist())) == 3 and seeds[0] == 4
     assert allowed[seeds].all()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_near_pricing_gives_the_same_best_swap_as_pricing_on_every_point(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    xy = rng.integers(0, 300, size=(400, 2)).astype(float)
+    q = rng.integers(0, 4, size=400).astype(float)  # weights, some points without supply
+    state = DenseState(PointCosts(xy, xy, q), rng.choice(400, 8, replace=False),
+                       np.ones(400, dtype=bool))
+    closed = np.setdiff1d(np.arange(400), state.med)
+    sites = closed[np.hypot(*(xy[closed] - xy[seed]).T) < 60]  # candidates close together
+    assert sites.size
+    reached = state.reached(sites)
+    assert 0 < len(reached) < 400  # fewer points priced ...
+    assert state.best_swap(sites, near=True) == state.best_swap(sites)  # ... same answer
+
+
+def test_reached_keeps_the_points_a_site_can_change_and_drops_the_far_ones() -> None:
+    # medians at x = 0, 1000, 1001; a site at x = 1: point 0 (d2 = 1000) and point 1
+    # (d1 = 1, d2 = 999) can change; points 2 and 3 serve each other (d2 = 1) and are
+    # 999-1000 away, past d2 + 2
+    far = np.array([[0.0, 0.0], [1.0, 0.0], [1000.0, 0.0], [1001.0, 0.0]])
+    state = state_of(far, [0, 2, 3])
+    assert state.reached(np.array([1])).tolist() == [0, 1]
+    # on the line with medians at x = 0 and 13 every point is within d2 + 2 of x = 10
+    assert state_of(LINE, [0, 7]).reached(np.array([4])).tolist() == list(range(8))

@@ -33,20 +33,24 @@ Stages (each named in ``LocationResult.stages``):
    ``DENSE_MIN_POINTS`` points or more and ``DENSE_MIN_CLUSTER`` per median or more, when
    stage 2 did not prove its plan:
    swaps priced EXACTLY over all points from coordinates (:mod:`optimize.siting.median_dense`),
-   for ``DENSE_PAIRS_PER_S x DENSE_SHARE x time_limit_s`` pairs computed: up to
-   ``PART_MAX_CLUSTER`` points per median, parts of 8 nearby medians re-solved by a full
-   interchange on their points (kept if the whole plan gains); beyond, a sample multistart
-   (p <= ``MULTISTART_MAX_P``) and rounds over each median's cluster candidates with kicks.
-   The sparse plan is a 1-swap optimum on ALL pairs in most rows (usa13509 p=100: the best
-   swap over all 13,509 sites saves 0.02 %), so single swaps and kicks rarely leave it;
-   re-solving parts does (usa13509 p=100 / 200 / 300 from their plans, 3e8 pairs: +0.265 ->
-   +0.145 %, +0.214 -> +0.199 %, +0.337 -> +0.264 %). Few large clusters are where sparse lists
+   for ``DENSE_PAIRS_PER_S x DENSE_SHARE x time_limit_s`` pairs computed. First Cooper's
+   alternate (each median to its cluster's 1-median, :mod:`optimize.siting.dense_parts`);
+   then, up to ``PART_MAX_CLUSTER`` points per median, parts of nearby medians (about
+   ``dense_parts.PART_POINTS`` points) re-solved on their points in turn from a queue of
+   seeds, each kept if the whole plan gains (POPMUSIC / VNDS); beyond, a sample multistart
+   (p <= ``MULTISTART_MAX_P``, more than ``MULTISTART_MIN_CLUSTER`` points per median) and
+   rounds over each median's cluster candidates with kicks, each swap priced on the points
+   it can reach. The sparse plan is a 1-swap optimum on ALL pairs in most rows (usa13509
+   p=100: the best swap over all 13,509 sites saves 0.02 %), so single swaps rarely leave
+   it; re-solving parts and kicks priced locally (many more per budget) do (session 7, from
+   the same sparse plans at 1.2e9 pairs: sw24978 p=75 +0.769 -> +0.314 %, p=500 +0.636 ->
+   +0.374 %, usa13509 p=300 +0.366 -> +0.154 %). Few large clusters are where sparse lists
    are weak (a point's list may not reach its best median, a swap is priced on listed pairs
    only), and stage 2 ends well before the time limit on them (its work budget,
-   ``WORK_PER_S``, was calibrated on a loaded core: usa13509 p=50 ran 3.3e7 units per CPU
-   second in its search, so it stopped after ~23 of 60 s); this stage spends that time. Each
-   point is then served by its nearest open site, listed arc or not (the result's arcs are
-   those pairs, priced by the coordinates).
+   ``WORK_PER_S``, was calibrated on a loaded core); with the dense stage following, the
+   sparse stages get ``SPARSE_SHARE`` of their work budget. Each point is then served by its
+   nearest open site, listed arc or not (the result's arcs are those pairs, priced by the
+   coordinates).
 
 Sparse lists and the bound on the FULL problem
 ----------------------------------------------
@@ -78,6 +82,7 @@ import time
 import numpy as np
 
 from optimize.errors import InfeasibleError, SpecificationError
+from optimize.siting.dense_parts import SiteIndex, alternate, solve_parts
 from optimize.siting.interchange import (
     EPS,
     NearLists,
@@ -87,7 +92,7 @@ from optimize.siting.interchange import (
     nearest,
     touched_points,
 )
-from optimize.siting.median_dense import DenseState, decompose, improve, multistart
+from optimize.siting.median_dense import DenseState, improve, multistart
 from optimize.siting.median_points import PointCosts, check_point_times, floor_times, point_coords
 from optimize.siting.prepared import PreparedData, SitingPlan, prepare
 from optimize.siting.problem import LISTED_ITEMS, LocationProblem, LocationResult, StageReport
@@ -113,16 +118,19 @@ SAMPLE_OWN_SITES = True  # the sample opens only its own points' sites (sample_s
 SAMPLE_OWN_MIN = 0.2  # ... if it holds this share of the points or more
 SAMPLE_OWN_MIN_POINTS = 10_000  # ... of this many points or more
 DENSE_MAX_P = 1000  # full evaluation on coordinates (PointProblem) for p up to this ...
-DENSE_MIN_CLUSTER = 24  # ... and this many points per median or more ...
+DENSE_MIN_CLUSTER = 18  # ... and this many points per median or more ...
 DENSE_MIN_POINTS = 10_000  # ... on this many points or more (smaller files: not re-measured)
 DENSE_PAIRS_PER_S = 4.0e7  # pairs computed per second of time_limit_s (usa13509: 4.7e7 / CPU s)
 DENSE_SHARE = 0.5  # share of time_limit_s for the dense stage; the sparse stages keep ...
-PART_MAX_CLUSTER = 350  # decomposition (median_dense.decompose) up to this n / p, else ...
+PART_MAX_CLUSTER = 200  # parts re-solved (dense_parts.solve_parts) up to this n / p, else ...
 MULTISTART_MAX_P = 200  # the dense stage starts with multistart for p up to this ...
+MULTISTART_MIN_CLUSTER = 350  # ... and more than this n / p ...
 MULTISTART_SHARE = 0.5  # ... on this share of its work (the sample plan's polish included)
 MULTISTART_POINTS = 3000  # ... on a sample of this many points, or 30 per median if more
 SPARSE_SHARE = 1.0  # ... this share of their work budget when the dense stage follows (it ends
-# at ~0.4 x time_limit_s of CPU: WORK_PER_S is conservative for these passes)
+# at ~0.4 x time_limit_s of CPU: WORK_PER_S is conservative for these passes); with more than
+# PART_MAX_CLUSTER points per median the shares are (the sparse passes scan long lists there):
+DENSE_SHARE_LARGE, SPARSE_SHARE_LARGE = 0.7, 0.5
 
 
 def median_applies(problem: LocationProblem) -> bool:
@@ -189,7 +197,7 @@ def solve_location_median(problem: LocationProblem) -> LocationResult:
     dense = coords is not None and dense_applies(inst)
     if coords is not None:
         check_point_times(problem, *coords)  # type: ignore[arg-type]
-    budget = WORK_PER_S * problem.time_limit_s * (SPARSE_SHARE if dense else 1.0)
+    budget = WORK_PER_S * problem.time_limit_s * (dense_shares(inst)[0] if dense else 1.0)
     deadline = start + problem.wall_safety * problem.time_limit_s + 1.0
     lb, best, steps = _bound(inst, budget * BOUND_SHARE, deadline)
     bound_s = time.perf_counter() - start
@@ -226,29 +234,48 @@ def dense_applies(inst: MedianInstance) -> bool:
             and count >= DENSE_MIN_CLUSTER * inst.p)
 
 
+def dense_shares(inst: MedianInstance) -> tuple[float, float]:
+    """(share of the sparse stages' work budget, share of ``time_limit_s`` for the dense
+    stage): ``(SPARSE_SHARE, DENSE_SHARE)``, or with more than ``PART_MAX_CLUSTER`` points
+    per median ``(SPARSE_SHARE_LARGE, DENSE_SHARE_LARGE)``: there the sparse passes scan long
+    lists and the dense rounds, priced locally, gain more per CPU second (session 7, the
+    same CPU in all: sw24978 p=75 +0.314 -> +0.161 %; on parts rows the longer sparse search
+    was better: usa13509 p=300 +0.155 % against +0.201 %, sw24978 p=500 +0.375 against
+    +0.516 %)."""
+    if int(inst.active.sum()) > PART_MAX_CLUSTER * inst.p:
+        return SPARSE_SHARE_LARGE, DENSE_SHARE_LARGE
+    return SPARSE_SHARE, DENSE_SHARE
+
+
 def _dense(inst: MedianInstance, coords: tuple[np.ndarray, np.ndarray], is_open: np.ndarray,
            problem: LocationProblem, deadline: float) -> tuple[DenseState, str]:
     """The full-evaluation search (:mod:`optimize.siting.median_dense`) from the sparse
-    plan, ``DENSE_PAIRS_PER_S x DENSE_SHARE x time_limit_s`` pairs: (state, stage name)."""
+    plan, ``DENSE_PAIRS_PER_S x DENSE_SHARE x time_limit_s`` pairs: (state, stage name).
+    Cooper's alternate first; then, up to ``PART_MAX_CLUSTER`` points per median, parts
+    re-solved (:func:`~optimize.siting.dense_parts.solve_parts`), beyond it a sample
+    multistart (p <= ``MULTISTART_MAX_P`` and more than ``MULTISTART_MIN_CLUSTER`` points
+    per median) and rounds over each median's cluster with kicks (``improve``)."""
     costs = PointCosts(coords[0], coords[1], inst.data.supply_u.astype(float))
     state = DenseState(costs, np.flatnonzero(is_open), inst.allowed & ~inst.required)
     before = state.value()
-    total = DENSE_PAIRS_PER_S * DENSE_SHARE * problem.time_limit_s
+    total = DENSE_PAIRS_PER_S * dense_shares(inst)[1] * problem.time_limit_s
     work_end = costs.work + total
     rng = np.random.default_rng(problem.seed + 1)
-    if int(inst.active.sum()) <= PART_MAX_CLUSTER * inst.p:
-        parts, kept = decompose(state, inst.allowed, rng, work_end, deadline)
+    moved = alternate(state, SiteIndex(coords[1], inst.allowed), work_end, deadline)
+    count = int(inst.active.sum())
+    if count <= PART_MAX_CLUSTER * inst.p:
+        parts, kept = solve_parts(state, inst.allowed, rng, work_end, deadline)
         done = f"{parts} parts re-solved, {kept} kept"
     else:
         starts = 0
-        if inst.p <= MULTISTART_MAX_P:
+        if inst.p <= MULTISTART_MAX_P and count > MULTISTART_MIN_CLUSTER * inst.p:
             polish_end = costs.work + MULTISTART_SHARE * total
             starts = multistart(state, inst.allowed, rng, costs.work + 0.7 * MULTISTART_SHARE
                                 * total, polish_end, max(MULTISTART_POINTS, 30 * inst.p),
                                 deadline)
         rounds, kept = improve(state, inst.allowed, rng, work_end, deadline)
         done = f"{starts} sample starts, {rounds} rounds, {kept} kicks kept"
-    return state, (f"dense interchange ({done}, "
+    return state, (f"dense interchange ({moved} alternate passes, {done}, "
                    f"{gap_pct(before, state.value()):.3f} % cheaper than the sparse plan "
                    f"on all pairs, {costs.work:.3g} pairs)")
 

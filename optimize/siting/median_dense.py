@@ -16,12 +16,16 @@ interchange as written by Resende & Werneck 2003)::
     profit   = gain_f - loss_r + extra_fr
 
 one ``(|F|, n)`` block of costs and one sparse product for ``extra`` (O(n) per candidate,
-every slot at once). Candidates come from each median's cluster (:func:`cluster_candidates`):
-the sites nearest to it whose summed cost to a sample of its points is least (the cluster's
-1-median and its runners-up: Cooper's alternate step, evaluated with the swap's exact effect
-on every cluster) and random sites of the cluster. :func:`improve` runs rounds over the
-medians in random order, applying the best swap found for each when it gains (first
-improvement), until a round without gain; then kicks (:func:`kick`) until the budget ends.
+every slot at once). A point's terms are 0 unless ``d_if < d2_i``, so for candidates close
+together the sums run over the points that can reach them (:meth:`DenseState.reached`, a
+superset found from the candidates' enclosing box; the same profits, session 7: on
+sw24978 p=75 a swap is priced on a few thousand of the 24,978 points). Candidates come
+from each median's cluster (:func:`cluster_candidates`): the sites nearest to the Weber
+point of its points (where Cooper's alternate step would move it, evaluated with the swap's
+exact effect on every cluster) and random sites of the cluster. :func:`improve` runs rounds
+over the medians in random order, applying the best swap found for each when it gains
+(first improvement), until a round without gain; then kicks (:func:`kick`) until the budget
+ends. Parts re-solved and the alternate step are in :mod:`optimize.siting.dense_parts`.
 
 Work is counted in pairs computed (``PointCosts.work``) plus ``SLOT_WORK`` per slot visited,
 so a search ended by its budget is the same on any machine.
@@ -42,12 +46,11 @@ CANDIDATES = 48  # candidate sites per median and visit at most ...
 MIN_CANDIDATES = 8  # ... and at least; between them as many as fit ROUND_PAIRS
 ROUND_PAIRS = 1.0e8  # pairs a round over all medians should compute (p x candidates x n)
 CENTRAL_SHARE = 0.5  # of them the most central in the cluster, the rest random
-CENTRAL_SAMPLE = 600  # cluster points summed to rank central sites (a sample if more)
+WEISZFELD_STEPS = 20  # Weiszfeld iterations for a cluster's Weber point
 SLOT_WORK = 20_000.0  # work charged per median visited (Python-level overhead, in pairs)
 KICK_SLOTS = 1  # medians moved by one kick ...
 KICK_NEIGHBOURS = 4  # ... after which they and this many nearest medians each are revisited
-PART_MEDIANS = 8  # medians of one part re-solved by decompose ...
-PART_STARTS = 2  # ... from the current plan and this many k-means++ seeds
+NEAR_PRICING = True  # local rounds price swaps over the points they can reach (exact)
 
 
 class DenseState:
@@ -95,21 +98,42 @@ class DenseState:
             self.c1[part], self.c2[part] = two[:, 0], two[:, 1]
             self.d1[part], self.d2[part] = pair[:, 0], pair[:, 1]
 
-    def best_swap(self, sites: np.ndarray) -> tuple[float, int, int]:
+    def reached(self, sites: np.ndarray) -> np.ndarray:
+        """The points (with weight) whose cost can change when one of ``sites`` opens: a
+        point ``i`` gains or changes its second median only if ``q_i floor(d(i, f)) < d2_i``,
+        so only if ``d(i, f) < d2_i / q_i + 1``; ``d(i, f) >= d(i, c) - r`` for the centre
+        ``c`` and radius ``r`` of a box around ``sites``, so the points with ``d(i, c) - r``
+        below that bound (plus a margin) are a superset. Costs ``n`` pairs of work."""
+        costs = self.costs
+        xy = costs.site_xy[sites]
+        centre = (xy.min(axis=0) + xy.max(axis=0)) / 2.0
+        radius = float(np.hypot(xy[:, 0] - centre[0], xy[:, 1] - centre[1]).max())
+        dist = np.hypot(costs.demand_xy[:, 0] - centre[0], costs.demand_xy[:, 1] - centre[1])
+        costs.work += costs.n
+        weighted = costs.q > 0
+        reach = np.divide(self.d2, costs.q, out=np.zeros(costs.n), where=weighted) + 2.0
+        return np.flatnonzero(weighted & (dist - radius < reach))
+
+    def best_swap(self, sites: np.ndarray, near: bool = False) -> tuple[float, int, int]:
         """``(profit, site to open, slot to close)`` of the best swap opening one of
-        ``sites`` (closed, allowed), exact over all points; profit -inf if none."""
+        ``sites`` (closed, allowed), exact over all points; profit -inf if none. ``near``:
+        the gain and extra terms are summed over :meth:`reached` points only (the same
+        profits: the other points' terms are 0), else over every point."""
         n, p = self.costs.n, self.p
         loss = np.bincount(self.c1, weights=self.d2 - self.d1, minlength=p)
-        owner = csr_matrix((np.ones(n), (self.c1, np.arange(n))), shape=(p, n))
+        points = self.reached(sites) if near and len(sites) else np.arange(n)
+        d1, d2 = self.d1[points], self.d2[points]
+        owner = csr_matrix((np.ones(len(points)), (self.c1[points], np.arange(len(points)))),
+                           shape=(p, len(points)))
         shut = ~self.closable_site[self.med]
         best = (-np.inf, -1, -1)
-        rows = self.costs.block_rows(n)
+        rows = self.costs.block_rows(len(points))
         for start in range(0, len(sites), rows):
             part = sites[start: start + rows]
-            cost = self.costs.to_sites(part)  # (b, n)
-            gain = np.maximum(self.d1 - cost, 0.0).sum(axis=1)
-            np.maximum(cost, self.d1, out=cost)
-            np.subtract(self.d2, cost, out=cost)
+            cost = self.costs.to_sites(part, None if len(points) == n else points)
+            gain = np.maximum(d1 - cost, 0.0).sum(axis=1)
+            np.maximum(cost, d1, out=cost)
+            np.subtract(d2, cost, out=cost)
             np.maximum(cost, 0.0, out=cost)
             profit = gain[:, None] - loss[None, :] + np.asarray(owner @ cost.T).T
             profit[:, shut] = -np.inf
@@ -165,27 +189,42 @@ def candidate_count(p: int, n: int) -> int:
     return int(min(CANDIDATES, max(MIN_CANDIDATES, ROUND_PAIRS // max(p * n, 1))))
 
 
+def weber_point(xy: np.ndarray, q: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """The point minimising ``sum q_i |x - xy_i|`` approximately: ``WEISZFELD_STEPS``
+    Weiszfeld iterations from ``start`` (stops on a point, or when a step is tiny)."""
+    at = np.asarray(start, dtype=float)
+    for _ in range(WEISZFELD_STEPS):
+        dist = np.hypot(xy[:, 0] - at[0], xy[:, 1] - at[1])
+        if (dist < 1e-9).any() or not q.any():
+            break
+        w = q / dist
+        nxt = (w[:, None] * xy).sum(axis=0) / w.sum()
+        step = float(np.hypot(*(nxt - at)))
+        at = nxt
+        if step < 1e-6:
+            break
+    return at
+
+
 def cluster_candidates(state: DenseState, slot: int, sites: np.ndarray,
                        rng: np.random.Generator) -> np.ndarray:
     """Up to :func:`candidate_count` sites of a cluster (``sites``, closed and openable):
-    the ``CENTRAL_SHARE`` with the least summed cost to a sample of the slot's points, and
+    the ``CENTRAL_SHARE`` nearest to the Weber point of the slot's points (where Cooper's
+    alternate step would move the median; ``WEISZFELD_STEPS`` per point of work), and
     random others."""
     count = candidate_count(state.p, state.costs.n)
     if len(sites) <= count:
         return sites
+    costs = state.costs
     points = np.flatnonzero(state.c1 == slot)
-    if len(points) > CENTRAL_SAMPLE:
-        points = np.sort(rng.choice(points, CENTRAL_SAMPLE, replace=False))
-    pool = sites
-    if len(pool) > CENTRAL_SAMPLE:
-        pool = np.sort(rng.choice(pool, CENTRAL_SAMPLE, replace=False))
-    total = np.zeros(len(pool))
-    rows = state.costs.block_rows(len(points))
-    for start in range(0, len(pool), rows):
-        total[start: start + rows] = state.costs.to_sites(pool[start: start + rows],
-                                                          points).sum(axis=1)
+    at = costs.site_xy[state.med[slot]]
+    if points.size:
+        costs.work += WEISZFELD_STEPS * len(points)
+        at = weber_point(costs.demand_xy[points], costs.q[points], at)
+    xy = costs.site_xy[sites]
+    dist = np.hypot(xy[:, 0] - at[0], xy[:, 1] - at[1])
     n_central = int(count * CENTRAL_SHARE)
-    central = pool[np.lexsort((pool, total))[:n_central]]
+    central = sites[np.lexsort((sites, dist))[:n_central]]
     rest = np.setdiff1d(sites, central)
     extra = rng.choice(rest, min(len(rest), count - n_central), replace=False)
     return np.concatenate([central, np.sort(extra)])
@@ -207,7 +246,8 @@ def local_round(state: DenseState, openable: np.ndarray, rng: np.random.Generato
         sites = sites[~np.isin(sites, state.med)]
         if not sites.size:
             continue
-        profit, site, close = state.best_swap(cluster_candidates(state, slot, sites, rng))
+        profit, site, close = state.best_swap(cluster_candidates(state, slot, sites, rng),
+                                              near=NEAR_PRICING)
         if profit > EPS:
             state.swap(site, close)
             owner[site] = -1
@@ -347,78 +387,3 @@ def multistart(state: DenseState, openable: np.ndarray, rng: np.random.Generator
         if state.value() >= before:
             state.restore(saved)
     return starts
-
-
-def decompose(state: DenseState, openable: np.ndarray, rng: np.random.Generator,
-              work_end: float, deadline: float = math.inf) -> tuple[int, int]:
-    """Re-solve small parts of the plan (decomposition, as VNDS / POPMUSIC do): a random
-    median and its ``PART_MEDIANS - 1`` nearest, the points they serve and the openable
-    sites nearest to them; on that part alone a full-neighbourhood interchange (every site
-    of the part, exact over its points) from the current medians and from
-    ``PART_STARTS`` k-means++ seeds; the best part plan is applied to the whole plan
-    (each moved median one :meth:`DenseState.swap`) and kept only if the WHOLE plan got
-    cheaper. Returns (parts solved, parts kept)."""
-    costs, solved, kept = state.costs, 0, 0
-    owner = site_slots(state, openable)
-    while costs.work < work_end and time.perf_counter() < deadline:
-        at = costs.site_xy[state.med]
-        seed = int(rng.integers(state.p))
-        dist = np.hypot(at[:, 0] - at[seed, 0], at[:, 1] - at[seed, 1])
-        slots = np.argsort(dist, kind="stable")[:PART_MEDIANS]
-        points = np.flatnonzero(np.isin(state.c1, slots))
-        sites = np.union1d(np.flatnonzero(np.isin(owner, slots)), state.med[slots])
-        sub = PointCosts(costs.demand_xy[points], costs.site_xy, costs.q[points], costs.work)
-        plan = _solve_part(sub, state.med[slots], sites, state.closable_site, rng)
-        costs.work = sub.work
-        solved += 1
-        if plan is None:
-            continue
-        saved, before = state.copy_plan(), state.value()
-        for slot, site in zip(slots.tolist(), plan.tolist(), strict=True):
-            if state.med[slot] != site:
-                state.swap(int(site), slot)
-        if state.value() < before - EPS:
-            kept += 1
-            owner = site_slots(state, openable)
-        else:
-            state.restore(saved)
-    return solved, kept
-
-
-def _solve_part(sub: PointCosts, medians: np.ndarray, sites: np.ndarray,
-                closable: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
-    """The medians (same order as ``medians``, a median kept keeps its place) of the best
-    plan found for the part, or None if none is cheaper on the part than ``medians``."""
-    current = DenseState(sub, medians, closable)
-    start_value = current.value()
-    best_value, best = start_value, None
-    for attempt in range(PART_STARTS + 1):
-        trial = current if attempt == 0 else DenseState(
-            sub, _part_seed(sub, medians, sites, closable, rng), closable)
-        while True:
-            free = sites[~np.isin(sites, trial.med)]
-            profit, site, slot = trial.best_swap(free)
-            if profit <= EPS:
-                break
-            trial.swap(site, slot)
-        if trial.value() < best_value - EPS:
-            best_value, best = trial.value(), trial.med.copy()
-    if best is None:
-        return None
-    kept = np.isin(best, medians)
-    order = np.full(len(medians), -1)
-    for i, site in enumerate(medians.tolist()):  # medians that stay keep their slot
-        hit = np.flatnonzero(best == site)
-        order[i] = best[hit[0]] if hit.size else -1
-    order[order < 0] = best[~kept]
-    return order
-
-
-def _part_seed(sub: PointCosts, medians: np.ndarray, sites: np.ndarray,
-               closable: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """k-means++ seed of ``len(medians)`` part sites (the part's required medians kept)."""
-    allowed = np.zeros(len(sub.site_xy), dtype=bool)
-    allowed[sites] = True
-    required = np.zeros(len(sub.site_xy), dtype=bool)
-    required[medians[~closable[medians]]] = True
-    return seed_medians(sub, len(medians), required, allowed, rng)
