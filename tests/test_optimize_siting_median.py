@@ -325,7 +325,8 @@ def test_the_sparse_budget_is_cpu_calibrated_and_charges_the_setup(
     seen: dict[str, float] = {}
     bound = median._bound
 
-    def spy(inst: median.MedianInstance, work_end: float, deadline: float):  # type: ignore[no-untyped-def]
+    def spy(inst: median.MedianInstance, work_end: float, deadline: float
+            ) -> tuple[float, np.ndarray, int]:
         seen["start"], seen["bound_end"] = inst.lists.work, work_end
         return bound(inst, work_end, deadline)
 
