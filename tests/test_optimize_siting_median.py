@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import types
 from pathlib import Path
 
 import numpy as np
@@ -306,3 +307,44 @@ def test_a_global_kick_never_loses_and_keeps_the_store_count() -> None:
         assert int(state.is_open.sum()) == 4
     assert all(b <= a for a, b in itertools.pairwise(values))
     assert values[-1] < values[0]
+
+
+def test_the_work_rate_per_cpu_second_falls_by_a_decade_of_arcs_within_limits() -> None:
+    """2.13e8 - 2.46e7 log10(arcs): 1e6 arcs 6.54e7; 1e4 would be 1.146e8 (capped at 9e7);
+    1e9 would be -8.4e6 (floored at 3e7)."""
+    assert median.work_per_cpu_s(10**6) == pytest.approx(6.54e7)
+    assert median.work_per_cpu_s(10**7) == pytest.approx(6.54e7 - 2.46e7)
+    assert median.work_per_cpu_s(10**4) == pytest.approx(9.0e7)
+    assert median.work_per_cpu_s(10**9) == pytest.approx(3.0e7)
+
+
+def test_the_sparse_budget_is_cpu_calibrated_and_charges_the_setup(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """40 points, k = 10: 400 arcs, rate 9e7 (capped), so 2 s buy 0.8 x 9e7 x 2 = 1.44e8
+    units (1.5e7 x 2 = 3e7 before session 7), and the search starts 24 x 400 = 9,600 units
+    in (setup)."""
+    seen: dict[str, float] = {}
+    bound = median._bound
+
+    def spy(inst: median.MedianInstance, work_end: float, deadline: float
+            ) -> tuple[float, np.ndarray, int]:
+        seen["start"], seen["bound_end"] = inst.lists.work, work_end
+        return bound(inst, work_end, deadline)
+
+    monkeypatch.setattr(median, "_bound", spy)
+    problem = median_problem(distances(points(3, 40)), 4, k=10, time_limit_s=2.0)
+    assert len(problem.arc_demand) == 400
+    solve_location_median(problem)
+    assert seen["start"] == pytest.approx(24 * 400)
+    assert seen["bound_end"] == pytest.approx(0.8 * 9.0e7 * 2.0 * median.BOUND_SHARE)
+
+
+def test_dense_shares_give_large_clusters_more_dense_work() -> None:
+    def inst(n: int, p: int) -> median.MedianInstance:
+        return types.SimpleNamespace(active=np.ones(n, dtype=bool), p=p)  # type: ignore[return-value]
+
+    # 24,978 points: p=75 has 333 per median (> PART_MAX_CLUSTER = 200), p=250 has 100
+    assert median.dense_shares(inst(24_978, 75)) == (0.5, 0.7)
+    assert median.dense_shares(inst(24_978, 250)) == (1.0, 0.5)
+    assert median.dense_shares(inst(2_000, 10)) == (1.0, 0.5)  # exactly 200 per median
+    assert median.dense_shares(inst(2_001, 10)) == (0.5, 0.7)

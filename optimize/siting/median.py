@@ -69,8 +69,15 @@ when the optimal ``lambda_i`` exceeds ``q_i u_i``, i.e. when a point's list does
 past its serving site: lists of ``k`` about ``8 n / p`` points keep it loose.
 
 Budget: the subgradient and the searches count arcs scanned; the engine stops at
-``WORK_PER_S x time_limit_s`` arcs (the same plan for a problem and seed on any machine), or
-at the wall-clock cap ``wall_safety x time_limit_s + 1`` s (then machine-dependent).
+``WORK_CPU_SHARE x work_per_cpu_s(arcs) x time_limit_s`` units, a count calibrated in CPU
+seconds (``time.process_time``) so that a row takes about 0.8 of its limit in CPU seconds
+and at most about the limit (session 7; setup is charged ``SETUP_WORK_PER_ARC`` per arc),
+the same plan for a problem and seed on any machine; or at the wall-clock cap ``wall_safety
+x time_limit_s + 1`` s, a safety cap only (then machine-dependent). Before the dense stage
+the sparse stages keep the old ``WORK_PER_S x SPARSE_SHARE x time_limit_s``. The old
+``WORK_PER_S`` for every row (1.5e7 units per second, calibrated on a loaded core) ended
+the rows of 1,400-5,934 points after 9-23 of their 60 s: the stages run 3-10e7 units per
+CPU second.
 """
 
 from __future__ import annotations
@@ -99,13 +106,18 @@ from optimize.siting.problem import LISTED_ITEMS, LocationProblem, LocationResul
 from optimize.siting.result import gap_pct, to_result
 from optimize.siting.validate import validate
 
-WORK_PER_S = 1.5e7  # work units per second of time_limit_s (pmed37: 1.3-1.4e7, shared core)
+WORK_PER_S = 1.5e7  # work units per second of time_limit_s before the dense stage (below)
+WORK_RATE_AT_1 = 2.13e8  # work units per CPU second of the stages, fitted as WORK_RATE_AT_1 ...
+WORK_RATE_PER_DECADE = 2.46e7  # ... minus this per decade of arcs (work_per_cpu_s) ...
+WORK_RATE_MIN, WORK_RATE_MAX = 3.0e7, 9.0e7  # ... within these limits
+WORK_CPU_SHARE = 0.8  # share of time_limit_s in CPU seconds the budget aims at
+SETUP_WORK_PER_ARC = 24.0  # work charged per arc for validation, preparation, list sorting
 BOUND_SHARE = 0.35  # share of the work budget the subgradient may use at most
 MAX_STEPS = 2000  # subgradient steps at most
 PATIENCE = 20  # steps without a better bound before the step factor is halved
 THETA0, THETA_MIN = 2.0, 1e-4
 PLAN_EVERY = 10  # relaxation plans evaluated every this many steps
-KICK_SPREAD = 4  # a kick round tries one kick per this many medians
+KICK_SPREAD = 16  # a kick round tries one kick per this many medians (4 before session 7)
 GLOBAL_KICK_ALL_P = 10  # up to this many medians every kick round is a global kick, ...
 GLOBAL_KICK_MAX_P = 30  # ... up to this many every other round ...
 GLOBAL_KICK_SWAPS = 3  # ... of 1 to this many medians moved to random sites anywhere
@@ -197,7 +209,10 @@ def solve_location_median(problem: LocationProblem) -> LocationResult:
     dense = coords is not None and dense_applies(inst)
     if coords is not None:
         check_point_times(problem, *coords)  # type: ignore[arg-type]
-    budget = WORK_PER_S * problem.time_limit_s * (dense_shares(inst)[0] if dense else 1.0)
+    budget = (WORK_PER_S * dense_shares(inst)[0] if dense else work_per_cpu_s(len(inst.lists.dem))
+              * WORK_CPU_SHARE) * problem.time_limit_s
+    if not dense:
+        inst.lists.work += SETUP_WORK_PER_ARC * len(inst.lists.dem)
     deadline = start + problem.wall_safety * problem.time_limit_s + 1.0
     lb, best, steps = _bound(inst, budget * BOUND_SHARE, deadline)
     bound_s = time.perf_counter() - start
@@ -223,6 +238,19 @@ def solve_location_median(problem: LocationProblem) -> LocationResult:
     )
     result = to_result(inst.data, _siting_plan(inst, is_open), reports, elapsed)
     return dataclasses.replace(result, engine="median")
+
+
+def work_per_cpu_s(n_arcs: int) -> float:
+    """Work units the sparse stages count per CPU second on ``n_arcs`` listed arcs:
+    ``WORK_RATE_AT_1 - WORK_RATE_PER_DECADE log10(n_arcs)`` within ``[WORK_RATE_MIN,
+    WORK_RATE_MAX]`` (session 7). Measured with ``time.process_time`` on an idle core:
+    fl1400 p=300 (53k arcs) 9.6e7, pmed37 (640k) 8.0e7, pcb3038 p=150 (495k) 6.9e7,
+    rl5934 p=50 (5.6M) 5.2e7 in its search, fl3795 p=5 (14.4M) 3.3-4.0e7: larger arrays
+    leave the caches, so a unit of work costs more CPU. A function of the problem only,
+    so the budget (and the plan) is the same on any machine; the wall clock is only the
+    safety cap."""
+    rate = WORK_RATE_AT_1 - WORK_RATE_PER_DECADE * math.log10(max(n_arcs, 1))
+    return float(min(max(rate, WORK_RATE_MIN), WORK_RATE_MAX))
 
 
 def dense_applies(inst: MedianInstance) -> bool:
