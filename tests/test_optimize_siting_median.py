@@ -348,3 +348,13 @@ def test_dense_shares_give_large_clusters_more_dense_work() -> None:
     assert median.dense_shares(inst(24_978, 250)) == (1.0, 0.5)
     assert median.dense_shares(inst(2_000, 10)) == (1.0, 0.5)  # exactly 200 per median
     assert median.dense_shares(inst(2_001, 10)) == (0.5, 0.7)
+
+
+def test_kick_spread_is_finer_only_before_the_dense_stage_of_large_clusters() -> None:
+    def inst(n: int, p: int) -> median.MedianInstance:
+        return types.SimpleNamespace(active=np.ones(n, dtype=bool), p=p)  # type: ignore[return-value]
+
+    assert median.kick_spread(inst(24_978, 75), dense=True) == 4  # 333 points per median
+    assert median.kick_spread(inst(24_978, 75), dense=False) == 16
+    assert median.kick_spread(inst(24_978, 250), dense=True) == 16  # 100 per median: parts
+    assert median.kick_spread(inst(2_000, 10), dense=True) == 16  # exactly 200 per median

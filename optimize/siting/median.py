@@ -117,7 +117,8 @@ MAX_STEPS = 2000  # subgradient steps at most
 PATIENCE = 20  # steps without a better bound before the step factor is halved
 THETA0, THETA_MIN = 2.0, 1e-4
 PLAN_EVERY = 10  # relaxation plans evaluated every this many steps
-KICK_SPREAD = 16  # a kick round tries one kick per this many medians (4 before session 7)
+KICK_SPREAD = 16  # a kick round tries one kick per this many medians (4 before session 7) ...
+KICK_SPREAD_LARGE = 4  # ... but this many before the dense stage of large clusters (kick_spread)
 GLOBAL_KICK_ALL_P = 10  # up to this many medians every kick round is a global kick, ...
 GLOBAL_KICK_MAX_P = 30  # ... up to this many every other round ...
 GLOBAL_KICK_SWAPS = 3  # ... of 1 to this many medians moved to random sites anywhere
@@ -217,7 +218,7 @@ def solve_location_median(problem: LocationProblem) -> LocationResult:
     lb, best, steps = _bound(inst, budget * BOUND_SHARE, deadline)
     bound_s = time.perf_counter() - start
     is_open, value, descents, sampled = _search(inst, best, lb, budget, deadline,
-                                                problem.seed)
+                                                problem.seed, kick_spread(inst, dense))
     if dense and coords is not None and value > lb:
         sparse_s = time.perf_counter() - start
         state, note = _dense(inst, coords, is_open, problem, deadline)
@@ -270,7 +271,7 @@ def dense_shares(inst: MedianInstance) -> tuple[float, float]:
     same CPU in all: sw24978 p=75 +0.314 -> +0.161 %; on parts rows the longer sparse search
     was better: usa13509 p=300 +0.155 % against +0.201 %, sw24978 p=500 +0.375 against
     +0.516 %)."""
-    if int(inst.active.sum()) > PART_MAX_CLUSTER * inst.p:
+    if large_clusters(inst):
         return SPARSE_SHARE_LARGE, DENSE_SHARE_LARGE
     return SPARSE_SHARE, DENSE_SHARE
 
@@ -410,17 +411,36 @@ def _bound(inst: MedianInstance, work_end: float, deadline: float
     return unit * math.ceil((lb - BOUND_SAFETY * max(1.0, abs(lb))) / unit), best, step
 
 
+def kick_spread(inst: MedianInstance, dense: bool) -> int:
+    """Medians per kick in a kick round: ``KICK_SPREAD``, or ``KICK_SPREAD_LARGE`` when the
+    dense stage follows on clusters of more than ``PART_MAX_CLUSTER`` points. Measured on
+    the merged code of session 7 (one seed): spread 16 won on the rows of 1,400-5,934
+    points and on the parts rows of the dense stage (sw24978 p=250 +0.407 -> +0.299 %,
+    p=1000 +0.360 -> +0.258 %, usa13509 p=200 +0.188 -> +0.084 %) and lost before the
+    cluster rounds (sw24978 p=75 +0.161 -> +0.521 %, p=100 +0.274 -> +0.527 %, usa13509
+    p=50 0.000 -> +0.221 %)."""
+    return KICK_SPREAD_LARGE if dense and large_clusters(inst) else KICK_SPREAD
+
+
+def large_clusters(inst: MedianInstance) -> bool:
+    """More than ``PART_MAX_CLUSTER`` points with supply per median (the dense stage then
+    runs cluster rounds, not parts)."""
+    return int(inst.active.sum()) > PART_MAX_CLUSTER * inst.p
+
+
 def _search(inst: MedianInstance, start_open: np.ndarray, lb: float, budget: float,
-            deadline: float, seed: int) -> tuple[np.ndarray, float, int, str]:
+            deadline: float, seed: int, spread: int = KICK_SPREAD
+            ) -> tuple[np.ndarray, float, int, str]:
     """Descent from the relaxation's plan (or the sample's, :func:`sample_start`, if
-    cheaper), then kicks: (open sites, value, descents, what the sample did or '')."""
+    cheaper), then kicks of one median per ``spread``: (open sites, value, descents, what
+    the sample did or '')."""
     lists = inst.lists
     closable = inst.allowed & ~inst.required
     rng = np.random.default_rng(seed)
     note = ""
     near = nearest(lists, start_open)
     if sample_applies(inst):
-        sampled, rounds, pick = sample_start(inst, start_open, budget, deadline, rng)
+        sampled, rounds, pick = sample_start(inst, start_open, budget, deadline, rng, spread)
         sampled_near = nearest(lists, sampled)
         used = sampled_near.value() < near.value()
         note = (f"; before them {rounds} on a sample of {len(pick)} points, "
@@ -429,7 +449,7 @@ def _search(inst: MedianInstance, start_open: np.ndarray, lb: float, budget: flo
     state = SwapState(lists, start_open, near)
     descend_state(state, closable, inst.allowed, budget)
     value, descents = state.value(), 1
-    tries = max(1, inst.p // KICK_SPREAD)
+    tries = max(1, inst.p // spread)
     while value > lb and lists.work < budget and time.perf_counter() < deadline:
         if inst.p <= GLOBAL_KICK_ALL_P or (inst.p <= GLOBAL_KICK_MAX_P and descents % 2):
             global_kick(state, closable, inst.allowed, rng, budget)
@@ -473,7 +493,7 @@ def sample_applies(inst: MedianInstance) -> bool:
 
 
 def sample_start(inst: MedianInstance, start_open: np.ndarray, budget: float,
-                 deadline: float, rng: np.random.Generator
+                 deadline: float, rng: np.random.Generator, spread: int = KICK_SPREAD
                  ) -> tuple[np.ndarray, int, np.ndarray]:
     """Open sites found by descent and kicks on a random sample of the points, the
     descents run there and the sampled points (sorted).
@@ -503,7 +523,7 @@ def sample_start(inst: MedianInstance, start_open: np.ndarray, budget: float,
     closable = openable & ~inst.required
     state = SwapState(sub, start_open, nearest(sub, start_open))
     descend_state(state, closable, openable, work_end)
-    tries, rounds = max(1, inst.p // KICK_SPREAD), 1
+    tries, rounds = max(1, inst.p // spread), 1
     while sub.work < work_end and time.perf_counter() < deadline:
         kick_state(state, closable, openable, rng, tries, work_end)
         rounds += 1
