@@ -41,6 +41,8 @@ from typing import Any
 
 import numpy as np
 
+from optimize.routing.pyvrp_ils import ils_parts
+
 #: Fewest clients for the decomposition path (the CVRPLIB X set ends at 1,000).
 LARGE_MIN_CLIENTS = 1500
 #: A sub-problem grows route by route until it holds at least this many clients.
@@ -190,17 +192,10 @@ class _MoveStop:
 def solve_sub(sub: Any, start: list[list[int]], params: Any, seed: int, moves: int,
               deadline: float) -> Any:
     """PyVRP's iterated local search on ``sub`` started from routes ``start``."""
-    from pyvrp import PenaltyManager, RandomNumberGenerator, Solution
+    from pyvrp import Solution
     from pyvrp.IteratedLocalSearch import IteratedLocalSearch
-    from pyvrp.search import LocalSearch, PerturbationManager, compute_neighbours
 
-    rng = RandomNumberGenerator(seed=seed)
-    search = LocalSearch(sub, rng, compute_neighbours(sub, params.neighbourhood),
-                         PerturbationManager(params.perturbation))
-    for op in params.operators:
-        if op.supports(sub):
-            search.add_operator(op(sub))
-    pm = PenaltyManager(params.penalty.midpoint_penalties(sub), params.penalty)
+    _, search, pm = ils_parts(sub, params, seed)
     counter = _MoveStop(search, moves, deadline)
     ils = IteratedLocalSearch(sub, pm, counter, Solution(sub, start), params.ils)
     return ils.run(counter.stop, False, False).best

@@ -51,6 +51,7 @@ from optimize.routing.decompose import applies, improve, large_budget
 from optimize.routing.multi_schedule import Leg
 from optimize.routing.multidepot import MultiDepotProblem
 from optimize.routing.problem import kg_down, kg_up
+from optimize.routing.pyvrp_ils import ils_parts
 
 #: Iterations per second of ``time_limit_s`` at 100 pickups for the one-depot, one-trip
 #: shape (CVRP / VRPTW, no reloads: PyVRP's default search settings), and the exponent ``e``
@@ -245,18 +246,11 @@ def run_search(data: Any, params: Any, seed: int, budget: tuple[str, int],
     Returns PyVRP's ``Result`` and the moves evaluated. With an iteration budget the result
     is the one ``pyvrp.solve`` gives for that count.
     """
-    from pyvrp import PenaltyManager, RandomNumberGenerator, Solution
+    from pyvrp import Solution
     from pyvrp.IteratedLocalSearch import IteratedLocalSearch
-    from pyvrp.search import LocalSearch, PerturbationManager, compute_neighbours
     from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
-    rng = RandomNumberGenerator(seed=seed)
-    search = LocalSearch(data, rng, compute_neighbours(data, params.neighbourhood),
-                         PerturbationManager(params.perturbation))
-    for op in params.operators:
-        if op.supports(data):
-            search.add_operator(op(data))
-    pm = PenaltyManager(params.penalty.midpoint_penalties(data), params.penalty)
+    rng, search, pm = ils_parts(data, params, seed)
     counter = MoveCounter(search)
     init = counter(Solution.make_random(data, rng), pm.max_cost_evaluator(), exhaustive=True)
     stop: Any
