@@ -16,18 +16,7 @@ from optimize.siting.dense_parts import (
 )
 from optimize.siting.median_dense import DenseState, weber_point
 from optimize.siting.median_points import PointCosts
-
-LINE = np.array([[x, 0.0] for x in (0, 1, 2, 3, 10, 11, 12, 13)])
-
-
-def state_of(xy: np.ndarray, medians: list[int]) -> DenseState:
-    costs = PointCosts(xy, xy, np.ones(len(xy)))
-    return DenseState(costs, np.array(medians), np.ones(len(xy), dtype=bool))
-
-
-def full_value(xy: np.ndarray, medians: np.ndarray) -> float:
-    dist = np.floor(np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1)))
-    return float(dist[:, medians].min(axis=1).sum())
+from tests.dense_cases import LINE, full_value, state_of
 
 
 def test_weber_point_of_three_points_on_a_line_is_the_middle_one() -> None:
