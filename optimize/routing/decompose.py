@@ -237,7 +237,8 @@ def improve(data: Any, solution: Any, params: Any, seed: int, budget: LargeBudge
             continue
         improved += 1
         new = [[clients[i] for i in r] for r in route_visits(best)]
-        keep = [i for i in range(len(routes)) if i not in set(chosen)]
+        taken = set(chosen)
+        keep = [i for i in range(len(routes)) if i not in taken]
         routes = [routes[i] for i in keep] + new
         added = [medoid(matrices[0], location, r) for r in new]
         centre = np.concatenate([centre[keep], np.array(added, dtype=np.int64)])

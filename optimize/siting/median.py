@@ -74,7 +74,8 @@ seconds (``time.process_time``) so that a row takes about 0.8 of its limit in CP
 and at most about the limit (session 7; setup is charged ``SETUP_WORK_PER_ARC`` per arc),
 the same plan for a problem and seed on any machine; or at the wall-clock cap ``wall_safety
 x time_limit_s + 1`` s, a safety cap only (then machine-dependent). Before the dense stage
-the sparse stages keep the old ``WORK_PER_S x SPARSE_SHARE x time_limit_s``. The old
+the sparse stages keep the old rate, ``WORK_PER_S x time_limit_s`` times their share of
+:func:`dense_shares`, and the kicks of :func:`kick_spread`. The old
 ``WORK_PER_S`` for every row (1.5e7 units per second, calibrated on a loaded core) ended
 the rows of 1,400-5,934 points after 9-23 of their 60 s: the stages run 3-10e7 units per
 CPU second.
