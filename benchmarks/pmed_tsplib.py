@@ -309,8 +309,19 @@ def pmedian_row(result: LocationResult, p: int, objective: float) -> dict[str, A
 def tsplib_rows(folder: Path, only: list[tuple[str, int]] | None
                 ) -> list[tuple[str, int, dict[str, object] | None]]:
     """``(instance, p, reference or None)``: every row of ``references.csv`` whose ``.tsp``
-    is in ``folder`` (file order), or the rows given (a row without a reference is run too)."""
-    refs = read_tsplib_references(folder / "references.csv")
+    is in ``folder`` (file order), or the rows given (a row without a reference is run too).
+
+    A held-out folder (``pmed-tsplib-holdout``) has points but no ``references.csv``: its
+    rows are given with ``--instances`` and run without a reference (the row then shows the
+    engine's own proven bound and gap only)."""
+    listed = folder / "references.csv"
+    if not listed.exists():
+        if only:
+            return [(name, p, None) for name, p in only]
+        raise SpecificationError(
+            f"{listed}: no references.csv in this folder; name the rows to run with "
+            "--instances NAME:P[,NAME:P...] (a held-out folder has no reference values)")
+    refs = read_tsplib_references(listed)
     if only:
         return [(name, p, refs.get((name, p))) for name, p in only]
     return [(name, p, ref) for (name, p), ref in refs.items()

@@ -1,8 +1,12 @@
-"""benchmarks/pmed_tsplib.py: list plans for small p, spread hub samples and hub arcs."""
+"""benchmarks/pmed_tsplib.py: list plans for small p, spread hub samples, hub arcs and the
+rows of a folder with or without references."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from benchmarks.pmed_tsplib import (
     MAX_ARCS,
@@ -11,7 +15,9 @@ from benchmarks.pmed_tsplib import (
     list_length,
     list_plan,
     spread_sample,
+    tsplib_rows,
 )
+from optimize.errors import SpecificationError
 
 
 def test_small_p_lists_are_twice_the_mean_cluster() -> None:
@@ -63,3 +69,13 @@ def test_hub_arcs_keep_the_nearest_lists_and_add_each_points_nearest_hubs() -> N
     mask = np.ones((300, 300), dtype=bool)
     mask[demand, site] = False
     assert mask.any() and np.all(full[mask] >= np.broadcast_to(unlisted[:, None], mask.shape)[mask])
+
+
+def test_a_held_out_folder_runs_the_given_rows_without_references(tmp_path: Path) -> None:
+    # the held-out folder has points but no references.csv
+    (tmp_path / "tiny.tsp").write_text("NAME : tiny\nDIMENSION : 2\nNODE_COORD_SECTION\n"
+                                       "1 0 0\n2 3 4\nEOF\n")
+    assert tsplib_rows(tmp_path, [("tiny", 1), ("tiny", 2)]) == [("tiny", 1, None),
+                                                                ("tiny", 2, None)]
+    with pytest.raises(SpecificationError, match="references.csv.*--instances"):
+        tsplib_rows(tmp_path, None)
