@@ -52,8 +52,9 @@ the full p-median; ``objective`` is recomputed from ``open`` on the full distanc
 ``--set province`` (no ``--dir``) builds the province-size cold-store siting instance from
 the reference data (``geodata.datasets.data_dir()``, i.e. ``../shared/data``) and solves
 it with :func:`optimize.siting.lagrange.solve_location_lagrange`; ``--set random`` runs
-the Lagrangian engine and CP-SAT (``engine='cpsat'``) on seeded capacity-binding
-1,200-point instances. Both write the plan (open sites, tiers, assignment) and recompute
+``solve_location`` with engine ``'lagrange'`` (the engine ``'auto'`` picks at this size)
+and ``'cpsat'`` on seeded capacity-binding 1,200-point instances (``--wall-safety`` sets
+their wall-clock cap). Both write the plan (open sites, tiers, assignment) and recompute
 its objective from the instance before writing.
 
 ``--set plan --scenario FILE [--save F.npz]`` or ``--set plan --load F.npz``: the siting
@@ -432,9 +433,10 @@ def run_random(args: argparse.Namespace) -> list[dict[str, Any]]:
     rows = []
     for seed in range(args.seed, args.seed + args.count):
         problem = random_siting(seed, args.time_limit, args.budget_yuan)
-        for engine in ("lagrange", "cpsat"):
-            solve = solve_location_lagrange if engine == "lagrange" else solve_location
-            result = solve(dataclasses.replace(problem, engine=engine))
+        if args.wall_safety is not None:
+            problem = dataclasses.replace(problem, wall_safety=args.wall_safety)
+        for engine in args.engines.split(","):
+            result = solve_location(dataclasses.replace(problem, engine=engine))
             row = siting_row(problem, result, engine)
             row.update({"instance": f"random-1200/{seed}", "reference": None,
                         "budget_yuan": args.budget_yuan})
@@ -532,6 +534,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--instances", default="",
                     help="comma-separated stems (pmed7,cap41) or pmed-tsplib rows (fl1400:50)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--engines", default="lagrange,cpsat",
+                    help="random: engines run, comma-separated (lagrange, cpsat)")
+    ap.add_argument("--wall-safety", type=float, default=None,
+                    help="random: wall-clock cap as a multiple of --time-limit (default the "
+                         "problem's, 3): raise it on a loaded machine so that the run ends "
+                         "by its deterministic counts, not by the clock")
     args = ap.parse_args(argv)
     args.time_limit_given = args.time_limit
     args.time_limit = 10.0 if args.time_limit is None else args.time_limit

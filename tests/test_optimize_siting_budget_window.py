@@ -4,14 +4,22 @@ the plan feasible (capacity, store count, budget)."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
 
-from optimize.siting.budget_window import improve_window, mip_windows, window_sites
+from optimize.siting.budget_window import (
+    MIP_CAP_S,
+    improve_window,
+    mip_windows,
+    window_cap_s,
+    window_sites,
+)
 from optimize.siting.lagrange import lagrange_instance
 from optimize.siting.lagrange_plans import ArcLists, build_plan, plan_value
+from optimize.siting.problem import DEFAULT_WALL_SAFETY
 from tests.test_optimize_siting_budget_exact import medium
 from tests.test_optimize_siting_lagrange_bound import brute_force, instance_of, tiny
 
@@ -64,3 +72,12 @@ def test_window_sites_are_the_centre_and_its_neighbours() -> None:
     reach = arcs.site[arcs.ptr[point]: arcs.ptr[point + 1]].tolist()
     assert small[0] == 3 and 2 <= len(small) <= 4 and len(set(small.tolist())) == len(small)
     assert [j for j in reach if j != 3][: len(small) - 1] == small[1:].tolist()
+
+
+def test_the_window_cap_grows_with_the_wall_safety_only_above_the_default() -> None:
+    problem = medium(0)
+    assert window_cap_s(lagrange_instance(problem)) == MIP_CAP_S
+    low = dataclasses.replace(problem, wall_safety=1.5)
+    assert window_cap_s(lagrange_instance(low)) == MIP_CAP_S
+    high = dataclasses.replace(problem, wall_safety=6.0 * DEFAULT_WALL_SAFETY)
+    assert window_cap_s(lagrange_instance(high)) == pytest.approx(6.0 * MIP_CAP_S)

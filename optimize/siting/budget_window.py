@@ -27,10 +27,15 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from optimize.siting.lagrange_bound import LagrangeInstance
 from optimize.siting.lagrange_plans import ArcLists, WorkPlan, plan_value, rebuild
+from optimize.siting.problem import DEFAULT_WALL_SAFETY
 
 MIP_SITES = 16  # sites re-decided per window
 MIP_NODES = 50  # branch-and-bound nodes per window (deterministic limit)
-MIP_CAP_S = 20.0  # wall-clock safety cap per window, seconds
+#: Wall-clock safety cap per window, seconds, at the default ``wall_safety`` (3); scaled by
+#: ``wall_safety / 3`` above it, as the CP-SAT windows' cap, so that a window on a loaded
+#: machine ends by its node limit and the plan does not depend on the load (on the 16 M yuan
+#: random case a window takes up to ~12 CPU s, 30 s of wall at load 6 on 2 cores).
+MIP_CAP_S = 20.0
 #: Windows per second of ``time_limit_s``: one window per this many seconds. Measured on
 #: the 16 M yuan random case after the CP-SAT windows (28.01 M t*s): 8 windows of 16 sites
 #: and 50 nodes took 54 CPU s (0.4-12.6 s each) and reached 27.64 M (-1.3 %).
@@ -162,6 +167,12 @@ def _site_rows(inst: LagrangeInstance, work: WorkPlan, window: np.ndarray, ys: n
     return rows
 
 
+def window_cap_s(inst: LagrangeInstance) -> float:
+    """A window's wall-clock cap: ``MIP_CAP_S``, scaled up with the problem's ``wall_safety``
+    above the default."""
+    return MIP_CAP_S * max(1.0, inst.data.problem.wall_safety / DEFAULT_WALL_SAFETY)
+
+
 def improve_window(inst: LagrangeInstance, arcs: ArcLists, work: WorkPlan, centre: int,
                    value: float) -> tuple[WorkPlan, float]:
     """Re-solve the window around ``centre`` by HiGHS: the better of the two plans."""
@@ -175,7 +186,7 @@ def improve_window(inst: LagrangeInstance, arcs: ArcLists, work: WorkPlan, centr
     n_vars = len(model.cost)
     result = milp(model.cost, constraints=model.constraints, integrality=np.ones(n_vars),
                   bounds=Bounds(0, 1),
-                  options={"node_limit": MIP_NODES, "time_limit": MIP_CAP_S,
+                  options={"node_limit": MIP_NODES, "time_limit": window_cap_s(inst),
                            "mip_rel_gap": 1e-6})
     if result.x is None:
         return work, value
