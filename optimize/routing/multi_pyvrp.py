@@ -94,13 +94,13 @@ SEARCH_BY_SHAPE: dict[str, dict[str, int]] = {"reloads": SEARCH, "depots": SEARC
 #: MTVRPTWR with reloads, 6,000 iterations: R204R0.25 41.4, R211R0.75 39.7, RC201R0.5 43.1,
 #: R210R0.25 41.6, C2_2_05R0.25 42.7 ns; MDVRPTW without reloads (PyVRP's defaults), 2,500
 #: iterations: PR21A (420 clients) 42.2, PR13A (600) 46.5, PR16A (960) 54.1 ns.
-#: Session 9 (2 cores shared by ~7 processes, load average 4-10): the cost of a move varies
-#: with the instance, alike in two processes run side by side (R207R0.25, R210R0.5,
-#: R211R0.75 35-38 ns; R2_2_02R0.25, R2_2_04R0.5 44-49 ns), and with the contention (the
-#: first ten C2 rows 43-61 ns at the busiest), so a row took 23.3-43.8 CPU s at this budget.
-#: On the idle machine of session 7 the 114 rows took 26.1-29.8 s: the costliest row is
-#: already near 30 s, so the budget was not raised; a loaded machine inflates the CPU
-#: seconds, not the work (same moves, same plan).
+#: Session 9 (2 cores shared by ~7 processes, load average 4-10): a move cost 35-65 ns, so
+#: a 30 s row took 23.3-43.8 CPU s at this budget (R207R0.25, R210R0.5 about 24 s;
+#: RC2_2_09R0.25 43.6 s), alike in two processes that ran the same row at about the same
+#: time, so instance and contention cannot be told apart there. On the idle machine of
+#: session 7 the 114 rows took 26.1-29.8 s: the costliest row is already near 30 s, so the
+#: budget was not raised; a loaded machine inflates the CPU seconds, not the work (same
+#: moves, same plan).
 NS_PER_MOVE = 42.0
 MOVE_COST_FROM = 400
 MOVE_COST_EXPONENT = 0.3
