@@ -346,11 +346,16 @@ def benchmark_dir(kind: str) -> Path:
 
 
 def run_multi(args: argparse.Namespace) -> dict[str, Any]:
-    """``--set mtvrptwr|mdvrptw``: ours (and peers) per instance, one at a time."""
+    """``--set mtvrptwr|mdvrptw``: ours (and peers) per instance, one at a time (``--jobs``
+    above 1 is refused, not ignored: split the files with ``--instances`` over processes);
+    ``--every k`` takes every k-th file, as for the other sets."""
     from benchmarks.vrplib_sets import run_set_task
 
+    if args.jobs != 1:
+        raise SystemExit(f"--jobs {args.jobs}: --set {args.set} runs one instance at a time; "
+                         "run several processes over parts of the files (--instances)")
     directory = Path(args.dir) if args.dir else benchmark_dir(args.set)
-    files = sorted(directory.glob("*.vrp"))
+    files = sorted(directory.glob("*.vrp"))[:: args.every]
     if args.instances:
         wanted = args.instances.split(",")
         missing = [w for w in wanted if not (directory / f"{w}.vrp").exists()]

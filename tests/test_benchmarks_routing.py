@@ -56,6 +56,28 @@ def test_unknown_instance_is_named(tmp_path: Path) -> None:
               "--out", str(tmp_path / "x.json")])
 
 
+def test_every_takes_every_kth_file_and_jobs_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import benchmarks.vrplib_sets as sets
+
+    for name in ("A", "B", "C", "D", "E"):
+        (tmp_path / f"{name}.vrp").write_text("")
+    ran: list[str] = []
+
+    def fake(path: Path, *args: object) -> dict[str, object]:
+        ran.append(path.stem)
+        return {"instance": path.stem, "runner": "ours", "cost": 1, "gap_pct": None,
+                "time_s": 0.0, "cpu_s": 0.0, "feasible": True, "engine": "x"}
+
+    monkeypatch.setattr(sets, "run_set_task", fake)
+    main(["--set", "mdvrptw", "--dir", str(tmp_path), "--every", "2",
+          "--out", str(tmp_path / "x.json")])
+    assert ran == ["A", "C", "E"]
+    with pytest.raises(SystemExit, match="--jobs 2: --set mdvrptw runs one instance"):
+        main(["--set", "mdvrptw", "--dir", str(tmp_path), "--jobs", "2",
+              "--out", str(tmp_path / "y.json")])
+
+
 def test_runners_are_chosen_by_name_or_by_peers() -> None:
     assert multi_runners("", peers=False) == ["ours"]
     assert multi_runners("", peers=True) == ["ours", "pyvrp-default", "ortools-plain"]
