@@ -299,8 +299,11 @@ def build_province(time_limit_s: float, seed: int) -> tuple[LocationProblem, dic
     return problem, description
 
 
-def random_siting(seed: int, time_limit_s: float, budget_yuan: float = 28e6) -> LocationProblem:
-    """1,200 points, 130 sites (~40,000 arcs), 100 stores, 4 tiers (~30,000 t of supply).
+def random_siting(seed: int, time_limit_s: float, budget_yuan: float = 28e6, *,
+                  points: int = 1200, sites: int = 130, stores: int = 100,
+                  side_m: float = 100_000.0) -> LocationProblem:
+    """1,200 points, 130 sites (~40,000 arcs), 100 stores, 4 tiers (~30,000 t of supply);
+    the keywords make a smaller instance of the same family (the tests' stand-in).
 
     With the default 28 M yuan every store can be large and capacity binds at a few stores
     only; at 16 M yuan the budget buys about 24,000 t of capacity, so budget and capacity
@@ -310,16 +313,16 @@ def random_siting(seed: int, time_limit_s: float, budget_yuan: float = 28e6) -> 
     on a 100 km square, 10 m/s straight-line, arcs within 1,700 s.
     """
     rng = np.random.default_rng(seed)
-    point, site = rng.uniform(0, 100_000, (1200, 2)), rng.uniform(0, 100_000, (130, 2))
+    point, site = rng.uniform(0, side_m, (points, 2)), rng.uniform(0, side_m, (sites, 2))
     time_s = np.rint(np.linalg.norm(point[:, None] - site[None], axis=2) / 10).astype(int)
     demand, near = np.nonzero(time_s <= 1_700)
     tiers = tuple(StoreTier(f"{c} t", c, 1500.0 * c, min(1050.0 * c, 370_000.0))
                   for c in (100, 300, 500, 1000))
     return LocationProblem(
-        supply_t=np.round(rng.uniform(10, 40, 1200), 3),
-        weight=np.where(rng.random(1200) < 0.3, 2.0, 1.0),
-        arc_demand=demand, arc_site=near, arc_time_s=time_s[demand, near], n_sites=130,
-        tiers=tiers, n_stores=100, budget_yuan=budget_yuan,
+        supply_t=np.round(rng.uniform(10, 40, points), 3),
+        weight=np.where(rng.random(points) < 0.3, 2.0, 1.0),
+        arc_demand=demand, arc_site=near, arc_time_s=time_s[demand, near], n_sites=sites,
+        tiers=tiers, n_stores=stores, budget_yuan=budget_yuan,
         objective="coverage_then_time", time_limit_s=time_limit_s, seed=seed,
     )
 

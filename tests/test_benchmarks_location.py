@@ -3,6 +3,7 @@ and OR-Library cap as LocationProblems."""
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from benchmarks.pmed_tsplib import (
     read_tsp,
     read_tsplib_references,
 )
-from optimize.siting.problem import LocationProblem, LocationResult, StoreTier
+from optimize.siting.problem import LocationProblem, LocationResult
 from optimize.siting.solve import solve_location
 from tests.split_cases import (
     HAND_CAPACITY_T,
@@ -248,23 +249,6 @@ def test_recompute_cap_rejects_a_plan_over_capacity() -> None:
         recompute_cap(inst, HAND_CAPACITY_T, [1], good)
 
 
-def _small_siting(seed: int, time_limit_s: float, budget_yuan: float = 28e6
-                  ) -> LocationProblem:
-    """A 40-point stand-in for ``random_siting`` (same generator, 6 sites, 4 stores)."""
-    rng = np.random.default_rng(seed)
-    point, site = rng.uniform(0, 20_000, (40, 2)), rng.uniform(0, 20_000, (6, 2))
-    time_s = np.rint(np.linalg.norm(point[:, None] - site[None], axis=2) / 10).astype(int)
-    demand, near = np.nonzero(time_s <= 1_700)
-    tiers = tuple(StoreTier(f"{c} t", c, 1500.0 * c, min(1050.0 * c, 370_000.0))
-                  for c in (100, 1000))
-    return LocationProblem(
-        supply_t=np.round(rng.uniform(10, 40, 40), 3), weight=np.ones(40),
-        arc_demand=demand, arc_site=near, arc_time_s=time_s[demand, near], n_sites=6,
-        tiers=tiers, n_stores=4, budget_yuan=budget_yuan, objective="coverage_then_time",
-        time_limit_s=time_limit_s, seed=seed,
-    )
-
-
 def test_random_command_runs_the_chosen_engines_with_the_wall_safety(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[tuple[str, float]] = []
@@ -273,7 +257,10 @@ def test_random_command_runs_the_chosen_engines_with_the_wall_safety(
         seen.append((problem.engine, problem.wall_safety))
         return solve_location(problem)
 
-    monkeypatch.setattr(location, "random_siting", _small_siting)
+    # a 40-point instance of the same family: 6 sites, 4 stores, 20 km square
+    small = functools.partial(location.random_siting, points=40, sites=6, stores=4,
+                              side_m=20_000.0)
+    monkeypatch.setattr(location, "random_siting", small)
     monkeypatch.setattr(location, "solve_location", solve)
     out = tmp_path / "random.json"
     assert location.main(["--set", "random", "--count", "1", "--budget-yuan", "0.7e6",
@@ -281,7 +268,7 @@ def test_random_command_runs_the_chosen_engines_with_the_wall_safety(
                           "7", "--out", str(out)]) == 0
     assert seen == [("lagrange", 7.0)]
     (row,) = json.loads(out.read_text())["results"]
-    # 0.7 M yuan: four 100 t stores and one upgrade (1,300 t) for ~1,000 t of supply
+    # 0.7 M yuan buys four 100 t stores and little more for ~1,000 t of supply
     assert row["engine"] == "lagrange" and row["check"]["subsidy_yuan"] <= 0.7e6
     assert row["objective"] == pytest.approx(row["objective_reported"], rel=1e-9)
     assert row["bound"] <= row["objective"] + 1e-6
